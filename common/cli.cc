@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/strings.h"
 
 namespace otasuke::cli {
 namespace {
@@ -29,7 +30,7 @@ absl::Status Assign(const FlagSpec& spec, std::string_view value) {
         *target = false;
       } else {
         return absl::InvalidArgumentError(
-            absl::StrCat("flag --", spec.name, ": expected true or false, got '", value, "'"));
+            absl::StrCat("flag --", Sv(spec.name), ": expected true or false, got '", Sv(value), "'"));
       }
       return absl::OkStatus();
     }
@@ -38,9 +39,9 @@ absl::Status Assign(const FlagSpec& spec, std::string_view value) {
       return absl::OkStatus();
     }
     absl::Status operator()(int64_t* target) const {
-      if (!absl::SimpleAtoi(value, target)) {
+      if (!absl::SimpleAtoi(Sv(value), target)) {
         return absl::InvalidArgumentError(
-            absl::StrCat("flag --", spec.name, ": expected an integer, got '", value, "'"));
+            absl::StrCat("flag --", Sv(spec.name), ": expected an integer, got '", Sv(value), "'"));
       }
       return absl::OkStatus();
     }
@@ -90,12 +91,12 @@ absl::StatusOr<std::vector<std::string>> ParseFlags(std::span<const FlagSpec> sp
     }
     const FlagSpec* spec = Find(specs, name);
     if (spec == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown flag '--", name, "' (see --help)"));
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag '--", Sv(name), "' (see --help)"));
     }
     if (!has_value && !IsBool(*spec)) {
       if (i + 1 >= argc) {
         return absl::InvalidArgumentError(
-            absl::StrCat("flag --", name, " needs a value (", spec->value_name, ")"));
+            absl::StrCat("flag --", Sv(name), " needs a value (", Sv(spec->value_name), ")"));
       }
       value = argv[++i];
     }
@@ -108,14 +109,14 @@ std::string FlagsHelp(std::span<const FlagSpec> specs) {
   std::vector<std::string> heads;
   size_t width = 0;
   for (const FlagSpec& spec : specs) {
-    std::string head = absl::StrCat("  --", spec.name);
-    if (!IsBool(spec)) absl::StrAppend(&head, " ", spec.value_name);
+    std::string head = absl::StrCat("  --", Sv(spec.name));
+    if (!IsBool(spec)) absl::StrAppend(&head, " ", Sv(spec.value_name));
     width = std::max(width, head.size());
     heads.push_back(std::move(head));
   }
   std::string out;
   for (size_t i = 0; i < specs.size(); ++i) {
-    absl::StrAppend(&out, heads[i], std::string(width + 2 - heads[i].size(), ' '), specs[i].help);
+    absl::StrAppend(&out, heads[i], std::string(width + 2 - heads[i].size(), ' '), Sv(specs[i].help));
     std::string def = DefaultOf(specs[i]);
     if (!def.empty()) absl::StrAppend(&out, " (default: ", def, ")");
     absl::StrAppend(&out, "\n");
