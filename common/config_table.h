@@ -1,0 +1,51 @@
+#pragma once
+// Declarative configuration: one table of fields per program drives the YAML config file,
+// the matching command-line flags (--queue-max-alerts for "queue.max_alerts") and the help
+// text with defaults, so the three can never disagree. Errors name the file, the line and
+// the key.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace otasuke::config {
+
+// The kinds of value a field holds. Integers accept size suffixes (KiB, MiB, GiB, K, M, G);
+// durations use absl syntax ("30s", "1m30s", "250ms").
+using Value = std::variant<std::string*, int64_t*, bool*, absl::Duration*,
+                           std::vector<std::string>*>;
+
+struct Field {
+  std::string_view key;  // dotted path in the YAML file: "queue.max_alerts"
+  std::string_view help;
+  Value value;           // where the parsed value goes (points into a config struct)
+};
+
+// Parses `text` into the field's value.
+absl::Status SetFromText(const Field& field, std::string_view text);
+
+// Loads a YAML file into the fields. Unknown keys and type errors fail with
+// "<path>:<line>:<column>: ...". Keys absent from the file keep their current values.
+absl::Status LoadYamlFile(std::span<const Field> fields, const std::string& path);
+absl::Status LoadYamlText(std::span<const Field> fields, std::string_view text,
+                          std::string_view origin);
+
+// The flag name of a field: "queue.max_alerts" -> "queue-max-alerts".
+std::string FlagName(std::string_view key);
+
+// Applies "--flag value" / "--flag=value" arguments that name fields; returns the rest
+// (positional arguments and flags that are not config fields, in order).
+absl::StatusOr<std::vector<std::string>> ApplyFlags(std::span<const Field> fields,
+                                                    const std::vector<std::string>& args);
+
+// Help text: one line per field with its flag, YAML key, help and current value.
+std::string Describe(std::span<const Field> fields);
+
+}  // namespace otasuke::config
