@@ -1,0 +1,222 @@
+#include "agent/app/agent_app.h"
+
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "agent/app/detector_factory.h"
+#include "agent/sources/proc_connector/proc_connector_source.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+
+namespace otasuke::agent {
+namespace {
+
+std::string SystemHostname() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof(buf) - 1) != 0) return "unknown";
+  return buf;
+}
+
+std::string OsDescription() {
+  utsname u;
+  if (::uname(&u) != 0) return "linux";
+  return absl::StrCat(u.sysname, " ", u.release, " ", u.machine);
+}
+
+uint64_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t pages_total = 0, pages_resident = 0;
+  statm >> pages_total >> pages_resident;
+  return pages_resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+double CpuSeconds() {
+  rusage ru;
+  if (::getrusage(RUSAGE_SELF, &ru) != 0) return 0;
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+}  // namespace
+
+AgentApp::AgentApp(AgentConfig config) : config_(std::move(config)) {
+  if (config_.hostname.empty()) config_.hostname = SystemHostname();
+}
+
+AgentApp::~AgentApp() { Stop(absl::ZeroDuration()); }
+
+absl::Status AgentApp::Start() {
+  struct Step {
+    const char* name;
+    absl::Status (AgentApp::*run)();
+  };
+  static constexpr Step kSteps[] = {
+      {"open state", &AgentApp::OpenState},       {"set up rules", &AgentApp::SetUpRules},
+      {"open sources", &AgentApp::OpenSources},   {"start workers", &AgentApp::StartWorkers},
+      {"start transport", &AgentApp::StartTransport},
+  };
+  for (const Step& step : kSteps) {
+    absl::Status status = (this->*step.run)();
+    if (!status.ok()) {
+      return absl::Status(status.code(), absl::StrCat(step.name, ": ", status.message()));
+    }
+    LOG_DEBUG("start-up step done: %s", step.name);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AgentApp::OpenState() {
+  ASSIGN_OR_RETURN(state_, AgentState::Open(config_.state_dir, config_.agent_id));
+  AlertQueueLimits limits{.max_alerts = static_cast<size_t>(config_.queue_max_alerts),
+                          .max_bytes = static_cast<size_t>(config_.queue_max_bytes)};
+  queue_ = std::make_unique<AlertQueue>(limits, *state_, counters_);
+  sink_ = std::make_unique<StampingSink>(
+      AgentIdentity{.tenant_id = config_.tenant, .agent_id = state_->agent_id(),
+                    .hostname = config_.hostname},
+      static_cast<size_t>(config_.max_message_bytes) / 4, *queue_, counters_,
+      RealClock::Get());
+  LOG_INFO("agent %s (tenant %s, host %s)", state_->agent_id(), config_.tenant,
+           config_.hostname);
+  return absl::OkStatus();
+}
+
+absl::Status AgentApp::SetUpRules() {
+  rules_ = std::make_unique<RuleSetManager>(config_.state_dir + "/active-ruleset.pb");
+  detectors_ = std::make_unique<DetectorFactory>();
+  detectors_->RegisterRuleEngines(*rules_);
+  return rules_->LoadInitial(config_.rules);
+}
+
+absl::Status AgentApp::OpenSources() {
+  if (config_.process_source) {
+    auto source = std::make_unique<ProcConnectorSource>();
+    RETURN_IF_ERROR(source->Open());
+    workers_.push_back(std::make_unique<SourceWorker>(
+        std::move(source), detectors_->MakeHostDetectors(), *sink_, counters_));
+  }
+  if (workers_.empty()) LOG_WARN("no event source enabled: this agent will see nothing");
+  return absl::OkStatus();
+}
+
+absl::Status AgentApp::StartWorkers() {
+  for (auto& worker : workers_) {
+    worker->Start();
+    LOG_INFO("source %s started", worker->source().name());
+  }
+  reload_thread_ = std::jthread([this](std::stop_token stop) { ReloadLoop(stop); });
+  return absl::OkStatus();
+}
+
+absl::Status AgentApp::StartTransport() {
+  TransportOptions options{
+      .collector_address = config_.collector,
+      .max_message_bytes = static_cast<size_t>(config_.max_message_bytes),
+      .heartbeat_interval = config_.heartbeat_interval,
+      .initial_backoff = config_.reconnect_initial_backoff,
+      .max_backoff = config_.reconnect_max_backoff,
+  };
+  transport_ = std::make_unique<Transport>(std::move(options), *queue_, *this);
+  transport_thread_ = std::jthread([this](std::stop_token stop) { transport_->Run(stop); });
+  return absl::OkStatus();
+}
+
+void AgentApp::Stop(absl::Duration drain) {
+  if (stopped_) return;
+  stopped_ = true;
+  for (auto& worker : workers_) worker->Stop();
+  // Alerts live only in memory until the disk spool lands: give the collector a moment to
+  // acknowledge what is queued before the transport goes.
+  if (queue_ != nullptr && transport_ != nullptr) {
+    const absl::Time deadline = absl::Now() + drain;
+    while (queue_->depth() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
+    if (queue_->depth() > 0) {
+      LOG_WARN("stopping with %d unacknowledged alerts", queue_->depth());
+    }
+  }
+  if (reload_thread_.joinable()) {
+    reload_thread_.request_stop();
+    {
+      absl::MutexLock lock(&reload_mu_);  // wake the reload loop
+    }
+    reload_thread_.join();
+  }
+  if (transport_thread_.joinable()) {
+    transport_thread_.request_stop();
+    transport_thread_.join();
+  }
+}
+
+otasuke::v1::Hello AgentApp::MakeHello() {
+  otasuke::v1::Hello hello;
+  hello.set_agent_id(state_->agent_id());
+  hello.set_tenant_id(config_.tenant);
+  hello.set_hostname(config_.hostname);
+  hello.set_os(OsDescription());
+  hello.set_agent_version(OTASUKE_VERSION);
+  hello.set_profile(config_.profile == "gateway" ? otasuke::v1::PROFILE_GATEWAY
+                                                 : otasuke::v1::PROFILE_ENDPOINT);
+  hello.set_ruleset_version(rules_->version());
+  return hello;
+}
+
+void AgentApp::FillHeartbeat(otasuke::v1::Heartbeat* heartbeat) {
+  heartbeat->set_uptime_seconds(
+      static_cast<uint64_t>(absl::ToInt64Seconds(absl::Now() - started_)));
+  counters_.FillHeartbeat(heartbeat);
+  uint64_t overruns = 0;
+  for (auto& worker : workers_) overruns += worker->source().stats().overruns;
+  if (overruns > 0) {
+    auto* d = heartbeat->add_alerts_dropped();
+    d->set_reason(otasuke::v1::DROP_REASON_SOURCE_OVERRUN);
+    d->set_count(overruns);
+  }
+  heartbeat->set_queue_depth(queue_->depth());
+  heartbeat->set_rss_bytes(ResidentBytes());
+  heartbeat->set_cpu_seconds(CpuSeconds());
+  heartbeat->set_ruleset_version(rules_->version());
+}
+
+void AgentApp::OnRuleSet(otasuke::v1::RuleSet&& ruleset) {
+  LOG_INFO("rule set %s received (%d files)", ruleset.version(), ruleset.files_size());
+  absl::MutexLock lock(&reload_mu_);
+  pending_ = std::move(ruleset);
+}
+
+void AgentApp::OnCommand(const otasuke::v1::Command& command) {
+  // Response actions are reserved in protocol v1; record that one was asked for.
+  LOG_WARN("command %s (%s) received: response actions are not executed by this version",
+           command.id(), otasuke::v1::CommandType_Name(command.type()));
+}
+
+void AgentApp::ReloadLoop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    otasuke::v1::RuleSet next;
+    {
+      absl::MutexLock lock(&reload_mu_);
+      auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_) {
+        return pending_.has_value() || stop.stop_requested();
+      };
+      reload_mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Milliseconds(500));
+      if (!pending_.has_value()) continue;
+      next = std::move(*pending_);
+      pending_.reset();
+    }
+    absl::Status applied = rules_->Apply(next);
+    if (!applied.ok()) {
+      LOG_ERROR("rule set %s rejected, keeping %s: %s", next.version(), rules_->version(),
+                applied.ToString());
+    }
+    otasuke::v1::AgentMessage status;
+    auto* s = status.mutable_ruleset_status();
+    s->set_version(next.version());
+    s->set_accepted(applied.ok());
+    if (!applied.ok()) s->set_error(std::string(applied.message()));
+    transport_->Send(std::move(status));
+  }
+}
+
+}  // namespace otasuke::agent

@@ -1,0 +1,11 @@
+#pragma once
+// The agent's offline subcommands, each implemented by its engine. argv[0] is the
+// subcommand name.
+
+namespace otasuke::agent {
+
+int RunListFields();
+int RunScanPcapCommand(int argc, const char* const* argv);
+int RunScanEventsCommand(int argc, const char* const* argv);
+
+}  // namespace otasuke::agent

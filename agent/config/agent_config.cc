@@ -1,0 +1,70 @@
+#include "agent/config/agent_config.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+
+namespace otasuke::agent {
+
+std::vector<config::Field> AgentConfig::Fields() {
+  return {
+      {.key = "tenant", .help = "Tenant (SME) this agent belongs to", .value = &tenant},
+      {.key = "agent_id", .help = "Agent id; empty: generated and kept in state_dir",
+       .value = &agent_id},
+      {.key = "hostname", .help = "Host name reported; empty: the system's", .value = &hostname},
+      {.key = "profile", .help = "endpoint (SME PC) or gateway (router)", .value = &profile},
+      {.key = "collector", .help = "Collector address host:port", .value = &collector},
+      {.key = "state_dir", .help = "Agent state (identity, sequence, active rules)",
+       .value = &state_dir},
+      {.key = "rules", .help = "Rule files or directories loaded at start (repeatable)",
+       .value = &rules},
+      {.key = "log_level", .help = "debug, info, warn or error", .value = &log_level},
+      {.key = "heartbeat_interval", .help = "Time between heartbeats",
+       .value = &heartbeat_interval},
+      {.key = "reconnect.initial_backoff", .help = "First reconnect wait (then doubled, jittered)",
+       .value = &reconnect_initial_backoff},
+      {.key = "reconnect.max_backoff", .help = "Longest reconnect wait",
+       .value = &reconnect_max_backoff},
+      {.key = "queue.max_alerts", .help = "Alerts kept until acknowledged, at most",
+       .value = &queue_max_alerts},
+      {.key = "queue.max_bytes", .help = "Bytes of alerts kept until acknowledged, at most",
+       .value = &queue_max_bytes},
+      {.key = "max_message_bytes", .help = "Largest gRPC message sent or received",
+       .value = &max_message_bytes},
+      {.key = "sources.process", .help = "Watch process starts (netlink proc connector)",
+       .value = &process_source},
+  };
+}
+
+absl::Status AgentConfig::Validate() const {
+  LogLevel level;
+  if (!ParseLogLevel(log_level, &level)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("log_level: expected debug, info, warn or error, got '", log_level, "'"));
+  }
+  if (profile != "endpoint" && profile != "gateway") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("profile: expected endpoint or gateway, got '", profile, "'"));
+  }
+  if (tenant.empty()) return absl::InvalidArgumentError("tenant: must not be empty");
+  if (collector.empty() || collector.find(':') == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("collector: expected host:port, got '", collector, "'"));
+  }
+  if (queue_max_alerts < 1 || queue_max_bytes < 4096) {
+    return absl::InvalidArgumentError("queue: max_alerts >= 1 and max_bytes >= 4096 required");
+  }
+  if (max_message_bytes < 64 * 1024 || max_message_bytes > (int64_t{1} << 30)) {
+    return absl::InvalidArgumentError("max_message_bytes: must be between 64KiB and 1GiB");
+  }
+  if (heartbeat_interval < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("heartbeat_interval: must be at least 1s");
+  }
+  if (reconnect_initial_backoff <= absl::ZeroDuration() ||
+      reconnect_max_backoff < reconnect_initial_backoff) {
+    return absl::InvalidArgumentError(
+        "reconnect: initial_backoff must be > 0 and <= max_backoff");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace otasuke::agent

@@ -1,0 +1,38 @@
+#pragma once
+// The agent's configuration: defaults, the documented YAML file (installers/agent.yaml) and
+// flags, all from one field table (common/config_table.h).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "common/config_table.h"
+
+namespace otasuke::agent {
+
+struct AgentConfig {
+  std::string tenant = "default";
+  std::string agent_id;  // empty: generated once and kept in the state directory
+  std::string hostname;  // empty: the system host name
+  std::string profile = "endpoint";
+  std::string collector = "127.0.0.1:7443";
+  std::string state_dir = "/var/lib/otasuke-agent";
+  std::vector<std::string> rules = {"/etc/otasuke/rules"};
+  std::string log_level = "info";
+  absl::Duration heartbeat_interval = absl::Seconds(30);
+  absl::Duration reconnect_initial_backoff = absl::Seconds(1);
+  absl::Duration reconnect_max_backoff = absl::Seconds(60);
+  int64_t queue_max_alerts = 10000;
+  int64_t queue_max_bytes = 32 << 20;
+  int64_t max_message_bytes = 4 << 20;
+  bool process_source = true;
+
+  // The field table over this instance (pointers into it).
+  std::vector<config::Field> Fields();
+  // Checks cross-field constraints after loading.
+  absl::Status Validate() const;
+};
+
+}  // namespace otasuke::agent

@@ -1,0 +1,28 @@
+#include "agent/pipeline/source_worker.h"
+
+#include "common/log.h"
+
+namespace otasuke::agent {
+
+void SourceWorker::OnEvent(const Event& event) {
+  counters_.CountEvent();
+  for (const auto& detector : detectors_) detector->Inspect(event, sink_);
+}
+
+void SourceWorker::Start() {
+  thread_ = std::jthread([this](std::stop_token stop) {
+    result_ = source_->Run(*this, stop);
+    if (!result_.ok()) {
+      LOG_ERROR("source %s stopped: %s", source_->name(), result_.ToString());
+    }
+  });
+}
+
+void SourceWorker::Stop() {
+  if (thread_.joinable()) {
+    thread_.request_stop();
+    thread_.join();
+  }
+}
+
+}  // namespace otasuke::agent

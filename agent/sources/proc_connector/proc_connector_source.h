@@ -1,0 +1,40 @@
+#pragma once
+// Process-creation events from the Linux netlink process connector (CN_IDX_PROC), enriched
+// from /proc. Needs CAP_NET_ADMIN to subscribe; the socket stays usable after the agent drops
+// privileges. The connector reports exec after the new image is mapped, so /proc/<pid>/exe
+// and cmdline already show the new program; a process that exits before we read it still
+// yields an event with what could be read, counted as partial.
+
+#include <atomic>
+#include <string>
+
+#include "agent/pipeline/event_source.h"
+#include "agent/sources/proc_connector/proc_reader.h"
+
+namespace otasuke::agent {
+
+class ProcConnectorSource final : public EventSource {
+ public:
+  explicit ProcConnectorSource(std::string proc_root = "/proc") : proc_(std::move(proc_root)) {}
+  ~ProcConnectorSource() override;
+
+  std::string_view name() const override { return "process"; }
+  absl::Status Open() override;
+  absl::Status Run(EventHandler& handler, std::stop_token stop) override;
+  SourceStats stats() const override;
+
+ private:
+  // Handles one exec notification.
+  void OnExec(pid_t pid, absl::Time when, EventHandler& handler);
+
+  ProcReader proc_;
+  int fd_ = -1;
+  Event event_;          // reused for every event
+  ProcessInfo info_;     // reused
+  std::string scratch_;  // reused
+  std::atomic<uint64_t> events_{0};
+  std::atomic<uint64_t> overruns_{0};
+  std::atomic<uint64_t> partial_{0};
+};
+
+}  // namespace otasuke::agent

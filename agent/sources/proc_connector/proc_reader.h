@@ -1,0 +1,45 @@
+#pragma once
+// Reads what /proc tells about a process, for event enrichment. Every read tolerates the
+// process having already exited: missing parts are left empty and reported as partial.
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace otasuke::agent {
+
+struct ProcessInfo {
+  pid_t pid = 0;
+  pid_t ppid = 0;
+  uid_t uid = 0;
+  bool have_status = false;
+  std::string image;              // readlink /proc/<pid>/exe
+  std::string command_line;       // /proc/<pid>/cmdline, arguments joined by spaces
+  std::string current_directory;  // readlink /proc/<pid>/cwd
+  std::string user;               // name of uid
+  bool complete() const { return have_status && !image.empty(); }
+};
+
+class ProcReader {
+ public:
+  // `proc_root` is "/proc" except in tests.
+  explicit ProcReader(std::string proc_root = "/proc") : root_(std::move(proc_root)) {}
+
+  // Fills `info` (reusing its string capacity). Returns false if nothing could be read.
+  bool Read(pid_t pid, ProcessInfo* info) const;
+
+  // Command line only (for parents).
+  bool ReadCommandLine(pid_t pid, std::string* out) const;
+  bool ReadImage(pid_t pid, std::string* out) const;
+
+ private:
+  std::string root_;
+};
+
+// Turns NUL-separated argv into one space-separated line (trailing NULs dropped).
+void JoinArgv(std::string_view raw, std::string* out);
+
+// Name of a uid from the passwd database, or the number as text.
+std::string UserName(uid_t uid);
+
+}  // namespace otasuke::agent

@@ -1,0 +1,124 @@
+#include "agent/config/agent_config.h"
+
+#include <fstream>
+
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace otasuke::agent {
+namespace {
+
+using ::otasuke::testing::IsOk;
+using ::otasuke::testing::StatusIs;
+using ::otasuke::testing::TempDir;
+
+TEST(AgentConfigTest, LoadsTheShippedExampleConfig) {
+  const char* src = std::getenv("OTASUKE_SOURCE_DIR");
+  ASSERT_NE(src, nullptr);
+  AgentConfig config;
+  auto fields = config.Fields();
+  ASSERT_THAT(config::LoadYamlFile(fields, std::string(src) + "/installers/agent.yaml"), IsOk());
+  EXPECT_THAT(config.Validate(), IsOk());
+}
+
+TEST(AgentConfigTest, YamlNestedKeysDurationsAndSizes) {
+  AgentConfig config;
+  auto fields = config.Fields();
+  ASSERT_THAT(config::LoadYamlText(fields, R"(
+tenant: sme-042
+collector: 10.0.0.5:7443
+heartbeat_interval: 2s
+reconnect:
+  initial_backoff: 250ms
+  max_backoff: 5m
+queue:
+  max_alerts: 500
+  max_bytes: 8MiB
+rules: [/etc/a, /etc/b]
+sources:
+  process: false
+)",
+                                    "agent.yaml"),
+              IsOk());
+  EXPECT_EQ(config.tenant, "sme-042");
+  EXPECT_EQ(config.heartbeat_interval, absl::Seconds(2));
+  EXPECT_EQ(config.reconnect_initial_backoff, absl::Milliseconds(250));
+  EXPECT_EQ(config.reconnect_max_backoff, absl::Minutes(5));
+  EXPECT_EQ(config.queue_max_alerts, 500);
+  EXPECT_EQ(config.queue_max_bytes, 8 << 20);
+  EXPECT_EQ(config.rules, (std::vector<std::string>{"/etc/a", "/etc/b"}));
+  EXPECT_FALSE(config.process_source);
+}
+
+TEST(AgentConfigTest, UnknownKeyNamesFileLineAndKey) {
+  AgentConfig config;
+  auto fields = config.Fields();
+  EXPECT_THAT(config::LoadYamlText(fields, "tenant: x\nqueue:\n  max_alertz: 3\n", "a.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "a.yaml:3:3: unknown setting 'queue.max_alertz'"));
+}
+
+TEST(AgentConfigTest, BadValuesNameTheKey) {
+  AgentConfig config;
+  auto fields = config.Fields();
+  EXPECT_THAT(config::LoadYamlText(fields, "heartbeat_interval: soon\n", "a.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "a.yaml:1:21: 'heartbeat_interval'"));
+  EXPECT_THAT(config::LoadYamlText(fields, "queue:\n  max_alerts: lots\n", "a.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "expected an integer"));
+  EXPECT_THAT(config::LoadYamlText(fields, "sources:\n  process: maybe\n", "a.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "expected true or false"));
+}
+
+TEST(AgentConfigTest, MalformedYamlIsAClearError) {
+  AgentConfig config;
+  auto fields = config.Fields();
+  EXPECT_THAT(config::LoadYamlText(fields, "tenant: [unclosed\n", "bad.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "bad.yaml:"));
+  EXPECT_THAT(config::LoadYamlText(fields, "- a list\n", "bad.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "expected a mapping"));
+}
+
+TEST(AgentConfigTest, MissingFileIsAClearError) {
+  AgentConfig config;
+  auto fields = config.Fields();
+  EXPECT_THAT(config::LoadYamlFile(fields, "/nonexistent/agent.yaml"),
+              StatusIs(absl::StatusCode::kNotFound, "/nonexistent/agent.yaml"));
+}
+
+TEST(AgentConfigTest, FlagsOverrideAndUnknownArgumentsAreReturned) {
+  AgentConfig config;
+  auto fields = config.Fields();
+  auto rest = config::ApplyFlags(
+      fields, {"--tenant", "t1", "--queue-max-alerts=7", "--sources-process=false", "extra"});
+  ASSERT_THAT(rest, IsOk());
+  EXPECT_EQ(*rest, std::vector<std::string>{"extra"});
+  EXPECT_EQ(config.tenant, "t1");
+  EXPECT_EQ(config.queue_max_alerts, 7);
+  EXPECT_FALSE(config.process_source);
+  EXPECT_THAT(config::ApplyFlags(fields, {"--heartbeat-interval", "x"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "--heartbeat-interval"));
+}
+
+TEST(AgentConfigTest, ValidateRejectsNonsense) {
+  AgentConfig config;
+  config.profile = "toaster";
+  EXPECT_THAT(config.Validate(), StatusIs(absl::StatusCode::kInvalidArgument, "profile"));
+  config = AgentConfig();
+  config.collector = "nohostport";
+  EXPECT_THAT(config.Validate(), StatusIs(absl::StatusCode::kInvalidArgument, "collector"));
+  config = AgentConfig();
+  config.max_message_bytes = 10;
+  EXPECT_THAT(config.Validate(), StatusIs(absl::StatusCode::kInvalidArgument, "max_message"));
+}
+
+TEST(AgentConfigTest, HelpListsEveryFieldWithDefault) {
+  AgentConfig config;
+  std::string help = config::Describe(config.Fields());
+  EXPECT_NE(help.find("--queue-max-alerts"), std::string::npos);
+  EXPECT_NE(help.find("config: queue.max_alerts (default: 10000)"), std::string::npos);
+  EXPECT_NE(help.find("--heartbeat-interval"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace otasuke::agent
