@@ -1,0 +1,289 @@
+#include "collector/server/agent_service.h"
+
+#include <deque>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+
+namespace otasuke::collector {
+namespace {
+
+using Reactor = grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>;
+
+// State of one stream shared between its reactor and the store/pool callbacks that outlive a
+// reaction. All reactor calls (StartRead/StartWrite/Finish) are made under mu_: gRPC never runs
+// reactions inline from them, and holding mu_ guarantees the reactor is not deleted meanwhile
+// (OnDone takes mu_ to clear `reactor_`). No lock is held across reactions.
+class Session final : public AgentStreamHandle, public std::enable_shared_from_this<Session> {
+ public:
+  Session(Store& store, AgentRegistry& registry, WorkerPool& pool,
+          const AgentServiceOptions& options, std::string peer)
+      : store_(store),
+        registry_(registry),
+        pool_(pool),
+        options_(options),
+        validator_(options.limits),
+        peer_(std::move(peer)) {}
+
+  void Attach(Reactor* reactor) {
+    absl::MutexLock lock(&mu_);
+    reactor_ = reactor;
+    reactor_->StartRead(&incoming_);
+  }
+
+  const std::string& agent_id() const override { return agent_id_; }
+  const std::string& tenant_id() const override { return tenant_id_; }
+
+  bool Send(v1::CollectorMessage message) override {
+    absl::MutexLock lock(&mu_);
+    return SendLocked(std::move(message));
+  }
+
+  void Close(absl::Status status) override {
+    absl::MutexLock lock(&mu_);
+    CloseLocked(ToGrpcStatus(status));
+  }
+
+  void OnReadDone(bool ok) {
+    if (!ok) {
+      // The agent closed its side or the call was cancelled.
+      absl::MutexLock lock(&mu_);
+      CloseLocked(grpc::Status::OK);
+      return;
+    }
+    v1::AgentMessage message = std::move(incoming_);
+    incoming_.Clear();
+    bool first = !validator_.has_hello();
+    absl::Status valid = validator_.Accept(message);
+    if (!valid.ok()) {
+      LOG_WARN("agent stream %s (%s): closing: %s", peer_, agent_id_, valid.ToString());
+      Close(valid);
+      return;
+    }
+    auto self = shared_from_this();
+    switch (message.msg_case()) {
+      case v1::AgentMessage::kHello:
+        if (first) OnHello(message.hello());
+        break;
+      case v1::AgentMessage::kAlerts: {
+        std::vector<v1::Alert> alerts(
+            std::make_move_iterator(message.mutable_alerts()->mutable_alerts()->begin()),
+            std::make_move_iterator(message.mutable_alerts()->mutable_alerts()->end()));
+        store_.IngestAlerts(agent_id_, std::move(alerts),
+                            [self](absl::StatusOr<IngestResult> result) {
+                              if (!result.ok()) {
+                                self->Close(absl::UnavailableError(absl::StrCat(
+                                    "collector could not store alerts: ",
+                                    result.status().message())));
+                                return;
+                              }
+                              self->AckAndReadNext(result->acked_sequence);
+                            });
+        break;
+      }
+      case v1::AgentMessage::kHeartbeat:
+        store_.RecordHeartbeat(agent_id_, message.heartbeat(),
+                               [self](absl::Status status) { self->ReadNextOrClose(status); });
+        break;
+      case v1::AgentMessage::kRulesetStatus: {
+        const v1::RuleSetStatus& status = message.ruleset_status();
+        if (status.accepted()) {
+          LOG_INFO("agent %s runs rule set %s", agent_id_, status.version());
+        } else {
+          LOG_WARN("agent %s rejected rule set %s: %s", agent_id_, status.version(),
+                   status.error());
+        }
+        store_.RecordRuleSetStatus(agent_id_, status,
+                                   [self](absl::Status s) { self->ReadNextOrClose(s); });
+        break;
+      }
+      default:
+        break;  // the validator rejected everything else
+    }
+  }
+
+  void OnWriteDone(bool ok) {
+    absl::MutexLock lock(&mu_);
+    write_in_flight_ = false;
+    if (!ok) {
+      outgoing_.clear();
+      CloseLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "write to agent failed"));
+      return;
+    }
+    if (pending_finish_.has_value()) {
+      finish_called_ = true;
+      reactor_->Finish(*pending_finish_);
+      return;
+    }
+    StartNextWriteLocked();
+  }
+
+  void OnCancel() {
+    absl::MutexLock lock(&mu_);
+    CloseLocked(grpc::Status(grpc::StatusCode::CANCELLED, "stream cancelled"));
+  }
+
+  void OnDone() {
+    {
+      absl::MutexLock lock(&mu_);
+      reactor_ = nullptr;
+    }
+    if (registered_ && registry_.Unregister(this)) {
+      LOG_INFO("agent %s disconnected (%s)", agent_id_, peer_);
+      store_.MarkDisconnected(agent_id_, [](absl::Status) {});
+    }
+  }
+
+ private:
+  void OnHello(const v1::Hello& hello) {
+    agent_id_ = hello.agent_id();
+    tenant_id_ = hello.tenant_id();
+    registered_ = true;
+    std::shared_ptr<AgentStreamHandle> replaced = registry_.Register(shared_from_this());
+    if (replaced != nullptr) {
+      LOG_INFO("agent %s connected again from %s; closing its previous stream", agent_id_, peer_);
+      replaced->Close(absl::AbortedError("replaced by a newer stream from the same agent"));
+    }
+    LOG_INFO("agent %s (tenant %s, host %s, version %s) connected from %s", agent_id_, tenant_id_,
+             hello.hostname(), hello.agent_version(), peer_);
+    auto self = shared_from_this();
+    std::string active_version = hello.ruleset_version();
+    store_.UpsertAgent(hello, [self, active_version](absl::StatusOr<AgentState> state) {
+      if (!state.ok()) {
+        self->Close(absl::UnavailableError(
+            absl::StrCat("collector could not record the agent: ", state.status().message())));
+        return;
+      }
+      self->AckAndReadNext(state->acked_sequence);
+      // The rule-set look-up reads SQLite: not on the writer thread.
+      self->pool_.Post([self, active_version] { self->OfferRuleSet(active_version); });
+    });
+  }
+
+  // Sends the newest rule set for the tenant if the agent runs another version.
+  void OfferRuleSet(const std::string& active_version) {
+    absl::StatusOr<std::optional<v1::RuleSet>> latest = store_.LatestRuleSet(tenant_id_);
+    if (!latest.ok()) {
+      LOG_ERROR("rule-set look-up for agent %s: %s", agent_id_, latest.status().ToString());
+      return;
+    }
+    if (!latest->has_value() || (*latest)->version() == active_version) return;
+    LOG_INFO("agent %s runs rule set '%s'; sending '%s'", agent_id_, active_version,
+             (*latest)->version());
+    v1::CollectorMessage message;
+    *message.mutable_ruleset() = std::move(**latest);
+    Send(std::move(message));
+  }
+
+  void AckAndReadNext(uint64_t acked_sequence) {
+    absl::MutexLock lock(&mu_);
+    v1::CollectorMessage ack;
+    ack.mutable_ack()->set_sequence(acked_sequence);
+    if (!SendLocked(std::move(ack))) return;
+    StartReadLocked();
+  }
+
+  void ReadNextOrClose(const absl::Status& status) {
+    absl::MutexLock lock(&mu_);
+    if (!status.ok()) {
+      CloseLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                               absl::StrCat("collector could not store: ", status.message())));
+      return;
+    }
+    StartReadLocked();
+  }
+
+  void StartReadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (reactor_ == nullptr || finish_called_ || pending_finish_.has_value()) return;
+    reactor_->StartRead(&incoming_);
+  }
+
+  bool SendLocked(v1::CollectorMessage message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (reactor_ == nullptr || finish_called_ || pending_finish_.has_value()) return false;
+    // Only the newest ack matters: fold a queued one rather than queue another.
+    if (message.has_ack() && !outgoing_.empty() && outgoing_.back().has_ack()) {
+      outgoing_.back() = std::move(message);
+    } else if (outgoing_.size() >= options_.max_outgoing_queue) {
+      CloseLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                               "agent is not reading the collector's messages"));
+      return false;
+    } else {
+      outgoing_.push_back(std::move(message));
+    }
+    StartNextWriteLocked();
+    return true;
+  }
+
+  void StartNextWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (write_in_flight_ || outgoing_.empty() || reactor_ == nullptr || finish_called_) return;
+    writing_ = std::move(outgoing_.front());
+    outgoing_.pop_front();
+    write_in_flight_ = true;
+    reactor_->StartWrite(&writing_);
+  }
+
+  void CloseLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (reactor_ == nullptr || finish_called_ || pending_finish_.has_value()) return;
+    outgoing_.clear();
+    if (write_in_flight_) {
+      pending_finish_ = std::move(status);  // Finish once the write in flight completes
+      return;
+    }
+    finish_called_ = true;
+    reactor_->Finish(status);
+  }
+
+  Store& store_;
+  AgentRegistry& registry_;
+  WorkerPool& pool_;
+  const AgentServiceOptions& options_;
+  // Touched only by reactions, which gRPC runs one at a time for a reader (no lock needed):
+  StreamValidator validator_;
+  v1::AgentMessage incoming_;
+  const std::string peer_;
+  // Set once at Hello, before the session is shared through the registry.
+  std::string agent_id_;
+  std::string tenant_id_;
+  bool registered_ = false;
+
+  absl::Mutex mu_;
+  Reactor* reactor_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::deque<v1::CollectorMessage> outgoing_ ABSL_GUARDED_BY(mu_);
+  v1::CollectorMessage writing_ ABSL_GUARDED_BY(mu_);
+  bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<grpc::Status> pending_finish_ ABSL_GUARDED_BY(mu_);
+};
+
+class AgentStreamReactor final : public Reactor {
+ public:
+  explicit AgentStreamReactor(std::shared_ptr<Session> session) : session_(std::move(session)) {
+    session_->Attach(this);
+  }
+  void OnReadDone(bool ok) override { session_->OnReadDone(ok); }
+  void OnWriteDone(bool ok) override { session_->OnWriteDone(ok); }
+  void OnCancel() override { session_->OnCancel(); }
+  void OnDone() override {
+    session_->OnDone();
+    delete this;
+  }
+
+ private:
+  std::shared_ptr<Session> session_;
+};
+
+}  // namespace
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
+}
+
+grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* AgentServiceImpl::Connect(
+    grpc::CallbackServerContext* context) {
+  auto session =
+      std::make_shared<Session>(store_, registry_, pool_, options_, context->peer());
+  return new AgentStreamReactor(std::move(session));
+}
+
+}  // namespace otasuke::collector

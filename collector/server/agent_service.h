@@ -1,0 +1,40 @@
+#pragma once
+// AgentService.Connect on gRPC's callback API. One reactor per agent stream; a stream's
+// messages are handled strictly in order (the next read starts only after the store committed
+// the previous message), which both keeps ack semantics simple and pushes back on a fast agent.
+// Many streams share the one writer thread, whose transactions batch them together.
+
+#include <grpcpp/grpcpp.h>
+
+#include "collector/server/agent_registry.h"
+#include "collector/server/stream_validator.h"
+#include "collector/server/worker_pool.h"
+#include "collector/store/store.h"
+#include "otasuke/v1/agent_service.grpc.pb.h"
+
+namespace otasuke::collector {
+
+struct AgentServiceOptions {
+  StreamLimits limits;
+  size_t max_outgoing_queue = 16;  // messages queued to one agent beyond the one being written
+};
+
+class AgentServiceImpl final : public v1::AgentService::CallbackService {
+ public:
+  AgentServiceImpl(Store& store, AgentRegistry& registry, WorkerPool& pool,
+                   AgentServiceOptions options)
+      : store_(store), registry_(registry), pool_(pool), options_(options) {}
+
+  grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* Connect(
+      grpc::CallbackServerContext* context) override;
+
+ private:
+  Store& store_;
+  AgentRegistry& registry_;
+  WorkerPool& pool_;
+  const AgentServiceOptions options_;
+};
+
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+}  // namespace otasuke::collector

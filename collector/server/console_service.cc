@@ -1,0 +1,110 @@
+#include "collector/server/console_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "collector/server/agent_service.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+
+namespace otasuke::collector {
+namespace {
+
+constexpr int kDefaultLimit = 100;
+constexpr int kMaxLimit = 10000;
+
+int Limit(uint32_t requested) {
+  if (requested == 0) return kDefaultLimit;
+  return static_cast<int>(std::min<uint32_t>(requested, kMaxLimit));
+}
+
+}  // namespace
+
+absl::Status ValidateRuleSet(const v1::RuleSet& ruleset) {
+  if (ruleset.version().empty()) return absl::InvalidArgumentError("rule set has no version");
+  if (ruleset.version().size() > 128) {
+    return absl::InvalidArgumentError("rule set version is longer than 128 bytes");
+  }
+  if (ruleset.files_size() == 0) return absl::InvalidArgumentError("rule set has no files");
+  for (int i = 0; i < ruleset.files_size(); ++i) {
+    const v1::RuleFile& file = ruleset.files(i);
+    if (file.path().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("rule file #", i + 1, " has no path"));
+    }
+    if (file.format() == v1::RULE_FORMAT_UNSPECIFIED || !v1::RuleFormat_IsValid(file.format())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("rule file ", file.path(), " has no known format (sigma, suricata, ioc)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* ConsoleServiceImpl::Defer(grpc::CallbackServerContext* context,
+                                                    std::function<absl::Status()> work) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  bool posted = pool_.Post([reactor, work = std::move(work)] {
+    reactor->Finish(ToGrpcStatus(work()));
+  });
+  if (!posted) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "collector is shutting down"));
+  }
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ConsoleServiceImpl::ListAgents(grpc::CallbackServerContext* context,
+                                                         const v1::ListAgentsRequest* request,
+                                                         v1::ListAgentsResponse* response) {
+  return Defer(context, [this, request, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<v1::AgentInfo> agents, store_.ListAgents(request->tenant_id()));
+    for (v1::AgentInfo& agent : agents) *response->add_agents() = std::move(agent);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ConsoleServiceImpl::ListAlerts(grpc::CallbackServerContext* context,
+                                                         const v1::ListAlertsRequest* request,
+                                                         v1::ListAlertsResponse* response) {
+  return Defer(context, [this, request, response]() -> absl::Status {
+    AlertQuery query{.tenant_id = request->tenant_id(),
+                     .agent_id = request->agent_id(),
+                     .limit = Limit(request->limit())};
+    ASSIGN_OR_RETURN(std::vector<v1::Alert> alerts, store_.ListAlerts(query));
+    for (v1::Alert& alert : alerts) *response->add_alerts() = std::move(alert);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ConsoleServiceImpl::ListIncidents(
+    grpc::CallbackServerContext* context, const v1::ListIncidentsRequest* request,
+    v1::ListIncidentsResponse* response) {
+  return Defer(context, [this, request, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<v1::Incident> incidents,
+                     store_.ListIncidents(request->tenant_id(), Limit(request->limit())));
+    for (v1::Incident& incident : incidents) *response->add_incidents() = std::move(incident);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ConsoleServiceImpl::PushRuleSet(grpc::CallbackServerContext* context,
+                                                          const v1::PushRuleSetRequest* request,
+                                                          v1::PushRuleSetResponse* response) {
+  std::string actor = absl::StrCat("console:", context->peer());
+  return Defer(context, [this, request, response, actor]() -> absl::Status {
+    RETURN_IF_ERROR(ValidateRuleSet(request->ruleset()));
+    RETURN_IF_ERROR(AwaitWrite([&](Store::Done done) {
+      store_.StoreRuleSet(request->ruleset(), request->tenant_id(), actor, std::move(done));
+    }));
+    uint32_t notified = 0;
+    for (const auto& stream : registry_.Streams(request->tenant_id())) {
+      v1::CollectorMessage message;
+      *message.mutable_ruleset() = request->ruleset();
+      if (stream->Send(std::move(message))) ++notified;
+    }
+    LOG_INFO("rule set %s (%d files) for %s pushed to %d connected agent(s)",
+             request->ruleset().version(), request->ruleset().files_size(),
+             request->tenant_id().empty() ? "all tenants" : request->tenant_id(), notified);
+    response->set_version(request->ruleset().version());
+    response->set_agents_notified(notified);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace otasuke::collector

@@ -1,0 +1,45 @@
+#pragma once
+// ConsoleService for otasukectl on the callback API. Each call is handed to the worker pool
+// (reads use the store's read connection, never the writer), and finished from there.
+
+#include <grpcpp/grpcpp.h>
+
+#include "collector/server/agent_registry.h"
+#include "collector/server/worker_pool.h"
+#include "collector/store/store.h"
+#include "otasuke/v1/console_service.grpc.pb.h"
+
+namespace otasuke::collector {
+
+class ConsoleServiceImpl final : public v1::ConsoleService::CallbackService {
+ public:
+  ConsoleServiceImpl(Store& store, AgentRegistry& registry, WorkerPool& pool)
+      : store_(store), registry_(registry), pool_(pool) {}
+
+  grpc::ServerUnaryReactor* ListAgents(grpc::CallbackServerContext* context,
+                                       const v1::ListAgentsRequest* request,
+                                       v1::ListAgentsResponse* response) override;
+  grpc::ServerUnaryReactor* ListAlerts(grpc::CallbackServerContext* context,
+                                       const v1::ListAlertsRequest* request,
+                                       v1::ListAlertsResponse* response) override;
+  grpc::ServerUnaryReactor* ListIncidents(grpc::CallbackServerContext* context,
+                                          const v1::ListIncidentsRequest* request,
+                                          v1::ListIncidentsResponse* response) override;
+  grpc::ServerUnaryReactor* PushRuleSet(grpc::CallbackServerContext* context,
+                                        const v1::PushRuleSetRequest* request,
+                                        v1::PushRuleSetResponse* response) override;
+
+ private:
+  // Runs `work` on the pool and finishes the call with its status.
+  grpc::ServerUnaryReactor* Defer(grpc::CallbackServerContext* context,
+                                  std::function<absl::Status()> work);
+
+  Store& store_;
+  AgentRegistry& registry_;
+  WorkerPool& pool_;
+};
+
+// Checks a rule set before it is stored: a version, at least one file, each named and typed.
+absl::Status ValidateRuleSet(const v1::RuleSet& ruleset);
+
+}  // namespace otasuke::collector

@@ -1,0 +1,176 @@
+#include "collector/store/schema.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+
+namespace otasuke::collector {
+namespace {
+
+// Times are Unix microseconds (INTEGER). Protobuf bodies are kept beside the indexed columns so
+// the console can return every field without a column per field.
+constexpr std::string_view kV1Core = R"sql(
+CREATE TABLE tenants (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE agents (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  hostname TEXT NOT NULL DEFAULT '',
+  os TEXT NOT NULL DEFAULT '',
+  agent_version TEXT NOT NULL DEFAULT '',
+  profile INTEGER NOT NULL DEFAULT 0,
+  ruleset_version TEXT NOT NULL DEFAULT '',
+  connected INTEGER NOT NULL DEFAULT 0,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  acked_sequence INTEGER NOT NULL DEFAULT 0,
+  last_heartbeat BLOB,
+  last_heartbeat_at INTEGER
+);
+CREATE TABLE incidents (
+  id INTEGER PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  hostname TEXT NOT NULL,
+  group_key TEXT NOT NULL,
+  dedup_key TEXT NOT NULL UNIQUE,
+  title TEXT NOT NULL,
+  severity INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  alert_count INTEGER NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  rule_engine INTEGER NOT NULL,
+  rule_id TEXT NOT NULL,
+  rule_revision INTEGER NOT NULL,
+  ruleset_version TEXT NOT NULL
+);
+CREATE INDEX incidents_by_group ON incidents(group_key, id);
+CREATE INDEX incidents_by_tenant ON incidents(tenant_id, id);
+CREATE TABLE alerts (
+  id INTEGER PRIMARY KEY,
+  uuid TEXT NOT NULL UNIQUE,
+  agent_id TEXT NOT NULL REFERENCES agents(id),
+  sequence INTEGER NOT NULL,
+  tenant_id TEXT NOT NULL,
+  hostname TEXT NOT NULL,
+  rule_engine INTEGER NOT NULL,
+  rule_id TEXT NOT NULL,
+  severity INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  event_time INTEGER NOT NULL,
+  detection_time INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  incident_id INTEGER REFERENCES incidents(id),
+  body BLOB NOT NULL,
+  UNIQUE (agent_id, sequence)
+);
+CREATE INDEX alerts_by_tenant ON alerts(tenant_id, id);
+CREATE INDEX alerts_by_incident ON alerts(incident_id);
+)sql";
+
+constexpr std::string_view kV2Dispatch = R"sql(
+CREATE TABLE responders (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL DEFAULT 'responder',
+  contact TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE notifications (
+  id INTEGER PRIMARY KEY,
+  incident_id INTEGER NOT NULL REFERENCES incidents(id),
+  alert_id INTEGER NOT NULL REFERENCES alerts(id),
+  responder_id INTEGER REFERENCES responders(id),
+  channel TEXT NOT NULL,
+  target TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX notifications_due ON notifications(state, next_attempt_at);
+CREATE TABLE notification_attempts (
+  id INTEGER PRIMARY KEY,
+  notification_id INTEGER NOT NULL REFERENCES notifications(id),
+  attempt INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL,
+  ok INTEGER NOT NULL,
+  http_status INTEGER NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE rulesets (
+  id INTEGER PRIMARY KEY,
+  tenant_id TEXT NOT NULL DEFAULT '',
+  version TEXT NOT NULL,
+  file_count INTEGER NOT NULL,
+  body BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX rulesets_by_tenant ON rulesets(tenant_id, id);
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  tenant_id TEXT NOT NULL DEFAULT '',
+  target TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT ''
+);
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {.version = 1, .name = "core: tenants, agents, incidents, alerts", .sql = kV1Core},
+    {.version = 2, .name = "dispatch: responders, notifications, rulesets, audit log",
+     .sql = kV2Dispatch},
+};
+
+}  // namespace
+
+std::span<const Migration> AllMigrations() { return kMigrations; }
+
+absl::StatusOr<int> SchemaVersion(SqliteDb& db) {
+  RETURN_IF_ERROR(db.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
+      "NULL, applied_at INTEGER NOT NULL)"));
+  ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  return row ? static_cast<int>(stmt.Int(0)) : 0;
+}
+
+absl::StatusOr<int> ApplyMigrations(SqliteDb& db, std::span<const Migration> migrations) {
+  ASSIGN_OR_RETURN(int current, SchemaVersion(db));
+  int known = migrations.empty() ? 0 : migrations.back().version;
+  if (current > known) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "database ", db.path(), " has schema version ", current, " but this collector knows only ",
+        known, "; it was written by a newer collector (upgrade the collector, do not downgrade)"));
+  }
+  for (const Migration& migration : migrations) {
+    if (migration.version <= current) continue;
+    RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+    absl::Status status = db.Exec(migration.sql);
+    if (status.ok()) {
+      absl::StatusOr<Stmt> record = db.Prepare(
+          "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, "
+          "CAST(strftime('%s','now') AS INTEGER) * 1000000)");
+      status = record.ok() ? record->Bind(1, migration.version).Bind(2, migration.name).Run()
+                           : record.status();
+    }
+    if (!status.ok()) {
+      (void)db.Exec("ROLLBACK");
+      return absl::InternalError(absl::StrCat("schema migration ", migration.version, " (",
+                                              Sv(migration.name), ") failed: ", status.message()));
+    }
+    RETURN_IF_ERROR(db.Exec("COMMIT"));
+    current = migration.version;
+  }
+  return current;
+}
+
+}  // namespace otasuke::collector

@@ -1,0 +1,85 @@
+#pragma once
+// A thin RAII layer over the SQLite C API that turns result codes into absl::Status with the
+// statement and SQLite's own message. Statements are cached per connection (one connection is
+// only ever used by one thread at a time), so hot ingest statements are prepared once.
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace otasuke::collector {
+
+// A prepared statement borrowed from a connection's cache. Reset and unbound when it goes out of
+// scope, so the next user finds it clean.
+class Stmt {
+ public:
+  explicit Stmt(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  Stmt(Stmt&& other) noexcept : stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  ~Stmt();
+
+  // Parameters are 1-based as in SQLite.
+  Stmt& Bind(int index, int64_t value);
+  Stmt& Bind(int index, std::string_view text);
+  Stmt& BindBlob(int index, std::string_view bytes);
+  Stmt& BindNull(int index);
+
+  // True while a row is available; false when done.
+  absl::StatusOr<bool> Step();
+  // Runs a statement that returns no rows.
+  absl::Status Run();
+
+  int64_t Int(int column) const;
+  std::string Text(int column) const;
+  std::string Blob(int column) const;
+  bool IsNull(int column) const;
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+class SqliteDb {
+ public:
+  struct Options {
+    bool read_only = false;
+    absl::Duration busy_timeout = absl::Seconds(5);
+  };
+
+  // Opens (creating unless read_only) a database in WAL mode with foreign keys on.
+  static absl::StatusOr<std::unique_ptr<SqliteDb>> Open(const std::string& path,
+                                                        const Options& options);
+  ~SqliteDb();
+  SqliteDb(const SqliteDb&) = delete;
+  SqliteDb& operator=(const SqliteDb&) = delete;
+
+  // Runs one or more statements that return no rows.
+  absl::Status Exec(std::string_view sql);
+  // A cached prepared statement. `sql` must outlive the connection (a string literal).
+  absl::StatusOr<Stmt> Prepare(const char* sql);
+  int64_t LastInsertRowId() const;
+  int Changes() const;
+  const std::string& path() const { return path_; }
+
+ private:
+  SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  absl::Status Error(std::string_view what) const;
+
+  sqlite3* db_;
+  std::string path_;
+  std::unordered_map<const char*, sqlite3_stmt*> cache_;
+};
+
+// Stored times are Unix microseconds.
+inline int64_t ToMicros(absl::Time t) { return absl::ToUnixMicros(t); }
+inline absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
+
+}  // namespace otasuke::collector

@@ -1,0 +1,111 @@
+#pragma once
+// The Store on SQLite: WAL mode, one writer thread that batches queued writes into one
+// transaction (each write in its own savepoint, so one bad write fails alone), and a separate
+// connection for reads.
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "collector/incident/grouper.h"
+#include "collector/store/sqlite_db.h"
+#include "collector/store/store.h"
+#include "common/clock.h"
+
+namespace otasuke::collector {
+
+// Where a new incident is announced; one notification row per channel.
+struct NotificationChannel {
+  std::string channel;  // "webhook"
+  std::string target;   // URL
+};
+
+struct StoreCounters {
+  uint64_t transactions = 0;
+  uint64_t writes = 0;
+  uint64_t failed_writes = 0;
+  uint64_t alerts_stored = 0;
+  uint64_t alerts_duplicate = 0;
+};
+
+class SqliteStore final : public Store {
+ public:
+  struct Options {
+    std::string path;
+    absl::Duration busy_timeout = absl::Seconds(5);
+    int max_batch_writes = 256;  // writes per transaction
+    std::vector<NotificationChannel> notification_channels;
+    // Runs on the writer thread after a commit that queued notifications.
+    std::function<void()> on_notifications_queued;
+  };
+
+  // Opens the database, applies migrations, marks every agent disconnected (no stream survives a
+  // restart) and starts the writer thread.
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(Options options, const Clock& clock,
+                                                           const IncidentGrouper& grouper);
+  ~SqliteStore() override;
+
+  // Finishes every queued write, then stops the writer. Later writes fail with Unavailable.
+  void Stop();
+  StoreCounters counters() const;
+
+  void UpsertAgent(const v1::Hello& hello,
+                   std::function<void(absl::StatusOr<AgentState>)> done) override;
+  void IngestAlerts(std::string agent_id, std::vector<v1::Alert> alerts,
+                    std::function<void(absl::StatusOr<IngestResult>)> done) override;
+  void RecordHeartbeat(std::string agent_id, v1::Heartbeat heartbeat, Done done) override;
+  void MarkDisconnected(std::string agent_id, Done done) override;
+  void RecordRuleSetStatus(std::string agent_id, v1::RuleSetStatus status, Done done) override;
+  void StoreRuleSet(v1::RuleSet ruleset, std::string tenant_id, std::string actor,
+                    Done done) override;
+  void RecordNotificationAttempt(NotificationAttempt attempt, Done done) override;
+
+  absl::StatusOr<std::optional<v1::RuleSet>> LatestRuleSet(std::string_view tenant_id) override;
+  absl::StatusOr<std::vector<v1::AgentInfo>> ListAgents(std::string_view tenant_id) override;
+  absl::StatusOr<std::vector<v1::Alert>> ListAlerts(const AlertQuery& query) override;
+  absl::StatusOr<std::vector<v1::Incident>> ListIncidents(std::string_view tenant_id,
+                                                          int limit) override;
+  absl::StatusOr<std::vector<NotificationJob>> DueNotifications(absl::Time now,
+                                                                int limit) override;
+
+ private:
+  struct Write {
+    std::function<absl::Status(SqliteDb&)> apply;
+    std::function<void(absl::Status)> done;
+  };
+  // Per-transaction facts the writes report to the loop.
+  struct TxEffects {
+    bool notifications_queued = false;
+  };
+
+  SqliteStore(Options options, const Clock& clock, const IncidentGrouper& grouper,
+              std::unique_ptr<SqliteDb> writer, std::unique_ptr<SqliteDb> reader);
+  void Submit(Write write);
+  void WriterLoop();
+  absl::Status RunBatch(std::vector<Write>& batch, std::vector<absl::Status>& results);
+  absl::Status IngestOne(SqliteDb& db, const v1::Alert& alert, absl::Time now, bool* stored,
+                         int64_t* new_incident);
+  absl::Status Audit(SqliteDb& db, std::string_view actor, std::string_view action,
+                     std::string_view tenant_id, std::string_view target, std::string_view detail);
+
+  const Options options_;
+  const Clock& clock_;
+  const IncidentGrouper& grouper_;
+  std::unique_ptr<SqliteDb> writer_db_;  // used only by the writer thread
+
+  mutable absl::Mutex queue_mu_;
+  std::deque<Write> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+  StoreCounters counters_ ABSL_GUARDED_BY(queue_mu_);
+  TxEffects effects_;  // writer thread only
+
+  absl::Mutex read_mu_;
+  std::unique_ptr<SqliteDb> reader_db_ ABSL_GUARDED_BY(read_mu_);
+
+  std::thread writer_;
+};
+
+}  // namespace otasuke::collector
