@@ -1,0 +1,101 @@
+#include <thread>
+
+#include "common/cli.h"
+#include "common/sha256.h"
+#include "common/snapshot.h"
+#include "common/uuid.h"
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+
+namespace otasuke {
+namespace {
+
+using ::otasuke::testing::IsOk;
+using ::otasuke::testing::StatusIs;
+
+TEST(CliTest, ParsesEveryFlagKindAndPositionals) {
+  bool strict = false;
+  std::string eve;
+  int64_t limit = 5;
+  std::vector<std::string> rules;
+  const cli::FlagSpec specs[] = {
+      {.name = "strict", .help = "fail on skips", .target = &strict},
+      {.name = "eve", .value_name = "FILE", .help = "EVE output", .target = &eve},
+      {.name = "limit", .value_name = "N", .help = "at most", .target = &limit},
+      {.name = "rules", .value_name = "PATH", .help = "rules", .target = &rules},
+  };
+  const char* argv[] = {"cmd", "a.pcap", "--strict", "--eve=out.json", "--rules", "r1",
+                        "--rules=r2", "--limit", "9", "--", "--not-a-flag"};
+  auto pos = cli::ParseFlags(specs, 11, argv, 1);
+  ASSERT_THAT(pos, IsOk());
+  EXPECT_EQ(*pos, (std::vector<std::string>{"a.pcap", "--not-a-flag"}));
+  EXPECT_TRUE(strict);
+  EXPECT_EQ(eve, "out.json");
+  EXPECT_EQ(limit, 9);
+  EXPECT_EQ(rules, (std::vector<std::string>{"r1", "r2"}));
+  std::string help = cli::FlagsHelp(specs);
+  EXPECT_NE(help.find("--eve FILE"), std::string::npos);
+  EXPECT_NE(help.find("(default: 9)"), std::string::npos);
+}
+
+TEST(CliTest, ErrorsNameTheFlag) {
+  int64_t limit = 0;
+  std::string eve;
+  const cli::FlagSpec specs[] = {
+      {.name = "limit", .value_name = "N", .help = "", .target = &limit},
+      {.name = "eve", .value_name = "FILE", .help = "", .target = &eve},
+  };
+  const char* bad_int[] = {"cmd", "--limit", "ten"};
+  EXPECT_THAT(cli::ParseFlags(specs, 3, bad_int, 1),
+              StatusIs(absl::StatusCode::kInvalidArgument, "--limit: expected an integer"));
+  const char* unknown[] = {"cmd", "--nope"};
+  EXPECT_THAT(cli::ParseFlags(specs, 2, unknown, 1),
+              StatusIs(absl::StatusCode::kInvalidArgument, "unknown flag '--nope'"));
+  const char* missing[] = {"cmd", "--eve"};
+  EXPECT_THAT(cli::ParseFlags(specs, 2, missing, 1),
+              StatusIs(absl::StatusCode::kInvalidArgument, "--eve needs a value (FILE)"));
+}
+
+TEST(UuidTest, RandomVersion4) {
+  std::string a = NewUuid(), b = NewUuid();
+  EXPECT_TRUE(IsUuid(a));
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a[14], '4');
+  EXPECT_FALSE(IsUuid("not-a-uuid"));
+}
+
+TEST(Sha256Test, KnownVector) {
+  EXPECT_EQ(Sha256Hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(SnapshotTest, ReadersSeeNewVersionsAndOldOnesLiveWhileHeld) {
+  Snapshot<std::string> snap(std::make_shared<const std::string>("v1"));
+  SnapshotReader<std::string> reader(snap);
+  EXPECT_EQ(*reader.Get(), "v1");
+  auto held = reader.shared();
+  snap.Publish(std::make_shared<const std::string>("v2"));
+  EXPECT_EQ(*reader.Get(), "v2");
+  EXPECT_EQ(*held, "v1");
+}
+
+TEST(SnapshotTest, ConcurrentPublishAndRead) {
+  Snapshot<int> snap(std::make_shared<const int>(0));
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 1; i <= 2000; ++i) snap.Publish(std::make_shared<const int>(i));
+    done = true;
+  });
+  SnapshotReader<int> reader(snap);
+  int last = 0;
+  while (!done) {
+    int v = *reader.Get();
+    EXPECT_GE(v, last) << "versions only move forward";
+    last = v;
+  }
+  writer.join();
+  EXPECT_EQ(*reader.Get(), 2000);
+}
+
+}  // namespace
+}  // namespace otasuke
