@@ -62,6 +62,14 @@ class Event {
     }
     return nullptr;
   }
+  // Index of the extra field `name`, or -1. Lets a reader of several values of one event
+  // cache per-field work by position.
+  int FindExtraIndex(std::string_view name) const {
+    for (size_t i = 0; i < extra_count_; ++i) {
+      if (extras_[i].first == name) return static_cast<int>(i);
+    }
+    return -1;
+  }
   size_t extra_count() const { return extra_count_; }
   const std::pair<std::string, std::string>& extra(size_t i) const { return extras_[i]; }
 

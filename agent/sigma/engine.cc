@@ -1,0 +1,262 @@
+#include "agent/sigma/engine.h"
+
+#include <algorithm>
+
+namespace otasuke::agent::sigma {
+
+void EventView::Reset(const Event& event) {
+  event_ = &event;
+  ++generation_;
+  const size_t slots = kFieldCount + event.extra_count();
+  if (stamp_.size() < slots) {
+    stamp_.resize(slots, 0);
+    lowered_.resize(slots);
+  }
+}
+
+bool EventView::Find(const FieldRef& field, std::string_view* value, uint32_t* slot) const {
+  if (field.id.has_value()) {
+    if (!event_->Has(*field.id)) return false;
+    *value = event_->Get(*field.id);
+    *slot = static_cast<uint32_t>(*field.id);
+    return true;
+  }
+  const int i = event_->FindExtraIndex(field.name);
+  if (i < 0) return false;
+  *value = event_->extra(static_cast<size_t>(i)).second;
+  *slot = static_cast<uint32_t>(kFieldCount + i);
+  return true;
+}
+
+std::string_view EventView::Lowered(uint32_t slot, std::string_view value) {
+  if (stamp_[slot] != generation_) {
+    LowerAscii(value, &lowered_[slot]);
+    stamp_[slot] = generation_;
+  }
+  return lowered_[slot];
+}
+
+namespace {
+
+bool NumericHolds(NumericOp op, double field, double rule) {
+  switch (op) {
+    case NumericOp::kGt:
+      return field > rule;
+    case NumericOp::kGte:
+      return field >= rule;
+    case NumericOp::kLt:
+      return field < rule;
+    case NumericOp::kLte:
+      return field <= rule;
+  }
+  return false;
+}
+
+bool TestValue(const ValueTest& t, EventView& view, bool present, std::string_view value,
+               uint32_t slot) {
+  switch (t.kind) {
+    case ValueTest::Kind::kNull:
+      return !present || value.empty();
+    case ValueTest::Kind::kExists:
+      return present == t.exists;
+    default:
+      break;
+  }
+  if (!present) return false;
+  switch (t.kind) {
+    case ValueTest::Kind::kString:
+      return t.text.Matches(value, t.text.cased() ? value : view.Lowered(slot, value));
+    case ValueTest::Kind::kRegex:
+      return t.regex.Matches(value);
+    case ValueTest::Kind::kCidr:
+      return t.cidr.Matches(value);
+    case ValueTest::Kind::kNumeric: {
+      double number = 0;
+      return ParseNumber(value, &number) && NumericHolds(t.op, number, t.number);
+    }
+    case ValueTest::Kind::kFieldRef: {
+      std::string_view other;
+      uint32_t other_slot = 0;
+      if (!view.Find(t.other, &other, &other_slot)) return false;
+      if (t.text.cased()) return value == other;
+      const std::string_view a = view.Lowered(slot, value);
+      const std::string_view b = view.Lowered(other_slot, other);
+      return a == b;
+    }
+    default:
+      return false;
+  }
+}
+
+bool AnyAlternative(const std::vector<ValueTest>& alternatives, EventView& view, bool present,
+                    std::string_view value, uint32_t slot) {
+  for (const ValueTest& t : alternatives) {
+    if (TestValue(t, view, present, value, slot)) return true;
+  }
+  return false;
+}
+
+bool ItemMatches(const FieldItem& item, EventView& view) {
+  if (item.field.name.empty()) {  // keywords: against every value of the event
+    auto one = [&](const std::vector<ValueTest>& alternatives) {
+      return view.AnyValue([&](std::string_view value, uint32_t slot) {
+        return AnyAlternative(alternatives, view, true, value, slot);
+      });
+    };
+    if (item.all) {
+      for (const auto& v : item.values) {
+        if (!one(v)) return false;
+      }
+      return true;
+    }
+    for (const auto& v : item.values) {
+      if (one(v)) return true;
+    }
+    return false;
+  }
+  std::string_view value;
+  uint32_t slot = 0;
+  const bool present = view.Find(item.field, &value, &slot);
+  if (item.all) {
+    for (const auto& v : item.values) {
+      if (!AnyAlternative(v, view, present, value, slot)) return false;
+    }
+    return true;
+  }
+  for (const auto& v : item.values) {
+    if (AnyAlternative(v, view, present, value, slot)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool RuleEvaluator::SelectionMatches(uint32_t index, const DetectionRule& rule, EventView& view) {
+  int8_t& memo = memo_[index];
+  if (memo >= 0) return memo == 1;
+  bool result = false;
+  for (const auto& group : rule.selections[index].groups) {
+    bool all = true;
+    for (const FieldItem& item : group) {
+      if (!ItemMatches(item, view)) {
+        all = false;
+        break;
+      }
+    }
+    if (all) {
+      result = true;
+      break;
+    }
+  }
+  memo = result ? 1 : 0;
+  return result;
+}
+
+bool RuleEvaluator::Node(const ConditionNode& node, const DetectionRule& rule, EventView& view) {
+  switch (node.kind) {
+    case ConditionNode::Kind::kSelection:
+      return SelectionMatches(node.selections[0], rule, view);
+    case ConditionNode::Kind::kNot:
+      return !Node(*node.children[0], rule, view);
+    case ConditionNode::Kind::kAnd:
+      for (const auto& c : node.children) {
+        if (!Node(*c, rule, view)) return false;
+      }
+      return true;
+    case ConditionNode::Kind::kOr:
+      for (const auto& c : node.children) {
+        if (Node(*c, rule, view)) return true;
+      }
+      return false;
+    case ConditionNode::Kind::kOfSelections: {
+      const size_t needed = node.quantity == 0 ? node.selections.size() : node.quantity;
+      size_t hits = 0;
+      for (size_t i = 0; i < node.selections.size(); ++i) {
+        if (SelectionMatches(node.selections[i], rule, view)) {
+          if (++hits >= needed) return true;
+        } else if (node.quantity == 0) {
+          return false;
+        }
+      }
+      return false;
+    }
+  }
+  return false;
+}
+
+bool RuleEvaluator::Matches(const DetectionRule& rule, EventView& view) {
+  memo_.assign(rule.selections.size(), -1);
+  return Node(*rule.condition, rule, view);
+}
+
+void SigmaEngine::RouteBuckets(const CompiledSigmaRules& rules, const LogSource& source) {
+  if (cached_serial_ == rules.serial() && cached_source_.product == source.product &&
+      cached_source_.category == source.category && cached_source_.service == source.service) {
+    return;
+  }
+  cached_serial_ = rules.serial();
+  cached_source_ = source;
+  cached_buckets_.clear();
+  size_t widest = 0;
+  for (uint32_t b = 0; b < rules.buckets().size(); ++b) {
+    const LogSourceBucket& bucket = rules.buckets()[b];
+    widest = std::max(widest, bucket.rules.size());
+    if (LogSourceAdmits(bucket.key, source)) cached_buckets_.push_back(b);
+  }
+  if (stamp_.size() < widest) stamp_.resize(widest, 0);
+}
+
+void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
+                        std::vector<uint32_t>* matched) {
+  ++stats_.events;
+  RouteBuckets(rules, event.source());
+  if (cached_buckets_.empty()) return;
+  view_.Reset(event);
+  candidates_.clear();
+  for (uint32_t b : cached_buckets_) {
+    const LogSourceBucket& bucket = rules.buckets()[b];
+    if (++stamp_generation_ == 0) {  // wrapped: forget every old stamp
+      std::fill(stamp_.begin(), stamp_.end(), 0);
+      stamp_generation_ = 1;
+    }
+    const uint32_t gen = stamp_generation_;
+    const size_t first = candidates_.size();
+    for (const Prefilter::FieldScan& scan : bucket.prefilter.fields()) {
+      std::string_view value;
+      uint32_t slot = 0;
+      if (!view_.Find(scan.field, &value, &slot)) continue;
+      const std::string_view lowered = view_.Lowered(slot, value);
+      scan.automaton.Scan(lowered, [&](uint32_t pattern) {
+        for (uint32_t i = scan.rules_begin[pattern]; i < scan.rules_begin[pattern + 1]; ++i) {
+          const uint32_t local = scan.rules[i];
+          if (stamp_[local] != gen) {
+            stamp_[local] = gen;
+            candidates_.push_back(bucket.rules[local]);
+          }
+        }
+      });
+    }
+    for (uint32_t local : bucket.prefilter.always()) candidates_.push_back(bucket.rules[local]);
+    std::sort(candidates_.begin() + first, candidates_.end());
+  }
+  if (cached_buckets_.size() > 1) std::sort(candidates_.begin(), candidates_.end());
+  stats_.candidates += candidates_.size();
+  for (uint32_t r : candidates_) {
+    if (evaluator_.Matches(rules.rules()[r], view_)) {
+      matched->push_back(r);
+      ++stats_.matches;
+    }
+  }
+}
+
+void RuleByRuleEngine::Match(const CompiledSigmaRules& rules, const Event& event,
+                             std::vector<uint32_t>* matched) {
+  view_.Reset(event);
+  for (uint32_t r = 0; r < rules.rules().size(); ++r) {
+    const DetectionRule& rule = rules.rules()[r];
+    if (!LogSourceAdmits(rule.logsource, event.source())) continue;
+    if (evaluator_.Matches(rule, view_)) matched->push_back(r);
+  }
+}
+
+}  // namespace otasuke::agent::sigma

@@ -1,0 +1,96 @@
+#pragma once
+// Evaluating compiled Sigma rules on events. Two engines give the same answers:
+//  - SigmaEngine, the production path: log-source buckets, then the literal prefilter, then
+//    exact evaluation of the few candidate rules;
+//  - MatchAllRules, the straightforward evaluator kept as the test oracle: every rule whose
+//    log source admits the event is evaluated in full.
+// Both are per-thread objects (scratch buffers, caches); the rule set is shared read-only.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/event/event.h"
+#include "agent/sigma/compiled_rules.h"
+
+namespace otasuke::agent::sigma {
+
+// Lazily lowercased field values of one event, cached per field for all rules.
+class EventView {
+ public:
+  void Reset(const Event& event);
+  const Event& event() const { return *event_; }
+  // Finds a field: *slot identifies it for Lowered(). False when absent.
+  bool Find(const FieldRef& field, std::string_view* value, uint32_t* slot) const;
+  std::string_view Lowered(uint32_t slot, std::string_view value);
+  // Every present value (table fields, then extras), with its slot.
+  template <typename F>
+  bool AnyValue(F&& f) const {
+    for (size_t i = 0; i < kFieldCount; ++i) {
+      const auto id = static_cast<FieldId>(i);
+      if (event_->Has(id) && f(event_->Get(id), static_cast<uint32_t>(i))) return true;
+    }
+    for (size_t i = 0; i < event_->extra_count(); ++i) {
+      if (f(std::string_view(event_->extra(i).second), static_cast<uint32_t>(kFieldCount + i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  const Event* event_ = nullptr;
+  uint64_t generation_ = 0;
+  std::vector<std::string> lowered_;
+  std::vector<uint64_t> stamp_;
+};
+
+// Exact evaluation of one rule on the current view.
+class RuleEvaluator {
+ public:
+  bool Matches(const DetectionRule& rule, EventView& view);
+
+ private:
+  bool Node(const ConditionNode& node, const DetectionRule& rule, EventView& view);
+  bool SelectionMatches(uint32_t index, const DetectionRule& rule, EventView& view);
+  std::vector<int8_t> memo_;  // per selection: -1 unknown, 0/1
+};
+
+struct EngineStats {
+  uint64_t events = 0;
+  uint64_t candidates = 0;  // rules evaluated exactly
+  uint64_t matches = 0;
+};
+
+class SigmaEngine {
+ public:
+  // Appends the indices of matching detection rules, ascending, to *matched.
+  void Match(const CompiledSigmaRules& rules, const Event& event, std::vector<uint32_t>* matched);
+  const EngineStats& stats() const { return stats_; }
+
+ private:
+  void RouteBuckets(const CompiledSigmaRules& rules, const LogSource& source);
+
+  uint64_t cached_serial_ = 0;
+  LogSource cached_source_;
+  std::vector<uint32_t> cached_buckets_;
+  EventView view_;
+  RuleEvaluator evaluator_;
+  std::vector<uint32_t> stamp_;
+  uint32_t stamp_generation_ = 0;
+  std::vector<uint32_t> candidates_;
+  EngineStats stats_;
+};
+
+// The oracle: rule by rule, no index, no prefilter.
+class RuleByRuleEngine {
+ public:
+  void Match(const CompiledSigmaRules& rules, const Event& event, std::vector<uint32_t>* matched);
+
+ private:
+  EventView view_;
+  RuleEvaluator evaluator_;
+};
+
+}  // namespace otasuke::agent::sigma

@@ -1,0 +1,105 @@
+#pragma once
+// Compiled Sigma rules: the immutable form the engines evaluate. A detection rule is a list
+// of selections and a condition over them; a selection is an OR of AND-groups of field
+// items; a field item tests one event field (or, for keyword lists, every value) against
+// one or more compiled value tests.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "agent/event/event.h"
+#include "agent/event/fields.h"
+#include "agent/sigma/condition.h"
+#include "agent/sigma/value_matcher.h"
+#include "otasuke/v1/alert.pb.h"
+
+namespace otasuke::agent::sigma {
+
+// A field named by a rule, resolved once: table fields by id, others by name at match time.
+struct FieldRef {
+  std::string name;
+  std::optional<FieldId> id;
+
+  static FieldRef Resolve(std::string_view name);
+  bool operator==(const FieldRef& o) const { return name == o.name; }
+};
+
+struct ValueTest {
+  enum class Kind : uint8_t { kString, kRegex, kCidr, kNumeric, kExists, kNull, kFieldRef };
+  Kind kind = Kind::kString;
+  StringMatcher text;     // kString; kFieldRef uses its kind (exact/prefix/...) and cased()
+  RegexMatcher regex;     // kRegex
+  CidrMatcher cidr;       // kCidr
+  NumericOp op = NumericOp::kGt;
+  double number = 0;      // kNumeric
+  bool exists = true;     // kExists
+  FieldRef other;         // kFieldRef
+};
+
+struct FieldItem {
+  FieldRef field;         // empty name: a keyword, tested against every value of the event
+  bool all = false;       // every value must match (modifier `all`), else any
+  // One entry per rule value; each is the OR of the value's expansions (windash, base64offset).
+  std::vector<std::vector<ValueTest>> values;
+};
+
+struct Selection {
+  std::string name;
+  int line = 0;
+  std::vector<std::vector<FieldItem>> groups;  // OR of AND-groups
+};
+
+// What alerts carry about any rule, detection or correlation.
+struct RuleMeta {
+  std::string id;
+  std::string name;  // correlation references use it (or the id)
+  std::string title;
+  std::string status;
+  std::string level;
+  std::string description;
+  std::vector<std::string> tags;
+  std::vector<std::string> mitre;  // "T1059.004" from tags attack.t1059.004
+  v1::Severity severity = v1::SEVERITY_MEDIUM;
+  v1::LocalizedText explanation;  // rule field otasuke.explanation {ja, en}
+  v1::LocalizedText next_step;    // rule field otasuke.next_step {ja, en}
+  std::string file;
+  int line = 0;
+};
+
+struct DetectionRule {
+  RuleMeta meta;
+  LogSource logsource;
+  std::vector<Selection> selections;
+  std::unique_ptr<ConditionNode> condition;  // several `condition:` entries are OR'ed
+  // False when a correlation rule uses this rule without `generate: true`: it then feeds the
+  // correlation only.
+  bool emits_alerts = true;
+};
+
+enum class CorrelationType : uint8_t { kEventCount, kValueCount, kTemporal, kTemporalOrdered };
+
+enum class CompareOp : uint8_t { kGt, kGte, kLt, kLte, kEq, kNeq };
+
+struct CountCondition {
+  CompareOp op = CompareOp::kGte;
+  uint64_t value = 1;
+  bool Holds(uint64_t count) const;
+};
+
+struct CorrelationRule {
+  RuleMeta meta;
+  CorrelationType type = CorrelationType::kEventCount;
+  std::vector<uint32_t> rules;       // detection rule indices, in the order the rule lists them
+  std::vector<FieldRef> group_by;    // after aliases: per referenced rule, see alias_fields
+  // alias_fields[k][r]: the event field of group-by k for referenced rule r (aliases).
+  std::vector<std::vector<FieldRef>> group_fields;
+  absl::Duration timespan = absl::Minutes(5);
+  std::vector<CountCondition> conditions;  // all must hold (a range is two)
+  FieldRef value_field;                    // value_count
+};
+
+}  // namespace otasuke::agent::sigma

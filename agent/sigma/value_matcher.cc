@@ -1,0 +1,329 @@
+#include "agent/sigma/value_matcher.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <charconv>
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/strings.h"
+
+namespace otasuke::agent::sigma {
+
+void LowerAscii(std::string_view in, std::string* out) {
+  out->resize(in.size());
+  char* d = out->data();
+  for (size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    d[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  }
+}
+
+namespace {
+
+std::string Lowered(std::string_view s) {
+  std::string out;
+  LowerAscii(s, &out);
+  return out;
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         std::memcmp(s.data() + s.size() - suffix.size(), suffix.data(), suffix.size()) == 0;
+}
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0;
+}
+
+}  // namespace
+
+StringMatcher StringMatcher::Compile(const SigmaString& pattern, bool cased) {
+  using PK = SigmaString::PieceKind;
+  StringMatcher m;
+  m.cased_ = cased;
+  auto fold = [cased](std::string_view s) { return cased ? std::string(s) : Lowered(s); };
+  m.required_ = Lowered(pattern.LongestLiteral());
+  const auto& p = pattern.pieces;
+  bool has_question = false;
+  size_t stars = 0;
+  for (const auto& piece : p) {
+    has_question |= piece.kind == PK::kQuestion;
+    stars += piece.kind == PK::kStar;
+  }
+  const bool lead_star = !p.empty() && p.front().kind == PK::kStar;
+  const bool trail_star = p.size() > 1 && p.back().kind == PK::kStar;
+  if (!has_question) {
+    if (stars == 0) {
+      m.kind_ = Kind::kExact;
+      m.literal_ = fold(pattern.LiteralText());
+      return m;
+    }
+    if (p.size() == 1) {  // "*": anything
+      m.kind_ = Kind::kPrefix;
+      return m;
+    }
+    if (stars == 1 && lead_star) {
+      m.kind_ = Kind::kSuffix;
+      m.literal_ = fold(p[1].text);
+      return m;
+    }
+    if (stars == 1 && p.back().kind == PK::kStar) {
+      m.kind_ = Kind::kPrefix;
+      m.literal_ = fold(p[0].text);
+      return m;
+    }
+    if (stars == 2 && lead_star && trail_star && p.size() == 3) {
+      m.kind_ = Kind::kContains;
+      m.literal_ = fold(p[1].text);
+      return m;
+    }
+  }
+  m.kind_ = Kind::kGlob;
+  for (const auto& piece : p) {
+    if (piece.kind == PK::kStar) {
+      m.glob_.push_back({.star = true, .text = {}, .any = {}});
+      continue;
+    }
+    if (m.glob_.empty() || m.glob_.back().star) m.glob_.push_back({});
+    GlobToken& t = m.glob_.back();
+    if (piece.kind == PK::kQuestion) {
+      t.text.push_back('?');
+      t.any.push_back(true);
+    } else {
+      const std::string folded = fold(piece.text);
+      t.text.append(folded);
+      t.any.insert(t.any.end(), folded.size(), false);
+    }
+  }
+  return m;
+}
+
+namespace {
+
+// Does token text (with '?' any positions) match s at pos?
+bool TokenAt(std::string_view s, size_t pos, const std::string& text, const std::vector<bool>& any) {
+  if (pos + text.size() > s.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (!any[i] && s[pos + i] != text[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool StringMatcher::GlobMatches(std::string_view s) const {
+  // Tokens alternate literal runs and stars. The first literal is anchored at the start and
+  // the last at the end; runs in between match at their leftmost position (greedy leftmost
+  // matching is complete for '*' globs).
+  size_t first = 0;
+  size_t last = glob_.size();
+  size_t pos = 0;
+  size_t end = s.size();
+  if (first < last && !glob_[first].star) {
+    if (!TokenAt(s, 0, glob_[first].text, glob_[first].any)) return false;
+    pos = glob_[first].text.size();
+    ++first;
+    if (first == last) return pos == s.size();
+  }
+  if (last > first && !glob_[last - 1].star) {
+    const GlobToken& t = glob_[last - 1];
+    if (t.text.size() > end - pos) return false;
+    if (!TokenAt(s, end - t.text.size(), t.text, t.any)) return false;
+    end -= t.text.size();
+    --last;
+  }
+  for (size_t k = first; k < last; ++k) {
+    const GlobToken& t = glob_[k];
+    if (t.star) continue;
+    bool found = false;
+    for (size_t at = pos; at + t.text.size() <= end; ++at) {
+      if (TokenAt(s, at, t.text, t.any)) {
+        pos = at + t.text.size();
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  return pos <= end;
+}
+
+bool StringMatcher::Matches(std::string_view value, std::string_view lowered) const {
+  const std::string_view s = cased_ ? value : lowered;
+  switch (kind_) {
+    case Kind::kExact:
+      return s.size() == literal_.size() && std::memcmp(s.data(), literal_.data(), s.size()) == 0;
+    case Kind::kPrefix:
+      return StartsWith(s, literal_);
+    case Kind::kSuffix:
+      return EndsWith(s, literal_);
+    case Kind::kContains:
+      return s.find(literal_) != std::string_view::npos;
+    case Kind::kGlob:
+      return GlobMatches(s);
+  }
+  return false;
+}
+
+std::string StringMatcher::DebugString() const {
+  static constexpr const char* kNames[] = {"exact", "prefix", "suffix", "contains", "glob"};
+  std::string out = absl::StrCat(kNames[static_cast<int>(kind_)], cased_ ? "/cased" : "", ":");
+  if (kind_ != Kind::kGlob) return out + literal_;
+  for (const GlobToken& t : glob_) out += t.star ? std::string("*") : t.text;
+  return out;
+}
+
+struct CompiledRegex {
+  pcre2_code* code = nullptr;
+  ~CompiledRegex() { pcre2_code_free(code); }
+};
+
+absl::StatusOr<RegexMatcher> RegexMatcher::Compile(std::string_view pattern, bool caseless,
+                                                   bool multiline, bool dotall) {
+  uint32_t options = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+  if (caseless) options |= PCRE2_CASELESS;
+  if (multiline) options |= PCRE2_MULTILINE;
+  if (dotall) options |= PCRE2_DOTALL;
+  int error = 0;
+  PCRE2_SIZE offset = 0;
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+                                   options, &error, &offset, nullptr);
+  if (code == nullptr) {
+    PCRE2_UCHAR message[256];
+    pcre2_get_error_message(error, message, sizeof(message));
+    return absl::InvalidArgumentError(absl::StrCat("bad regular expression at offset ", offset,
+                                                   ": ", reinterpret_cast<char*>(message)));
+  }
+  pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter on failure
+  auto compiled = std::make_shared<CompiledRegex>();
+  compiled->code = code;
+  RegexMatcher m;
+  m.code_ = std::move(compiled);
+  m.pattern_ = std::string(pattern);
+  return m;
+}
+
+bool RegexMatcher::Matches(std::string_view value) const {
+  // One match-data block per thread: matchers are shared, so it cannot live in them.
+  struct MatchData {
+    pcre2_match_data* data = pcre2_match_data_create(1, nullptr);
+    ~MatchData() { pcre2_match_data_free(data); }
+  };
+  thread_local MatchData match_data;
+  const int rc = pcre2_match(code_->code, reinterpret_cast<PCRE2_SPTR>(value.data()), value.size(),
+                             0, 0, match_data.data, nullptr);
+  return rc >= 0;
+}
+
+namespace {
+
+bool ParseIp(std::string_view text, bool* v6, std::array<uint8_t, 16>* bytes) {
+  *bytes = {};
+  // IPv4 first: four decimal octets.
+  std::vector<absl::string_view> parts = absl::StrSplit(Sv(text), '.');
+  if (parts.size() == 4) {
+    for (int i = 0; i < 4; ++i) {
+      uint32_t octet = 0;
+      if (parts[i].empty() || parts[i].size() > 3 || !absl::SimpleAtoi(parts[i], &octet) ||
+          octet > 255) {
+        return false;
+      }
+      (*bytes)[i] = static_cast<uint8_t>(octet);
+    }
+    *v6 = false;
+    return true;
+  }
+  // IPv6: hex groups with at most one "::". Embedded IPv4 tails are not accepted.
+  if (text.find(':') == std::string_view::npos) return false;
+  const size_t gap = text.find("::");
+  if (gap != std::string_view::npos && text.find("::", gap + 1) != std::string_view::npos) {
+    return false;
+  }
+  auto parse_groups = [](std::string_view s, std::vector<uint16_t>* out) {
+    if (s.empty()) return true;
+    for (absl::string_view g : absl::StrSplit(Sv(s), ':')) {
+      if (g.empty() || g.size() > 4) return false;
+      uint32_t v = 0;
+      for (char c : g) {
+        const int d = (c >= '0' && c <= '9')   ? c - '0'
+                      : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                      : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                               : -1;
+        if (d < 0) return false;
+        v = v * 16 + d;
+      }
+      out->push_back(static_cast<uint16_t>(v));
+    }
+    return true;
+  };
+  std::vector<uint16_t> head, tail;
+  if (gap == std::string_view::npos) {
+    if (!parse_groups(text, &head) || head.size() != 8) return false;
+  } else {
+    if (!parse_groups(text.substr(0, gap), &head) || !parse_groups(text.substr(gap + 2), &tail) ||
+        head.size() + tail.size() > 7) {
+      return false;
+    }
+  }
+  std::array<uint16_t, 8> groups{};
+  for (size_t i = 0; i < head.size(); ++i) groups[i] = head[i];
+  for (size_t i = 0; i < tail.size(); ++i) groups[8 - tail.size() + i] = tail[i];
+  for (int i = 0; i < 8; ++i) {
+    (*bytes)[2 * i] = static_cast<uint8_t>(groups[i] >> 8);
+    (*bytes)[2 * i + 1] = static_cast<uint8_t>(groups[i] & 0xFF);
+  }
+  *v6 = true;
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<CidrMatcher> CidrMatcher::Parse(std::string_view cidr) {
+  CidrMatcher m;
+  const size_t slash = cidr.find('/');
+  const std::string_view addr = cidr.substr(0, slash);
+  if (!ParseIp(addr, &m.v6_, &m.net_)) {
+    return absl::InvalidArgumentError(absl::StrCat("bad CIDR address '", Sv(cidr), "'"));
+  }
+  const int max_prefix = m.v6_ ? 128 : 32;
+  m.prefix_ = max_prefix;
+  if (slash != std::string_view::npos) {
+    int prefix = -1;
+    if (!absl::SimpleAtoi(Sv(cidr.substr(slash + 1)), &prefix) || prefix < 0 ||
+        prefix > max_prefix) {
+      return absl::InvalidArgumentError(absl::StrCat("bad CIDR prefix in '", Sv(cidr), "'"));
+    }
+    m.prefix_ = prefix;
+  }
+  return m;
+}
+
+bool CidrMatcher::Matches(std::string_view address) const {
+  bool v6 = false;
+  std::array<uint8_t, 16> bytes;
+  if (!ParseIp(address, &v6, &bytes) || v6 != v6_) return false;
+  int bits = prefix_;
+  for (int i = 0; bits > 0; ++i, bits -= 8) {
+    const uint8_t mask = bits >= 8 ? 0xFF : static_cast<uint8_t>(0xFF << (8 - bits));
+    if ((bytes[i] & mask) != (net_[i] & mask)) return false;
+  }
+  return true;
+}
+
+bool ParseNumber(std::string_view text, double* out) {
+  if (text.empty()) return false;
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    uint64_t v = 0;
+    const auto r = std::from_chars(text.data() + 2, text.data() + text.size(), v, 16);
+    if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return false;
+    *out = static_cast<double>(v);
+    return true;
+  }
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return r.ec == std::errc() && r.ptr == text.data() + text.size();
+}
+
+}  // namespace otasuke::agent::sigma

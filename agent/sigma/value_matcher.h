@@ -1,0 +1,81 @@
+#pragma once
+// Compiled tests of one event value, built from a Sigma value and its modifiers: string
+// patterns (exact, prefix, suffix, contains, glob), regular expressions, CIDR networks,
+// numeric comparisons. Matchers are immutable and shared by all threads; string patterns
+// compare against the ASCII-lowercased value unless the rule said `cased`.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "agent/sigma/sigma_string.h"
+
+namespace otasuke::agent::sigma {
+
+// ASCII lowercase into *out (reusing its capacity).
+void LowerAscii(std::string_view in, std::string* out);
+
+class StringMatcher {
+ public:
+  enum class Kind : uint8_t { kExact, kPrefix, kSuffix, kContains, kGlob };
+  static StringMatcher Compile(const SigmaString& pattern, bool cased);
+
+  // `value` is the original, `lowered` its ASCII-lowercased form.
+  bool Matches(std::string_view value, std::string_view lowered) const;
+  Kind kind() const { return kind_; }
+  bool cased() const { return cased_; }
+  // Text every match contains (lowercased), empty when none: the prefilter literal.
+  std::string_view required_literal() const { return required_; }
+  std::string DebugString() const;
+
+ private:
+  struct GlobToken {
+    bool star = false;
+    std::string text;  // literal run; '?' positions are in any_mask
+    std::vector<bool> any;
+  };
+  bool GlobMatches(std::string_view s) const;
+
+  Kind kind_ = Kind::kExact;
+  bool cased_ = false;
+  std::string literal_;  // for kExact/kPrefix/kSuffix/kContains
+  std::vector<GlobToken> glob_;
+  std::string required_;
+};
+
+struct CompiledRegex;  // PCRE2 code, JIT-compiled
+
+class RegexMatcher {
+ public:
+  // flags: 'i' caseless, 'm' multiline, 's' dot matches newline.
+  static absl::StatusOr<RegexMatcher> Compile(std::string_view pattern, bool caseless,
+                                              bool multiline, bool dotall);
+  bool Matches(std::string_view value) const;
+  const std::string& pattern() const { return pattern_; }
+
+ private:
+  std::shared_ptr<const CompiledRegex> code_;
+  std::string pattern_;
+};
+
+class CidrMatcher {
+ public:
+  static absl::StatusOr<CidrMatcher> Parse(std::string_view cidr);
+  bool Matches(std::string_view address) const;
+
+ private:
+  bool v6_ = false;
+  std::array<uint8_t, 16> net_{};
+  int prefix_ = 0;
+};
+
+enum class NumericOp : uint8_t { kGt, kGte, kLt, kLte };
+
+// Parses an event value as a number (decimal integer, 0x hex integer or decimal float).
+bool ParseNumber(std::string_view text, double* out);
+
+}  // namespace otasuke::agent::sigma

