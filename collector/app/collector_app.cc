@@ -1,0 +1,167 @@
+#include "collector/app/collector_app.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "collector/notify/webhook_notifier.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+
+namespace otasuke::collector {
+
+const CollectorApp::Step CollectorApp::kSteps[] = {
+    {"open data directory", &CollectorApp::OpenDataDir, &CollectorApp::NoTeardown},
+    {"open store", &CollectorApp::OpenStore, &CollectorApp::CloseStore},
+    {"start notifier", &CollectorApp::StartNotifier, &CollectorApp::StopNotifier},
+    {"start workers", &CollectorApp::StartWorkers, &CollectorApp::StopWorkers},
+    {"start gRPC server", &CollectorApp::StartServer, &CollectorApp::StopServer},
+    {"write port file", &CollectorApp::WritePortFile, &CollectorApp::RemovePortFile},
+};
+
+CollectorApp::CollectorApp(CollectorConfig config, const Clock& clock)
+    : config_(std::move(config)), clock_(clock), grouper_(config_.incident_window) {}
+
+CollectorApp::~CollectorApp() { Stop(); }
+
+absl::Status CollectorApp::Start() {
+  for (const Step& step : kSteps) {
+    absl::Status status = (this->*step.start)();
+    if (!status.ok()) {
+      Stop();
+      return absl::Status(status.code(), absl::StrCat(Sv(step.name), ": ", status.message()));
+    }
+    ++started_steps_;
+    LOG_DEBUG("start-up step done: %s", step.name);
+  }
+  return absl::OkStatus();
+}
+
+void CollectorApp::Stop() {
+  while (started_steps_ > 0) {
+    --started_steps_;
+    const Step& step = kSteps[started_steps_];
+    (this->*step.stop)();
+    LOG_DEBUG("teardown step done: %s", step.name);
+  }
+}
+
+int CollectorApp::port() const { return server_ != nullptr ? server_->port() : 0; }
+
+std::string CollectorApp::database_path() const {
+  return (std::filesystem::path(config_.data_dir) / "collector.db").string();
+}
+
+absl::Status CollectorApp::OpenDataDir() {
+  std::error_code ec;
+  std::filesystem::create_directories(config_.data_dir, ec);
+  if (ec) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot create data directory ", config_.data_dir, ": ", ec.message()));
+  }
+  std::filesystem::permissions(config_.data_dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+  return absl::OkStatus();
+}
+
+absl::Status CollectorApp::OpenStore() {
+  SqliteStore::Options options;
+  options.path = database_path();
+  options.busy_timeout = config_.store_busy_timeout;
+  options.max_batch_writes = static_cast<int>(config_.store_max_batch);
+  if (!config_.webhook_url.empty()) {
+    options.notification_channels.push_back({.channel = "webhook", .target = config_.webhook_url});
+  }
+  // The dispatcher starts after the store; until then there is nothing to wake.
+  options.on_notifications_queued = [this] {
+    if (dispatcher_ != nullptr) dispatcher_->Wake();
+  };
+  ASSIGN_OR_RETURN(store_, SqliteStore::Open(std::move(options), clock_, grouper_));
+  LOG_INFO("store: %s", database_path());
+  return absl::OkStatus();
+}
+
+void CollectorApp::CloseStore() { store_->Stop(); }
+
+absl::Status CollectorApp::StartNotifier() {
+  if (config_.webhook_url.empty()) {
+    LOG_WARN("no webhook.url configured: incidents are stored but nobody is notified");
+    return absl::OkStatus();
+  }
+  WebhookNotifier::Options webhook{.secret = "", .timeout = config_.webhook_timeout};
+  if (!config_.webhook_secret_file.empty()) {
+    std::ifstream in(config_.webhook_secret_file);
+    if (!in) {
+      return absl::NotFoundError(
+          absl::StrCat("cannot read webhook secret file ", config_.webhook_secret_file));
+    }
+    std::getline(in, webhook.secret);
+    if (webhook.secret.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("webhook secret file ", config_.webhook_secret_file, " is empty"));
+    }
+  }
+  DispatcherOptions options{.max_attempts = static_cast<int>(config_.webhook_max_attempts),
+                            .initial_backoff = config_.webhook_initial_backoff,
+                            .max_backoff = config_.webhook_max_backoff};
+  auto dispatcher = std::make_unique<NotificationDispatcher>(*store_, clock_, options);
+  RETURN_IF_ERROR(dispatcher->AddNotifier(std::make_unique<WebhookNotifier>(webhook)));
+  dispatcher->Start();
+  dispatcher_ = std::move(dispatcher);
+  LOG_INFO("notifier: webhook %s%s", config_.webhook_url,
+           webhook.secret.empty() ? " (unsigned)" : " (HMAC-SHA256 signed)");
+  return absl::OkStatus();
+}
+
+void CollectorApp::StopNotifier() {
+  if (dispatcher_ != nullptr) dispatcher_->Stop();
+}
+
+absl::Status CollectorApp::StartWorkers() {
+  pool_ = std::make_unique<WorkerPool>(static_cast<int>(config_.worker_threads));
+  return absl::OkStatus();
+}
+
+void CollectorApp::StopWorkers() { pool_->Stop(); }
+
+absl::Status CollectorApp::StartServer() {
+  AgentServiceOptions agent_options;
+  agent_service_ =
+      std::make_unique<AgentServiceImpl>(*store_, registry_, *pool_, agent_options);
+  console_service_ = std::make_unique<ConsoleServiceImpl>(*store_, registry_, *pool_);
+  GrpcServerOptions options{.listen = config_.listen,
+                            .max_message_bytes = static_cast<int>(config_.max_message_bytes)};
+  ASSIGN_OR_RETURN(server_, GrpcServer::Start(options, credentials_,
+                                              {agent_service_.get(), console_service_.get()}));
+  LOG_INFO("listening on %s (port %d)", config_.listen, server_->port());
+  return absl::OkStatus();
+}
+
+void CollectorApp::StopServer() { server_->Shutdown(absl::Seconds(2)); }
+
+absl::Status CollectorApp::WritePortFile() {
+  if (config_.port_file.empty()) return absl::OkStatus();
+  std::string tmp = config_.port_file + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << server_->port() << "\n";
+    if (!out) return absl::PermissionDeniedError(absl::StrCat("cannot write ", tmp));
+  }
+  // Rename: a reader never sees a half-written port.
+  std::error_code ec;
+  std::filesystem::rename(tmp, config_.port_file, ec);
+  if (ec) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot write port file ", config_.port_file, ": ", ec.message()));
+  }
+  return absl::OkStatus();
+}
+
+void CollectorApp::RemovePortFile() {
+  if (config_.port_file.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove(config_.port_file, ec);
+}
+
+}  // namespace otasuke::collector

@@ -1,0 +1,76 @@
+#pragma once
+// The collector daemon as an ordered list of named start-up steps (data directory, store,
+// notifier, workers, gRPC server, port file). Start() runs them in order; Stop() runs the
+// teardown of every step that started, in reverse, so a failed start-up leaves nothing behind.
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "collector/app/config.h"
+#include "collector/incident/rule_window_grouper.h"
+#include "collector/notify/dispatcher.h"
+#include "collector/server/agent_registry.h"
+#include "collector/server/agent_service.h"
+#include "collector/server/console_service.h"
+#include "collector/server/credentials.h"
+#include "collector/server/grpc_server.h"
+#include "collector/server/worker_pool.h"
+#include "collector/store/sqlite_store.h"
+#include "common/clock.h"
+
+namespace otasuke::collector {
+
+class CollectorApp {
+ public:
+  explicit CollectorApp(CollectorConfig config, const Clock& clock = RealClock::Get());
+  ~CollectorApp();
+  CollectorApp(const CollectorApp&) = delete;
+  CollectorApp& operator=(const CollectorApp&) = delete;
+
+  absl::Status Start();
+  void Stop();
+
+  int port() const;
+  std::string database_path() const;
+  SqliteStore& store() { return *store_; }
+  AgentRegistry& registry() { return registry_; }
+  NotificationDispatcher* dispatcher() { return dispatcher_.get(); }  // null without a webhook
+
+ private:
+  struct Step {
+    std::string_view name;
+    absl::Status (CollectorApp::*start)();
+    void (CollectorApp::*stop)();
+  };
+  static const Step kSteps[];
+
+  absl::Status OpenDataDir();
+  void NoTeardown() {}
+  absl::Status OpenStore();
+  void CloseStore();
+  absl::Status StartNotifier();
+  void StopNotifier();
+  absl::Status StartWorkers();
+  void StopWorkers();
+  absl::Status StartServer();
+  void StopServer();
+  absl::Status WritePortFile();
+  void RemovePortFile();
+
+  CollectorConfig config_;
+  const Clock& clock_;
+  int started_steps_ = 0;
+
+  RuleWindowGrouper grouper_;
+  AgentRegistry registry_;
+  InsecureCredentialsProvider credentials_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<NotificationDispatcher> dispatcher_;
+  std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<AgentServiceImpl> agent_service_;
+  std::unique_ptr<ConsoleServiceImpl> console_service_;
+  std::unique_ptr<GrpcServer> server_;
+};
+
+}  // namespace otasuke::collector

@@ -1,0 +1,322 @@
+#include "collector/app/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <span>
+#include <sstream>
+#include <variant>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/cli.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+
+namespace otasuke::collector {
+namespace {
+
+using Member = std::variant<std::string CollectorConfig::*, int64_t CollectorConfig::*,
+                            absl::Duration CollectorConfig::*>;
+
+struct ConfigKey {
+  std::string_view path;  // YAML path, dotted: "webhook.url"
+  std::string_view flag;  // command-line flag without dashes
+  std::string_view value_name;
+  std::string_view help;
+  Member member;
+};
+
+// Every setting, once. Keep in the order of docs/COLLECTOR.md.
+constexpr ConfigKey kConfigKeys[] = {
+    {.path = "listen", .flag = "listen", .value_name = "HOST:PORT",
+     .help = "gRPC address for agents and otasukectl; port 0 picks a free port",
+     .member = &CollectorConfig::listen},
+    {.path = "data_dir", .flag = "data-dir", .value_name = "DIR",
+     .help = "where collector.db lives; $STATE_DIRECTORY when systemd sets it",
+     .member = &CollectorConfig::data_dir},
+    {.path = "port_file", .flag = "port-file", .value_name = "FILE",
+     .help = "write the bound port here once listening (for tests and the demo)",
+     .member = &CollectorConfig::port_file},
+    {.path = "log_level", .flag = "log-level", .value_name = "LEVEL",
+     .help = "debug, info, warn or error", .member = &CollectorConfig::log_level},
+    {.path = "max_message_bytes", .flag = "max-message-bytes", .value_name = "N",
+     .help = "largest gRPC message accepted or sent (64 KiB .. 64 MiB)",
+     .member = &CollectorConfig::max_message_bytes},
+    {.path = "incident_window", .flag = "incident-window", .value_name = "DURATION",
+     .help = "alerts of one tenant+host+rule join an incident while they come within this of "
+             "its last alert",
+     .member = &CollectorConfig::incident_window},
+    {.path = "webhook.url", .flag = "webhook-url", .value_name = "URL",
+     .help = "POST each new incident as JSON here (empty: no notifications)",
+     .member = &CollectorConfig::webhook_url},
+    {.path = "webhook.secret_file", .flag = "webhook-secret-file", .value_name = "FILE",
+     .help = "file holding the HMAC-SHA256 secret for the X-Otasuke-Signature header",
+     .member = &CollectorConfig::webhook_secret_file},
+    {.path = "webhook.max_attempts", .flag = "webhook-max-attempts", .value_name = "N",
+     .help = "attempts before a notification is marked failed",
+     .member = &CollectorConfig::webhook_max_attempts},
+    {.path = "webhook.initial_backoff", .flag = "webhook-initial-backoff",
+     .value_name = "DURATION", .help = "delay before the first retry; doubles each time",
+     .member = &CollectorConfig::webhook_initial_backoff},
+    {.path = "webhook.max_backoff", .flag = "webhook-max-backoff", .value_name = "DURATION",
+     .help = "longest delay between retries", .member = &CollectorConfig::webhook_max_backoff},
+    {.path = "webhook.timeout", .flag = "webhook-timeout", .value_name = "DURATION",
+     .help = "time limit of one POST", .member = &CollectorConfig::webhook_timeout},
+    {.path = "store.max_batch", .flag = "store-max-batch", .value_name = "N",
+     .help = "writes per SQLite transaction", .member = &CollectorConfig::store_max_batch},
+    {.path = "store.busy_timeout", .flag = "store-busy-timeout", .value_name = "DURATION",
+     .help = "how long SQLite waits for a lock", .member = &CollectorConfig::store_busy_timeout},
+    {.path = "worker_threads", .flag = "worker-threads", .value_name = "N",
+     .help = "threads for console queries and rule-set look-ups",
+     .member = &CollectorConfig::worker_threads},
+};
+
+std::string DefaultText(const ConfigKey& key) {
+  CollectorConfig defaults;
+  if (key.path == "data_dir") return DefaultDataDir();
+  struct Visitor {
+    const CollectorConfig& c;
+    std::string operator()(std::string CollectorConfig::*m) const { return c.*m; }
+    std::string operator()(int64_t CollectorConfig::*m) const { return absl::StrCat(c.*m); }
+    std::string operator()(absl::Duration CollectorConfig::*m) const {
+      return absl::FormatDuration(c.*m);
+    }
+  };
+  std::string text = std::visit(Visitor{defaults}, key.member);
+  return text.empty() ? "none" : text;
+}
+
+// Sets the member named by `key` from text. `where` prefixes errors.
+absl::Status Assign(const ConfigKey& key, const std::string& value, const std::string& where,
+                    CollectorConfig& config) {
+  struct Visitor {
+    const std::string& value;
+    const std::string& where;
+    CollectorConfig& c;
+    absl::Status operator()(std::string CollectorConfig::*m) const {
+      c.*m = value;
+      return absl::OkStatus();
+    }
+    absl::Status operator()(int64_t CollectorConfig::*m) const {
+      if (!absl::SimpleAtoi(value, &(c.*m))) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, "expected an integer, got '", value, "'"));
+      }
+      return absl::OkStatus();
+    }
+    absl::Status operator()(absl::Duration CollectorConfig::*m) const {
+      if (!absl::ParseDuration(value, &(c.*m))) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, "expected a duration such as 30s, 5m or 1h, got '", value, "'"));
+      }
+      return absl::OkStatus();
+    }
+  };
+  return std::visit(Visitor{value, where, config}, key.member);
+}
+
+const ConfigKey* FindByPath(std::string_view path) {
+  for (const ConfigKey& key : kConfigKeys) {
+    if (key.path == path) return &key;
+  }
+  return nullptr;
+}
+
+bool IsSection(std::string_view path) {
+  for (const ConfigKey& key : kConfigKeys) {
+    if (absl::StartsWith(Sv(key.path), absl::StrCat(Sv(path), "."))) return true;
+  }
+  return false;
+}
+
+std::string Where(const std::string& name, const YAML::Mark& mark) {
+  return absl::StrCat(name, ":", mark.line + 1, ":", mark.column + 1, ": ");
+}
+
+void WalkMap(const YAML::Node& map, const std::string& prefix, const std::string& name,
+             CollectorConfig& config, std::vector<std::string>& errors) {
+  for (const auto& entry : map) {
+    const YAML::Node& key_node = entry.first;
+    const YAML::Node& value = entry.second;
+    std::string key = key_node.Scalar();
+    std::string path = prefix.empty() ? key : absl::StrCat(prefix, ".", key);
+    std::string where = Where(name, key_node.Mark());
+    if (IsSection(path)) {
+      if (!value.IsMap()) {
+        errors.push_back(absl::StrCat(where, "'", path, "' must be a mapping of settings"));
+      } else {
+        WalkMap(value, path, name, config, errors);
+      }
+      continue;
+    }
+    const ConfigKey* spec = FindByPath(path);
+    if (spec == nullptr) {
+      std::vector<std::string> known;
+      for (const ConfigKey& k : kConfigKeys) known.emplace_back(k.path);
+      errors.push_back(absl::StrCat(where, "unknown setting '", path,
+                                    "' (known: ", absl::StrJoin(known, ", "), ")"));
+      continue;
+    }
+    if (!value.IsScalar()) {
+      errors.push_back(
+          absl::StrCat(Where(name, value.Mark()), "'", path, "' must be a single value"));
+      continue;
+    }
+    absl::Status status =
+        Assign(*spec, value.Scalar(), absl::StrCat(Where(name, value.Mark()), path, ": "), config);
+    if (!status.ok()) errors.emplace_back(status.message());
+  }
+}
+
+}  // namespace
+
+std::string DefaultDataDir() {
+  const char* state = std::getenv("STATE_DIRECTORY");
+  if (state != nullptr && state[0] != '\0') {
+    std::string dirs(state);
+    return dirs.substr(0, dirs.find(':'));
+  }
+  return "/var/lib/otasuke-collector";
+}
+
+absl::Status ApplyConfigYaml(const std::string& text, const std::string& name,
+                             CollectorConfig& config) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(name, e.mark), "malformed YAML: ", e.msg));
+  }
+  if (root.IsNull()) return absl::OkStatus();  // an empty file: all defaults
+  if (!root.IsMap()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(name, root.Mark()), "the configuration must be a mapping of settings"));
+  }
+  std::vector<std::string> errors;
+  try {
+    WalkMap(root, "", name, config, errors);
+  } catch (const YAML::Exception& e) {
+    errors.push_back(absl::StrCat(Where(name, e.mark), e.msg));
+  }
+  if (!errors.empty()) return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
+  return absl::OkStatus();
+}
+
+absl::Status ApplyConfigFile(const std::string& path, CollectorConfig& config) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read config file ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return ApplyConfigYaml(text.str(), path, config);
+}
+
+absl::Status ValidateConfig(const CollectorConfig& c) {
+  std::vector<std::string> errors;
+  size_t colon = c.listen.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(c.listen.substr(colon + 1), &port) || port < 0 || port > 65535) {
+    errors.push_back(absl::StrCat("listen: '", c.listen, "' is not HOST:PORT (port 0..65535)"));
+  }
+  if (c.data_dir.empty()) errors.push_back("data_dir: empty");
+  LogLevel level;
+  if (!ParseLogLevel(c.log_level, &level)) {
+    errors.push_back(
+        absl::StrCat("log_level: '", c.log_level, "' is not debug, info, warn or error"));
+  }
+  if (c.max_message_bytes < (64 << 10) || c.max_message_bytes > (64 << 20)) {
+    errors.push_back(absl::StrCat("max_message_bytes: ", c.max_message_bytes,
+                                  " is outside 65536 .. 67108864"));
+  }
+  if (c.incident_window <= absl::ZeroDuration()) {
+    errors.push_back("incident_window: must be positive");
+  }
+  if (!c.webhook_url.empty() && !absl::StartsWith(c.webhook_url, "http://") &&
+      !absl::StartsWith(c.webhook_url, "https://")) {
+    errors.push_back(absl::StrCat("webhook.url: '", c.webhook_url,
+                                  "' must start with http:// or https://"));
+  }
+  if (c.webhook_max_attempts < 1 || c.webhook_max_attempts > 100) {
+    errors.push_back("webhook.max_attempts: must be 1 .. 100");
+  }
+  if (c.webhook_initial_backoff <= absl::ZeroDuration() ||
+      c.webhook_max_backoff < c.webhook_initial_backoff) {
+    errors.push_back("webhook backoff: initial must be positive and at most max_backoff");
+  }
+  if (c.webhook_timeout <= absl::ZeroDuration()) errors.push_back("webhook.timeout: not positive");
+  if (c.store_max_batch < 1 || c.store_max_batch > 100000) {
+    errors.push_back("store.max_batch: must be 1 .. 100000");
+  }
+  if (c.worker_threads < 1 || c.worker_threads > 64) {
+    errors.push_back("worker_threads: must be 1 .. 64");
+  }
+  if (!errors.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid configuration:\n  ", absl::StrJoin(errors, "\n  ")));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CollectorConfig> LoadCollectorConfig(int argc, const char* const* argv,
+                                                    bool* help) {
+  constexpr size_t kKeys = std::size(kConfigKeys);
+  std::vector<std::string> values(kKeys);
+  std::string config_path;
+  *help = false;
+  std::vector<cli::FlagSpec> specs;
+  specs.push_back({"config", "FILE", "YAML configuration file (see docs/COLLECTOR.md)",
+                   &config_path});
+  for (size_t i = 0; i < kKeys; ++i) {
+    specs.push_back({kConfigKeys[i].flag, kConfigKeys[i].value_name, kConfigKeys[i].help,
+                     &values[i]});
+  }
+  specs.push_back({"help", "", "show flags and configuration keys", help});
+  ASSIGN_OR_RETURN(std::vector<std::string> positional, cli::ParseFlags(specs, argc, argv, 1));
+  CollectorConfig config;
+  if (*help) return config;
+  if (!positional.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unexpected argument '", positional[0], "' (flags only; see --help)"));
+  }
+  if (!config_path.empty()) RETURN_IF_ERROR(ApplyConfigFile(config_path, config));
+  for (size_t i = 0; i < kKeys; ++i) {
+    if (values[i].empty()) continue;  // not given: keep the file's value or the default
+    RETURN_IF_ERROR(Assign(kConfigKeys[i], values[i],
+                           absl::StrCat("flag --", Sv(kConfigKeys[i].flag), ": "), config));
+  }
+  if (config.data_dir.empty()) config.data_dir = DefaultDataDir();
+  RETURN_IF_ERROR(ValidateConfig(config));
+  return config;
+}
+
+std::string CollectorHelp() {
+  std::string out =
+      "usage: otasuke-collector [--config FILE] [flags]\n\n"
+      "Receives alerts from Otasuke agents over gRPC, stores them in SQLite, groups them into\n"
+      "incidents and notifies the helper team. Flags override the configuration file.\n\n"
+      "Flags (configuration key in brackets):\n"
+      "  --config FILE\n      YAML configuration file\n";
+  for (const ConfigKey& key : kConfigKeys) {
+    absl::StrAppend(&out, "  --", Sv(key.flag), " ", Sv(key.value_name), "   [", Sv(key.path),
+                    "]\n      ", Sv(key.help), " (default: ", DefaultText(key), ")\n");
+  }
+  absl::StrAppend(&out,
+                  "  --help\n      show this help\n  --version\n      print the version and exit\n\n"
+                  "Example configuration file:\n"
+                  "  listen: 127.0.0.1:7443\n"
+                  "  data_dir: /var/lib/otasuke-collector\n"
+                  "  incident_window: 1h\n"
+                  "  webhook:\n"
+                  "    url: https://helpdesk.example/hooks/otasuke\n"
+                  "    secret_file: /etc/otasuke/webhook.secret\n"
+                  "    max_attempts: 5\n");
+  return out;
+}
+
+}  // namespace otasuke::collector

@@ -1,0 +1,50 @@
+#pragma once
+// The collector's configuration: one descriptor table (kConfigKeys in config.cc) drives the YAML
+// file, the command-line flags and --help, so they cannot drift apart. Flags override the file.
+// Loading collects every error with file:line:column, Falco style, instead of stopping at the
+// first.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace otasuke::collector {
+
+struct CollectorConfig {
+  std::string listen = "127.0.0.1:7443";
+  std::string data_dir;  // see DefaultDataDir()
+  std::string port_file;
+  std::string log_level = "info";
+  int64_t max_message_bytes = 4 << 20;
+  absl::Duration incident_window = absl::Hours(1);
+  std::string webhook_url;
+  std::string webhook_secret_file;
+  int64_t webhook_max_attempts = 5;
+  absl::Duration webhook_initial_backoff = absl::Seconds(2);
+  absl::Duration webhook_max_backoff = absl::Minutes(5);
+  absl::Duration webhook_timeout = absl::Seconds(10);
+  int64_t store_max_batch = 256;
+  absl::Duration store_busy_timeout = absl::Seconds(5);
+  int64_t worker_threads = 2;
+};
+
+// $STATE_DIRECTORY (first entry, as systemd sets it) or /var/lib/otasuke-collector.
+std::string DefaultDataDir();
+
+// Parses YAML text; `name` is used in error messages ("collector.yaml:3:5: ...").
+absl::Status ApplyConfigYaml(const std::string& text, const std::string& name,
+                             CollectorConfig& config);
+absl::Status ApplyConfigFile(const std::string& path, CollectorConfig& config);
+
+// Reads argv: --config FILE first, then every other flag on top. Sets *help when --help was
+// given (the caller prints CollectorHelp()).
+absl::StatusOr<CollectorConfig> LoadCollectorConfig(int argc, const char* const* argv,
+                                                    bool* help);
+// Checks the merged values (ranges, URL scheme, log level).
+absl::Status ValidateConfig(const CollectorConfig& config);
+std::string CollectorHelp();
+
+}  // namespace otasuke::collector

@@ -1,0 +1,57 @@
+// otasuke-collector: receives alerts from agents, stores them, groups them into incidents and
+// notifies the helper team. Stops cleanly on SIGINT or SIGTERM.
+
+#include <csignal>
+#include <cstring>
+#include <iostream>
+
+#include "collector/app/collector_app.h"
+#include "collector/app/config.h"
+#include "common/log.h"
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--version") == 0) {
+      std::cout << "otasuke-collector " << OTASUKE_VERSION << "\n";
+      return 0;
+    }
+  }
+  otasuke::SetLogComponent("otasuke-collector");
+  bool help = false;
+  absl::StatusOr<otasuke::collector::CollectorConfig> config =
+      otasuke::collector::LoadCollectorConfig(argc, argv, &help);
+  if (help) {
+    std::cout << otasuke::collector::CollectorHelp();
+    return 0;
+  }
+  if (!config.ok()) {
+    std::cerr << "otasuke-collector: " << config.status().message() << "\n"
+              << "(see otasuke-collector --help)\n";
+    return 2;
+  }
+  otasuke::LogLevel level;
+  otasuke::ParseLogLevel(config->log_level, &level);
+  otasuke::SetLogLevel(level);
+
+  // Block the stop signals in every thread (threads inherit the mask), then wait for them here.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  otasuke::collector::CollectorApp app(*config);
+  absl::Status started = app.Start();
+  if (!started.ok()) {
+    LOG_ERROR("cannot start: %s", started.ToString());
+    return 1;
+  }
+  LOG_INFO("otasuke-collector %s ready", OTASUKE_VERSION);
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  LOG_INFO("received %s; shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  app.Stop();
+  LOG_INFO("stopped cleanly");
+  return 0;
+}
