@@ -1,0 +1,354 @@
+// SqliteStore on real database files: idempotent ingest, migrations, incident grouping with a
+// ManualClock, rule sets and the audit log.
+
+#include "collector/store/sqlite_store.h"
+
+#include <future>
+
+#include "collector/incident/rule_window_grouper.h"
+#include "collector/store/schema.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/collector/test_agent.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace otasuke::collector {
+namespace {
+
+using ::otasuke::collector::testing::MakeAlert;
+using ::otasuke::collector::testing::MakeHello;
+using ::otasuke::testing::IsOk;
+using ::otasuke::testing::StatusIs;
+
+absl::StatusOr<AgentState> Upsert(Store& store, const v1::Hello& hello) {
+  std::promise<absl::StatusOr<AgentState>> promise;
+  store.UpsertAgent(hello, [&](absl::StatusOr<AgentState> s) { promise.set_value(s); });
+  return promise.get_future().get();
+}
+
+absl::StatusOr<IngestResult> Ingest(Store& store, const std::string& agent,
+                                    std::vector<v1::Alert> alerts) {
+  for (v1::Alert& alert : alerts) {
+    alert.set_agent_id(agent);
+    if (alert.tenant_id().empty()) alert.set_tenant_id("tenant-a");
+  }
+  std::promise<absl::StatusOr<IngestResult>> promise;
+  store.IngestAlerts(agent, std::move(alerts),
+                     [&](absl::StatusOr<IngestResult> r) { promise.set_value(r); });
+  return promise.get_future().get();
+}
+
+int64_t Count(const std::string& db_path, const char* sql) {
+  auto db = SqliteDb::Open(db_path, {});
+  EXPECT_THAT(db, IsOk());
+  auto stmt = (*db)->Prepare(sql);
+  EXPECT_THAT(stmt, IsOk());
+  auto row = stmt->Step();
+  EXPECT_THAT(row, IsOk());
+  return stmt->Int(0);
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+  void Open(std::vector<NotificationChannel> channels = {}) {
+    store_.reset();
+    SqliteStore::Options options;
+    options.path = path_;
+    options.notification_channels = std::move(channels);
+    auto store = SqliteStore::Open(std::move(options), clock_, grouper_);
+    ASSERT_THAT(store, IsOk());
+    store_ = std::move(*store);
+  }
+
+  otasuke::testing::TempDir dir_;
+  std::string path_ = dir_.file("collector.db");
+  ManualClock clock_{absl::FromUnixSeconds(1'800'000'000)};
+  RuleWindowGrouper grouper_{absl::Hours(1)};
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(StoreTest, HelloReportsHighestStoredSequence) {
+  auto state = Upsert(*store_, MakeHello("agent-1"));
+  ASSERT_THAT(state, IsOk());
+  EXPECT_EQ(state->acked_sequence, 0u);
+  ASSERT_THAT(Ingest(*store_, "agent-1", {MakeAlert(1), MakeAlert(2), MakeAlert(7)}), IsOk());
+  state = Upsert(*store_, MakeHello("agent-1"));
+  ASSERT_THAT(state, IsOk());
+  EXPECT_EQ(state->acked_sequence, 7u);  // jumps are fine: no contiguity demanded
+  auto agents = store_->ListAgents("");
+  ASSERT_THAT(agents, IsOk());
+  ASSERT_EQ(agents->size(), 1u);
+  EXPECT_EQ((*agents)[0].tenant_id(), "tenant-a");
+  EXPECT_TRUE((*agents)[0].connected());
+  EXPECT_EQ(Count(path_, "SELECT COUNT(*) FROM tenants WHERE id = 'tenant-a'"), 1);
+}
+
+TEST_F(StoreTest, ResentAlertsAreNotStoredTwice) {
+  ASSERT_THAT(Upsert(*store_, MakeHello("agent-1")), IsOk());
+  std::vector<v1::Alert> first = {MakeAlert(1), MakeAlert(2), MakeAlert(3)};
+  auto result = Ingest(*store_, "agent-1", first);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(result->stored, 3);
+  EXPECT_EQ(result->acked_sequence, 3u);
+  // A reconnecting agent resends 2..3 and adds 4.
+  std::vector<v1::Alert> resend = {first[1], first[2], MakeAlert(4)};
+  result = Ingest(*store_, "agent-1", resend);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(result->stored, 1);
+  EXPECT_EQ(result->duplicates, 2);
+  EXPECT_EQ(result->acked_sequence, 4u);
+  EXPECT_EQ(Count(path_, "SELECT COUNT(*) FROM alerts"), 4);
+}
+
+TEST_F(StoreTest, SameUuidUnderANewSequenceIsADuplicate) {
+  ASSERT_THAT(Upsert(*store_, MakeHello("agent-1")), IsOk());
+  v1::Alert alert = MakeAlert(1);
+  ASSERT_THAT(Ingest(*store_, "agent-1", {alert}), IsOk());
+  alert.set_sequence(5);
+  auto result = Ingest(*store_, "agent-1", {alert});
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(result->stored, 0);
+  EXPECT_EQ(result->duplicates, 1);
+  EXPECT_EQ(Count(path_, "SELECT COUNT(*) FROM alerts"), 1);
+}
+
+TEST_F(StoreTest, AlertsSurviveReopen) {
+  ASSERT_THAT(Upsert(*store_, MakeHello("agent-1")), IsOk());
+  ASSERT_THAT(Ingest(*store_, "agent-1", {MakeAlert(1), MakeAlert(2)}), IsOk());
+  Open();
+  auto agents = store_->ListAgents("");
+  ASSERT_THAT(agents, IsOk());
+  EXPECT_FALSE((*agents)[0].connected());  // no stream survives a restart
+  EXPECT_EQ((*agents)[0].acked_sequence(), 2u);
+  auto alerts = store_->ListAlerts({});
+  ASSERT_THAT(alerts, IsOk());
+  ASSERT_EQ(alerts->size(), 2u);
+  EXPECT_EQ((*alerts)[0].sequence(), 2u);  // newest first
+  EXPECT_EQ((*alerts)[0].process().user(), "yamada");
+}
+
+TEST_F(StoreTest, AlertsForAnUnknownAgentFailAloneInTheirTransaction) {
+  ASSERT_THAT(Upsert(*store_, MakeHello("agent-1")), IsOk());
+  // Queue both before waiting, so they share one transaction.
+  std::promise<absl::StatusOr<IngestResult>> bad, good;
+  v1::Alert stray = MakeAlert(1);
+  stray.set_agent_id("ghost");
+  v1::Alert fine = MakeAlert(1);
+  fine.set_agent_id("agent-1");
+  fine.set_tenant_id("tenant-a");
+  store_->IngestAlerts("ghost", {stray}, [&](auto r) { bad.set_value(r); });
+  store_->IngestAlerts("agent-1", {fine}, [&](auto r) { good.set_value(r); });
+  EXPECT_THAT(bad.get_future().get(), StatusIs(absl::StatusCode::kNotFound, "unknown agent"));
+  EXPECT_THAT(good.get_future().get(), IsOk());
+  EXPECT_EQ(Count(path_, "SELECT COUNT(*) FROM alerts"), 1);
+}
+
+TEST_F(StoreTest, GroupsAlertsIntoIncidentsWithinTheWindow) {
+  ASSERT_THAT(Upsert(*store_, MakeHello("agent-1")), IsOk());
+  ASSERT_THAT(Ingest(*store_, "agent-1", {MakeAlert(1, "rule-1", v1::SEVERITY_LOW)}), IsOk());
+  clock_.Advance(absl::Minutes(50));
+  ASSERT_THAT(Ingest(*store_, "agent-1", {MakeAlert(2, "rule-1", v1::SEVERITY_HIGH)}), IsOk());
+  clock_.Advance(absl::Minutes(50));  // 50 min after the last alert: still the same incident
+  ASSERT_THAT(Ingest(*store_, "agent-1", {MakeAlert(3, "rule-1", v1::SEVERITY_MEDIUM),
+                                          MakeAlert(4, "rule-2", v1::SEVERITY_LOW)}),
+              IsOk());
+  auto incidents = store_->ListIncidents("", 100);
+  ASSERT_THAT(incidents, IsOk());
+  ASSERT_EQ(incidents->size(), 2u);
+  const v1::Incident& rule1 = (*incidents)[1];  // newest first
+  EXPECT_EQ(rule1.rule().rule_id(), "rule-1");
+  EXPECT_EQ(rule1.alert_count(), 3u);
+  EXPECT_EQ(rule1.severity(), v1::SEVERITY_HIGH);  // the maximum
+  EXPECT_EQ(rule1.state(), v1::INCIDENT_STATE_NEW);
+  EXPECT_EQ(rule1.first_seen().seconds(), 1'800'000'000);
+  EXPECT_EQ(rule1.last_seen().seconds(), 1'800'000'000 + 100 * 60);
+  EXPECT_EQ((*incidents)[0].rule().rule_id(), "rule-2");
+  EXPECT_EQ((*incidents)[0].alert_count(), 1u);
+}
+
+TEST_F(StoreTest, AnAlertAfterTheWindowOpensANewIncident) {
+  ASSERT_THAT(Upsert(*store_, MakeHello("agent-1")), IsOk());
+  auto first = Ingest(*store_, "agent-1", {MakeAlert(1)});
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(first->new_incident_ids.size(), 1u);
+  clock_.Advance(absl::Hours(1) + absl::Seconds(1));
+  auto second = Ingest(*store_, "agent-1", {MakeAlert(2)});
+  ASSERT_THAT(second, IsOk());
+  ASSERT_EQ(second->new_incident_ids.size(), 1u);
+  EXPECT_NE(second->new_incident_ids[0], first->new_incident_ids[0]);
+  auto incidents = store_->ListIncidents("", 100);
+  ASSERT_THAT(incidents, IsOk());
+  ASSERT_EQ(incidents->size(), 2u);
+  EXPECT_NE((*incidents)[0].dedup_key(), (*incidents)[1].dedup_key());
+}
+
+TEST_F(StoreTest, DifferentHostsAndTenantsNeverShareAnIncident) {
+  ASSERT_THAT(Upsert(*store_, MakeHello("agent-1", "tenant-a", "pc-01")), IsOk());
+  ASSERT_THAT(Upsert(*store_, MakeHello("agent-2", "tenant-b", "pc-01")), IsOk());
+  ASSERT_THAT(Ingest(*store_, "agent-1", {MakeAlert(1, "rule-1", v1::SEVERITY_LOW, "pc-01"),
+                                          MakeAlert(2, "rule-1", v1::SEVERITY_LOW, "pc-02")}),
+              IsOk());
+  v1::Alert other = MakeAlert(1);
+  other.set_tenant_id("tenant-b");
+  ASSERT_THAT(Ingest(*store_, "agent-2", {other}), IsOk());
+  auto incidents = store_->ListIncidents("", 100);
+  ASSERT_THAT(incidents, IsOk());
+  EXPECT_EQ(incidents->size(), 3u);
+  auto tenant_b = store_->ListIncidents("tenant-b", 100);
+  ASSERT_THAT(tenant_b, IsOk());
+  EXPECT_EQ(tenant_b->size(), 1u);
+}
+
+TEST(RuleWindowGrouperTest, DedupKeyStaysWithinPagerDutyLimit) {
+  RuleWindowGrouper grouper(absl::Hours(1));
+  v1::Alert alert = MakeAlert(1, std::string(300, 'r'), v1::SEVERITY_LOW, std::string(250, 'h'));
+  alert.set_tenant_id("tenant-a");
+  std::string key = grouper.DedupKey(alert, absl::FromUnixSeconds(1));
+  EXPECT_LE(key.size(), kMaxDedupKeyLength);
+  v1::Alert other = alert;
+  other.mutable_rule()->set_rule_id(std::string(299, 'r') + "s");
+  EXPECT_NE(grouper.DedupKey(other, absl::FromUnixSeconds(1)), key);
+  v1::Alert short_alert = MakeAlert(1);
+  short_alert.set_tenant_id("t");
+  EXPECT_EQ(grouper.DedupKey(short_alert, absl::FromUnixSeconds(2)),
+            "otasuke/t/pc-01/ENGINE_SIGMA:rule-1/2000000");
+}
+
+TEST_F(StoreTest, NewIncidentsQueueANotificationPerChannel) {
+  Open({{.channel = "webhook", .target = "http://127.0.0.1:9/hook"}});
+  ASSERT_THAT(Upsert(*store_, MakeHello("agent-1")), IsOk());
+  ASSERT_THAT(Ingest(*store_, "agent-1", {MakeAlert(1), MakeAlert(2)}), IsOk());
+  auto due = store_->DueNotifications(clock_.Now(), 10);
+  ASSERT_THAT(due, IsOk());
+  ASSERT_EQ(due->size(), 1u);  // one incident, one notification
+  EXPECT_EQ((*due)[0].channel, "webhook");
+  EXPECT_EQ((*due)[0].alert.sequence(), 1u);
+  EXPECT_EQ((*due)[0].incident.hostname(), "pc-01");
+}
+
+TEST_F(StoreTest, RuleSetsAndStatusesAreAudited) {
+  ASSERT_THAT(Upsert(*store_, MakeHello("agent-1")), IsOk());
+  v1::RuleSet all;
+  all.set_version("v1");
+  all.add_files()->set_path("a.yml");
+  v1::RuleSet only_b = all;
+  only_b.set_version("v2-b");
+  ASSERT_THAT(AwaitWrite([&](Store::Done d) { store_->StoreRuleSet(all, "", "test", d); }),
+              IsOk());
+  ASSERT_THAT(
+      AwaitWrite([&](Store::Done d) { store_->StoreRuleSet(only_b, "tenant-b", "test", d); }),
+      IsOk());
+  auto latest_a = store_->LatestRuleSet("tenant-a");
+  ASSERT_THAT(latest_a, IsOk());
+  ASSERT_TRUE(latest_a->has_value());
+  EXPECT_EQ((*latest_a)->version(), "v1");
+  auto latest_b = store_->LatestRuleSet("tenant-b");
+  ASSERT_THAT(latest_b, IsOk());
+  EXPECT_EQ((*latest_b)->version(), "v2-b");
+
+  v1::RuleSetStatus rejected;
+  rejected.set_version("v1");
+  rejected.set_error("a.yml:3: unknown modifier 'foo'");
+  ASSERT_THAT(AwaitWrite([&](Store::Done d) {
+                store_->RecordRuleSetStatus("agent-1", rejected, d);
+              }),
+              IsOk());
+  EXPECT_EQ(Count(path_, "SELECT COUNT(*) FROM audit_log WHERE action = 'ruleset.rejected' AND "
+                         "detail LIKE '%unknown modifier%' AND tenant_id = 'tenant-a'"),
+            1);
+  v1::RuleSetStatus accepted;
+  accepted.set_version("v1");
+  accepted.set_accepted(true);
+  ASSERT_THAT(AwaitWrite([&](Store::Done d) {
+                store_->RecordRuleSetStatus("agent-1", accepted, d);
+              }),
+              IsOk());
+  auto agents = store_->ListAgents("tenant-a");
+  ASSERT_THAT(agents, IsOk());
+  EXPECT_EQ((*agents)[0].ruleset_version(), "v1");
+  EXPECT_EQ(Count(path_, "SELECT COUNT(*) FROM audit_log WHERE action = 'ruleset.pushed'"), 2);
+}
+
+TEST_F(StoreTest, HeartbeatUpdatesTheAgentRow) {
+  ASSERT_THAT(Upsert(*store_, MakeHello("agent-1")), IsOk());
+  v1::Heartbeat heartbeat;
+  heartbeat.set_uptime_seconds(99);
+  heartbeat.set_queue_depth(3);
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_THAT(AwaitWrite([&](Store::Done d) {
+                store_->RecordHeartbeat("agent-1", heartbeat, d);
+              }),
+              IsOk());
+  auto agents = store_->ListAgents("");
+  ASSERT_THAT(agents, IsOk());
+  EXPECT_EQ((*agents)[0].last_heartbeat().uptime_seconds(), 99u);
+  EXPECT_EQ((*agents)[0].last_seen().seconds(), 1'800'000'060);
+  ASSERT_THAT(AwaitWrite([&](Store::Done d) { store_->MarkDisconnected("agent-1", d); }), IsOk());
+  agents = store_->ListAgents("");
+  EXPECT_FALSE((*agents)[0].connected());
+}
+
+TEST(SchemaTest, MigratesAnExistingDatabaseKeepingItsData) {
+  otasuke::testing::TempDir dir;
+  std::string path = dir.file("old.db");
+  {
+    auto db = SqliteDb::Open(path, {});
+    ASSERT_THAT(db, IsOk());
+    // A database as the first release left it: only migration 1.
+    auto version = ApplyMigrations(**db, AllMigrations().subspan(0, 1));
+    ASSERT_THAT(version, IsOk());
+    EXPECT_EQ(*version, 1);
+    ASSERT_THAT((*db)->Exec("INSERT INTO tenants VALUES ('t', 't', 1); INSERT INTO agents (id, "
+                            "tenant_id, first_seen, last_seen, acked_sequence) VALUES ('a', 't', "
+                            "1, 1, 41)"),
+                IsOk());
+  }
+  ManualClock clock(absl::FromUnixSeconds(1));
+  RuleWindowGrouper grouper(absl::Hours(1));
+  auto store = SqliteStore::Open({.path = path}, clock, grouper);
+  ASSERT_THAT(store, IsOk());
+  auto agents = (*store)->ListAgents("");
+  ASSERT_THAT(agents, IsOk());
+  ASSERT_EQ(agents->size(), 1u);
+  EXPECT_EQ((*agents)[0].acked_sequence(), 41u);
+  (*store).reset();
+  auto db = SqliteDb::Open(path, {});
+  ASSERT_THAT(db, IsOk());
+  auto version = SchemaVersion(**db);
+  ASSERT_THAT(version, IsOk());
+  EXPECT_EQ(*version, AllMigrations().back().version);
+  EXPECT_THAT((*db)->Exec("SELECT COUNT(*) FROM notification_attempts"), IsOk());
+}
+
+TEST(SchemaTest, RefusesADatabaseFromANewerCollector) {
+  otasuke::testing::TempDir dir;
+  std::string path = dir.file("new.db");
+  {
+    auto db = SqliteDb::Open(path, {});
+    ASSERT_THAT(db, IsOk());
+    ASSERT_THAT(ApplyMigrations(**db, AllMigrations()), IsOk());
+    ASSERT_THAT((*db)->Exec("INSERT INTO schema_migrations VALUES (999, 'future', 1)"), IsOk());
+  }
+  ManualClock clock(absl::FromUnixSeconds(1));
+  RuleWindowGrouper grouper(absl::Hours(1));
+  EXPECT_THAT(SqliteStore::Open({.path = path}, clock, grouper),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "newer collector"));
+}
+
+TEST(SchemaTest, NotADatabaseGivesAClearError) {
+  otasuke::testing::TempDir dir;
+  std::string path = dir.file("junk.db");
+  FILE* f = fopen(path.c_str(), "w");
+  fputs("this is not a database, just some text that is long enough to look like a header", f);
+  fclose(f);
+  ManualClock clock(absl::FromUnixSeconds(1));
+  RuleWindowGrouper grouper(absl::Hours(1));
+  auto store = SqliteStore::Open({.path = path}, clock, grouper);
+  EXPECT_FALSE(store.ok());
+  EXPECT_THAT(std::string(store.status().message()), ::testing::HasSubstr("junk.db"));
+}
+
+}  // namespace
+}  // namespace otasuke::collector
