@@ -1,0 +1,299 @@
+#include "agent/network/detect/engine.h"
+
+#include <algorithm>
+
+#include "agent/network/detect/compiled_rules.h"
+#include "agent/network/detect/flow_state.h"
+#include "agent/network/detect/payload_match.h"
+#include "agent/network/detect/threshold.h"
+#include "common/check.h"
+
+namespace otasuke::network::detect {
+namespace {
+
+constexpr size_t kMaxTxMarks = 64;  // per flow; old marks are dropped beyond this
+
+GroupClass ProtoGroup(uint8_t ip_proto) {
+  switch (ip_proto) {
+    case 6:
+      return kGroupTcp;
+    case 17:
+      return kGroupUdp;
+    case 1:
+      return kGroupIcmp4;
+    case 58:
+      return kGroupIcmp6;
+    default:
+      return kGroupOther;
+  }
+}
+
+uint8_t ProtoBit(uint8_t ip_proto) {
+  switch (ip_proto) {
+    case 6:
+      return kProtoTcp;
+    case 17:
+      return kProtoUdp;
+    case 1:
+      return kProtoIcmp4;
+    case 58:
+      return kProtoIcmp6;
+    default:
+      return kProtoOther;
+  }
+}
+
+bool AddressesMatch(const Rule& rule, const Inspection& in) {
+  const bool has_ports = in.ip_proto == 6 || in.ip_proto == 17;
+  if (!has_ports && !(rule.src_ports.any && rule.dst_ports.any)) return false;
+  auto one_way = [&](const IpAddress& s, const IpAddress& d, uint16_t sp, uint16_t dp) {
+    return rule.src.Contains(s) && rule.dst.Contains(d) &&
+           (!has_ports || (rule.src_ports.Contains(sp) && rule.dst_ports.Contains(dp)));
+  };
+  if (one_way(in.src, in.dst, in.src_port, in.dst_port)) return true;
+  return rule.bidirectional && one_way(in.dst, in.src, in.dst_port, in.src_port);
+}
+
+bool HeaderMatches(const Rule& rule, const Inspection& in) {
+  if ((rule.proto_mask & ProtoBit(in.ip_proto)) == 0) return false;
+  if (rule.app_proto != AppProto::kUnknown && rule.app_proto != in.app_proto) return false;
+  if (rule.flow_established && !(in.has_flow && in.flow_established)) return false;
+  if (rule.flow_not_established && in.has_flow && in.flow_established) return false;
+  if (rule.flow_to_server && !(in.has_flow && in.direction == Direction::kToServer)) return false;
+  if (rule.flow_to_client && !(in.has_flow && in.direction == Direction::kToClient)) return false;
+  const bool packet = in.kind == InspectionKind::kPacket;
+  if (rule.ttl && !(packet && in.ip_version != 0 && rule.ttl->Matches(in.ttl))) return false;
+  if (rule.dsize && !(packet && rule.dsize->Matches(in.payload_size))) return false;
+  if (rule.flags && !(packet && in.ip_proto == 6 && rule.flags->Matches(in.tcp_flags))) {
+    return false;
+  }
+  const bool icmp = in.ip_proto == 1 || in.ip_proto == 58;
+  if (rule.itype && !(packet && icmp && rule.itype->Matches(in.icmp_type))) return false;
+  if (rule.icode && !(packet && icmp && rule.icode->Matches(in.icmp_code))) return false;
+  return AddressesMatch(rule, in);
+}
+
+bool FlowbitsMatch(const Rule& rule, const FlowDetectState* state) {
+  for (const FlowbitAction& check : rule.flowbit_checks) {
+    const bool want_set = check.op == FlowbitOp::kIsSet;
+    if (state == nullptr) {
+      if (want_set) return false;
+      continue;  // no flow: no bit is set
+    }
+    bool result = check.all_of;
+    for (uint32_t bit : check.bits) {
+      const bool ok = state->IsSet(bit) == want_set;
+      if (check.all_of && !ok) result = false;
+      if (!check.all_of && ok) result = true;
+    }
+    if (!result) return false;
+  }
+  return true;
+}
+
+void ApplyFlowbits(const Rule& rule, FlowDetectState* state) {
+  if (state == nullptr) return;
+  for (const FlowbitAction& action : rule.flowbit_actions) {
+    for (uint32_t bit : action.bits) {
+      switch (action.op) {
+        case FlowbitOp::kSet:
+          state->Set(bit);
+          break;
+        case FlowbitOp::kUnset:
+          state->Unset(bit);
+          break;
+        case FlowbitOp::kToggle:
+          if (state->IsSet(bit)) {
+            state->Unset(bit);
+          } else {
+            state->Set(bit);
+          }
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+struct DetectEngine::Impl {
+  std::shared_ptr<const CompiledRules> rules;
+  std::unique_ptr<MatchScratch> match_scratch;
+  PrefilterScratch prefilter_scratch;
+  std::vector<uint32_t> candidates;
+  std::vector<uint32_t> stamps;  // per rule: inspection number that last added it
+  uint32_t stamp = 0;
+  ThresholdTracker thresholds;
+  DetectStats stats;
+
+  void Prepare() {
+    match_scratch = std::make_unique<MatchScratch>(rules->max_pcre_captures);
+    for (const RuleGroup& group : rules->groups) {
+      for (const auto& database : group.databases) {
+        if (database) OTASUKE_CHECK(database->matcher->PrepareScratch(prefilter_scratch).ok());
+      }
+    }
+    candidates.clear();
+    candidates.reserve(rules->rules.size());
+    stamps.assign(rules->rules.size(), 0);
+    stamp = 0;
+    thresholds.Clear();
+  }
+
+  void AddCandidate(uint32_t rule) {
+    if (stamps[rule] != stamp) {
+      stamps[rule] = stamp;
+      candidates.push_back(rule);
+    }
+  }
+
+  void CollectCandidates(const RuleGroup& group, const Inspection& in) {
+    for (uint32_t rule : group.always) AddCandidate(rule);
+    for (size_t b = 0; b < kBufferCount; ++b) {
+      const PrefilterDatabase* database = group.databases[b].get();
+      if (database == nullptr) continue;
+      auto on_match = [&](uint32_t pattern) {
+        for (uint32_t k = database->rule_begin[pattern]; k < database->rule_begin[pattern + 1];
+             ++k) {
+          AddCandidate(database->rules[k]);
+        }
+      };
+      const auto id = static_cast<BufferId>(b);
+      if (id == BufferId::kPktData) {
+        // The payload patterns apply to packet data and to reassembled stream data.
+        if (in.HasBuffer(BufferId::kPktData)) {
+          database->matcher->Scan(in.Buffer(BufferId::kPktData), prefilter_scratch, on_match);
+        }
+        if (in.HasBuffer(BufferId::kStream)) {
+          database->matcher->Scan(in.Buffer(BufferId::kStream), prefilter_scratch, on_match);
+        }
+      } else if (in.HasBuffer(id)) {
+        database->matcher->Scan(in.Buffer(id), prefilter_scratch, on_match);
+      }
+    }
+  }
+
+  // The payload chain against stream and/or packet data as Suricata chooses.
+  bool PayloadMatches(const Rule& rule, const BufferChain& chain, const Inspection& in,
+                      bool* in_stream) {
+    const bool have_packet = in.kind == InspectionKind::kPacket && in.HasBuffer(BufferId::kPktData);
+    const bool have_stream = in.HasBuffer(BufferId::kStream);
+    if (!rule.RequiresPacket() && have_stream &&
+        MatchChain(chain, in.Buffer(BufferId::kStream), *match_scratch)) {
+      *in_stream = true;
+      return true;
+    }
+    if (rule.only_stream || !have_packet) return false;
+    if (!rule.RequiresPacket() && in.payload_in_stream) return false;  // seen via the stream
+    return MatchChain(chain, in.Buffer(BufferId::kPktData), *match_scratch);
+  }
+
+  bool ChainsMatch(const Rule& rule, const Inspection& in, Alert* alert) {
+    for (const BufferChain& chain : rule.chains) {
+      if (chain.buffer == BufferId::kPktData) {
+        bool in_stream = false;
+        if (!PayloadMatches(rule, chain, in, &in_stream)) return false;
+        alert->matched_in_stream = in_stream;
+        alert->buffer = in_stream ? BufferId::kStream : BufferId::kPktData;
+      } else {
+        if (!in.HasBuffer(chain.buffer)) return false;
+        if (!MatchChain(chain, in.Buffer(chain.buffer), *match_scratch)) return false;
+        alert->buffer = chain.buffer;
+      }
+    }
+    return true;
+  }
+};
+
+DetectEngine::DetectEngine(std::shared_ptr<const CompiledRules> rules)
+    : impl_(std::make_unique<Impl>()) {
+  SetRules(std::move(rules));
+}
+
+DetectEngine::~DetectEngine() = default;
+
+void DetectEngine::SetRules(std::shared_ptr<const CompiledRules> rules) {
+  OTASUKE_CHECK(rules != nullptr);
+  impl_->rules = std::move(rules);
+  impl_->Prepare();
+}
+
+const CompiledRules& DetectEngine::rules() const { return *impl_->rules; }
+const DetectStats& DetectEngine::stats() const { return impl_->stats; }
+
+InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callback) {
+  Impl& s = *impl_;
+  const CompiledRules& compiled = *s.rules;
+  InspectResult result;
+  ++s.stats.inspections;
+  FlowDetectState* flow = in.flow_state;
+  if (flow != nullptr && flow->rules_identity != &compiled) flow->ResetFor(&compiled);
+  if (flow != nullptr && flow->passed) {
+    result.passed = true;
+    return result;
+  }
+  if (++s.stamp == 0) {  // wrapped: forget old stamps
+    std::fill(s.stamps.begin(), s.stamps.end(), 0);
+    s.stamp = 1;
+  }
+  s.candidates.clear();
+  s.CollectCandidates(compiled.groups[GroupIndex(ProtoGroup(in.ip_proto), in.direction)], in);
+  GroupClass app_group = kGroupClassCount;
+  if (in.app_proto == AppProto::kHttp) app_group = kGroupHttp;
+  if (in.app_proto == AppProto::kDns) app_group = kGroupDns;
+  if (in.app_proto == AppProto::kTls) app_group = kGroupTls;
+  if (app_group != kGroupClassCount) {
+    s.CollectCandidates(compiled.groups[GroupIndex(app_group, in.direction)], in);
+  }
+  std::sort(s.candidates.begin(), s.candidates.end());
+  s.stats.candidates += s.candidates.size();
+
+  for (uint32_t index : s.candidates) {
+    const Rule& rule = compiled.rules[index];
+    if (!HeaderMatches(rule, in)) continue;
+    const bool per_tx = rule.uses_app_buffers && flow != nullptr;
+    if (per_tx &&
+        std::find(flow->tx_alerted.begin(), flow->tx_alerted.end(),
+                  std::pair<uint32_t, uint64_t>(index, in.tx_id)) != flow->tx_alerted.end()) {
+      continue;
+    }
+    if (!FlowbitsMatch(rule, flow)) continue;
+    Alert alert;
+    if (!s.ChainsMatch(rule, in, &alert)) continue;
+    ++s.stats.matches;
+    ApplyFlowbits(rule, flow);
+    if (per_tx) {
+      if (flow->tx_alerted.size() >= kMaxTxMarks) {
+        flow->tx_alerted.erase(flow->tx_alerted.begin(),
+                               flow->tx_alerted.begin() + kMaxTxMarks / 2);
+      }
+      flow->tx_alerted.emplace_back(index, in.tx_id);
+    }
+    if (rule.info.action == RuleAction::kPass) {
+      result.passed = true;
+      if (flow != nullptr && in.has_flow) flow->passed = true;
+      break;
+    }
+    if (rule.noalert) continue;
+    if (rule.detection_filter && !s.thresholds.Allow(rule, *rule.detection_filter, in)) {
+      ++s.stats.suppressed;
+      continue;
+    }
+    if (rule.threshold && !s.thresholds.Allow(rule, *rule.threshold, in)) {
+      ++s.stats.suppressed;
+      continue;
+    }
+    alert.rule = &rule.info;
+    const bool blocking =
+        rule.info.action == RuleAction::kDrop || rule.info.action == RuleAction::kReject;
+    alert.action = blocking && compiled.ips_mode ? "blocked" : "allowed";
+    ++s.stats.alerts;
+    ++result.alerts;
+    callback.OnAlert(alert);
+  }
+  return result;
+}
+
+}  // namespace otasuke::network::detect

@@ -1,0 +1,324 @@
+// LoadRules: reads rule files and texts, parses every rule (collecting all errors with
+// file:line), orders the rules as Suricata does and builds the grouped prefilter databases.
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "agent/network/detect/compiled_rules.h"
+#include "agent/network/detect/config_files.h"
+#include "agent/network/detect/rule_parser.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+
+namespace otasuke::network::detect {
+namespace {
+
+struct RuleSource {
+  std::string name;
+  std::string text;
+};
+
+absl::Status CollectSources(const LoadOptions& options, std::vector<RuleSource>* sources) {
+  namespace fs = std::filesystem;
+  for (const std::string& path : options.rule_paths) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+      std::vector<std::string> files;
+      for (const auto& entry : fs::directory_iterator(path, ec)) {
+        if (entry.path().extension() == ".rules") files.push_back(entry.path().string());
+      }
+      if (ec) return absl::NotFoundError(absl::StrCat(path, ": ", ec.message()));
+      std::sort(files.begin(), files.end());
+      for (const std::string& file : files) {
+        ASSIGN_OR_RETURN(std::string text, ReadTextFile(file));
+        sources->push_back(RuleSource{file, std::move(text)});
+      }
+    } else {
+      ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
+      sources->push_back(RuleSource{path, std::move(text)});
+    }
+  }
+  for (const auto& [name, text] : options.rule_texts) sources->push_back(RuleSource{name, text});
+  return absl::OkStatus();
+}
+
+// Suricata's flowbit ordering: rules that only set bits, then set-and-read, then read-only,
+// then rules without flowbits.
+int FlowbitRank(const Rule& rule) {
+  const bool writes = !rule.flowbit_actions.empty();
+  const bool reads = !rule.flowbit_checks.empty();
+  if (writes && !reads) return 0;
+  if (writes && reads) return 1;
+  if (reads) return 2;
+  return 3;
+}
+
+int ActionRank(RuleAction action) {
+  switch (action) {
+    case RuleAction::kPass:
+      return 0;
+    case RuleAction::kDrop:
+      return 1;
+    case RuleAction::kReject:
+      return 2;
+    case RuleAction::kAlert:
+      return 3;
+  }
+  return 3;
+}
+
+std::vector<GroupClass> GroupsOf(const Rule& rule) {
+  switch (rule.app_proto) {
+    case AppProto::kHttp:
+      return {kGroupHttp};
+    case AppProto::kDns:
+      return {kGroupDns};
+    case AppProto::kTls:
+      return {kGroupTls};
+    default:
+      break;
+  }
+  std::vector<GroupClass> groups;
+  if (rule.proto_mask & kProtoTcp) groups.push_back(kGroupTcp);
+  if (rule.proto_mask & kProtoUdp) groups.push_back(kGroupUdp);
+  if (rule.proto_mask & kProtoIcmp4) groups.push_back(kGroupIcmp4);
+  if (rule.proto_mask & kProtoIcmp6) groups.push_back(kGroupIcmp6);
+  if (rule.proto_mask & kProtoOther) groups.push_back(kGroupOther);
+  return groups;
+}
+
+struct PatternKey {
+  std::string bytes;
+  bool nocase;
+  bool operator==(const PatternKey&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const PatternKey& k) {
+    return H::combine(std::move(h), k.bytes, k.nocase);
+  }
+};
+
+absl::Status BuildGroups(CompiledRules& compiled) {
+  // Per group and buffer: pattern -> rules.
+  using PatternRules = absl::flat_hash_map<PatternKey, std::vector<uint32_t>>;
+  std::array<std::array<PatternRules, kBufferCount>, kGroupClassCount * 2> patterns;
+  for (const Rule& rule : compiled.rules) {
+    for (GroupClass group : GroupsOf(rule)) {
+      for (Direction direction : {Direction::kToServer, Direction::kToClient}) {
+        if (rule.flow_to_server && direction == Direction::kToClient) continue;
+        if (rule.flow_to_client && direction == Direction::kToServer) continue;
+        RuleGroup& target = compiled.groups[GroupIndex(group, direction)];
+        ++target.rule_count;
+        if (rule.fast_chain < 0) {
+          target.always.push_back(rule.index);
+          continue;
+        }
+        const BufferChain& chain = rule.chains[rule.fast_chain];
+        const auto& content = std::get<ContentMatcher>(chain.matchers[rule.fast_matcher]);
+        PatternKey key{content.pattern, content.nocase};
+        if (content.fast_pattern_offset >= 0) {
+          key.bytes =
+              content.pattern.substr(content.fast_pattern_offset, content.fast_pattern_length);
+        }
+        patterns[GroupIndex(group, direction)][static_cast<size_t>(chain.buffer)][key].push_back(
+            rule.index);
+      }
+    }
+  }
+  for (size_t g = 0; g < compiled.groups.size(); ++g) {
+    for (size_t b = 0; b < kBufferCount; ++b) {
+      PatternRules& map = patterns[g][b];
+      if (map.empty()) continue;
+      // Deterministic pattern order (the hash map's is not).
+      std::vector<std::pair<PatternKey, std::vector<uint32_t>>> sorted(map.begin(), map.end());
+      std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& c) {
+        return std::tie(a.first.bytes, a.first.nocase) < std::tie(c.first.bytes, c.first.nocase);
+      });
+      auto database = std::make_unique<PrefilterDatabase>();
+      std::vector<PrefilterPattern> list;
+      for (auto& [key, rules] : sorted) {
+        list.push_back(PrefilterPattern{key.bytes, key.nocase});
+        database->rule_begin.push_back(static_cast<uint32_t>(database->rules.size()));
+        database->rules.insert(database->rules.end(), rules.begin(), rules.end());
+      }
+      database->rule_begin.push_back(static_cast<uint32_t>(database->rules.size()));
+      if (compiled.prefilter == PrefilterKind::kHyperscan) {
+        ASSIGN_OR_RETURN(database->matcher, BuildHyperscan(list));
+      } else {
+        ASSIGN_OR_RETURN(database->matcher, BuildAhoCorasick(list));
+      }
+      compiled.groups[g].databases[b] = std::move(database);
+    }
+  }
+  return absl::OkStatus();
+}
+
+void ParseSource(const RuleSource& source, const RuleParseEnv& env, std::vector<Rule>* rules,
+                 LoadReport* report) {
+  std::string_view text = source.text;
+  int line_number = 0;
+  std::string pending;  // a rule continued with trailing backslashes
+  int pending_line = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string_view::npos) eol = text.size();
+    std::string_view line = text.substr(pos, eol - pos);
+    pos = eol + 1;
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (pending.empty()) {
+      std::string_view trimmed = TrimValue(line);
+      if (trimmed.empty() || trimmed.front() == '#') continue;
+      pending_line = line_number;
+    }
+    if (!line.empty() && line.back() == '\\') {
+      pending.append(line.substr(0, line.size() - 1));
+      if (pos < text.size()) continue;
+    } else {
+      pending.append(line);
+    }
+    Rule rule;
+    RuleParseError error;
+    if (ParseRule(TrimValue(pending), env, &rule, &error)) {
+      rule.info.source_file = source.name;
+      rule.info.source_line = pending_line;
+      rules->push_back(std::move(rule));
+    } else {
+      LoadError load_error;
+      load_error.file = source.name;
+      load_error.line = pending_line;
+      load_error.sid = error.sid;
+      load_error.reason = error.reason;
+      load_error.reason_class = error.reason_class;
+      if (error.column > 0 && error.reason.rfind("parse error", 0) == 0) {
+        load_error.reason = absl::StrCat(error.reason, " (column ", error.column, ")");
+      }
+      ++report->skipped_by_reason[load_error.reason_class];
+      report->errors.push_back(std::move(load_error));
+      ++report->skipped;
+    }
+    pending.clear();
+  }
+}
+
+}  // namespace
+
+std::string LoadError::ToString() const {
+  if (line == 0) return absl::StrCat(file, ": ", reason);
+  return absl::StrCat(file, ":", line, ": sid ", sid, ": ", reason);
+}
+
+std::string LoadReport::Summary() const {
+  std::vector<std::pair<size_t, std::string>> reasons;
+  for (const auto& [reason, count] : skipped_by_reason) reasons.emplace_back(count, reason);
+  std::sort(reasons.begin(), reasons.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  std::string summary = absl::StrCat("loaded ", loaded, " rules, skipped ", skipped);
+  if (!reasons.empty()) {
+    summary += " (";
+    summary += absl::StrJoin(reasons, ", ", [](std::string* out, const auto& r) {
+      absl::StrAppend(out, r.first, " ", r.second);
+    });
+    summary += ")";
+  }
+  return summary;
+}
+
+absl::StatusOr<LoadedRules> LoadRules(const LoadOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  auto compiled = std::make_shared<CompiledRules>();
+  compiled->prefilter = ResolvePrefilterKind(options.prefilter);
+  compiled->ips_mode = options.ips_mode;
+  if (compiled->prefilter == PrefilterKind::kHyperscan && !HyperscanAvailable()) {
+    return absl::FailedPreconditionError("Hyperscan prefilter requested but not built in");
+  }
+
+  RuleVars vars;
+  if (!options.vars_yaml_text.empty()) {
+    ASSIGN_OR_RETURN(vars, ParseVarsYaml(options.vars_yaml_text, "<vars>"));
+  } else if (!options.vars_path.empty()) {
+    ASSIGN_OR_RETURN(vars, LoadVarsFile(options.vars_path));
+  }
+  ClassificationMap classifications;
+  const bool have_classifications = !options.classification_path.empty();
+  if (have_classifications) {
+    ASSIGN_OR_RETURN(classifications, LoadClassificationFile(options.classification_path));
+  }
+  std::vector<RuleSource> sources;
+  RETURN_IF_ERROR(CollectSources(options, &sources));
+
+  KeywordRegistry keywords;
+  RETURN_IF_ERROR(RegisterBuiltinKeywords(keywords));
+  FlowbitNames flowbits;
+  const RuleParseEnv env{.keywords = keywords,
+                         .vars = vars,
+                         .classifications = have_classifications ? &classifications : nullptr,
+                         .flowbits = flowbits};
+  LoadedRules result;
+  std::vector<Rule>& rules = compiled->rules;
+  for (const RuleSource& source : sources) ParseSource(source, env, &rules, &result.report);
+
+  // Duplicate (gid, sid): Suricata keeps the higher revision and reports the other.
+  {
+    absl::flat_hash_map<std::pair<uint32_t, uint32_t>, size_t> seen;
+    std::vector<bool> drop(rules.size(), false);
+    for (size_t i = 0; i < rules.size(); ++i) {
+      auto [it, inserted] = seen.try_emplace({rules[i].info.gid, rules[i].info.sid}, i);
+      if (inserted) continue;
+      const size_t loser = rules[it->second].info.rev >= rules[i].info.rev ? i : it->second;
+      if (loser == it->second) it->second = i;
+      drop[loser] = true;
+      LoadError error{rules[loser].info.source_file, rules[loser].info.source_line,
+                      rules[loser].info.sid, "duplicate sid", "duplicate sid"};
+      ++result.report.skipped_by_reason[error.reason_class];
+      result.report.errors.push_back(std::move(error));
+      ++result.report.skipped;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < rules.size(); ++i) {
+      if (drop[i]) continue;
+      if (kept != i) rules[kept] = std::move(rules[i]);
+      ++kept;
+    }
+    rules.resize(kept);
+  }
+
+  std::stable_sort(rules.begin(), rules.end(), [](const Rule& a, const Rule& b) {
+    return std::make_tuple(ActionRank(a.info.action), FlowbitRank(a), a.info.priority) <
+           std::make_tuple(ActionRank(b.info.action), FlowbitRank(b), b.info.priority);
+  });
+  for (uint32_t i = 0; i < rules.size(); ++i) {
+    rules[i].index = i;
+    for (const auto& chain : rules[i].chains) {
+      for (const auto& matcher : chain.matchers) {
+        if (const auto* pcre = std::get_if<PcreMatcher>(&matcher)) {
+          compiled->max_pcre_captures = std::max(compiled->max_pcre_captures, pcre->capture_count);
+        }
+      }
+    }
+  }
+  compiled->flowbit_count = flowbits.size();
+  RETURN_IF_ERROR(BuildGroups(*compiled));
+  result.report.loaded = rules.size();
+  result.report.load_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (options.strict && result.report.skipped > 0) {
+    std::string first = result.report.errors.empty() ? "" : result.report.errors[0].ToString();
+    return absl::InvalidArgumentError(
+        absl::StrCat("--strict: ", result.report.Summary(), "; first: ", first));
+  }
+  result.rules = std::move(compiled);
+  return result;
+}
+
+size_t RuleCount(const CompiledRules& rules) { return rules.rules.size(); }
+const RuleInfo& RuleAt(const CompiledRules& rules, size_t index) { return rules.rules[index].info; }
+std::string_view PrefilterName(const CompiledRules& rules) {
+  return rules.prefilter == PrefilterKind::kHyperscan ? "hyperscan" : "aho-corasick";
+}
+
+}  // namespace otasuke::network::detect
