@@ -1,0 +1,230 @@
+// The real binaries as separate processes: otasuke-collector, webhook_sink and otasukectl,
+// talking over loopback on ephemeral ports.
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/collector/test_agent.h"
+#include "tests/testing/subprocess.h"
+#include "tests/testing/temp_dir.h"
+
+namespace otasuke::collector {
+namespace {
+
+using ::otasuke::collector::testing::MakeAlert;
+using ::otasuke::collector::testing::MakeHello;
+using ::otasuke::collector::testing::TestAgent;
+using ::otasuke::collector::testing::TestChannel;
+using ::otasuke::testing::BinaryPath;
+using ::otasuke::testing::ReadFileOrEmpty;
+using ::otasuke::testing::Subprocess;
+using ::otasuke::testing::WaitUntil;
+using ::testing::HasSubstr;
+
+int ReadPort(const std::string& path) {
+  int port = 0;
+  if (!WaitUntil(absl::Seconds(30), [&] {
+        return absl::SimpleAtoi(absl::StripAsciiWhitespace(ReadFileOrEmpty(path)), &port) &&
+               port > 0;
+      })) {
+    return 0;
+  }
+  return port;
+}
+
+struct RunResult {
+  int exit_code;
+  std::string output;
+};
+
+class ProcessTest : public ::testing::Test {
+ protected:
+  void StartSink(int fail_first) {
+    sink_ = std::make_unique<Subprocess>(
+        std::vector<std::string>{BinaryPath("webhook_sink"), "--port-file", dir_.file("sink.port"),
+                                 "--output", dir_.file("sink.jsonl"), "--fail-first",
+                                 std::to_string(fail_first)},
+        dir_.file("sink.log"));
+    sink_port_ = ReadPort(dir_.file("sink.port"));
+    ASSERT_GT(sink_port_, 0) << ReadFileOrEmpty(dir_.file("sink.log"));
+  }
+
+  void StartCollector(std::vector<std::string> extra = {}) {
+    std::filesystem::remove(dir_.file("collector.port"));
+    std::vector<std::string> argv = {BinaryPath("otasuke-collector"), "--listen", "127.0.0.1:0",
+                                     "--data-dir", dir_.file("data"), "--port-file",
+                                     dir_.file("collector.port")};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    collector_ = std::make_unique<Subprocess>(argv, dir_.file("collector.log"));
+    port_ = ReadPort(dir_.file("collector.port"));
+    ASSERT_GT(port_, 0) << ReadFileOrEmpty(dir_.file("collector.log"));
+  }
+
+  RunResult Ctl(std::vector<std::string> args, const std::string& collector = "") {
+    std::vector<std::string> argv = {
+        BinaryPath("otasukectl"), "--collector",
+        collector.empty() ? "127.0.0.1:" + std::to_string(port_) : collector};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::string log = dir_.file("ctl-" + std::to_string(++ctl_runs_) + ".out");
+    Subprocess ctl(argv, log);
+    int code = ctl.Wait(absl::Seconds(30));
+    return {code, ReadFileOrEmpty(log)};
+  }
+
+  otasuke::testing::TempDir dir_;
+  std::unique_ptr<Subprocess> sink_;
+  std::unique_ptr<Subprocess> collector_;
+  int sink_port_ = 0;
+  int port_ = 0;
+  int ctl_runs_ = 0;
+};
+
+TEST_F(ProcessTest, AlertBecomesIncidentAndReachesTheWebhookAfterARetry) {
+  StartSink(/*fail_first=*/1);
+  std::ofstream(dir_.file("secret")) << "demo-secret\n";
+  StartCollector({"--webhook-url", "http://127.0.0.1:" + std::to_string(sink_port_) + "/otasuke",
+                  "--webhook-secret-file", dir_.file("secret"), "--webhook-initial-backoff",
+                  "200ms"});
+  TestAgent agent(TestChannel(port_));
+  agent.SendHello(MakeHello("agent-1", "sme-ward-3", "reception-pc"));
+  agent.SendAlerts({MakeAlert(1, "proc_creation_lnx_script_exec_from_tmp", v1::SEVERITY_HIGH,
+                              "reception-pc")});
+  ASSERT_TRUE(agent.WaitForAck(1));
+
+  std::vector<nlohmann::json> lines;
+  ASSERT_TRUE(WaitUntil(absl::Seconds(60), [&] {
+    lines.clear();
+    for (absl::string_view line :
+         absl::StrSplit(ReadFileOrEmpty(dir_.file("sink.jsonl")), '\n', absl::SkipEmpty())) {
+      lines.push_back(nlohmann::json::parse(std::string(line)));
+    }
+    return lines.size() >= 2;
+  })) << ReadFileOrEmpty(dir_.file("collector.log"));
+  EXPECT_EQ(lines[0]["answered"], 500);
+  EXPECT_EQ(lines[1]["answered"], 200);
+  EXPECT_EQ(lines[1]["body"]["hostname"], "reception-pc");
+  EXPECT_EQ(lines[1]["body"]["tenant_id"], "sme-ward-3");
+  EXPECT_EQ(lines[1]["body"]["severity"], "high");
+  EXPECT_THAT(lines[1]["headers"]["x-otasuke-signature"].get<std::string>(),
+              ::testing::StartsWith("sha256="));
+
+  RunResult incidents = Ctl({"incidents", "list"});
+  EXPECT_EQ(incidents.exit_code, 0) << incidents.output;
+  EXPECT_THAT(incidents.output, HasSubstr("SEVERITY"));
+  EXPECT_THAT(incidents.output, HasSubstr("reception-pc"));
+  EXPECT_THAT(incidents.output, HasSubstr("high"));
+
+  RunResult json = Ctl({"alerts", "list", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  nlohmann::json alerts = nlohmann::json::parse(json.output);
+  ASSERT_EQ(alerts["alerts"].size(), 1u);
+  EXPECT_EQ(alerts["alerts"][0]["agent_id"], "agent-1");
+  EXPECT_EQ(alerts["alerts"][0]["rule"]["rule_id"], "proc_creation_lnx_script_exec_from_tmp");
+
+  RunResult agents = Ctl({"agents", "list", "--json"});
+  ASSERT_EQ(agents.exit_code, 0) << agents.output;
+  nlohmann::json agent_list = nlohmann::json::parse(agents.output);
+  EXPECT_EQ(agent_list["agents"][0]["hostname"], "reception-pc");
+  EXPECT_EQ(agent_list["agents"][0]["connected"], true);
+
+  agent.Close();
+  collector_->Signal(SIGTERM);
+  EXPECT_EQ(collector_->Wait(absl::Seconds(30)), 0);
+  EXPECT_THAT(ReadFileOrEmpty(dir_.file("collector.log")), HasSubstr("stopped cleanly"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("collector.port")));
+}
+
+TEST_F(ProcessTest, RulesPushSendsADirectoryToConnectedAgents) {
+  StartCollector();
+  TestAgent agent(TestChannel(port_));
+  agent.SendHello(MakeHello("agent-1"));
+  ASSERT_TRUE(WaitUntil(absl::Seconds(20), [&] { return !agent.acks().empty(); }));
+  std::filesystem::create_directories(dir_.file("rules/sigma"));
+  std::ofstream(dir_.file("rules/sigma/tmp_exec.yml")) << "title: Script from /tmp\n";
+  std::ofstream(dir_.file("rules/net.rules")) << "alert tcp any any -> any 4444 (sid:1;)\n";
+  std::ofstream(dir_.file("rules/bad-domains.txt")) << "evil.example\n";
+  std::ofstream(dir_.file("rules/README.md")) << "not a rule\n";
+  RunResult push = Ctl({"rules", "push", dir_.file("rules"), "--version", "2026-11-22.1"});
+  EXPECT_EQ(push.exit_code, 0) << push.output;
+  EXPECT_THAT(push.output, HasSubstr("pushed rule set 2026-11-22.1 (3 file(s))"));
+  EXPECT_THAT(push.output, HasSubstr("sent now to 1 connected agent(s)"));
+  v1::RuleSet ruleset = agent.WaitForRuleSet();
+  ASSERT_EQ(ruleset.files_size(), 3);
+  EXPECT_EQ(ruleset.files(0).path(), "bad-domains.txt");
+  EXPECT_EQ(ruleset.files(0).format(), v1::RULE_FORMAT_IOC);
+  EXPECT_EQ(ruleset.files(1).format(), v1::RULE_FORMAT_SURICATA);
+  EXPECT_EQ(ruleset.files(2).path(), "sigma/tmp_exec.yml");
+  EXPECT_EQ(ruleset.files(2).format(), v1::RULE_FORMAT_SIGMA);
+}
+
+TEST_F(ProcessTest, OtasukectlErrorsAreClear) {
+  StartCollector();
+  RunResult unknown_ext = Ctl({"rules", "push", dir_.file("missing.conf")});
+  EXPECT_EQ(unknown_ext.exit_code, 2);
+  EXPECT_THAT(unknown_ext.output, HasSubstr("no such file or directory"));
+  std::ofstream(dir_.file("rule.conf")) << "x";
+  RunResult bad_ext = Ctl({"rules", "push", dir_.file("rule.conf")});
+  EXPECT_EQ(bad_ext.exit_code, 2);
+  EXPECT_THAT(bad_ext.output, HasSubstr("cannot tell the rule format"));
+  RunResult bad_command = Ctl({"agents", "delete"});
+  EXPECT_EQ(bad_command.exit_code, 2);
+  EXPECT_THAT(bad_command.output, HasSubstr("unknown command 'agents delete'"));
+
+  collector_->Signal(SIGTERM);
+  ASSERT_EQ(collector_->Wait(absl::Seconds(30)), 0);
+  RunResult unreachable = Ctl({"agents", "list"});
+  EXPECT_EQ(unreachable.exit_code, 3);
+  EXPECT_THAT(unreachable.output, HasSubstr("cannot reach the collector at 127.0.0.1:"));
+}
+
+TEST_F(ProcessTest, KilledCollectorRestartsWithEverythingItAcked) {
+  StartCollector();
+  {
+    TestAgent agent(TestChannel(port_));
+    agent.SendHello(MakeHello("agent-1"));
+    std::vector<v1::Alert> batch;
+    for (uint64_t seq = 1; seq <= 50; ++seq) batch.push_back(MakeAlert(seq));
+    agent.SendAlerts(batch);
+    ASSERT_TRUE(agent.WaitForAck(50));
+    collector_->Signal(SIGKILL);
+    collector_->Wait(absl::Seconds(30));
+    EXPECT_FALSE(agent.WaitForEnd().ok());
+  }
+  StartCollector();
+  TestAgent agent(TestChannel(port_));
+  agent.SendHello(MakeHello("agent-1"));
+  ASSERT_TRUE(WaitUntil(absl::Seconds(20), [&] { return !agent.acks().empty(); }));
+  EXPECT_EQ(agent.acks().front(), 50u);
+  RunResult agents = Ctl({"agents", "list", "--json"});
+  ASSERT_EQ(agents.exit_code, 0) << agents.output;
+  EXPECT_EQ(nlohmann::json::parse(agents.output)["agents"][0]["acked_sequence"], "50");
+}
+
+TEST_F(ProcessTest, MalformedConfigStopsTheCollectorWithFileAndLine) {
+  std::ofstream(dir_.file("collector.yaml")) << "listen: 127.0.0.1:0\nwebhook:\n  retries: 3\n";
+  Subprocess collector({BinaryPath("otasuke-collector"), "--config", dir_.file("collector.yaml")},
+                       dir_.file("bad.log"));
+  EXPECT_EQ(collector.Wait(absl::Seconds(30)), 2);
+  EXPECT_THAT(ReadFileOrEmpty(dir_.file("bad.log")),
+              HasSubstr("collector.yaml:3:3: unknown setting 'webhook.retries'"));
+}
+
+TEST_F(ProcessTest, AnUnusableDataDirectoryIsReported) {
+  std::ofstream(dir_.file("file")) << "x";
+  Subprocess collector({BinaryPath("otasuke-collector"), "--listen", "127.0.0.1:0", "--data-dir",
+                        dir_.file("file") + "/data"},
+                       dir_.file("bad.log"));
+  EXPECT_EQ(collector.Wait(absl::Seconds(30)), 1);
+  EXPECT_THAT(ReadFileOrEmpty(dir_.file("bad.log")), HasSubstr("cannot create data directory"));
+}
+
+}  // namespace
+}  // namespace otasuke::collector
