@@ -1,0 +1,86 @@
+// The agent-stream protocol checks on their own (the server tests cover them over gRPC).
+
+#include "collector/server/stream_validator.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/collector/test_agent.h"
+#include "tests/testing/status_matchers.h"
+
+namespace otasuke::collector {
+namespace {
+
+using ::otasuke::collector::testing::AlertsMessage;
+using ::otasuke::collector::testing::MakeAlert;
+using ::otasuke::collector::testing::MakeHello;
+using ::otasuke::testing::IsOk;
+using ::otasuke::testing::StatusIs;
+
+v1::AgentMessage HelloMessage(const v1::Hello& hello) {
+  v1::AgentMessage message;
+  *message.mutable_hello() = hello;
+  return message;
+}
+
+TEST(StreamValidatorTest, FillsAlertIdentityFromTheHello) {
+  StreamValidator validator;
+  v1::AgentMessage hello = HelloMessage(MakeHello("agent-1", "tenant-a", "pc-01"));
+  ASSERT_THAT(validator.Accept(hello), IsOk());
+  v1::AgentMessage alerts = AlertsMessage({MakeAlert(1, "r", v1::SEVERITY_LOW, ""), MakeAlert(9)});
+  ASSERT_THAT(validator.Accept(alerts), IsOk());
+  EXPECT_EQ(alerts.alerts().alerts(0).agent_id(), "agent-1");
+  EXPECT_EQ(alerts.alerts().alerts(0).tenant_id(), "tenant-a");
+  EXPECT_EQ(alerts.alerts().alerts(0).hostname(), "pc-01");
+  // Sequences must keep increasing across batches of the stream.
+  v1::AgentMessage stale = AlertsMessage({MakeAlert(9)});
+  EXPECT_THAT(validator.Accept(stale),
+              StatusIs(absl::StatusCode::kInvalidArgument, "strictly increase"));
+}
+
+TEST(StreamValidatorTest, RejectsBadHellosAndBatches) {
+  StreamValidator validator(StreamLimits{.max_alerts_per_batch = 2});
+  v1::AgentMessage second = HelloMessage(MakeHello("agent-1"));
+  ASSERT_THAT(validator.Accept(second), IsOk());
+  EXPECT_THAT(validator.Accept(second),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "second Hello"));
+  v1::AgentMessage too_many = AlertsMessage({MakeAlert(1), MakeAlert(2), MakeAlert(3)});
+  EXPECT_THAT(validator.Accept(too_many),
+              StatusIs(absl::StatusCode::kInvalidArgument, "3 alerts; the limit is 2"));
+  v1::AgentMessage empty_batch;
+  empty_batch.mutable_alerts();
+  EXPECT_THAT(validator.Accept(empty_batch),
+              StatusIs(absl::StatusCode::kInvalidArgument, "empty AlertBatch"));
+  v1::Alert zero = MakeAlert(0);
+  v1::AgentMessage zero_seq = AlertsMessage({zero});
+  EXPECT_THAT(validator.Accept(zero_seq),
+              StatusIs(absl::StatusCode::kInvalidArgument, "must start at 1"));
+  v1::Alert huge = MakeAlert(1);
+  huge.set_raw_evidence(std::string(65 * 1024, 'x'));
+  v1::AgentMessage huge_message = AlertsMessage({huge});
+  EXPECT_THAT(validator.Accept(huge_message),
+              StatusIs(absl::StatusCode::kInvalidArgument, "raw_evidence is 66560 bytes"));
+  v1::Alert other_tenant = MakeAlert(1);
+  other_tenant.set_tenant_id("tenant-z");
+  v1::AgentMessage other = AlertsMessage({other_tenant});
+  EXPECT_THAT(validator.Accept(other),
+              StatusIs(absl::StatusCode::kPermissionDenied, "differs from the stream's tenant"));
+  v1::Alert bad_severity = MakeAlert(1);
+  bad_severity.set_severity(static_cast<v1::Severity>(42));
+  v1::AgentMessage severity = AlertsMessage({bad_severity});
+  EXPECT_THAT(validator.Accept(severity),
+              StatusIs(absl::StatusCode::kInvalidArgument, "severity 42"));
+
+  StreamValidator fresh;
+  v1::Hello long_id = MakeHello(std::string(200, 'a'));
+  v1::AgentMessage long_hello = HelloMessage(long_id);
+  EXPECT_THAT(fresh.Accept(long_hello),
+              StatusIs(absl::StatusCode::kInvalidArgument, "200 bytes; the limit is 128"));
+  v1::Hello no_tenant = MakeHello("agent-1", "");
+  v1::AgentMessage no_tenant_hello = HelloMessage(no_tenant);
+  EXPECT_THAT(fresh.Accept(no_tenant_hello),
+              StatusIs(absl::StatusCode::kInvalidArgument, "Hello.tenant_id is empty"));
+  EXPECT_FALSE(fresh.has_hello());
+}
+
+}  // namespace
+}  // namespace otasuke::collector
