@@ -1,0 +1,91 @@
+#pragma once
+// The flow table: flows by 5-tuple, least-recently-seen order for timeouts and evictions, a
+// hard cap on flow count and on memory (flows plus their stream and parser buffers). When a
+// flow ends — timeout, eviction, or Drain() at the end of input — the FlowEndHandler sees it
+// one last time (to flush streams and log) before it is freed.
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "agent/network/packet/flow.h"
+
+namespace otasuke::network {
+
+struct FlowTimeouts {
+  // Seconds without packets before a flow ends, by state (Suricata's defaults).
+  int64_t tcp_new = 60;
+  int64_t tcp_established = 600;
+  int64_t tcp_closed = 60;
+  int64_t udp_new = 30;
+  int64_t udp_established = 300;
+  int64_t other_new = 30;
+  int64_t other_established = 300;
+};
+
+struct FlowTableConfig {
+  size_t max_flows = 65536;
+  size_t memcap = 256u * 1024 * 1024;  // bytes: flows + stream buffers + app-layer state
+  FlowTimeouts timeouts;
+};
+
+enum class FlowEndReason : uint8_t { kTimeout, kEvicted, kShutdown };
+
+class FlowEndHandler {
+ public:
+  virtual ~FlowEndHandler() = default;
+  virtual void OnFlowEnd(Flow& flow, FlowEndReason reason) = 0;
+};
+
+struct FlowTableStats {
+  uint64_t created = 0;
+  uint64_t timed_out = 0;
+  uint64_t evicted = 0;      // ended early to respect max_flows / memcap
+  uint64_t memcap_hits = 0;  // times the memory cap forced an eviction
+  uint64_t active = 0;
+  uint64_t memory = 0;  // bytes currently accounted
+};
+
+class FlowTable {
+ public:
+  FlowTable(FlowTableConfig config, FlowEndHandler* end_handler);
+  ~FlowTable();
+  FlowTable(const FlowTable&) = delete;
+  FlowTable& operator=(const FlowTable&) = delete;
+
+  // The flow of `key`, or nullptr.
+  Flow* Find(const FlowKey& key);
+  // Creates a flow (evicting the least recently seen ones if a cap is reached).
+  Flow* Create(const FlowKey& key, int64_t now_usec);
+  // Marks the flow as just seen.
+  void Touch(Flow* flow, int64_t now_usec);
+  // Re-reads the flow's memory use after it changed; may evict other flows.
+  void Account(Flow* flow);
+  // Ends flows idle past their timeout. Cheap when nothing is due.
+  void Expire(int64_t now_usec);
+  // Ends every flow (end of input / shutdown).
+  void Drain();
+
+  const FlowTableStats& stats() const { return stats_; }
+  size_t size() const { return flows_.size(); }
+  int64_t TimeoutOf(const Flow& flow) const;
+
+ private:
+  void Unlink(Flow* flow);
+  void PushFront(Flow* flow);
+  void End(Flow* flow, FlowEndReason reason);
+  bool EvictOldest(const Flow* keep);
+
+  FlowTableConfig config_;
+  FlowEndHandler* end_handler_;
+  absl::flat_hash_map<FlowKey, std::unique_ptr<Flow>> flows_;
+  std::vector<std::unique_ptr<Flow>> free_;  // recycled flows
+  Flow* lru_head_ = nullptr;                 // most recently seen
+  Flow* lru_tail_ = nullptr;                 // least recently seen
+  FlowTableStats stats_;
+  uint64_t next_serial_ = 0;
+  int64_t last_expire_usec_ = 0;
+};
+
+}  // namespace otasuke::network

@@ -1,0 +1,281 @@
+#include "agent/network/packet/flow_tracker.h"
+
+#include "agent/network/packet/app_detect.h"
+#include "agent/network/packet/community_id.h"
+
+namespace otasuke::network {
+
+FlowTracker::FlowTracker(FlowTrackerConfig config, FlowEndHandler* end_handler)
+    : config_(config), table_(config.table, end_handler) {}
+
+Flow* FlowTracker::Lookup(const Packet& packet, int* direction) {
+  bool swapped = false;
+  const FlowKey key = FlowKey::Of(packet, &swapped);
+  Flow* flow = table_.Find(key);
+  if (flow == nullptr) {
+    flow = table_.Create(key, packet.ts_usec);
+    // The initiator is the client; a SYN/ACK seen first comes from the server.
+    const bool from_server =
+        packet.is_tcp() && (packet.tcp_flags & kTcpSyn) && (packet.tcp_flags & kTcpAck);
+    flow->proto = packet.proto;
+    flow->client = from_server ? packet.dst : packet.src;
+    flow->server = from_server ? packet.src : packet.dst;
+    flow->client_port = from_server ? packet.dport : packet.sport;
+    flow->server_port = from_server ? packet.sport : packet.dport;
+    flow->detect_state = detect::NewFlowDetectState();
+    if (packet.is_icmp()) {
+      flow->client_port = flow->server_port = 0;
+      flow->icmp_type = packet.icmp_type;
+      flow->icmp_code = packet.icmp_code;
+      flow->community_id = CommunityIdIcmp(flow->client, flow->server, packet.icmp_type,
+                                           packet.icmp_code, packet.proto);
+    } else {
+      flow->community_id = CommunityId(flow->client, flow->server, flow->client_port,
+                                       flow->server_port, packet.proto);
+    }
+  }
+  const bool from_client = packet.src == flow->client &&
+                           (packet.is_icmp() || packet.sport == flow->client_port) &&
+                           !(packet.src == packet.dst && packet.sport != flow->client_port);
+  *direction = from_client ? kToServer : kToClient;
+  table_.Touch(flow, packet.ts_usec);
+  return flow;
+}
+
+void FlowTracker::Process(const Packet& packet, PacketFlowView* view) {
+  view->flow = nullptr;
+  view->payload_in_stream = false;
+  view->http_txs.clear();
+  view->dns_messages.clear();
+  view->tls_client_hello = false;
+  table_.Expire(packet.ts_usec);
+  int direction = kToServer;
+  Flow* flow = Lookup(packet, &direction);
+  view->flow = flow;
+  view->direction = direction;
+  ++flow->packets[direction];
+  flow->bytes[direction] += packet.wire_len;
+  if (direction == kToClient) flow->reply_seen = true;
+  current_ = flow;
+  if (packet.is_tcp()) {
+    HandleTcp(packet, *flow, direction, view);
+  } else if (packet.is_udp()) {
+    HandleUdp(packet, *flow, direction, view);
+  }
+  Collect(*flow, view);
+  current_ = nullptr;
+}
+
+void FlowTracker::HandleTcp(const Packet& packet, Flow& flow, int direction, PacketFlowView* view) {
+  const uint8_t flags = packet.tcp_flags;
+  const bool syn = flags & kTcpSyn;
+  const bool ack = flags & kTcpAck;
+  switch (flow.tcp_state) {
+    case TcpState::kNone:
+      if (syn && !ack && direction == kToServer) {
+        ++stats_.tcp_syn;
+        flow.tcp_state = TcpState::kSynSent;
+        flow.streams[kToServer].Init(packet.tcp_seq + 1);
+      } else if (syn && ack && direction == kToClient) {
+        flow.tcp_state = TcpState::kSynRecv;
+        flow.streams[kToClient].Init(packet.tcp_seq + 1);
+        flow.streams[kToServer].Init(packet.tcp_ack);
+      } else if (!syn && !(flags & kTcpRst) && config_.midstream) {
+        ++stats_.tcp_midstream_pickups;
+        flow.midstream = true;
+        flow.tcp_state = TcpState::kEstablished;
+        flow.was_established = true;
+        flow.stream_tracked = true;
+        flow.streams[direction].Init(packet.tcp_seq);
+        if (ack) flow.streams[1 - direction].Init(packet.tcp_ack);
+      }
+      break;
+    case TcpState::kSynSent:
+      if (direction == kToClient && syn && ack) {
+        flow.tcp_state = TcpState::kSynRecv;
+        flow.streams[kToClient].Init(packet.tcp_seq + 1);
+      } else if (direction == kToServer && syn && !ack) {
+        flow.streams[kToServer].Init(packet.tcp_seq + 1);  // SYN retransmitted or reused
+      }
+      break;
+    case TcpState::kSynRecv:
+      if (direction == kToServer && ack && !syn) {
+        flow.tcp_state = TcpState::kEstablished;
+        flow.was_established = true;
+        flow.stream_tracked = true;
+      } else if (direction == kToClient && syn && ack) {
+        flow.streams[kToClient].Init(packet.tcp_seq + 1);
+      }
+      break;
+    default:
+      break;
+  }
+  if (flow.stream_tracked && !flow.streams[direction].initialized()) {
+    flow.streams[direction].Init(packet.tcp_seq);
+  }
+
+  if (flow.stream_tracked && !syn) {
+    if (packet.payload_len > 0) {
+      flow.streams[direction].AddSegment(packet.tcp_seq, packet.payload, packet.payload_len, *this,
+                                         direction, config_.stream, stats_.stream);
+      view->payload_in_stream = true;
+    }
+    if (ack) {
+      flow.streams[1 - direction].OnPeerAck(packet.tcp_ack, *this, 1 - direction, stats_.stream);
+    }
+  } else if (packet.payload_len > 0) {
+    ++stats_.tcp_untracked_packets;
+  }
+
+  if (flags & kTcpRst) {
+    flow.rst = true;
+    flow.tcp_state = TcpState::kClosed;
+  } else if (flags & kTcpFin) {
+    flow.fin[direction] = true;
+    if (flow.tcp_state == TcpState::kEstablished || flow.tcp_state == TcpState::kClosing) {
+      flow.tcp_state = flow.fin[0] && flow.fin[1] ? TcpState::kClosed : TcpState::kClosing;
+    }
+    if (flow.http) flow.http->OnClose(direction);
+  }
+}
+
+void FlowTracker::HandleUdp(const Packet& packet, Flow& flow, int direction, PacketFlowView* view) {
+  if (packet.payload_len == 0) return;
+  if (flow.app_proto == detect::AppProto::kUnknown && !flow.probe_done[direction]) {
+    const detect::AppProto proto =
+        DetectUdpProtocol(packet.payload, packet.payload_len, packet.sport, packet.dport);
+    if (proto == detect::AppProto::kDns) {
+      flow.app_proto = proto;
+      ++stats_.app_dns;
+      StartParser(flow);
+    } else {
+      flow.probe_done[direction] = true;
+      if (flow.probe_done[1 - direction]) {
+        flow.app_proto = detect::AppProto::kFailed;
+        ++stats_.app_failed;
+      }
+    }
+  }
+  if (flow.dns) flow.dns->FeedDatagram(direction, packet.payload, packet.payload_len);
+}
+
+void FlowTracker::StartParser(Flow& flow) {
+  switch (flow.app_proto) {
+    case detect::AppProto::kHttp:
+      flow.http = std::make_unique<HttpParser>(config_.http);
+      break;
+    case detect::AppProto::kDns:
+      flow.dns = std::make_unique<DnsParser>();
+      break;
+    case detect::AppProto::kTls:
+      flow.tls = std::make_unique<TlsParser>();
+      break;
+    default:
+      break;
+  }
+}
+
+void FlowTracker::FeedApp(Flow& flow, int direction, const uint8_t* data, uint32_t len) {
+  if (flow.app_proto == detect::AppProto::kUnknown) {
+    if (flow.probe_done[direction]) return;
+    std::string& buf = flow.probe_buf[direction];
+    buf.append(reinterpret_cast<const char*>(data), len);
+    detect::AppProto proto = detect::AppProto::kUnknown;
+    const ProbeResult r = DetectTcpProtocol(direction, reinterpret_cast<const uint8_t*>(buf.data()),
+                                            static_cast<uint32_t>(buf.size()), flow.client_port,
+                                            flow.server_port, &proto);
+    if (r == ProbeResult::kMatch) {
+      flow.app_proto = proto;
+      if (proto == detect::AppProto::kHttp) ++stats_.app_http;
+      if (proto == detect::AppProto::kTls) ++stats_.app_tls;
+      if (proto == detect::AppProto::kDns) ++stats_.app_dns;
+      StartParser(flow);
+      // Replay what each direction sent while the protocol was unknown.
+      for (int d : {1 - direction, direction}) {
+        std::string held = std::move(flow.probe_buf[d]);
+        flow.probe_buf[d].clear();
+        flow.probe_buf[d].shrink_to_fit();
+        if (!held.empty()) {
+          FeedApp(flow, d, reinterpret_cast<const uint8_t*>(held.data()),
+                  static_cast<uint32_t>(held.size()));
+        }
+      }
+      return;
+    }
+    if (r == ProbeResult::kNoMatch || buf.size() >= config_.max_probe_bytes) {
+      flow.probe_done[direction] = true;
+      buf.clear();
+      buf.shrink_to_fit();
+      if (flow.probe_done[1 - direction]) {
+        flow.app_proto = detect::AppProto::kFailed;
+        ++stats_.app_failed;
+        flow.probe_buf[1 - direction].clear();
+      }
+    }
+    return;
+  }
+  if (flow.http) {
+    flow.http->Feed(direction, data, len);
+  } else if (flow.tls) {
+    if (flow.tls->Feed(direction, data, len)) flow.tls_hello_new = true;
+  } else if (flow.dns) {
+    flow.dns->FeedStream(direction, data, len);
+  }
+}
+
+void FlowTracker::OnStreamData(int direction, const uint8_t* data, uint32_t len) {
+  if (current_ != nullptr) FeedApp(*current_, direction, data, len);
+}
+
+void FlowTracker::OnStreamGap(int direction, uint32_t len) {
+  if (current_ == nullptr) return;
+  Flow& flow = *current_;
+  if (flow.app_proto == detect::AppProto::kUnknown) {
+    flow.probe_done[direction] = true;
+    if (flow.probe_done[1 - direction]) flow.app_proto = detect::AppProto::kFailed;
+  }
+  if (flow.http) flow.http->OnGap(direction);
+  if (flow.tls) flow.tls->OnGap(direction);
+  if (flow.dns) flow.dns->OnGap(direction);
+}
+
+void FlowTracker::Collect(Flow& flow, PacketFlowView* view) {
+  if (flow.http) {
+    view->http_txs.assign(flow.http->touched().begin(), flow.http->touched().end());
+  }
+  if (flow.dns && !flow.dns->messages().empty()) {
+    view->dns_messages = flow.dns->messages();
+  }
+  view->tls_client_hello = flow.tls_hello_new;
+}
+
+void FlowTracker::Done(PacketFlowView* view) {
+  Flow* flow = view->flow;
+  if (flow == nullptr) return;
+  if (flow->http) {
+    flow->http->ClearTouched();
+    flow->http->ReleaseCompleted();
+  }
+  if (flow->dns) flow->dns->ClearMessages();
+  flow->tls_hello_new = false;
+  view->http_txs.clear();
+  view->dns_messages.clear();
+  table_.Account(flow);
+}
+
+void FlowTracker::FinishFlow(Flow& flow, PacketFlowView* view) {
+  view->flow = &flow;
+  view->direction = kToServer;
+  view->payload_in_stream = false;
+  view->http_txs.clear();
+  view->dns_messages.clear();
+  current_ = &flow;
+  for (int d : {kToServer, kToClient}) {
+    flow.streams[d].FlushAll(*this, d, stats_.stream);
+    if (flow.http) flow.http->OnClose(d);
+  }
+  Collect(flow, view);
+  current_ = nullptr;
+}
+
+}  // namespace otasuke::network

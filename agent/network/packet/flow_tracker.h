@@ -1,0 +1,92 @@
+#pragma once
+// Per-packet flow handling: finds or creates the packet's flow, runs the TCP state machine,
+// reassembles TCP payload, detects the application protocol and feeds its parser. What the
+// packet changed (direction, stream chunk ready for inspection, application transactions
+// touched) is returned in a PacketFlowView for the detection driver.
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "agent/network/packet/flow_table.h"
+
+namespace otasuke::network {
+
+struct FlowTrackerConfig {
+  FlowTableConfig table;
+  StreamConfig stream;
+  HttpConfig http;
+  // Pick up TCP sessions without a handshake (Suricata's stream.midstream). Off: such
+  // packets are inspected one by one, without reassembly or app-layer parsing.
+  bool midstream = false;
+  // Stop probing a direction for its protocol after this many bytes.
+  uint32_t max_probe_bytes = 512;
+};
+
+struct FlowTrackerStats {
+  uint64_t tcp_syn = 0;
+  uint64_t tcp_midstream_pickups = 0;
+  uint64_t tcp_untracked_packets = 0;  // payload seen outside a tracked session
+  uint64_t app_http = 0;
+  uint64_t app_tls = 0;
+  uint64_t app_dns = 0;
+  uint64_t app_failed = 0;
+  StreamStats stream;
+};
+
+// What one packet did to its flow. Valid until the next Process() call.
+struct PacketFlowView {
+  Flow* flow = nullptr;
+  int direction = kToServer;
+  bool payload_in_stream = false;  // the payload went into TCP reassembly
+  // Application-layer changes made by this packet.
+  std::vector<HttpTransaction*> http_txs;
+  std::vector<DnsMessage> dns_messages;
+  bool tls_client_hello = false;
+};
+
+class FlowTracker : public StreamSink {
+ public:
+  FlowTracker(FlowTrackerConfig config, FlowEndHandler* end_handler);
+
+  // Handles a decoded IP packet (Decoder verdict kReady).
+  void Process(const Packet& packet, PacketFlowView* view);
+  // After detection saw the packet: releases finished transactions and accounts memory.
+  void Done(PacketFlowView* view);
+
+  // Stream data of `direction` ready for raw inspection (acknowledged by the peer, or
+  // everything when `all`), and marking it inspected.
+  static std::span<const uint8_t> RawPending(Flow& flow, int direction, bool all) {
+    return flow.streams[direction].RawPending(all);
+  }
+  static void ConsumeRaw(Flow& flow, int direction, size_t len) {
+    flow.streams[direction].ConsumeRaw(len);
+  }
+  // At flow end: close reassembly (skip holes) so the last data reaches the parsers.
+  void FinishFlow(Flow& flow, PacketFlowView* view);
+
+  void Expire(int64_t now_usec) { table_.Expire(now_usec); }
+  void Drain() { table_.Drain(); }
+
+  FlowTable& table() { return table_; }
+  const FlowTrackerStats& stats() const { return stats_; }
+
+  // StreamSink: in-order data of the flow being processed.
+  void OnStreamData(int direction, const uint8_t* data, uint32_t len) override;
+  void OnStreamGap(int direction, uint32_t len) override;
+
+ private:
+  Flow* Lookup(const Packet& packet, int* direction);
+  void HandleTcp(const Packet& packet, Flow& flow, int direction, PacketFlowView* view);
+  void HandleUdp(const Packet& packet, Flow& flow, int direction, PacketFlowView* view);
+  void FeedApp(Flow& flow, int direction, const uint8_t* data, uint32_t len);
+  void StartParser(Flow& flow);
+  void Collect(Flow& flow, PacketFlowView* view);
+
+  FlowTrackerConfig config_;
+  FlowTable table_;
+  FlowTrackerStats stats_;
+  Flow* current_ = nullptr;  // flow whose stream is being fed (StreamSink context)
+};
+
+}  // namespace otasuke::network

@@ -1,0 +1,131 @@
+#pragma once
+// Incremental HTTP/1.x parser for one connection: requests from the client, responses from
+// the server, paired into transactions in order. Bytes arrive in whatever pieces TCP gives;
+// every buffer is bounded (line, header block, body limits) and a direction that breaks the
+// grammar or a limit stops being parsed rather than growing without end.
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace otasuke::network {
+
+struct HttpConfig {
+  uint32_t max_line = 8 * 1024;               // request / status / header line
+  uint32_t max_header_bytes = 64 * 1024;      // whole header block per message
+  uint32_t request_body_limit = 100 * 1024;   // Suricata's default request-body-limit
+  uint32_t response_body_limit = 100 * 1024;  // and response-body-limit
+  uint32_t max_transactions = 32;             // unanswered requests kept per connection
+};
+
+struct HttpHeader {
+  std::string name;
+  std::string value;
+};
+
+struct HttpTransaction {
+  uint64_t id = 0;
+  // Request.
+  std::string method;
+  std::string uri_raw;
+  std::string uri;  // normalised: percent-decoded, dot segments removed, scheme/authority cut
+  std::string request_protocol;
+  std::string request_line;
+  std::vector<HttpHeader> request_headers;
+  std::string request_headers_raw;
+  std::string request_body;  // de-chunked, up to the limit
+  uint64_t request_body_seen = 0;
+  bool request_started = false;
+  bool request_headers_done = false;
+  bool request_complete = false;
+  // Response.
+  std::string response_protocol;
+  std::string status_code;  // "200"
+  std::string status_message;
+  uint32_t status = 0;
+  std::vector<HttpHeader> response_headers;
+  std::string response_headers_raw;
+  std::string response_body;
+  uint64_t response_body_seen = 0;
+  bool response_started = false;
+  bool response_headers_done = false;
+  bool response_complete = false;
+
+  // Case-insensitive header lookup; empty view and false when absent.
+  static bool FindHeader(const std::vector<HttpHeader>& headers, std::string_view name,
+                         std::string_view* value);
+  // "Name: value\r\n" for every header, as Suricata's http.header buffer.
+  static std::string JoinHeaders(const std::vector<HttpHeader>& headers);
+  // Host header lower-cased with any port removed.
+  std::string NormalizedHost() const;
+};
+
+// Percent-decodes and removes dot segments from a request target; absolute-form targets
+// lose their scheme and authority. Exposed for tests.
+std::string NormalizeUri(std::string_view raw);
+
+class HttpParser {
+ public:
+  explicit HttpParser(HttpConfig config = {}) : config_(config) {}
+
+  // Feeds bytes of one direction (0 = client to server, 1 = server to client). Records which
+  // transactions changed (touched()).
+  void Feed(int direction, const uint8_t* data, uint32_t len);
+  // Bytes of this direction were lost: its current message cannot be finished.
+  void OnGap(int direction);
+  // The connection closed: a response delimited by close is complete.
+  void OnClose(int direction);
+
+  // Transactions changed by the last Feed/OnClose, oldest first.
+  const std::vector<HttpTransaction*>& touched() const { return touched_; }
+  void ClearTouched() { touched_.clear(); }
+  // Drops transactions whose request and response are both complete.
+  void ReleaseCompleted();
+
+  const std::deque<HttpTransaction>& transactions() const { return txs_; }
+  bool failed(int direction) const { return side_[direction].state == State::kFailed; }
+  size_t memory() const;
+  uint64_t transactions_started() const { return next_tx_id_; }
+
+ private:
+  enum class State : uint8_t {
+    kStartLine,
+    kHeaders,
+    kBodyLength,
+    kChunkSize,
+    kChunkData,
+    kChunkDataEnd,
+    kChunkTrailer,
+    kBodyUntilClose,
+    kPassthrough,  // after CONNECT / Upgrade: not HTTP any more
+    kFailed,
+  };
+  struct Side {
+    State state = State::kStartLine;
+    std::string line;  // partial line being collected
+    uint32_t header_bytes = 0;
+    uint64_t remaining = 0;  // body or chunk bytes still to come
+    HttpTransaction* tx = nullptr;
+  };
+
+  // Returns false when the line breaks the grammar.
+  bool OnLine(int direction, std::string_view line);
+  bool OnStartLine(int direction, std::string_view line);
+  bool OnHeaderLine(int direction, std::string_view line);
+  void OnHeadersDone(int direction);
+  void OnBody(int direction, const uint8_t* data, uint32_t len);
+  void CompleteMessage(int direction);
+  void Touch(HttpTransaction* tx);
+  HttpTransaction* NewTransaction();
+
+  HttpConfig config_;
+  Side side_[2];
+  std::deque<HttpTransaction> txs_;
+  std::vector<HttpTransaction*> touched_;
+  uint64_t next_tx_id_ = 0;
+};
+
+}  // namespace otasuke::network

@@ -1,0 +1,405 @@
+#include "agent/network/scan/network_scanner.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace otasuke::network {
+namespace {
+
+detect::IpAddress ToDetect(const IpAddress& a) {
+  detect::IpAddress out;
+  out.family = a.family;
+  std::memcpy(out.bytes.data(), a.bytes, 16);
+  return out;
+}
+
+std::string_view Cookie(const std::vector<HttpHeader>& headers, std::string_view name) {
+  std::string_view value;
+  HttpTransaction::FindHeader(headers, name, &value);
+  return value;
+}
+
+}  // namespace
+
+std::string EveAddress(const IpAddress& address) {
+  if (address.family != 6) return address.ToString();
+  std::string out;
+  out.reserve(39);
+  for (int i = 0; i < 16; i += 2) {
+    if (i > 0) out.push_back(':');
+    absl::StrAppendFormat(&out, "%02x%02x", address.bytes[i], address.bytes[i + 1]);
+  }
+  return out;
+}
+
+std::string_view AppProtoName(detect::AppProto proto) {
+  switch (proto) {
+    case detect::AppProto::kHttp:
+      return "http";
+    case detect::AppProto::kDns:
+      return "dns";
+    case detect::AppProto::kTls:
+      return "tls";
+    case detect::AppProto::kFailed:
+      return "failed";
+    case detect::AppProto::kUnknown:
+      break;
+  }
+  return "";
+}
+
+NetworkScanner::NetworkScanner(ScannerConfig config,
+                               std::shared_ptr<const detect::CompiledRules> rules,
+                               AlertEventHandler* handler)
+    : config_(config),
+      decoder_(config.decoder),
+      tracker_(config.flows, this),
+      engine_(std::move(rules)),
+      handler_(handler) {}
+
+NetworkScanner::~NetworkScanner() = default;
+
+std::string NetworkScanner::StatsLine() {
+  return absl::StrFormat("packets=%d bytes=%d flows=%d alerts=%d decode_errors=%d", stats_.packets,
+                         stats_.bytes, tracker_.table().stats().created, stats_.alerts,
+                         decoder_.stats().errors);
+}
+
+void NetworkScanner::FillHeader(const Packet& p, detect::Inspection* in) {
+  in->kind = detect::InspectionKind::kPacket;
+  in->timestamp_us = p.ts_usec;
+  in->ip_version = p.ip_version;
+  in->src = ToDetect(p.src);
+  in->dst = ToDetect(p.dst);
+  in->ip_proto = p.proto;
+  in->src_port = p.sport;
+  in->dst_port = p.dport;
+  in->ttl = p.ttl;
+  in->tcp_flags = p.tcp_flags;
+  in->icmp_type = p.icmp_type;
+  in->icmp_code = p.icmp_code;
+  in->payload_size = p.payload_len;
+  in->SetBuffer(
+      detect::BufferId::kPktData,
+      std::span<const uint8_t>(p.payload == nullptr ? nullptr : p.payload, p.payload_len));
+}
+
+void NetworkScanner::FillFlow(Flow& flow, int direction, detect::Inspection* in) {
+  in->has_flow = true;
+  in->flow_established = flow.established();
+  in->direction =
+      direction == kToServer ? detect::Direction::kToServer : detect::Direction::kToClient;
+  in->app_proto = flow.app_proto;
+  in->flow_state = flow.detect_state.get();
+}
+
+void NetworkScanner::FillHttp(const HttpTransaction& tx, int direction, detect::Inspection* in) {
+  using detect::BufferId;
+  in->tx_id = tx.id;
+  if (tx.request_started) {
+    in->SetBuffer(BufferId::kHttpMethod, std::string_view(tx.method));
+    in->SetBuffer(BufferId::kHttpUri, std::string_view(tx.uri));
+    in->SetBuffer(BufferId::kHttpUriRaw, std::string_view(tx.uri_raw));
+    in->SetBuffer(BufferId::kHttpRequestLine, std::string_view(tx.request_line));
+  }
+  if (tx.request_headers_done) {
+    std::string_view value;
+    if (HttpTransaction::FindHeader(tx.request_headers, "host", &value)) {
+      host_scratch_ = tx.NormalizedHost();
+      in->SetBuffer(BufferId::kHttpHost, std::string_view(host_scratch_));
+      in->SetBuffer(BufferId::kHttpHostRaw, value);
+    }
+    if (HttpTransaction::FindHeader(tx.request_headers, "user-agent", &value)) {
+      in->SetBuffer(BufferId::kHttpUserAgent, value);
+    }
+    if (HttpTransaction::FindHeader(tx.request_headers, "referer", &value)) {
+      in->SetBuffer(BufferId::kHttpReferer, value);
+    }
+    if (!tx.request_body.empty()) {
+      in->SetBuffer(BufferId::kHttpRequestBody, std::string_view(tx.request_body));
+    }
+  }
+  if (direction == kToServer) {
+    if (tx.request_started && !tx.request_protocol.empty()) {
+      in->SetBuffer(BufferId::kHttpProtocol, std::string_view(tx.request_protocol));
+    }
+    if (tx.request_headers_done) {
+      header_scratch_ = HttpTransaction::JoinHeaders(tx.request_headers);
+      in->SetBuffer(BufferId::kHttpHeader, std::string_view(header_scratch_));
+      in->SetBuffer(BufferId::kHttpHeaderRaw, std::string_view(tx.request_headers_raw));
+      const std::string_view cookie = Cookie(tx.request_headers, "cookie");
+      if (!cookie.empty()) in->SetBuffer(BufferId::kHttpCookie, cookie);
+      const std::string_view type = Cookie(tx.request_headers, "content-type");
+      if (!type.empty()) in->SetBuffer(BufferId::kHttpContentType, type);
+    }
+    return;
+  }
+  if (tx.response_started) {
+    in->SetBuffer(BufferId::kHttpProtocol, std::string_view(tx.response_protocol));
+    in->SetBuffer(BufferId::kHttpStatCode, std::string_view(tx.status_code));
+    in->SetBuffer(BufferId::kHttpStatMsg, std::string_view(tx.status_message));
+  }
+  if (tx.response_headers_done) {
+    header_scratch_ = HttpTransaction::JoinHeaders(tx.response_headers);
+    in->SetBuffer(BufferId::kHttpHeader, std::string_view(header_scratch_));
+    in->SetBuffer(BufferId::kHttpHeaderRaw, std::string_view(tx.response_headers_raw));
+    const std::string_view cookie = Cookie(tx.response_headers, "set-cookie");
+    if (!cookie.empty()) in->SetBuffer(BufferId::kHttpCookie, cookie);
+    const std::string_view type = Cookie(tx.response_headers, "content-type");
+    if (!type.empty()) in->SetBuffer(BufferId::kHttpContentType, type);
+    if (!tx.response_body.empty()) {
+      in->SetBuffer(BufferId::kHttpResponseBody, std::string_view(tx.response_body));
+    }
+  }
+}
+
+void NetworkScanner::Run(const detect::Inspection& in, const Context& ctx) {
+  ctx_ = ctx;
+  ++stats_.inspections;
+  engine_.Inspect(in, *this);
+}
+
+void NetworkScanner::InspectApp(const PacketFlowView& view, detect::Inspection& base, Context& ctx,
+                                bool base_used) {
+  // The first transaction rides on the packet's own inspection; each further one gets an
+  // inspection of its own without packet data, so packet rules do not fire again.
+  bool first = true;
+  auto inspect_extra = [&](auto fill) {
+    if (first && !base_used) {
+      first = false;
+      fill(base);
+      Run(base, ctx);
+      return;
+    }
+    first = false;
+    detect::Inspection extra;
+    extra.kind = detect::InspectionKind::kStreamFlush;
+    extra.timestamp_us = base.timestamp_us;
+    extra.ip_version = base.ip_version;
+    extra.src = base.src;
+    extra.dst = base.dst;
+    extra.ip_proto = base.ip_proto;
+    extra.src_port = base.src_port;
+    extra.dst_port = base.dst_port;
+    extra.has_flow = base.has_flow;
+    extra.flow_established = base.flow_established;
+    extra.direction = base.direction;
+    extra.app_proto = base.app_proto;
+    extra.flow_state = base.flow_state;
+    fill(extra);
+    Run(extra, ctx);
+  };
+  for (const HttpTransaction* tx : view.http_txs) {
+    ctx.http = tx;
+    inspect_extra([&](detect::Inspection& in) { FillHttp(*tx, view.direction, &in); });
+  }
+  ctx.http = nullptr;
+  for (const DnsMessage& message : view.dns_messages) {
+    ctx.dns = &message;
+    inspect_extra([&](detect::Inspection& in) {
+      in.tx_id = message.tx_id;
+      if (!message.response && !message.questions.empty()) {
+        in.SetBuffer(detect::BufferId::kDnsQuery, std::string_view(message.questions[0].name));
+      }
+    });
+  }
+  ctx.dns = nullptr;
+  if (view.tls_client_hello && view.flow->tls) {
+    ctx.tls = true;
+    inspect_extra([&](detect::Inspection& in) {
+      in.tx_id = 0;
+      in.SetBuffer(detect::BufferId::kTlsSni, std::string_view(view.flow->tls->client_hello().sni));
+    });
+    ctx.tls = false;
+  }
+  if (first && !base_used) Run(base, ctx);
+}
+
+void NetworkScanner::OnFrame(int link_type, const RawFrame& frame, uint64_t pcap_cnt) {
+  ++stats_.packets;
+  stats_.bytes += frame.wire_len;
+  packet_.pcap_cnt = pcap_cnt;
+  const Decoder::Verdict verdict = decoder_.Decode(link_type, frame.data, frame.cap_len,
+                                                   frame.wire_len, frame.ts_usec, &packet_);
+  if (verdict == Decoder::Verdict::kError) {
+    ++stats_.decode_errors;
+    if (packet_.error == DecodeError::kUnsupportedLinkType) ++stats_.unsupported_link;
+    return;
+  }
+  if (verdict != Decoder::Verdict::kReady) return;
+
+  detect::Inspection in;
+  FillHeader(packet_, &in);
+  Context ctx;
+  ctx.packet = &packet_;
+  tracker_.Process(packet_, &view_);
+  Flow* flow = view_.flow;
+  ctx.flow = flow;
+  ctx.direction = view_.direction;
+  FillFlow(*flow, view_.direction, &in);
+  in.payload_in_stream = view_.payload_in_stream;
+  std::span<const uint8_t> chunk;
+  if (flow->stream_tracked) {
+    chunk = FlowTracker::RawPending(*flow, view_.direction, false);
+    if (!chunk.empty()) in.SetBuffer(detect::BufferId::kStream, chunk);
+  }
+  InspectApp(view_, in, ctx, false);
+  if (!chunk.empty()) FlowTracker::ConsumeRaw(*flow, view_.direction, chunk.size());
+  tracker_.Done(&view_);
+}
+
+void NetworkScanner::OnFlowEnd(Flow& flow, FlowEndReason reason) {
+  tracker_.FinishFlow(flow, &end_view_);
+  for (int direction : {kToServer, kToClient}) {
+    detect::Inspection in;
+    in.kind = detect::InspectionKind::kStreamFlush;
+    in.timestamp_us = flow.last_usec;
+    in.ip_version = flow.client.family;
+    const bool to_server = direction == kToServer;
+    in.src = ToDetect(to_server ? flow.client : flow.server);
+    in.dst = ToDetect(to_server ? flow.server : flow.client);
+    in.src_port = to_server ? flow.client_port : flow.server_port;
+    in.dst_port = to_server ? flow.server_port : flow.client_port;
+    in.ip_proto = flow.proto;
+    FillFlow(flow, direction, &in);
+    std::span<const uint8_t> chunk;
+    if (flow.stream_tracked) {
+      chunk = FlowTracker::RawPending(flow, direction, true);
+      if (!chunk.empty()) in.SetBuffer(detect::BufferId::kStream, chunk);
+    }
+    Context ctx;
+    ctx.flow = &flow;
+    ctx.direction = direction;
+    PacketFlowView view;
+    view.flow = &flow;
+    view.direction = direction;
+    for (HttpTransaction* tx : end_view_.http_txs) {
+      // A transaction finished by the close shows in the direction that completed.
+      const bool response_side = tx->response_started;
+      if ((direction == kToClient) == response_side) view.http_txs.push_back(tx);
+    }
+    if (direction == kToServer) view.dns_messages = end_view_.dns_messages;
+    const bool has_app = !view.http_txs.empty() || !view.dns_messages.empty();
+    if (!chunk.empty() || has_app) InspectApp(view, in, ctx, false);
+    if (!chunk.empty()) FlowTracker::ConsumeRaw(flow, direction, chunk.size());
+  }
+  tracker_.Done(&end_view_);
+}
+
+void NetworkScanner::Finish() { tracker_.Drain(); }
+
+void NetworkScanner::OnAlert(const detect::Alert& alert) {
+  ++stats_.alerts;
+  if (handler_ == nullptr) return;
+  AlertEvent e;
+  const Context& ctx = ctx_;
+  const Flow* flow = ctx.flow;
+  const Packet* p = ctx.packet;
+  if (p != nullptr) {
+    e.ts_usec = p->ts_usec;
+    e.pcap_cnt = p->pcap_cnt;
+    e.src_ip = EveAddress(p->src);
+    e.dest_ip = EveAddress(p->dst);
+    e.ip_version = p->ip_version;
+    e.proto = ProtoName(p->proto);
+    e.has_ports = p->is_tcp() || p->is_udp();
+    e.src_port = p->sport;
+    e.dest_port = p->dport;
+    if (p->is_icmp()) {
+      e.has_icmp = true;
+      e.icmp_type = p->icmp_type;
+      e.icmp_code = p->icmp_code;
+    }
+    if (p->tunnel_depth > 0) {
+      e.tunneled = true;
+      e.tunnel_src_ip = EveAddress(p->tunnel_src);
+      e.tunnel_dest_ip = EveAddress(p->tunnel_dst);
+      e.tunnel_proto = ProtoName(p->tunnel_proto);
+      e.pkt_src = p->tunnel_src.family == 6 ? "ipv6 tunnel" : "tunnel source";
+    } else {
+      e.pkt_src = "wire/pcap";
+    }
+  } else if (flow != nullptr) {
+    const bool to_server = ctx.direction == kToServer;
+    e.ts_usec = flow->last_usec;
+    e.src_ip = EveAddress(to_server ? flow->client : flow->server);
+    e.dest_ip = EveAddress(to_server ? flow->server : flow->client);
+    e.ip_version = flow->client.family;
+    e.proto = ProtoName(flow->proto);
+    e.has_ports = flow->proto == kProtoTcp || flow->proto == kProtoUdp;
+    e.src_port = to_server ? flow->client_port : flow->server_port;
+    e.dest_port = to_server ? flow->server_port : flow->client_port;
+    e.pkt_src = "stream (flow timeout)";
+  }
+  if (flow != nullptr) {
+    e.has_flow = true;
+    e.flow_id = flow->flow_id;
+    e.community_id = flow->community_id;
+    e.app_proto = std::string(AppProtoName(flow->app_proto));
+    e.direction = ctx.direction == kToServer ? "to_server" : "to_client";
+    e.pkts_toserver = flow->packets[kToServer];
+    e.pkts_toclient = flow->packets[kToClient];
+    e.bytes_toserver = flow->bytes[kToServer];
+    e.bytes_toclient = flow->bytes[kToClient];
+    e.flow_start_usec = flow->first_usec;
+  }
+  const detect::RuleInfo& rule = *alert.rule;
+  e.action = std::string(alert.action);
+  e.gid = rule.gid;
+  e.sid = rule.sid;
+  e.rev = rule.rev;
+  e.signature = rule.msg;
+  e.category = rule.category;
+  e.severity = rule.priority;
+  e.metadata = rule.metadata;
+  e.in_stream = alert.matched_in_stream;
+  if (ctx.http != nullptr) {
+    const HttpTransaction& tx = *ctx.http;
+    HttpEventInfo h;
+    h.hostname = tx.NormalizedHost();
+    h.url = tx.uri_raw;
+    std::string_view value;
+    if (HttpTransaction::FindHeader(tx.request_headers, "user-agent", &value)) {
+      h.user_agent = std::string(value);
+    }
+    if (HttpTransaction::FindHeader(tx.response_headers, "content-type", &value)) {
+      h.content_type = std::string(value);
+    }
+    if (HttpTransaction::FindHeader(tx.request_headers, "referer", &value)) {
+      h.referer = std::string(value);
+    }
+    h.method = tx.method;
+    h.protocol = tx.request_protocol.empty() ? tx.response_protocol : tx.request_protocol;
+    h.status = tx.status;
+    h.length = tx.response_body_seen;
+    e.http = std::move(h);
+  }
+  if (ctx.dns != nullptr) {
+    const DnsMessage& m = *ctx.dns;
+    DnsEventInfo d;
+    d.response = m.response;
+    d.id = m.id;
+    if (!m.questions.empty()) {
+      d.rrname = m.questions[0].name;
+      d.rrtype = DnsTypeName(m.questions[0].type);
+    }
+    d.rcode = DnsRcodeName(m.rcode);
+    d.tx_id = m.tx_id;
+    e.dns = std::move(d);
+  }
+  if (ctx.tls && flow != nullptr && flow->tls && flow->tls->has_client_hello()) {
+    const TlsClientHello& hello = flow->tls->client_hello();
+    TlsEventInfo t;
+    t.sni = hello.sni;
+    t.version = TlsVersionName(flow->tls->server_version() != 0 ? flow->tls->server_version()
+                                                                : hello.version);
+    t.ja3 = hello.ja3;
+    t.ja3_hash = hello.ja3_hash;
+    e.tls = std::move(t);
+  }
+  handler_->OnAlertEvent(e);
+}
+
+}  // namespace otasuke::network

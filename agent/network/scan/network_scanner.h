@@ -1,0 +1,106 @@
+#pragma once
+// The network engine's driver: captured frames in, alerts out. Each frame is decoded, put
+// in its flow (TCP reassembly, application-layer parsing), turned into one or more
+// detect::Inspection views — the packet with its payload, the newly acknowledged stream
+// chunk and the application transactions the packet advanced — and inspected. Flows that
+// end (timeout, eviction, end of input) get a final stream flush. One scanner per thread.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "agent/network/detect/engine.h"
+#include "agent/network/packet/decoder.h"
+#include "agent/network/packet/flow_tracker.h"
+#include "agent/network/packet/pcap_source.h"
+#include "agent/network/scan/alert_event.h"
+
+namespace otasuke::network {
+
+struct ScannerConfig {
+  DecoderConfig decoder;
+  FlowTrackerConfig flows;
+};
+
+// Receives every alert; called on the scanner's thread.
+class AlertEventHandler {
+ public:
+  virtual ~AlertEventHandler() = default;
+  virtual void OnAlertEvent(const AlertEvent& event) = 0;
+};
+
+struct ScannerStats {
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+  uint64_t decode_errors = 0;
+  uint64_t alerts = 0;
+  uint64_t inspections = 0;
+  uint64_t unsupported_link = 0;
+};
+
+class NetworkScanner : private FlowEndHandler, private detect::AlertCallback {
+ public:
+  NetworkScanner(ScannerConfig config, std::shared_ptr<const detect::CompiledRules> rules,
+                 AlertEventHandler* handler);
+  ~NetworkScanner() override;
+
+  // One captured frame. `pcap_cnt` is its 1-based index in the capture (0 for live).
+  void OnFrame(int link_type, const RawFrame& frame, uint64_t pcap_cnt);
+  // Advances flow timeouts without a packet (live capture idle periods).
+  void Tick(int64_t now_usec) { tracker_.Expire(now_usec); }
+  // Ends every flow: final stream flushes and their alerts.
+  void Finish();
+  // Switches to a newly published rule set.
+  void SetRules(std::shared_ptr<const detect::CompiledRules> rules) { engine_.SetRules(rules); }
+
+  const ScannerStats& stats() const { return stats_; }
+  const DecodeStats& decode_stats() const { return decoder_.stats(); }
+  const FlowTrackerStats& flow_stats() const { return tracker_.stats(); }
+  const FlowTableStats& flow_table_stats() { return tracker_.table().stats(); }
+  const detect::DetectStats& detect_stats() const { return engine_.stats(); }
+  // "packets=N bytes=N flows=N alerts=N decode_errors=N"
+  std::string StatsLine();
+
+ private:
+  // Per-inspection context that alert callbacks read.
+  struct Context {
+    const Packet* packet = nullptr;  // null for flow-end flushes
+    Flow* flow = nullptr;
+    int direction = kToServer;
+    const HttpTransaction* http = nullptr;
+    const DnsMessage* dns = nullptr;
+    bool tls = false;
+  };
+
+  void OnFlowEnd(Flow& flow, FlowEndReason reason) override;
+  void OnAlert(const detect::Alert& alert) override;
+
+  void FillHeader(const Packet& packet, detect::Inspection* in);
+  void FillFlow(Flow& flow, int direction, detect::Inspection* in);
+  void FillHttp(const HttpTransaction& tx, int direction, detect::Inspection* in);
+  // Inspects the app-layer transactions of `view` (the first one may share `base`).
+  void InspectApp(const PacketFlowView& view, detect::Inspection& base, Context& ctx,
+                  bool base_used);
+  void Run(const detect::Inspection& in, const Context& ctx);
+
+  ScannerConfig config_;
+  Decoder decoder_;
+  FlowTracker tracker_;
+  detect::DetectEngine engine_;
+  AlertEventHandler* handler_;
+  ScannerStats stats_;
+  Packet packet_;
+  PacketFlowView view_;
+  PacketFlowView end_view_;
+  Context ctx_;
+  // Scratch for buffers built per inspection (joined headers, normalised host).
+  std::string header_scratch_;
+  std::string host_scratch_;
+  std::string cookie_scratch_;
+};
+
+// EVE address text: IPv4 dotted, IPv6 in Suricata's full form (2001:0db8:0000:...).
+std::string EveAddress(const IpAddress& address);
+std::string_view AppProtoName(detect::AppProto proto);
+
+}  // namespace otasuke::network
