@@ -13,7 +13,7 @@ namespace otasuke::agent {
 enum class FieldType : uint8_t { kString, kInteger, kIp, kPath, kHashes };
 
 // X(id, name, type, description)
-#define OTASUKE_EVENT_FIELDS(X)                                                              \
+#define OTASUKE_EVENT_FIELDS(X)                                                             \
   X(kImage, "Image", kPath, "Absolute path of the process executable")                      \
   X(kCommandLine, "CommandLine", kString, "Full command line of the process")               \
   X(kCurrentDirectory, "CurrentDirectory", kPath, "Working directory of the process")       \
@@ -38,9 +38,9 @@ enum class FieldType : uint8_t { kString, kInteger, kIp, kPath, kHashes };
   X(kSourceHostname, "SourceHostname", kString, "Local host name")                          \
   X(kDestinationIp, "DestinationIp", kIp, "Remote address of a connection")                 \
   X(kDestinationPort, "DestinationPort", kInteger, "Remote port of a connection")           \
-  X(kDestinationHostname, "DestinationHostname", kString, "Remote host name, if resolved")   \
+  X(kDestinationHostname, "DestinationHostname", kString, "Remote host name, if resolved")  \
   X(kDestinationIsIpv6, "DestinationIsIpv6", kString, "true for IPv6 destinations")         \
-  X(kCommunityId, "CommunityId", kString, "Community ID flow hash (joins network alerts)")   \
+  X(kCommunityId, "CommunityId", kString, "Community ID flow hash (joins network alerts)")  \
   X(kQueryName, "QueryName", kString, "DNS query name")                                     \
   X(kQueryResults, "QueryResults", kString, "DNS answers")                                  \
   X(kQueryStatus, "QueryStatus", kString, "DNS response code")                              \

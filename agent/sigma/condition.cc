@@ -36,17 +36,17 @@ absl::StatusOr<std::vector<Token>> Tokenize(std::string_view text) {
       tokens.push_back({Token::Kind::kClose, ")", column});
       ++i;
     } else if (c == '|') {
-      tokens.push_back({Token::Kind::kPipe, "|", column});
-      ++i;
+      return absl::InvalidArgumentError(
+          absl::StrCat("condition column ", column,
+                       ": aggregation expressions are not supported (use a correlation rule)"));
     } else if (IsWordByte(c)) {
       size_t j = i;
       while (j < text.size() && IsWordByte(text[j])) ++j;
       tokens.push_back({Token::Kind::kWord, std::string(text.substr(i, j - i)), column});
       i = j;
     } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("condition column ", column, ": unexpected character '",
-                       std::string(1, c), "'"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "condition column ", column, ": unexpected character '", std::string(1, c), "'"));
     }
   }
   tokens.push_back({Token::Kind::kEnd, "", static_cast<int>(text.size()) + 1});
@@ -185,8 +185,7 @@ class Parser {
       node->column = t.column;
       const bool them = IsKeyword(target, "them");
       for (uint32_t i = 0; i < names_.size(); ++i) {
-        if (them ? !absl::StartsWith(Sv(names_[i]), "_")
-                 : NameMatches(target.text, names_[i])) {
+        if (them ? !absl::StartsWith(Sv(names_[i]), "_") : NameMatches(target.text, names_[i])) {
           node->selections.push_back(i);
         }
       }
@@ -233,8 +232,7 @@ std::string PrintCondition(const ConditionNode& node,
     case ConditionNode::Kind::kOr: {
       std::vector<std::string> parts;
       for (const auto& c : node.children) parts.push_back(PrintCondition(*c, selection_names));
-      return "(" +
-             absl::StrJoin(parts, node.kind == ConditionNode::Kind::kAnd ? " and " : " or ") +
+      return "(" + absl::StrJoin(parts, node.kind == ConditionNode::Kind::kAnd ? " and " : " or ") +
              ")";
     }
     case ConditionNode::Kind::kOfSelections: {

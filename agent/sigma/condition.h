@@ -28,9 +28,9 @@ struct ConditionNode {
   enum class Kind : uint8_t { kAnd, kOr, kNot, kSelection, kOfSelections };
   Kind kind = Kind::kSelection;
   std::vector<std::unique_ptr<ConditionNode>> children;  // kAnd, kOr, kNot (one)
-  std::vector<uint32_t> selections;  // kSelection (one), kOfSelections
-  uint32_t quantity = 1;             // kOfSelections: at least this many; 0 = all of them
-  int column = 0;                    // 1-based position in the condition text
+  std::vector<uint32_t> selections;                      // kSelection (one), kOfSelections
+  uint32_t quantity = 1;  // kOfSelections: at least this many; 0 = all of them
+  int column = 0;         // 1-based position in the condition text
 };
 
 inline constexpr int kMaxConditionDepth = 64;

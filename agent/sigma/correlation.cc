@@ -43,9 +43,9 @@ CorrelationEngine::Group& CorrelationEngine::GroupFor(Groups& groups, const std:
     // Expired groups go first and silently; then the least recently updated one, counted.
     absl::erase_if(groups, [&](const auto& kv) { return kv.second.last_update < now - timespan; });
     if (groups.size() >= max_groups_) {
-      auto oldest = std::min_element(groups.begin(), groups.end(), [](const auto& a, const auto& b) {
-        return a.second.last_update < b.second.last_update;
-      });
+      auto oldest = std::min_element(
+          groups.begin(), groups.end(),
+          [](const auto& a, const auto& b) { return a.second.last_update < b.second.last_update; });
       groups.erase(oldest);
       ++stats_.group_evictions;
     }

@@ -48,14 +48,13 @@ class CorrelationEngine {
   };
   struct Group {
     absl::Time last_update;
-    std::deque<Entry> entries;       // event_count, value_count
-    std::vector<absl::Time> seen;    // temporal: last match per referenced rule
-    std::vector<absl::Time> chain;   // temporal_ordered: start of chain through rule k
+    std::deque<Entry> entries;      // event_count, value_count
+    std::vector<absl::Time> seen;   // temporal: last match per referenced rule
+    std::vector<absl::Time> chain;  // temporal_ordered: start of chain through rule k
   };
   using Groups = absl::flat_hash_map<std::string, Group>;
 
-  Group& GroupFor(Groups& groups, const std::string& key, absl::Time now,
-                  absl::Duration timespan);
+  Group& GroupFor(Groups& groups, const std::string& key, absl::Time now, absl::Duration timespan);
   void Update(const CompiledSigmaRules& rules, uint32_t correlation, uint32_t position,
               const Event& event, std::vector<CorrelationHit>* hits);
 

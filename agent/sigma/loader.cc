@@ -49,8 +49,8 @@ bool LogSourceAdmits(const LogSource& rule, const LogSource& event) {
   if (!rule.product.empty() && rule.product != event.product) return false;
   if (!rule.service.empty() && rule.service != event.service) return false;
   if (!rule.category.empty() && rule.category != event.category) {
-    const bool registry_umbrella = rule.category == "registry_event" &&
-                                   absl::StartsWith(Sv(event.category), "registry_");
+    const bool registry_umbrella =
+        rule.category == "registry_event" && absl::StartsWith(Sv(event.category), "registry_");
     if (!registry_umbrella) return false;
   }
   return true;
@@ -195,28 +195,28 @@ absl::Status ScalarValues(const YAML::Node& value, std::vector<std::optional<std
   return one(value);
 }
 
-absl::StatusOr<std::vector<FieldItem>> CompileMap(const YAML::Node& map) {
+absl::StatusOr<std::vector<FieldItem>> CompileMap(const YAML::Node& map, int* error_line) {
   std::vector<FieldItem> items;
   if (map.size() == 0) return absl::InvalidArgumentError("bad-detection: empty selection map");
   for (const auto& kv : map) {
     std::vector<std::optional<std::string>> values;
+    *error_line = LineOf(kv.first);
     RETURN_IF_ERROR(ScalarValues(kv.second, &values));
     auto item = CompileFieldItem(kv.first.Scalar(), values);
-    if (!item.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(item.status().message(), " (line ",
-                                                     LineOf(kv.first), ")"));
-    }
+    if (!item.ok()) return item.status();
     items.push_back(std::move(*item));
   }
   return items;
 }
 
-absl::StatusOr<Selection> CompileSelection(const std::string& name, const YAML::Node& node) {
+// On error, *error_line is the line of the offending entry.
+absl::StatusOr<Selection> CompileSelection(const std::string& name, const YAML::Node& node,
+                                           int* error_line) {
   Selection s;
   s.name = name;
   s.line = LineOf(node);
   if (node.IsMap()) {
-    ASSIGN_OR_RETURN(auto group, CompileMap(node));
+    ASSIGN_OR_RETURN(auto group, CompileMap(node, error_line));
     s.groups.push_back(std::move(group));
     return s;
   }
@@ -233,7 +233,7 @@ absl::StatusOr<Selection> CompileSelection(const std::string& name, const YAML::
     }
     if (maps) {
       for (const YAML::Node& e : node) {
-        ASSIGN_OR_RETURN(auto group, CompileMap(e));
+        ASSIGN_OR_RETURN(auto group, CompileMap(e, error_line));
         s.groups.push_back(std::move(group));
       }
       return s;
@@ -350,10 +350,12 @@ void RuleSetBuilder::AddDetectionRule(const YAML::Node& doc, const std::string& 
   }
   std::vector<std::string> names;
   YAML::Node condition;
+  bool has_condition = false;
   for (const auto& kv : detection) {
     const std::string key = kv.first.Scalar();
     if (key == "condition") {
       condition = kv.second;
+      has_condition = true;
       continue;
     }
     if (key == "timeframe") {
@@ -364,18 +366,19 @@ void RuleSetBuilder::AddDetectionRule(const YAML::Node& doc, const std::string& 
                                   .message = "timeframe belongs to aggregations; ignored"});
       continue;
     }
-    auto selection = CompileSelection(key, kv.second);
+    int error_line = LineOf(kv.first);
+    auto selection = CompileSelection(key, kv.second, &error_line);
     if (!selection.ok()) {
-      RejectStatus(file, LineOf(kv.first), id,
-                   absl::Status(selection.status().code(),
-                                absl::StrCat(selection.status().message(), " in selection '",
-                                             key, "'")));
+      RejectStatus(
+          file, error_line, id,
+          absl::Status(selection.status().code(),
+                       absl::StrCat(selection.status().message(), " in selection '", key, "'")));
       return;
     }
     names.push_back(key);
     rule.selections.push_back(std::move(*selection));
   }
-  if (!condition) {
+  if (!has_condition) {
     Reject(file, line, id, "missing-condition", "detection has no condition");
     return;
   }
@@ -413,8 +416,7 @@ void RuleSetBuilder::AddDetectionRule(const YAML::Node& doc, const std::string& 
   ++report_.rules_loaded;
 }
 
-void RuleSetBuilder::AddCorrelation(const YAML::Node& doc, const std::string& file,
-                                    RuleMeta meta) {
+void RuleSetBuilder::AddCorrelation(const YAML::Node& doc, const std::string& file, RuleMeta meta) {
   const std::string id = meta.id;
   const int line = meta.line;
   const YAML::Node c = doc["correlation"];
@@ -591,9 +593,8 @@ absl::StatusOr<CompileResult> RuleSetBuilder::Finish() {
   if (options_.strict && !report_.errors.empty()) {
     std::vector<std::string> lines;
     for (const LoadIssue& e : report_.errors) lines.push_back(e.ToString());
-    return absl::InvalidArgumentError(absl::StrCat(report_.errors.size(),
-                                                   " rule(s) rejected (strict mode):\n",
-                                                   absl::StrJoin(lines, "\n")));
+    return absl::InvalidArgumentError(absl::StrCat(
+        report_.errors.size(), " rule(s) rejected (strict mode):\n", absl::StrJoin(lines, "\n")));
   }
   CompileResult result;
   result.rules = std::move(set_);
@@ -615,8 +616,7 @@ absl::StatusOr<std::vector<RuleFile>> ReadRuleFiles(const std::vector<std::strin
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
       std::vector<std::string> found;
-      for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end;
-           it.increment(ec)) {
+      for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
         const std::string ext = it->path().extension().string();
         if (it->is_regular_file() && (ext == ".yml" || ext == ".yaml")) {
           found.push_back(it->path().string());
@@ -654,9 +654,8 @@ void LoadReport::AddError(LoadIssue issue) {
 
 std::string LoadReport::Summary() const {
   std::string out = absl::StrCat(files, " file(s), ", documents, " document(s): ", rules_loaded,
-                                 " rule(s) and ", correlations_loaded,
-                                 " correlation(s) loaded, ", errors.size(), " rejected, ",
-                                 warnings.size(), " warning(s)\n");
+                                 " rule(s) and ", correlations_loaded, " correlation(s) loaded, ",
+                                 errors.size(), " rejected, ", warnings.size(), " warning(s)\n");
   for (const auto& [reason, count] : errors_by_reason) {
     absl::StrAppend(&out, "  ", reason, ": ", count, "\n");
   }

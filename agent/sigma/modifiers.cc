@@ -13,51 +13,97 @@ namespace {
 using R = ModifierRole;
 
 constexpr std::array<ModifierDescriptor, 23> kModifiers = {{
-    {.id = ModifierId::kContains, .name = "contains", .role = R::kMatchType,
+    {.id = ModifierId::kContains,
+     .name = "contains",
+     .role = R::kMatchType,
      .description = "value occurs anywhere in the field"},
-    {.id = ModifierId::kStartsWith, .name = "startswith", .role = R::kMatchType,
+    {.id = ModifierId::kStartsWith,
+     .name = "startswith",
+     .role = R::kMatchType,
      .description = "field begins with the value"},
-    {.id = ModifierId::kEndsWith, .name = "endswith", .role = R::kMatchType,
+    {.id = ModifierId::kEndsWith,
+     .name = "endswith",
+     .role = R::kMatchType,
      .description = "field ends with the value"},
-    {.id = ModifierId::kAll, .name = "all", .role = R::kFlag,
+    {.id = ModifierId::kAll,
+     .name = "all",
+     .role = R::kFlag,
      .description = "every listed value must match (default: any)"},
-    {.id = ModifierId::kRe, .name = "re", .role = R::kMatchType,
+    {.id = ModifierId::kRe,
+     .name = "re",
+     .role = R::kMatchType,
      .description = "PCRE regular expression, case-sensitive unless re|i"},
-    {.id = ModifierId::kReI, .name = "i", .role = R::kFlag,
+    {.id = ModifierId::kReI,
+     .name = "i",
+     .role = R::kFlag,
      .description = "with re: case-insensitive"},
-    {.id = ModifierId::kReM, .name = "m", .role = R::kFlag,
+    {.id = ModifierId::kReM,
+     .name = "m",
+     .role = R::kFlag,
      .description = "with re: ^ and $ match at line breaks"},
-    {.id = ModifierId::kReS, .name = "s", .role = R::kFlag,
+    {.id = ModifierId::kReS,
+     .name = "s",
+     .role = R::kFlag,
      .description = "with re: . matches line breaks"},
-    {.id = ModifierId::kCidr, .name = "cidr", .role = R::kMatchType,
+    {.id = ModifierId::kCidr,
+     .name = "cidr",
+     .role = R::kMatchType,
      .description = "IPv4/IPv6 address inside the network"},
-    {.id = ModifierId::kBase64, .name = "base64", .role = R::kTransform,
+    {.id = ModifierId::kBase64,
+     .name = "base64",
+     .role = R::kTransform,
      .description = "value encoded in base64"},
-    {.id = ModifierId::kBase64Offset, .name = "base64offset", .role = R::kTransform,
+    {.id = ModifierId::kBase64Offset,
+     .name = "base64offset",
+     .role = R::kTransform,
      .description = "value base64-encoded at any of the three byte offsets"},
-    {.id = ModifierId::kUtf16Le, .name = "utf16le", .role = R::kTransform,
+    {.id = ModifierId::kUtf16Le,
+     .name = "utf16le",
+     .role = R::kTransform,
      .description = "value encoded as UTF-16 little endian"},
-    {.id = ModifierId::kUtf16Be, .name = "utf16be", .role = R::kTransform,
+    {.id = ModifierId::kUtf16Be,
+     .name = "utf16be",
+     .role = R::kTransform,
      .description = "value encoded as UTF-16 big endian"},
-    {.id = ModifierId::kUtf16, .name = "utf16", .role = R::kTransform,
+    {.id = ModifierId::kUtf16,
+     .name = "utf16",
+     .role = R::kTransform,
      .description = "value encoded as UTF-16 little endian with byte-order mark"},
-    {.id = ModifierId::kWide, .name = "wide", .role = R::kTransform,
+    {.id = ModifierId::kWide,
+     .name = "wide",
+     .role = R::kTransform,
      .description = "alias of utf16le"},
-    {.id = ModifierId::kWindash, .name = "windash", .role = R::kTransform,
+    {.id = ModifierId::kWindash,
+     .name = "windash",
+     .role = R::kTransform,
      .description = "option dashes may be -, /, en dash, em dash or horizontal bar"},
-    {.id = ModifierId::kExists, .name = "exists", .role = R::kMatchType,
+    {.id = ModifierId::kExists,
+     .name = "exists",
+     .role = R::kMatchType,
      .description = "field is present (true) or absent (false)"},
-    {.id = ModifierId::kCased, .name = "cased", .role = R::kFlag,
+    {.id = ModifierId::kCased,
+     .name = "cased",
+     .role = R::kFlag,
      .description = "compare case-sensitively"},
-    {.id = ModifierId::kGt, .name = "gt", .role = R::kMatchType,
+    {.id = ModifierId::kGt,
+     .name = "gt",
+     .role = R::kMatchType,
      .description = "numeric field greater than the value"},
-    {.id = ModifierId::kGte, .name = "gte", .role = R::kMatchType,
+    {.id = ModifierId::kGte,
+     .name = "gte",
+     .role = R::kMatchType,
      .description = "numeric field greater than or equal to the value"},
-    {.id = ModifierId::kLt, .name = "lt", .role = R::kMatchType,
+    {.id = ModifierId::kLt,
+     .name = "lt",
+     .role = R::kMatchType,
      .description = "numeric field less than the value"},
-    {.id = ModifierId::kLte, .name = "lte", .role = R::kMatchType,
+    {.id = ModifierId::kLte,
+     .name = "lte",
+     .role = R::kMatchType,
      .description = "numeric field less than or equal to the value"},
-    {.id = ModifierId::kFieldRef, .name = "fieldref", .role = R::kMatchType,
+    {.id = ModifierId::kFieldRef,
+     .name = "fieldref",
+     .role = R::kMatchType,
      .description = "field equals the value of the named field"},
 }};
 
@@ -126,8 +172,8 @@ absl::StatusOr<std::vector<SigmaString>> Transform(SigmaString value,
 
 std::span<const ModifierDescriptor> ModifierTable() { return kModifiers; }
 
-absl::StatusOr<FieldItem> CompileFieldItem(
-    std::string_view key, const std::vector<std::optional<std::string>>& values) {
+absl::StatusOr<FieldItem> CompileFieldItem(std::string_view key,
+                                           const std::vector<std::optional<std::string>>& values) {
   std::vector<absl::string_view> parts = absl::StrSplit(Sv(key), '|');
   FieldItem item;
   item.field = FieldRef::Resolve(StdSv(parts[0]));
@@ -140,8 +186,8 @@ absl::StatusOr<FieldItem> CompileFieldItem(
       if (Sv(d.name) == parts[k]) found = &d;
     }
     if (found == nullptr) {
-      return Fail("unknown-modifier", absl::StrCat("unknown modifier '", parts[k], "' in '",
-                                                   Sv(key), "'"));
+      return Fail("unknown-modifier",
+                  absl::StrCat("unknown modifier '", parts[k], "' in '", Sv(key), "'"));
     }
     switch (found->role) {
       case ModifierRole::kMatchType:
@@ -163,9 +209,9 @@ absl::StatusOr<FieldItem> CompileFieldItem(
         if ((found->id == ModifierId::kReI || found->id == ModifierId::kReM ||
              found->id == ModifierId::kReS) &&
             match_type != ModifierId::kRe) {
-          return Fail("bad-modifier-combination",
-                      absl::StrCat("'", Sv(found->name), "' needs 're' before it in '", Sv(key),
-                                   "'"));
+          return Fail(
+              "bad-modifier-combination",
+              absl::StrCat("'", Sv(found->name), "' needs 're' before it in '", Sv(key), "'"));
         }
         break;
     }
@@ -175,9 +221,9 @@ absl::StatusOr<FieldItem> CompileFieldItem(
                           match_type == ModifierId::kGte || match_type == ModifierId::kLt ||
                           match_type == ModifierId::kLte;
   if (non_string && !transforms.empty()) {
-    return Fail("bad-modifier-combination",
-                absl::StrCat("value transforms cannot combine with this comparison in '",
-                             Sv(key), "'"));
+    return Fail(
+        "bad-modifier-combination",
+        absl::StrCat("value transforms cannot combine with this comparison in '", Sv(key), "'"));
   }
   if (values.empty()) return Fail("bad-value", absl::StrCat("no value for '", Sv(key), "'"));
   if (item.field.name.empty() &&

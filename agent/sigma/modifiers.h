@@ -15,9 +15,29 @@
 namespace otasuke::agent::sigma {
 
 enum class ModifierId : uint8_t {
-  kContains, kStartsWith, kEndsWith, kAll, kRe, kReI, kReM, kReS, kCidr, kBase64,
-  kBase64Offset, kUtf16Le, kUtf16Be, kUtf16, kWide, kWindash, kExists, kCased, kGt, kGte,
-  kLt, kLte, kFieldRef,
+  kContains,
+  kStartsWith,
+  kEndsWith,
+  kAll,
+  kRe,
+  kReI,
+  kReM,
+  kReS,
+  kCidr,
+  kBase64,
+  kBase64Offset,
+  kUtf16Le,
+  kUtf16Be,
+  kUtf16,
+  kWide,
+  kWindash,
+  kExists,
+  kCased,
+  kGt,
+  kGte,
+  kLt,
+  kLte,
+  kFieldRef,
 };
 
 enum class ModifierRole : uint8_t {

@@ -31,18 +31,18 @@ struct FieldRef {
 struct ValueTest {
   enum class Kind : uint8_t { kString, kRegex, kCidr, kNumeric, kExists, kNull, kFieldRef };
   Kind kind = Kind::kString;
-  StringMatcher text;     // kString; kFieldRef uses its kind (exact/prefix/...) and cased()
-  RegexMatcher regex;     // kRegex
-  CidrMatcher cidr;       // kCidr
+  StringMatcher text;  // kString; kFieldRef uses its kind (exact/prefix/...) and cased()
+  RegexMatcher regex;  // kRegex
+  CidrMatcher cidr;    // kCidr
   NumericOp op = NumericOp::kGt;
-  double number = 0;      // kNumeric
-  bool exists = true;     // kExists
-  FieldRef other;         // kFieldRef
+  double number = 0;   // kNumeric
+  bool exists = true;  // kExists
+  FieldRef other;      // kFieldRef
 };
 
 struct FieldItem {
-  FieldRef field;         // empty name: a keyword, tested against every value of the event
-  bool all = false;       // every value must match (modifier `all`), else any
+  FieldRef field;    // empty name: a keyword, tested against every value of the event
+  bool all = false;  // every value must match (modifier `all`), else any
   // One entry per rule value; each is the OR of the value's expansions (windash, base64offset).
   std::vector<std::vector<ValueTest>> values;
 };
@@ -93,8 +93,8 @@ struct CountCondition {
 struct CorrelationRule {
   RuleMeta meta;
   CorrelationType type = CorrelationType::kEventCount;
-  std::vector<uint32_t> rules;       // detection rule indices, in the order the rule lists them
-  std::vector<FieldRef> group_by;    // after aliases: per referenced rule, see alias_fields
+  std::vector<uint32_t> rules;     // detection rule indices, in the order the rule lists them
+  std::vector<FieldRef> group_by;  // after aliases: per referenced rule, see alias_fields
   // alias_fields[k][r]: the event field of group-by k for referenced rule r (aliases).
   std::vector<std::vector<FieldRef>> group_fields;
   absl::Duration timespan = absl::Minutes(5);

@@ -104,7 +104,8 @@ StringMatcher StringMatcher::Compile(const SigmaString& pattern, bool cased) {
 namespace {
 
 // Does token text (with '?' any positions) match s at pos?
-bool TokenAt(std::string_view s, size_t pos, const std::string& text, const std::vector<bool>& any) {
+bool TokenAt(std::string_view s, size_t pos, const std::string& text,
+             const std::vector<bool>& any) {
   if (pos + text.size() > s.size()) return false;
   for (size_t i = 0; i < text.size(); ++i) {
     if (!any[i] && s[pos + i] != text[i]) return false;

