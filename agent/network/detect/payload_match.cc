@@ -146,21 +146,25 @@ bool MatchContent(const BufferChain& chain, size_t index, const ContentMatcher& 
 
 bool MatchPcre(const BufferChain& chain, size_t index, const PcreMatcher& p,
                std::span<const uint8_t> data, int64_t cursor, MatchScratch& scratch) {
-  PCRE2_SIZE start = p.relative ? static_cast<PCRE2_SIZE>(std::max<int64_t>(cursor, 0)) : 0;
-  if (start > data.size()) return p.negated && MatchFrom(chain, index + 1, data, cursor, scratch);
+  // As in Suricata, a relative regex's subject starts at the previous match, so '^' anchors
+  // there; retries after a later failure move the start offset within that subject.
+  const PCRE2_SIZE base = p.relative ? static_cast<PCRE2_SIZE>(std::max<int64_t>(cursor, 0)) : 0;
+  if (base > data.size()) return p.negated && MatchFrom(chain, index + 1, data, cursor, scratch);
+  const uint8_t* subject = data.data() + base;
+  const PCRE2_SIZE length = data.size() - base;
+  PCRE2_SIZE from = 0;
   while (true) {
     if (--scratch.budget < 0) return false;
     const int rc =
-        pcre2_match(p.code.get(), data.data(), data.size(), start, 0, scratch.match_data(),
+        pcre2_match(p.code.get(), subject, length, from, 0, scratch.match_data(),
                     p.override_limits ? scratch.unlimited_context() : scratch.limited_context());
     if (p.negated) return rc < 0 && MatchFrom(chain, index + 1, data, cursor, scratch);
     if (rc < 0) return false;  // no match, or a limit hit: Suricata counts both as no match
     const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(scratch.match_data());
-    const PCRE2_SIZE match_start = ovector[0];
-    const PCRE2_SIZE match_end = ovector[1];
-    if (MatchFrom(chain, index + 1, data, static_cast<int64_t>(match_end), scratch)) return true;
-    if (match_start + 1 > data.size()) return false;
-    start = match_start + 1;
+    const int64_t match_end = static_cast<int64_t>(base + ovector[1]);
+    if (MatchFrom(chain, index + 1, data, match_end, scratch)) return true;
+    if (ovector[0] + 1 > length) return false;
+    from = ovector[0] + 1;
   }
 }
 

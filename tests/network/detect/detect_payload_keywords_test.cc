@@ -1,0 +1,211 @@
+// Payload keywords on hand-built Inspections: content and its modifiers, pcre, byte_test,
+// byte_jump, isdataat, bsize, sticky buffers and legacy modifiers.
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/network/detect/detect_test_util.h"
+
+namespace otasuke::network::detect::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+std::string Rule(const std::string& options, uint32_t sid = 1) {
+  return "alert tcp any any -> any any (msg:\"t\"; " + options + " sid:" + std::to_string(sid) +
+         ";)\n";
+}
+
+std::vector<uint32_t> Payload(const std::string& options, const std::string& payload) {
+  PacketBuilder p;
+  p.Payload(payload);
+  return Sids(Rule(options), p.in);
+}
+
+TEST(ContentTest, PlainHexAndEscapes) {
+  EXPECT_THAT(Payload("content:\"abc\";", "xxabcxx"), ElementsAre(1));
+  EXPECT_THAT(Payload("content:\"abd\";", "xxabcxx"), IsEmpty());
+  EXPECT_THAT(Payload("content:\"a|42 43|d\";", "aBCd"), ElementsAre(1));
+  EXPECT_THAT(Payload("content:\"a\\;b\\\"c\";", "a;b\"c"), ElementsAre(1));
+  EXPECT_THAT(Payload("content:\"|00 ff|\";", std::string("\x00\xff", 2)), ElementsAre(1));
+}
+
+TEST(ContentTest, Nocase) {
+  EXPECT_THAT(Payload("content:\"HeLLo\";", "hello"), IsEmpty());
+  EXPECT_THAT(Payload("content:\"HeLLo\"; nocase;", "xHELLOx"), ElementsAre(1));
+}
+
+TEST(ContentTest, NegatedContent) {
+  EXPECT_THAT(Payload("content:\"abc\"; content:!\"zzz\";", "abc"), ElementsAre(1));
+  EXPECT_THAT(Payload("content:\"abc\"; content:!\"zzz\";", "abczzz"), IsEmpty());
+}
+
+TEST(ContentTest, OffsetAndDepth) {
+  EXPECT_THAT(Payload("content:\"abc\"; offset:2;", "xxabc"), ElementsAre(1));
+  EXPECT_THAT(Payload("content:\"abc\"; offset:3;", "xxabc"), IsEmpty());
+  EXPECT_THAT(Payload("content:\"abc\"; depth:5;", "xxabcyy"), ElementsAre(1));
+  EXPECT_THAT(Payload("content:\"abc\"; depth:4;", "xxabcyy"), IsEmpty());
+  // depth counts from offset
+  EXPECT_THAT(Payload("content:\"abc\"; offset:2; depth:3;", "xxabcyy"), ElementsAre(1));
+  EXPECT_THAT(Payload("content:\"abc\"; offset:1; depth:3;", "xxabcyy"), IsEmpty());
+}
+
+TEST(ContentTest, DistanceAndWithin) {
+  EXPECT_THAT(Payload("content:\"ab\"; content:\"cd\"; distance:2;", "abxxcd"), ElementsAre(1));
+  EXPECT_THAT(Payload("content:\"ab\"; content:\"cd\"; distance:3;", "abxxcd"), IsEmpty());
+  EXPECT_THAT(Payload("content:\"ab\"; content:\"cd\"; within:4;", "abxxcd"), ElementsAre(1));
+  EXPECT_THAT(Payload("content:\"ab\"; content:\"cd\"; within:3;", "abxxcd"), IsEmpty());
+  EXPECT_THAT(Payload("content:\"ab\"; content:\"cd\"; distance:1; within:3;", "abxxcd"),
+              ElementsAre(1));
+  EXPECT_THAT(Payload("content:\"ab\"; content:\"cd\"; distance:0;", "cdab"), IsEmpty());
+  // negative distance looks back
+  EXPECT_THAT(Payload("content:\"cd\"; content:\"ab\"; distance:-4; within:2;", "abcd"),
+              ElementsAre(1));
+}
+
+TEST(ContentTest, RelativeMatchRetriesLaterOccurrences) {
+  // The first "ab" is not followed by "cd" within 2 bytes; the second is.
+  EXPECT_THAT(Payload("content:\"ab\"; content:\"cd\"; distance:0; within:2;", "ab--abcd"),
+              ElementsAre(1));
+}
+
+TEST(ContentTest, StartsWithAndEndsWith) {
+  EXPECT_THAT(Payload("content:\"GET\"; startswith;", "GET /"), ElementsAre(1));
+  EXPECT_THAT(Payload("content:\"GET\"; startswith;", " GET /"), IsEmpty());
+  EXPECT_THAT(Payload("content:\".exe\"; endswith;", "a.exe"), ElementsAre(1));
+  EXPECT_THAT(Payload("content:\".exe\"; endswith;", "a.exe?"), IsEmpty());
+  EXPECT_THAT(Payload("content:\"abc\"; content:!\".exe\"; endswith;", "abc.txt"), ElementsAre(1));
+  EXPECT_THAT(Payload("content:\"abc\"; content:!\".exe\"; endswith;", "abc.exe"), IsEmpty());
+}
+
+TEST(ContentTest, FastPatternForms) {
+  EXPECT_THAT(Payload("content:\"abc\"; content:\"longer\"; fast_pattern;", "abc longer"),
+              ElementsAre(1));
+  EXPECT_THAT(Payload("content:\"abcdef\"; fast_pattern:only;", "xxabcdef"), ElementsAre(1));
+  EXPECT_THAT(Payload("content:\"abcdef\"; fast_pattern:2,3;", "xxabcdef"), ElementsAre(1));
+  // the chopped pattern alone is not enough: the whole content is verified
+  EXPECT_THAT(Payload("content:\"abcdef\"; fast_pattern:2,3;", "xxcdexx"), IsEmpty());
+}
+
+TEST(PcreTest, FlagsAndRelative) {
+  EXPECT_THAT(Payload("pcre:\"/a.c/\";", "xxabcxx"), ElementsAre(1));
+  EXPECT_THAT(Payload("pcre:\"/A.C/\";", "xxabcxx"), IsEmpty());
+  EXPECT_THAT(Payload("pcre:\"/A.C/i\";", "xxabcxx"), ElementsAre(1));
+  EXPECT_THAT(Payload("pcre:!\"/zzz/\";", "abc"), ElementsAre(1));
+  EXPECT_THAT(Payload("content:\"key=\"; pcre:\"/^[0-9]+/R\";", "key=123"), ElementsAre(1));
+  EXPECT_THAT(Payload("content:\"key=\"; pcre:\"/^[0-9]+/R\";", "key=x123"), IsEmpty());
+  EXPECT_THAT(Payload("pcre:\"/^a.b$/s\";", "a\nb"), ElementsAre(1));
+}
+
+TEST(PcreTest, BufferFlagSelectsHttpBuffer) {
+  PacketBuilder p;
+  p.in.app_proto = AppProto::kHttp;
+  p.Payload("GET /admin HTTP/1.1\r\n").Buffer(BufferId::kHttpUri, "/admin");
+  EXPECT_THAT(Sids(Rule("pcre:\"/^\\/admin$/U\";"), p.in), ElementsAre(1));
+  EXPECT_THAT(Sids(Rule("pcre:\"/^\\/adm$/U\";"), p.in), IsEmpty());
+}
+
+TEST(ByteTestTest, BinaryAndString) {
+  const std::string binary("\x00\x10\x20\x30", 4);
+  EXPECT_THAT(Payload("byte_test:2,=,0x1020,1;", binary), ElementsAre(1));
+  EXPECT_THAT(Payload("byte_test:2,>,0x1020,1;", binary), IsEmpty());
+  EXPECT_THAT(Payload("byte_test:2,=,0x2010,1,little;", binary), ElementsAre(1));
+  EXPECT_THAT(Payload("byte_test:1,&,0x20,2;", binary), ElementsAre(1));
+  EXPECT_THAT(Payload("byte_test:1,!=,0x20,2;", binary), IsEmpty());
+  EXPECT_THAT(Payload("byte_test:3,>,100,4,string,dec;", "len=250;"), ElementsAre(1));
+  EXPECT_THAT(Payload("content:\"len=\"; byte_test:3,<,100,0,relative,string,dec;", "len=250;"),
+              IsEmpty());
+  EXPECT_THAT(Payload("byte_test:4,=,1,10;", binary), IsEmpty());  // past the end
+}
+
+TEST(ByteJumpTest, JumpsThenRelativeContent) {
+  // length byte 3, skip 3 bytes, then "XY"
+  const std::string data(
+      "\x03"
+      "abcXY",
+      6);
+  EXPECT_THAT(Payload("byte_jump:1,0; content:\"XY\"; within:2;", data), ElementsAre(1));
+  EXPECT_THAT(Payload("byte_jump:1,0,multiplier 2; content:\"XY\"; within:2;", data), IsEmpty());
+  EXPECT_THAT(
+      Payload("byte_jump:1,0,from_beginning,post_offset 1; content:\"cX\"; within:2;", data),
+      IsEmpty());
+  EXPECT_THAT(Payload("byte_jump:1,0,from_beginning; content:\"cX\"; within:2;", data),
+              ElementsAre(1));
+}
+
+TEST(IsDataAtTest, AbsoluteRelativeNegated) {
+  EXPECT_THAT(Payload("isdataat:4;", "12345"), ElementsAre(1));
+  EXPECT_THAT(Payload("isdataat:5;", "12345"), IsEmpty());
+  EXPECT_THAT(Payload("content:\"12\"; isdataat:2,relative;", "12345"), ElementsAre(1));
+  EXPECT_THAT(Payload("content:\"12\"; isdataat:3,relative;", "12345"), IsEmpty());
+  EXPECT_THAT(Payload("content:\"45\"; isdataat:!1,relative;", "12345"), ElementsAre(1));
+}
+
+TEST(StickyBufferTest, StickyAndLegacyFormsAgree) {
+  PacketBuilder p;
+  p.in.app_proto = AppProto::kHttp;
+  p.Payload("GET /index.php?id=1 HTTP/1.1\r\nHost: Example.com\r\n\r\n")
+      .Buffer(BufferId::kHttpMethod, "GET")
+      .Buffer(BufferId::kHttpUri, "/index.php?id=1")
+      .Buffer(BufferId::kHttpHost, "example.com")
+      .Buffer(BufferId::kHttpUserAgent, "curl/8.0");
+  const std::string rules =
+      "alert http any any -> any any (http.uri; content:\"/index.php\"; startswith; sid:1;)\n"
+      "alert http any any -> any any (content:\"/index.php\"; http_uri; sid:2;)\n"
+      "alert http any any -> any any (http.method; content:\"GET\"; http.host; "
+      "content:\"example.com\"; sid:3;)\n"
+      "alert http any any -> any any (content:\"curl\"; http_user_agent; sid:4;)\n"
+      "alert http any any -> any any (http.uri; content:\"Host\"; sid:5;)\n"
+      "alert http any any -> any any (http.cookie; content:\"a\"; sid:6;)\n"
+      "alert tcp any any -> any any (content:\"Host: Example\"; sid:7;)\n";
+  auto sids = Sids(rules, p.in);
+  std::sort(sids.begin(), sids.end());
+  EXPECT_THAT(sids, ElementsAre(1, 2, 3, 4, 7));
+}
+
+TEST(StickyBufferTest, AppLayerRulesNeedTheirProtocol) {
+  PacketBuilder p;
+  p.in.app_proto = AppProto::kDns;
+  p.in.ip_proto = 17;
+  p.in.dst_port = 53;
+  p.Buffer(BufferId::kDnsQuery, "evil.example.com");
+  EXPECT_THAT(Sids("alert dns any any -> any any (dns.query; content:\"evil\"; sid:1;)\n"
+                   "alert udp any any -> any any (dns_query; content:\"evil\"; sid:2;)\n"
+                   "alert tls any any -> any any (tls.sni; content:\"evil\"; sid:3;)\n",
+                   p.in),
+              ElementsAre(1, 2));
+  p.in.app_proto = AppProto::kUnknown;
+  EXPECT_THAT(Sids("alert dns any any -> any any (dns.query; content:\"evil\"; sid:1;)\n", p.in),
+              IsEmpty());
+}
+
+TEST(StickyBufferTest, BsizeChecksBufferLength) {
+  PacketBuilder p;
+  p.in.app_proto = AppProto::kTls;
+  p.Buffer(BufferId::kTlsSni, "abc.example");
+  EXPECT_THAT(Sids(Rule("tls.sni; content:\"abc\"; bsize:11;"), p.in), ElementsAre(1));
+  EXPECT_THAT(Sids(Rule("tls.sni; content:\"abc\"; bsize:>11;"), p.in), IsEmpty());
+}
+
+TEST(StreamTest, PayloadRulesUseStreamWhenPacketWasReassembled) {
+  PacketBuilder p;
+  p.Payload("cd-tail").Buffer(BufferId::kStream,
+                              "ab"
+                              "cd-tail");
+  p.in.payload_in_stream = true;
+  // "abcd" spans two segments: only the stream has it.
+  EXPECT_THAT(Sids(Rule("content:\"abcd\";"), p.in), ElementsAre(1));
+  EXPECT_THAT(Sids(Rule("content:\"abcd\"; flow:no_stream;"), p.in), IsEmpty());
+  EXPECT_THAT(Sids(Rule("content:\"cd-tail\"; flow:no_stream;"), p.in), ElementsAre(1));
+  EXPECT_THAT(Sids(Rule("content:\"abcd\"; flow:only_stream;"), p.in), ElementsAre(1));
+  CollectingCallback callback;
+  DetectEngine engine(LoadText(Rule("content:\"abcd\";")));
+  engine.Inspect(p.in, callback);
+  ASSERT_EQ(callback.alerts.size(), 1u);
+  EXPECT_TRUE(callback.alerts[0].matched_in_stream);
+  EXPECT_EQ(callback.alerts[0].buffer, BufferId::kStream);
+}
+
+}  // namespace
+}  // namespace otasuke::network::detect::testing
