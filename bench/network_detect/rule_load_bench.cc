@@ -9,6 +9,7 @@
 // With --subset, only rules whose sid the TSV marks in_keyword_subset=yes are loaded (the rules
 // are filtered in memory, the files are not copied).
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -25,6 +26,15 @@
 namespace detect = otasuke::network::detect;
 
 namespace {
+
+long CurrentRssKb() {
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
 
 long PeakRssKb() {
   rusage usage{};
@@ -143,7 +153,8 @@ int main(int argc, char** argv) {
   std::printf("prefilter: %s\n", std::string(detect::PrefilterName(*loaded->rules)).c_str());
   std::printf("%s\n", loaded->report.Summary().c_str());
   std::printf("load time: %.3f s\n", loaded->report.load_seconds);
-  std::printf("peak RSS: %.1f MB (before load %.1f MB)\n", rss_after / 1024.0, rss_before / 1024.0);
+  std::printf("peak RSS: %.1f MB (before load %.1f MB), RSS after load: %.1f MB\n",
+              rss_after / 1024.0, rss_before / 1024.0, CurrentRssKb() / 1024.0);
   for (size_t i = 0; i < loaded->report.errors.size() && i < show_errors; ++i) {
     std::printf("  %s\n", loaded->report.errors[i].ToString().c_str());
   }
