@@ -73,8 +73,7 @@ int main(int argc, char** argv) {
       auto& b = work[a].emplace_back();
       for (int64_t k = 0; k < batch && sent + k < per_agent; ++k) {
         b.push_back(testing::MakeAlert(++seq, absl::StrCat("rule-", k % 7),
-                                       otasuke::v1::SEVERITY_MEDIUM,
-                                       absl::StrCat("host-", a)));
+                                       otasuke::v1::SEVERITY_MEDIUM, absl::StrCat("host-", a)));
       }
     }
   }
@@ -84,8 +83,8 @@ int main(int argc, char** argv) {
   for (int64_t a = 0; a < agents; ++a) {
     threads.emplace_back([&, a] {
       testing::TestAgent agent(testing::TestChannel(app.port(), 16 << 20));
-      agent.SendHello(testing::MakeHello(absl::StrCat("bench-", a), "bench-tenant",
-                                         absl::StrCat("host-", a)));
+      agent.SendHello(
+          testing::MakeHello(absl::StrCat("bench-", a), "bench-tenant", absl::StrCat("host-", a)));
       for (const auto& b : work[a]) agent.SendAlerts(b);
       if (agent.WaitForAck(static_cast<uint64_t>(per_agent), absl::Minutes(10))) {
         acked += per_agent;
@@ -103,11 +102,11 @@ int main(int argc, char** argv) {
               static_cast<long long>(acked.load()),
               static_cast<unsigned long long>(counters.alerts_stored), seconds,
               static_cast<double>(acked.load()) / seconds);
-  std::printf("transactions=%llu writes=%llu (%.1f writes per transaction)\n",
-              static_cast<unsigned long long>(counters.transactions),
-              static_cast<unsigned long long>(counters.writes),
-              counters.transactions ? static_cast<double>(counters.writes) / counters.transactions
-                                    : 0.0);
+  std::printf(
+      "transactions=%llu writes=%llu (%.1f writes per transaction)\n",
+      static_cast<unsigned long long>(counters.transactions),
+      static_cast<unsigned long long>(counters.writes),
+      counters.transactions ? static_cast<double>(counters.writes) / counters.transactions : 0.0);
   std::printf("process RSS (collector + load generator) = %ld MiB\n", RssKib() / 1024);
   app.Stop();
   if (data_dir.empty()) std::filesystem::remove_all(dir);

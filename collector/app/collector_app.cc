@@ -127,8 +127,7 @@ void CollectorApp::StopWorkers() { pool_->Stop(); }
 
 absl::Status CollectorApp::StartServer() {
   AgentServiceOptions agent_options;
-  agent_service_ =
-      std::make_unique<AgentServiceImpl>(*store_, registry_, *pool_, agent_options);
+  agent_service_ = std::make_unique<AgentServiceImpl>(*store_, registry_, *pool_, agent_options);
   console_service_ = std::make_unique<ConsoleServiceImpl>(*store_, registry_, *pool_);
   GrpcServerOptions options{.listen = config_.listen,
                             .max_message_bytes = static_cast<int>(config_.max_message_bytes)};

@@ -33,45 +33,80 @@ struct ConfigKey {
 
 // Every setting, once. Keep in the order of docs/COLLECTOR.md.
 constexpr ConfigKey kConfigKeys[] = {
-    {.path = "listen", .flag = "listen", .value_name = "HOST:PORT",
+    {.path = "listen",
+     .flag = "listen",
+     .value_name = "HOST:PORT",
      .help = "gRPC address for agents and otasukectl; port 0 picks a free port",
      .member = &CollectorConfig::listen},
-    {.path = "data_dir", .flag = "data-dir", .value_name = "DIR",
+    {.path = "data_dir",
+     .flag = "data-dir",
+     .value_name = "DIR",
      .help = "where collector.db lives; $STATE_DIRECTORY when systemd sets it",
      .member = &CollectorConfig::data_dir},
-    {.path = "port_file", .flag = "port-file", .value_name = "FILE",
+    {.path = "port_file",
+     .flag = "port-file",
+     .value_name = "FILE",
      .help = "write the bound port here once listening (for tests and the demo)",
      .member = &CollectorConfig::port_file},
-    {.path = "log_level", .flag = "log-level", .value_name = "LEVEL",
-     .help = "debug, info, warn or error", .member = &CollectorConfig::log_level},
-    {.path = "max_message_bytes", .flag = "max-message-bytes", .value_name = "N",
+    {.path = "log_level",
+     .flag = "log-level",
+     .value_name = "LEVEL",
+     .help = "debug, info, warn or error",
+     .member = &CollectorConfig::log_level},
+    {.path = "max_message_bytes",
+     .flag = "max-message-bytes",
+     .value_name = "N",
      .help = "largest gRPC message accepted or sent (64 KiB .. 64 MiB)",
      .member = &CollectorConfig::max_message_bytes},
-    {.path = "incident_window", .flag = "incident-window", .value_name = "DURATION",
+    {.path = "incident_window",
+     .flag = "incident-window",
+     .value_name = "DURATION",
      .help = "alerts of one tenant+host+rule join an incident while they come within this of "
              "its last alert",
      .member = &CollectorConfig::incident_window},
-    {.path = "webhook.url", .flag = "webhook-url", .value_name = "URL",
+    {.path = "webhook.url",
+     .flag = "webhook-url",
+     .value_name = "URL",
      .help = "POST each new incident as JSON here (empty: no notifications)",
      .member = &CollectorConfig::webhook_url},
-    {.path = "webhook.secret_file", .flag = "webhook-secret-file", .value_name = "FILE",
+    {.path = "webhook.secret_file",
+     .flag = "webhook-secret-file",
+     .value_name = "FILE",
      .help = "file holding the HMAC-SHA256 secret for the X-Otasuke-Signature header",
      .member = &CollectorConfig::webhook_secret_file},
-    {.path = "webhook.max_attempts", .flag = "webhook-max-attempts", .value_name = "N",
+    {.path = "webhook.max_attempts",
+     .flag = "webhook-max-attempts",
+     .value_name = "N",
      .help = "attempts before a notification is marked failed",
      .member = &CollectorConfig::webhook_max_attempts},
-    {.path = "webhook.initial_backoff", .flag = "webhook-initial-backoff",
-     .value_name = "DURATION", .help = "delay before the first retry; doubles each time",
+    {.path = "webhook.initial_backoff",
+     .flag = "webhook-initial-backoff",
+     .value_name = "DURATION",
+     .help = "delay before the first retry; doubles each time",
      .member = &CollectorConfig::webhook_initial_backoff},
-    {.path = "webhook.max_backoff", .flag = "webhook-max-backoff", .value_name = "DURATION",
-     .help = "longest delay between retries", .member = &CollectorConfig::webhook_max_backoff},
-    {.path = "webhook.timeout", .flag = "webhook-timeout", .value_name = "DURATION",
-     .help = "time limit of one POST", .member = &CollectorConfig::webhook_timeout},
-    {.path = "store.max_batch", .flag = "store-max-batch", .value_name = "N",
-     .help = "writes per SQLite transaction", .member = &CollectorConfig::store_max_batch},
-    {.path = "store.busy_timeout", .flag = "store-busy-timeout", .value_name = "DURATION",
-     .help = "how long SQLite waits for a lock", .member = &CollectorConfig::store_busy_timeout},
-    {.path = "worker_threads", .flag = "worker-threads", .value_name = "N",
+    {.path = "webhook.max_backoff",
+     .flag = "webhook-max-backoff",
+     .value_name = "DURATION",
+     .help = "longest delay between retries",
+     .member = &CollectorConfig::webhook_max_backoff},
+    {.path = "webhook.timeout",
+     .flag = "webhook-timeout",
+     .value_name = "DURATION",
+     .help = "time limit of one POST",
+     .member = &CollectorConfig::webhook_timeout},
+    {.path = "store.max_batch",
+     .flag = "store-max-batch",
+     .value_name = "N",
+     .help = "writes per SQLite transaction",
+     .member = &CollectorConfig::store_max_batch},
+    {.path = "store.busy_timeout",
+     .flag = "store-busy-timeout",
+     .value_name = "DURATION",
+     .help = "how long SQLite waits for a lock",
+     .member = &CollectorConfig::store_busy_timeout},
+    {.path = "worker_threads",
+     .flag = "worker-threads",
+     .value_name = "N",
      .help = "threads for console queries and rule-set look-ups",
      .member = &CollectorConfig::worker_threads},
 };
@@ -111,8 +146,8 @@ absl::Status Assign(const ConfigKey& key, const std::string& value, const std::s
     }
     absl::Status operator()(absl::Duration CollectorConfig::*m) const {
       if (!absl::ParseDuration(value, &(c.*m))) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            where, "expected a duration such as 30s, 5m or 1h, got '", value, "'"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, "expected a duration such as 30s, 5m or 1h, got '", value, "'"));
       }
       return absl::OkStatus();
     }
@@ -190,8 +225,7 @@ absl::Status ApplyConfigYaml(const std::string& text, const std::string& name,
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Where(name, e.mark), "malformed YAML: ", e.msg));
+    return absl::InvalidArgumentError(absl::StrCat(Where(name, e.mark), "malformed YAML: ", e.msg));
   }
   if (root.IsNull()) return absl::OkStatus();  // an empty file: all defaults
   if (!root.IsMap()) {
@@ -231,16 +265,16 @@ absl::Status ValidateConfig(const CollectorConfig& c) {
         absl::StrCat("log_level: '", c.log_level, "' is not debug, info, warn or error"));
   }
   if (c.max_message_bytes < (64 << 10) || c.max_message_bytes > (64 << 20)) {
-    errors.push_back(absl::StrCat("max_message_bytes: ", c.max_message_bytes,
-                                  " is outside 65536 .. 67108864"));
+    errors.push_back(
+        absl::StrCat("max_message_bytes: ", c.max_message_bytes, " is outside 65536 .. 67108864"));
   }
   if (c.incident_window <= absl::ZeroDuration()) {
     errors.push_back("incident_window: must be positive");
   }
   if (!c.webhook_url.empty() && !absl::StartsWith(c.webhook_url, "http://") &&
       !absl::StartsWith(c.webhook_url, "https://")) {
-    errors.push_back(absl::StrCat("webhook.url: '", c.webhook_url,
-                                  "' must start with http:// or https://"));
+    errors.push_back(
+        absl::StrCat("webhook.url: '", c.webhook_url, "' must start with http:// or https://"));
   }
   if (c.webhook_max_attempts < 1 || c.webhook_max_attempts > 100) {
     errors.push_back("webhook.max_attempts: must be 1 .. 100");
@@ -263,18 +297,17 @@ absl::Status ValidateConfig(const CollectorConfig& c) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<CollectorConfig> LoadCollectorConfig(int argc, const char* const* argv,
-                                                    bool* help) {
+absl::StatusOr<CollectorConfig> LoadCollectorConfig(int argc, const char* const* argv, bool* help) {
   constexpr size_t kKeys = std::size(kConfigKeys);
   std::vector<std::string> values(kKeys);
   std::string config_path;
   *help = false;
   std::vector<cli::FlagSpec> specs;
-  specs.push_back({"config", "FILE", "YAML configuration file (see docs/COLLECTOR.md)",
-                   &config_path});
+  specs.push_back(
+      {"config", "FILE", "YAML configuration file (see docs/COLLECTOR.md)", &config_path});
   for (size_t i = 0; i < kKeys; ++i) {
-    specs.push_back({kConfigKeys[i].flag, kConfigKeys[i].value_name, kConfigKeys[i].help,
-                     &values[i]});
+    specs.push_back(
+        {kConfigKeys[i].flag, kConfigKeys[i].value_name, kConfigKeys[i].help, &values[i]});
   }
   specs.push_back({"help", "", "show flags and configuration keys", help});
   ASSIGN_OR_RETURN(std::vector<std::string> positional, cli::ParseFlags(specs, argc, argv, 1));
@@ -306,16 +339,17 @@ std::string CollectorHelp() {
     absl::StrAppend(&out, "  --", Sv(key.flag), " ", Sv(key.value_name), "   [", Sv(key.path),
                     "]\n      ", Sv(key.help), " (default: ", DefaultText(key), ")\n");
   }
-  absl::StrAppend(&out,
-                  "  --help\n      show this help\n  --version\n      print the version and exit\n\n"
-                  "Example configuration file:\n"
-                  "  listen: 127.0.0.1:7443\n"
-                  "  data_dir: /var/lib/otasuke-collector\n"
-                  "  incident_window: 1h\n"
-                  "  webhook:\n"
-                  "    url: https://helpdesk.example/hooks/otasuke\n"
-                  "    secret_file: /etc/otasuke/webhook.secret\n"
-                  "    max_attempts: 5\n");
+  absl::StrAppend(
+      &out,
+      "  --help\n      show this help\n  --version\n      print the version and exit\n\n"
+      "Example configuration file:\n"
+      "  listen: 127.0.0.1:7443\n"
+      "  data_dir: /var/lib/otasuke-collector\n"
+      "  incident_window: 1h\n"
+      "  webhook:\n"
+      "    url: https://helpdesk.example/hooks/otasuke\n"
+      "    secret_file: /etc/otasuke/webhook.secret\n"
+      "    max_attempts: 5\n");
   return out;
 }
 

@@ -41,8 +41,7 @@ absl::Status ApplyConfigFile(const std::string& path, CollectorConfig& config);
 
 // Reads argv: --config FILE first, then every other flag on top. Sets *help when --help was
 // given (the caller prints CollectorHelp()).
-absl::StatusOr<CollectorConfig> LoadCollectorConfig(int argc, const char* const* argv,
-                                                    bool* help);
+absl::StatusOr<CollectorConfig> LoadCollectorConfig(int argc, const char* const* argv, bool* help);
 // Checks the merged values (ranges, URL scheme, log level).
 absl::Status ValidateConfig(const CollectorConfig& config);
 std::string CollectorHelp();

@@ -79,14 +79,14 @@ int RpcFailed(const Context& ctx, const grpc::Status& status) {
                  "OTASUKE_COLLECTOR)\n";
     return kExitUnreachable;
   }
-  std::cerr << "otasukectl: the collector refused the request: " << status.error_message()
-            << "\n";
+  std::cerr << "otasukectl: the collector refused the request: " << status.error_message() << "\n";
   return kExitFailed;
 }
 
 std::unique_ptr<grpc::ClientContext> CallContext(const Context& ctx) {
   auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(ctx.options.timeout_seconds)));
+  context->set_deadline(
+      absl::ToChronoTime(absl::Now() + absl::Seconds(ctx.options.timeout_seconds)));
   return context;
 }
 
@@ -97,8 +97,8 @@ int AgentsList(Context& ctx) {
   grpc::Status status = ctx.stub->ListAgents(CallContext(ctx).get(), request, &response);
   if (!status.ok()) return RpcFailed(ctx, status);
   if (ctx.options.json) return PrintJson(response);
-  Table table({"AGENT", "TENANT", "HOSTNAME", "PROFILE", "CONNECTED", "RULESET", "ACKED SEQ",
-               "LAST SEEN"});
+  Table table(
+      {"AGENT", "TENANT", "HOSTNAME", "PROFILE", "CONNECTED", "RULESET", "ACKED SEQ", "LAST SEEN"});
   for (const v1::AgentInfo& agent : response.agents()) {
     std::string profile = v1::Profile_Name(agent.profile());
     table.AddRow({agent.agent_id(), agent.tenant_id(), agent.hostname(),
@@ -122,11 +122,11 @@ int AlertsList(Context& ctx) {
   if (ctx.options.json) return PrintJson(response);
   Table table({"DETECTED", "SEVERITY", "HOST", "USER", "RULE", "TITLE", "AGENT", "SEQ"});
   for (const v1::Alert& alert : response.alerts()) {
-    table.AddRow({Time(alert.detection_time()), collector::SeverityName(alert.severity()),
-                  alert.hostname(), alert.process().user().empty() ? "-" : alert.process().user(),
-                  absl::StrCat(collector::EngineName(alert.rule().engine()), ":",
-                               alert.rule().rule_id()),
-                  alert.title(), alert.agent_id(), absl::StrCat(alert.sequence())});
+    table.AddRow(
+        {Time(alert.detection_time()), collector::SeverityName(alert.severity()), alert.hostname(),
+         alert.process().user().empty() ? "-" : alert.process().user(),
+         absl::StrCat(collector::EngineName(alert.rule().engine()), ":", alert.rule().rule_id()),
+         alert.title(), alert.agent_id(), absl::StrCat(alert.sequence())});
   }
   std::cout << table.Render();
   return kExitOk;
@@ -140,8 +140,8 @@ int IncidentsList(Context& ctx) {
   grpc::Status status = ctx.stub->ListIncidents(CallContext(ctx).get(), request, &response);
   if (!status.ok()) return RpcFailed(ctx, status);
   if (ctx.options.json) return PrintJson(response);
-  Table table({"ID", "SEVERITY", "STATE", "ALERTS", "TENANT", "HOST", "FIRST SEEN", "LAST SEEN",
-               "TITLE"});
+  Table table(
+      {"ID", "SEVERITY", "STATE", "ALERTS", "TENANT", "HOST", "FIRST SEEN", "LAST SEEN", "TITLE"});
   for (const v1::Incident& incident : response.incidents()) {
     table.AddRow({absl::StrCat(incident.id()), collector::SeverityName(incident.severity()),
                   collector::IncidentStateName(incident.state()),
@@ -190,8 +190,7 @@ constexpr Command kCommands[] = {
     {"agents", "list", "agents list [--tenant T] [--json]", AgentsList, false},
     {"alerts", "list", "alerts list [--tenant T] [--agent A] [--limit N] [--json]", AlertsList,
      false},
-    {"incidents", "list", "incidents list [--tenant T] [--limit N] [--json]", IncidentsList,
-     false},
+    {"incidents", "list", "incidents list [--tenant T] [--limit N] [--json]", IncidentsList, false},
     {"rules", "push", "rules push FILE|DIR... [--version V] [--tenant T] [--json]", RulesPush,
      true},
 };
@@ -200,7 +199,8 @@ std::string Usage(std::span<const cli::FlagSpec> flags) {
   std::string out =
       "usage: otasukectl [--collector HOST:PORT] COMMAND [flags]\n\n"
       "The helper team's command line for an Otasuke collector.\n\nCommands:\n";
-  for (const Command& command : kCommands) absl::StrAppend(&out, "  otasukectl ", Sv(command.usage), "\n");
+  for (const Command& command : kCommands)
+    absl::StrAppend(&out, "  otasukectl ", Sv(command.usage), "\n");
   absl::StrAppend(&out,
                   "\nRule formats by extension: .yml/.yaml Sigma, .rules Suricata, .txt/.ioc IOC "
                   "list.\n\nFlags:\n",
@@ -223,8 +223,7 @@ int Main(int argc, char** argv) {
       {"tenant", "T", "only this tenant (push: only this tenant's agents)", &o.tenant},
       {"agent", "A", "alerts of this agent only", &o.agent},
       {"limit", "N", "at most N rows (0: the collector's default, 100)", &o.limit},
-      {"version", "V", "rule set version (default: derived from the files' content)",
-       &o.version},
+      {"version", "V", "rule set version (default: derived from the files' content)", &o.version},
       {"timeout", "SECONDS", "give up on the collector after this long", &o.timeout_seconds},
       {"json", "", "print JSON instead of a table", &o.json},
       {"help", "", "show this help", &o.help},
@@ -252,8 +251,8 @@ int Main(int argc, char** argv) {
   }
   ctx.args.assign(positional->begin() + 2, positional->end());
   if (!command->takes_args && !ctx.args.empty()) {
-    std::cerr << "otasukectl: unexpected argument '" << ctx.args[0] << "' for '"
-              << command->noun << " " << command->verb << "'\n";
+    std::cerr << "otasukectl: unexpected argument '" << ctx.args[0] << "' for '" << command->noun
+              << " " << command->verb << "'\n";
     return kExitUsage;
   }
   if (o.limit < 0 || o.timeout_seconds <= 0) {

@@ -33,9 +33,9 @@ absl::Status AddFile(const fs::path& file, const std::string& name, v1::RuleSet&
   content << in.rdbuf();
   total += content.str().size();
   if (total > max_bytes) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("rule files add up to more than ", max_bytes,
-                     " bytes (at ", file.string(), "); push them in smaller sets"));
+    return absl::ResourceExhaustedError(absl::StrCat("rule files add up to more than ", max_bytes,
+                                                     " bytes (at ", file.string(),
+                                                     "); push them in smaller sets"));
   }
   v1::RuleFile* rule_file = ruleset.add_files();
   rule_file->set_path(name);
@@ -67,22 +67,21 @@ absl::StatusOr<v1::RuleSet> LoadRuleBundle(const std::vector<std::string>& paths
       }
       if (ec) return absl::NotFoundError(absl::StrCat("cannot list ", path, ": ", ec.message()));
       if (files.empty()) {
-        return absl::NotFoundError(absl::StrCat(
-            "no rule files in ", path, " (expected .yml/.yaml, .rules, .txt or .ioc)"));
+        return absl::NotFoundError(absl::StrCat("no rule files in ", path,
+                                                " (expected .yml/.yaml, .rules, .txt or .ioc)"));
       }
       std::sort(files.begin(), files.end());
       for (const fs::path& file : files) {
-        RETURN_IF_ERROR(AddFile(file, fs::relative(file, path).string(), ruleset, total,
-                                max_bytes));
+        RETURN_IF_ERROR(
+            AddFile(file, fs::relative(file, path).string(), ruleset, total, max_bytes));
       }
     } else {
       if (RuleFormatForPath(path) == v1::RULE_FORMAT_UNSPECIFIED) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "cannot tell the rule format of ", path,
-            ": use .yml/.yaml (Sigma), .rules (Suricata) or .txt/.ioc (IOC list)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("cannot tell the rule format of ", path,
+                         ": use .yml/.yaml (Sigma), .rules (Suricata) or .txt/.ioc (IOC list)"));
       }
-      RETURN_IF_ERROR(AddFile(path, fs::path(path).filename().string(), ruleset, total,
-                              max_bytes));
+      RETURN_IF_ERROR(AddFile(path, fs::path(path).filename().string(), ruleset, total, max_bytes));
     }
   }
   if (ruleset.files_size() == 0) return absl::InvalidArgumentError("no rule files given");

@@ -17,8 +17,8 @@ NotificationDispatcher::~NotificationDispatcher() { Stop(); }
 absl::Status NotificationDispatcher::AddNotifier(std::unique_ptr<Notifier> notifier) {
   std::string channel(notifier->channel());
   if (notifiers_.count(channel) != 0) {
-    return absl::AlreadyExistsError(absl::StrCat("a notifier for channel '", channel,
-                                                 "' is already registered"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("a notifier for channel '", channel, "' is already registered"));
   }
   notifiers_.emplace(std::move(channel), std::move(notifier));
   return absl::OkStatus();
@@ -51,9 +51,9 @@ absl::StatusOr<int> NotificationDispatcher::RunDue() {
     attempt.http_status = result.http_status;
     attempt.error = result.error;
     attempt.final = !result.ok && attempt.attempt >= options_.max_attempts;
-    attempt.next_attempt_at =
-        result.ok || attempt.final ? attempt.finished
-                                   : attempt.finished + BackoffAfter(attempt.attempt);
+    attempt.next_attempt_at = result.ok || attempt.final
+                                  ? attempt.finished
+                                  : attempt.finished + BackoffAfter(attempt.attempt);
     if (result.ok) {
       LOG_INFO("notification %d for incident %d delivered (%s, attempt %d)", job.id,
                job.incident.id(), job.channel, attempt.attempt);
@@ -64,9 +64,8 @@ absl::StatusOr<int> NotificationDispatcher::RunDue() {
       LOG_WARN("notification %d attempt %d failed, retrying in %s: %s", job.id, attempt.attempt,
                absl::FormatDuration(attempt.next_attempt_at - attempt.finished), result.error);
     }
-    RETURN_IF_ERROR(AwaitWrite([&](Store::Done done) {
-      store_.RecordNotificationAttempt(attempt, std::move(done));
-    }));
+    RETURN_IF_ERROR(AwaitWrite(
+        [&](Store::Done done) { store_.RecordNotificationAttempt(attempt, std::move(done)); }));
     ++made;
     absl::MutexLock lock(&mu_);
     counters_.attempts += 1;

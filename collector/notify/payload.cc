@@ -68,8 +68,8 @@ std::string IncidentPayloadJson(const NotificationJob& job) {
   }
   if (alert.has_network()) {
     const v1::NetworkEvidence& n = alert.network();
-    body["network"] = {{"src_ip", n.src_ip()},     {"src_port", n.src_port()},
-                       {"dest_ip", n.dest_ip()},   {"dest_port", n.dest_port()},
+    body["network"] = {{"src_ip", n.src_ip()},       {"src_port", n.src_port()},
+                       {"dest_ip", n.dest_ip()},     {"dest_port", n.dest_port()},
                        {"transport", n.transport()}, {"community_id", n.community_id()}};
   }
   // Invalid UTF-8 from an agent must not make dump() throw: replace it.

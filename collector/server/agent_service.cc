@@ -69,16 +69,15 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
         std::vector<v1::Alert> alerts(
             std::make_move_iterator(message.mutable_alerts()->mutable_alerts()->begin()),
             std::make_move_iterator(message.mutable_alerts()->mutable_alerts()->end()));
-        store_.IngestAlerts(agent_id_, std::move(alerts),
-                            [self](absl::StatusOr<IngestResult> result) {
-                              if (!result.ok()) {
-                                self->Close(absl::UnavailableError(absl::StrCat(
-                                    "collector could not store alerts: ",
-                                    result.status().message())));
-                                return;
-                              }
-                              self->AckAndReadNext(result->acked_sequence);
-                            });
+        store_.IngestAlerts(
+            agent_id_, std::move(alerts), [self](absl::StatusOr<IngestResult> result) {
+              if (!result.ok()) {
+                self->Close(absl::UnavailableError(
+                    absl::StrCat("collector could not store alerts: ", result.status().message())));
+                return;
+              }
+              self->AckAndReadNext(result->acked_sequence);
+            });
         break;
       }
       case v1::AgentMessage::kHeartbeat:
@@ -275,14 +274,12 @@ class AgentStreamReactor final : public Reactor {
 }  // namespace
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
 grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* AgentServiceImpl::Connect(
     grpc::CallbackServerContext* context) {
-  auto session =
-      std::make_shared<Session>(store_, registry_, pool_, options_, context->peer());
+  auto session = std::make_shared<Session>(store_, registry_, pool_, options_, context->peer());
   return new AgentStreamReactor(std::move(session));
 }
 

@@ -40,9 +40,8 @@ absl::Status ValidateRuleSet(const v1::RuleSet& ruleset) {
 grpc::ServerUnaryReactor* ConsoleServiceImpl::Defer(grpc::CallbackServerContext* context,
                                                     std::function<absl::Status()> work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  bool posted = pool_.Post([reactor, work = std::move(work)] {
-    reactor->Finish(ToGrpcStatus(work()));
-  });
+  bool posted =
+      pool_.Post([reactor, work = std::move(work)] { reactor->Finish(ToGrpcStatus(work())); });
   if (!posted) {
     reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "collector is shutting down"));
   }
@@ -72,9 +71,9 @@ grpc::ServerUnaryReactor* ConsoleServiceImpl::ListAlerts(grpc::CallbackServerCon
   });
 }
 
-grpc::ServerUnaryReactor* ConsoleServiceImpl::ListIncidents(
-    grpc::CallbackServerContext* context, const v1::ListIncidentsRequest* request,
-    v1::ListIncidentsResponse* response) {
+grpc::ServerUnaryReactor* ConsoleServiceImpl::ListIncidents(grpc::CallbackServerContext* context,
+                                                            const v1::ListIncidentsRequest* request,
+                                                            v1::ListIncidentsResponse* response) {
   return Defer(context, [this, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(std::vector<v1::Incident> incidents,
                      store_.ListIncidents(request->tenant_id(), Limit(request->limit())));

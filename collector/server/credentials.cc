@@ -13,9 +13,10 @@ bool IsLoopbackAddress(const std::string& host_port) {
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>>
 InsecureCredentialsProvider::ForListenAddress(const std::string& address) const {
   if (!IsLoopbackAddress(address)) {
-    LOG_WARN("listening on %s WITHOUT transport security: any host that reaches it can send "
-             "alerts and push rules (mTLS comes with enrollment)",
-             address);
+    LOG_WARN(
+        "listening on %s WITHOUT transport security: any host that reaches it can send "
+        "alerts and push rules (mTLS comes with enrollment)",
+        address);
   }
   return grpc::InsecureServerCredentials();
 }

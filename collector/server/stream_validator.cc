@@ -34,8 +34,8 @@ absl::Status CheckId(std::string_view field, std::string_view id, size_t max) {
 absl::Status CheckText(std::string_view where, std::string_view field, const std::string& text,
                        size_t max) {
   if (text.size() <= max) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(Sv(where), Sv(field), " is ", text.size(),
-                                                 " bytes; the limit is ", max));
+  return absl::InvalidArgumentError(
+      absl::StrCat(Sv(where), Sv(field), " is ", text.size(), " bytes; the limit is ", max));
 }
 
 }  // namespace
@@ -48,8 +48,8 @@ absl::Status StreamValidator::CheckHello(const v1::Hello& hello) const {
   RETURN_IF_ERROR(CheckText("Hello.", "agent_version", hello.agent_version(), 128));
   RETURN_IF_ERROR(CheckText("Hello.", "ruleset_version", hello.ruleset_version(), 128));
   if (!v1::Profile_IsValid(hello.profile())) {
-    return absl::InvalidArgumentError(absl::StrCat("Hello.profile ", hello.profile(),
-                                                   " is not a known profile"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("Hello.profile ", hello.profile(), " is not a known profile"));
   }
   return absl::OkStatus();
 }
@@ -80,8 +80,8 @@ absl::Status StreamValidator::CheckAlert(v1::Alert& alert, int index) {
                                                     hello.tenant_id(), "'"));
   }
   if (!v1::Severity_IsValid(alert.severity())) {
-    return absl::InvalidArgumentError(absl::StrCat(where, "severity ", alert.severity(),
-                                                   " is not a known severity"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, "severity ", alert.severity(), " is not a known severity"));
   }
   if (!v1::Engine_IsValid(alert.rule().engine())) {
     return absl::InvalidArgumentError(
@@ -97,8 +97,8 @@ absl::Status StreamValidator::CheckAlert(v1::Alert& alert, int index) {
   RETURN_IF_ERROR(CheckText(where, "next_step.ja", alert.next_step().ja(), max));
   RETURN_IF_ERROR(CheckText(where, "next_step.en", alert.next_step().en(), max));
   RETURN_IF_ERROR(CheckText(where, "process.command_line", alert.process().command_line(), max));
-  RETURN_IF_ERROR(CheckText(where, "process.parent_command_line",
-                            alert.process().parent_command_line(), max));
+  RETURN_IF_ERROR(
+      CheckText(where, "process.parent_command_line", alert.process().parent_command_line(), max));
   RETURN_IF_ERROR(
       CheckText(where, "raw_evidence", alert.raw_evidence(), limits_.max_raw_evidence_bytes));
   if (alert.mitre_attack_size() > 64) {
@@ -144,11 +144,10 @@ absl::Status StreamValidator::Accept(v1::AgentMessage& message) {
       return absl::OkStatus();
     }
     case v1::AgentMessage::kHeartbeat:
-      return CheckText("Heartbeat.", "ruleset_version", message.heartbeat().ruleset_version(),
-                       128);
+      return CheckText("Heartbeat.", "ruleset_version", message.heartbeat().ruleset_version(), 128);
     case v1::AgentMessage::kRulesetStatus:
-      RETURN_IF_ERROR(CheckText("RuleSetStatus.", "version", message.ruleset_status().version(),
-                                128));
+      RETURN_IF_ERROR(
+          CheckText("RuleSetStatus.", "version", message.ruleset_status().version(), 128));
       return CheckText("RuleSetStatus.", "error", message.ruleset_status().error(),
                        limits_.max_text_bytes);
     default:

@@ -14,8 +14,8 @@ namespace otasuke::collector {
 
 struct StreamLimits {
   int max_alerts_per_batch = 1000;
-  size_t max_id_bytes = 128;        // agent and tenant ids
-  size_t max_text_bytes = 8192;     // title, explanations, command lines, ...
+  size_t max_id_bytes = 128;     // agent and tenant ids
+  size_t max_text_bytes = 8192;  // title, explanations, command lines, ...
   size_t max_raw_evidence_bytes = 64 * 1024;
 };
 

@@ -126,7 +126,8 @@ CREATE TABLE audit_log (
 
 constexpr Migration kMigrations[] = {
     {.version = 1, .name = "core: tenants, agents, incidents, alerts", .sql = kV1Core},
-    {.version = 2, .name = "dispatch: responders, notifications, rulesets, audit log",
+    {.version = 2,
+     .name = "dispatch: responders, notifications, rulesets, audit log",
      .sql = kV2Dispatch},
 };
 
@@ -138,7 +139,8 @@ absl::StatusOr<int> SchemaVersion(SqliteDb& db) {
   RETURN_IF_ERROR(db.Exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
       "NULL, applied_at INTEGER NOT NULL)"));
-  ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  ASSIGN_OR_RETURN(Stmt stmt,
+                   db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
   ASSIGN_OR_RETURN(bool row, stmt.Step());
   return row ? static_cast<int>(stmt.Int(0)) : 0;
 }

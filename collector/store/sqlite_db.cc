@@ -37,8 +37,8 @@ absl::StatusOr<bool> Stmt::Step() {
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   sqlite3* db = sqlite3_db_handle(stmt_);
-  std::string message = absl::StrCat("sqlite: ", sqlite3_errmsg(db), " (in: ", sqlite3_sql(stmt_),
-                                     ")");
+  std::string message =
+      absl::StrCat("sqlite: ", sqlite3_errmsg(db), " (in: ", sqlite3_sql(stmt_), ")");
   if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return absl::UnavailableError(message);
   if ((rc & 0xff) == SQLITE_CONSTRAINT) return absl::AlreadyExistsError(message);
   return absl::InternalError(message);
@@ -69,8 +69,9 @@ bool Stmt::IsNull(int column) const { return sqlite3_column_type(stmt_, column) 
 absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path,
                                                          const Options& options) {
   sqlite3* raw = nullptr;
-  int flags = SQLITE_OPEN_NOMUTEX |
-              (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int flags =
+      SQLITE_OPEN_NOMUTEX |
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = absl::StrCat("cannot open database ", path, ": ",

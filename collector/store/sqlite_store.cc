@@ -197,36 +197,34 @@ void SqliteStore::UpsertAgent(const v1::Hello& hello,
                               std::function<void(absl::StatusOr<AgentState>)> done) {
   auto state = std::make_shared<AgentState>();
   Submit(Write{
-      .apply =
-          [this, hello, state](SqliteDb& db) -> absl::Status {
-            int64_t now = ToMicros(clock_.Now());
-            ASSIGN_OR_RETURN(Stmt tenant, db.Prepare("INSERT OR IGNORE INTO tenants (id, name, "
-                                                     "created_at) VALUES (?, ?, ?)"));
-            RETURN_IF_ERROR(
-                tenant.Bind(1, hello.tenant_id()).Bind(2, hello.tenant_id()).Bind(3, now).Run());
-            ASSIGN_OR_RETURN(
-                Stmt agent,
-                db.Prepare("INSERT INTO agents (id, tenant_id, hostname, os, agent_version, "
-                           "profile, ruleset_version, connected, first_seen, last_seen) VALUES "
-                           "(?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?8) ON CONFLICT (id) DO UPDATE "
-                           "SET tenant_id = ?2, hostname = ?3, os = ?4, agent_version = ?5, "
-                           "profile = ?6, ruleset_version = ?7, connected = 1, last_seen = ?8"));
-            RETURN_IF_ERROR(agent.Bind(1, hello.agent_id())
-                                .Bind(2, hello.tenant_id())
-                                .Bind(3, hello.hostname())
-                                .Bind(4, hello.os())
-                                .Bind(5, hello.agent_version())
-                                .Bind(6, static_cast<int64_t>(hello.profile()))
-                                .Bind(7, hello.ruleset_version())
-                                .Bind(8, now)
-                                .Run());
-            ASSIGN_OR_RETURN(Stmt acked,
-                             db.Prepare("SELECT acked_sequence FROM agents WHERE id = ?"));
-            acked.Bind(1, hello.agent_id());
-            ASSIGN_OR_RETURN(bool row, acked.Step());
-            state->acked_sequence = row ? static_cast<uint64_t>(acked.Int(0)) : 0;
-            return absl::OkStatus();
-          },
+      .apply = [this, hello, state](SqliteDb& db) -> absl::Status {
+        int64_t now = ToMicros(clock_.Now());
+        ASSIGN_OR_RETURN(Stmt tenant, db.Prepare("INSERT OR IGNORE INTO tenants (id, name, "
+                                                 "created_at) VALUES (?, ?, ?)"));
+        RETURN_IF_ERROR(
+            tenant.Bind(1, hello.tenant_id()).Bind(2, hello.tenant_id()).Bind(3, now).Run());
+        ASSIGN_OR_RETURN(
+            Stmt agent,
+            db.Prepare("INSERT INTO agents (id, tenant_id, hostname, os, agent_version, "
+                       "profile, ruleset_version, connected, first_seen, last_seen) VALUES "
+                       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?8) ON CONFLICT (id) DO UPDATE "
+                       "SET tenant_id = ?2, hostname = ?3, os = ?4, agent_version = ?5, "
+                       "profile = ?6, ruleset_version = ?7, connected = 1, last_seen = ?8"));
+        RETURN_IF_ERROR(agent.Bind(1, hello.agent_id())
+                            .Bind(2, hello.tenant_id())
+                            .Bind(3, hello.hostname())
+                            .Bind(4, hello.os())
+                            .Bind(5, hello.agent_version())
+                            .Bind(6, static_cast<int64_t>(hello.profile()))
+                            .Bind(7, hello.ruleset_version())
+                            .Bind(8, now)
+                            .Run());
+        ASSIGN_OR_RETURN(Stmt acked, db.Prepare("SELECT acked_sequence FROM agents WHERE id = ?"));
+        acked.Bind(1, hello.agent_id());
+        ASSIGN_OR_RETURN(bool row, acked.Step());
+        state->acked_sequence = row ? static_cast<uint64_t>(acked.Int(0)) : 0;
+        return absl::OkStatus();
+      },
       .done =
           [state, done = std::move(done)](absl::Status status) {
             if (status.ok()) {
@@ -330,45 +328,43 @@ void SqliteStore::IngestAlerts(std::string agent_id, std::vector<v1::Alert> aler
   auto result = std::make_shared<IngestResult>();
   auto shared_alerts = std::make_shared<std::vector<v1::Alert>>(std::move(alerts));
   Submit(Write{
-      .apply =
-          [this, agent_id = std::move(agent_id), shared_alerts,
-           result](SqliteDb& db) -> absl::Status {
-            *result = IngestResult{};
-            ASSIGN_OR_RETURN(Stmt acked,
-                             db.Prepare("SELECT acked_sequence FROM agents WHERE id = ?"));
-            acked.Bind(1, agent_id);
-            ASSIGN_OR_RETURN(bool known, acked.Step());
-            if (!known) {
-              return absl::NotFoundError(
-                  absl::StrCat("alerts for unknown agent '", agent_id, "' (no Hello stored)"));
-            }
-            uint64_t highest = static_cast<uint64_t>(acked.Int(0));
-            absl::Time now = clock_.Now();
-            for (const v1::Alert& alert : *shared_alerts) {
-              if (alert.sequence() <= highest) {
-                ++result->duplicates;  // at or below what is durable: a resend
-                continue;
-              }
-              bool stored = false;
-              int64_t new_incident = 0;
-              RETURN_IF_ERROR(IngestOne(db, alert, now, &stored, &new_incident));
-              if (stored) {
-                ++result->stored;
-              } else {
-                ++result->duplicates;
-              }
-              if (new_incident != 0) result->new_incident_ids.push_back(new_incident);
-              highest = std::max<uint64_t>(highest, alert.sequence());
-            }
-            ASSIGN_OR_RETURN(Stmt update, db.Prepare("UPDATE agents SET acked_sequence = ?, "
-                                                     "last_seen = ? WHERE id = ?"));
-            RETURN_IF_ERROR(update.Bind(1, static_cast<int64_t>(highest))
-                                .Bind(2, ToMicros(now))
-                                .Bind(3, agent_id)
-                                .Run());
-            result->acked_sequence = highest;
-            return absl::OkStatus();
-          },
+      .apply = [this, agent_id = std::move(agent_id), shared_alerts,
+                result](SqliteDb& db) -> absl::Status {
+        *result = IngestResult{};
+        ASSIGN_OR_RETURN(Stmt acked, db.Prepare("SELECT acked_sequence FROM agents WHERE id = ?"));
+        acked.Bind(1, agent_id);
+        ASSIGN_OR_RETURN(bool known, acked.Step());
+        if (!known) {
+          return absl::NotFoundError(
+              absl::StrCat("alerts for unknown agent '", agent_id, "' (no Hello stored)"));
+        }
+        uint64_t highest = static_cast<uint64_t>(acked.Int(0));
+        absl::Time now = clock_.Now();
+        for (const v1::Alert& alert : *shared_alerts) {
+          if (alert.sequence() <= highest) {
+            ++result->duplicates;  // at or below what is durable: a resend
+            continue;
+          }
+          bool stored = false;
+          int64_t new_incident = 0;
+          RETURN_IF_ERROR(IngestOne(db, alert, now, &stored, &new_incident));
+          if (stored) {
+            ++result->stored;
+          } else {
+            ++result->duplicates;
+          }
+          if (new_incident != 0) result->new_incident_ids.push_back(new_incident);
+          highest = std::max<uint64_t>(highest, alert.sequence());
+        }
+        ASSIGN_OR_RETURN(Stmt update, db.Prepare("UPDATE agents SET acked_sequence = ?, "
+                                                 "last_seen = ? WHERE id = ?"));
+        RETURN_IF_ERROR(update.Bind(1, static_cast<int64_t>(highest))
+                            .Bind(2, ToMicros(now))
+                            .Bind(3, agent_id)
+                            .Run());
+        result->acked_sequence = highest;
+        return absl::OkStatus();
+      },
       .done =
           [this, result, done = std::move(done)](absl::Status status) {
             if (!status.ok()) {
@@ -387,56 +383,53 @@ void SqliteStore::IngestAlerts(std::string agent_id, std::vector<v1::Alert> aler
 
 void SqliteStore::RecordHeartbeat(std::string agent_id, v1::Heartbeat heartbeat, Done done) {
   Submit(Write{
-      .apply =
-          [this, agent_id = std::move(agent_id),
-           heartbeat = std::move(heartbeat)](SqliteDb& db) -> absl::Status {
-            int64_t now = ToMicros(clock_.Now());
-            ASSIGN_OR_RETURN(
-                Stmt stmt,
-                db.Prepare("UPDATE agents SET last_heartbeat = ?1, last_heartbeat_at = ?2, "
-                           "last_seen = ?2, ruleset_version = CASE WHEN ?3 <> '' THEN ?3 ELSE "
-                           "ruleset_version END WHERE id = ?4"));
-            return stmt.BindBlob(1, heartbeat.SerializeAsString())
-                .Bind(2, now)
-                .Bind(3, heartbeat.ruleset_version())
-                .Bind(4, agent_id)
-                .Run();
-          },
+      .apply = [this, agent_id = std::move(agent_id),
+                heartbeat = std::move(heartbeat)](SqliteDb& db) -> absl::Status {
+        int64_t now = ToMicros(clock_.Now());
+        ASSIGN_OR_RETURN(
+            Stmt stmt,
+            db.Prepare("UPDATE agents SET last_heartbeat = ?1, last_heartbeat_at = ?2, "
+                       "last_seen = ?2, ruleset_version = CASE WHEN ?3 <> '' THEN ?3 ELSE "
+                       "ruleset_version END WHERE id = ?4"));
+        return stmt.BindBlob(1, heartbeat.SerializeAsString())
+            .Bind(2, now)
+            .Bind(3, heartbeat.ruleset_version())
+            .Bind(4, agent_id)
+            .Run();
+      },
       .done = std::move(done),
   });
 }
 
 void SqliteStore::MarkDisconnected(std::string agent_id, Done done) {
   Submit(Write{
-      .apply =
-          [this, agent_id = std::move(agent_id)](SqliteDb& db) -> absl::Status {
-            ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("UPDATE agents SET connected = 0, last_seen = "
-                                                   "? WHERE id = ?"));
-            return stmt.Bind(1, ToMicros(clock_.Now())).Bind(2, agent_id).Run();
-          },
+      .apply = [this, agent_id = std::move(agent_id)](SqliteDb& db) -> absl::Status {
+        ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("UPDATE agents SET connected = 0, last_seen = "
+                                               "? WHERE id = ?"));
+        return stmt.Bind(1, ToMicros(clock_.Now())).Bind(2, agent_id).Run();
+      },
       .done = std::move(done),
   });
 }
 
 void SqliteStore::RecordRuleSetStatus(std::string agent_id, v1::RuleSetStatus status, Done done) {
   Submit(Write{
-      .apply =
-          [this, agent_id = std::move(agent_id),
-           status = std::move(status)](SqliteDb& db) -> absl::Status {
-            ASSIGN_OR_RETURN(Stmt tenant, db.Prepare("SELECT tenant_id FROM agents WHERE id = ?"));
-            tenant.Bind(1, agent_id);
-            ASSIGN_OR_RETURN(bool known, tenant.Step());
-            std::string tenant_id = known ? tenant.Text(0) : "";
-            if (status.accepted()) {
-              ASSIGN_OR_RETURN(Stmt update,
-                               db.Prepare("UPDATE agents SET ruleset_version = ? WHERE id = ?"));
-              RETURN_IF_ERROR(update.Bind(1, status.version()).Bind(2, agent_id).Run());
-              return Audit(db, absl::StrCat("agent:", agent_id), "ruleset.accepted", tenant_id,
-                           status.version(), "");
-            }
-            return Audit(db, absl::StrCat("agent:", agent_id), "ruleset.rejected", tenant_id,
-                         status.version(), status.error());
-          },
+      .apply = [this, agent_id = std::move(agent_id),
+                status = std::move(status)](SqliteDb& db) -> absl::Status {
+        ASSIGN_OR_RETURN(Stmt tenant, db.Prepare("SELECT tenant_id FROM agents WHERE id = ?"));
+        tenant.Bind(1, agent_id);
+        ASSIGN_OR_RETURN(bool known, tenant.Step());
+        std::string tenant_id = known ? tenant.Text(0) : "";
+        if (status.accepted()) {
+          ASSIGN_OR_RETURN(Stmt update,
+                           db.Prepare("UPDATE agents SET ruleset_version = ? WHERE id = ?"));
+          RETURN_IF_ERROR(update.Bind(1, status.version()).Bind(2, agent_id).Run());
+          return Audit(db, absl::StrCat("agent:", agent_id), "ruleset.accepted", tenant_id,
+                       status.version(), "");
+        }
+        return Audit(db, absl::StrCat("agent:", agent_id), "ruleset.rejected", tenant_id,
+                     status.version(), status.error());
+      },
       .done = std::move(done),
   });
 }
@@ -444,61 +437,58 @@ void SqliteStore::RecordRuleSetStatus(std::string agent_id, v1::RuleSetStatus st
 void SqliteStore::StoreRuleSet(v1::RuleSet ruleset, std::string tenant_id, std::string actor,
                                Done done) {
   Submit(Write{
-      .apply =
-          [this, ruleset = std::move(ruleset), tenant_id = std::move(tenant_id),
-           actor = std::move(actor)](SqliteDb& db) -> absl::Status {
-            ASSIGN_OR_RETURN(Stmt insert,
-                             db.Prepare("INSERT INTO rulesets (tenant_id, version, file_count, "
-                                        "body, created_at) VALUES (?, ?, ?, ?, ?)"));
-            RETURN_IF_ERROR(insert.Bind(1, tenant_id)
-                                .Bind(2, ruleset.version())
-                                .Bind(3, static_cast<int64_t>(ruleset.files_size()))
-                                .BindBlob(4, ruleset.SerializeAsString())
-                                .Bind(5, ToMicros(clock_.Now()))
-                                .Run());
-            return Audit(db, actor, "ruleset.pushed", tenant_id, ruleset.version(),
-                         absl::StrCat(ruleset.files_size(), " file(s)"));
-          },
+      .apply = [this, ruleset = std::move(ruleset), tenant_id = std::move(tenant_id),
+                actor = std::move(actor)](SqliteDb& db) -> absl::Status {
+        ASSIGN_OR_RETURN(Stmt insert,
+                         db.Prepare("INSERT INTO rulesets (tenant_id, version, file_count, "
+                                    "body, created_at) VALUES (?, ?, ?, ?, ?)"));
+        RETURN_IF_ERROR(insert.Bind(1, tenant_id)
+                            .Bind(2, ruleset.version())
+                            .Bind(3, static_cast<int64_t>(ruleset.files_size()))
+                            .BindBlob(4, ruleset.SerializeAsString())
+                            .Bind(5, ToMicros(clock_.Now()))
+                            .Run());
+        return Audit(db, actor, "ruleset.pushed", tenant_id, ruleset.version(),
+                     absl::StrCat(ruleset.files_size(), " file(s)"));
+      },
       .done = std::move(done),
   });
 }
 
 void SqliteStore::RecordNotificationAttempt(NotificationAttempt attempt, Done done) {
   Submit(Write{
-      .apply =
-          [attempt = std::move(attempt)](SqliteDb& db) -> absl::Status {
-            ASSIGN_OR_RETURN(
-                Stmt insert,
-                db.Prepare("INSERT INTO notification_attempts (notification_id, attempt, "
-                           "started_at, finished_at, ok, http_status, error) VALUES (?, ?, ?, "
-                           "?, ?, ?, ?)"));
-            RETURN_IF_ERROR(insert.Bind(1, attempt.notification_id)
-                                .Bind(2, attempt.attempt)
-                                .Bind(3, ToMicros(attempt.started))
-                                .Bind(4, ToMicros(attempt.finished))
-                                .Bind(5, attempt.ok ? 1 : 0)
-                                .Bind(6, attempt.http_status)
-                                .Bind(7, attempt.error)
-                                .Run());
-            std::string_view state = attempt.ok ? "sent" : (attempt.final ? "failed" : "pending");
-            ASSIGN_OR_RETURN(
-                Stmt update,
-                db.Prepare("UPDATE notifications SET attempts = ?, state = ?, next_attempt_at = "
-                           "?, last_error = ?, updated_at = ? WHERE id = ?"));
-            return update.Bind(1, attempt.attempt)
-                .Bind(2, state)
-                .Bind(3, ToMicros(attempt.next_attempt_at))
-                .Bind(4, attempt.error)
-                .Bind(5, ToMicros(attempt.finished))
-                .Bind(6, attempt.notification_id)
-                .Run();
-          },
+      .apply = [attempt = std::move(attempt)](SqliteDb& db) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            Stmt insert,
+            db.Prepare("INSERT INTO notification_attempts (notification_id, attempt, "
+                       "started_at, finished_at, ok, http_status, error) VALUES (?, ?, ?, "
+                       "?, ?, ?, ?)"));
+        RETURN_IF_ERROR(insert.Bind(1, attempt.notification_id)
+                            .Bind(2, attempt.attempt)
+                            .Bind(3, ToMicros(attempt.started))
+                            .Bind(4, ToMicros(attempt.finished))
+                            .Bind(5, attempt.ok ? 1 : 0)
+                            .Bind(6, attempt.http_status)
+                            .Bind(7, attempt.error)
+                            .Run());
+        std::string_view state = attempt.ok ? "sent" : (attempt.final ? "failed" : "pending");
+        ASSIGN_OR_RETURN(
+            Stmt update,
+            db.Prepare("UPDATE notifications SET attempts = ?, state = ?, next_attempt_at = "
+                       "?, last_error = ?, updated_at = ? WHERE id = ?"));
+        return update.Bind(1, attempt.attempt)
+            .Bind(2, state)
+            .Bind(3, ToMicros(attempt.next_attempt_at))
+            .Bind(4, attempt.error)
+            .Bind(5, ToMicros(attempt.finished))
+            .Bind(6, attempt.notification_id)
+            .Run();
+      },
       .done = std::move(done),
   });
 }
 
-absl::StatusOr<std::optional<v1::RuleSet>> SqliteStore::LatestRuleSet(
-    std::string_view tenant_id) {
+absl::StatusOr<std::optional<v1::RuleSet>> SqliteStore::LatestRuleSet(std::string_view tenant_id) {
   absl::MutexLock lock(&read_mu_);
   ASSIGN_OR_RETURN(Stmt stmt, reader_db_->Prepare("SELECT body FROM rulesets WHERE tenant_id IN "
                                                   "(?, '') ORDER BY id DESC LIMIT 1"));

@@ -68,8 +68,7 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<v1::Alert>> ListAlerts(const AlertQuery& query) override;
   absl::StatusOr<std::vector<v1::Incident>> ListIncidents(std::string_view tenant_id,
                                                           int limit) override;
-  absl::StatusOr<std::vector<NotificationJob>> DueNotifications(absl::Time now,
-                                                                int limit) override;
+  absl::StatusOr<std::vector<NotificationJob>> DueNotifications(absl::Time now, int limit) override;
 
  private:
   struct Write {

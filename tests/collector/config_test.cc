@@ -87,7 +87,8 @@ struct BadConfig {
 
 TEST(ConfigTest, BadFilesNameFileLineAndWhy) {
   std::vector<BadConfig> cases = {
-      {"unclosed flow sequence", "listen: 127.0.0.1:1\nfoo: [1, 2\n", "collector.yaml:3:1: malformed YAML"},
+      {"unclosed flow sequence", "listen: 127.0.0.1:1\nfoo: [1, 2\n",
+       "collector.yaml:3:1: malformed YAML"},
       {"bad indentation", "webhook:\n  url: http://x\n max_attempts: 3\n", "collector.yaml:3:"},
       {"unknown key", "listen: 127.0.0.1:1\nlisten_adress: x\n",
        "collector.yaml:2:1: unknown setting 'listen_adress'"},
@@ -134,10 +135,11 @@ TEST(ConfigTest, BadValuesAreRejected) {
               StatusIs(absl::StatusCode::kInvalidArgument, "log_level: 'loud'"));
   EXPECT_THAT(Load({"--data-dir", "/x", "--incident-window", "-5m"}),
               StatusIs(absl::StatusCode::kInvalidArgument, "incident_window: must be positive"));
-  EXPECT_THAT(Load({"--incident-window", "soon"}),
-              StatusIs(absl::StatusCode::kInvalidArgument, "flag --incident-window: expected a "
-                                                           "duration"));
-  EXPECT_THAT(Load({"--no-such-flag"}), StatusIs(absl::StatusCode::kInvalidArgument, "no-such-flag"));
+  EXPECT_THAT(Load({"--incident-window", "soon"}), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                            "flag --incident-window: expected a "
+                                                            "duration"));
+  EXPECT_THAT(Load({"--no-such-flag"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "no-such-flag"));
   EXPECT_THAT(Load({"--config", "/nonexistent/collector.yaml"}),
               StatusIs(absl::StatusCode::kNotFound, "/nonexistent/collector.yaml"));
   EXPECT_THAT(Load({"stray"}), StatusIs(absl::StatusCode::kInvalidArgument, "unexpected argument"));

@@ -128,16 +128,16 @@ TEST_F(NotifierTest, RetriesWithExponentialBackoffUntilDelivered) {
   OpenStore(url_);
   RaiseIncident();
   auto dispatcher = Dispatcher(5);
-  ASSERT_EQ(*dispatcher->RunDue(), 1);   // attempt 1: HTTP 500
-  EXPECT_EQ(*dispatcher->RunDue(), 0);   // not due yet
+  ASSERT_EQ(*dispatcher->RunDue(), 1);  // attempt 1: HTTP 500
+  EXPECT_EQ(*dispatcher->RunDue(), 0);  // not due yet
   clock_.Advance(absl::Seconds(1));
-  EXPECT_EQ(*dispatcher->RunDue(), 0);   // still within the 2 s backoff
+  EXPECT_EQ(*dispatcher->RunDue(), 0);  // still within the 2 s backoff
   clock_.Advance(absl::Seconds(1));
-  ASSERT_EQ(*dispatcher->RunDue(), 1);   // attempt 2: HTTP 500
+  ASSERT_EQ(*dispatcher->RunDue(), 1);  // attempt 2: HTTP 500
   clock_.Advance(absl::Seconds(3));
-  EXPECT_EQ(*dispatcher->RunDue(), 0);   // backoff doubled to 4 s
+  EXPECT_EQ(*dispatcher->RunDue(), 0);  // backoff doubled to 4 s
   clock_.Advance(absl::Seconds(1));
-  ASSERT_EQ(*dispatcher->RunDue(), 1);   // attempt 3: delivered
+  ASSERT_EQ(*dispatcher->RunDue(), 1);  // attempt 3: delivered
   EXPECT_EQ(Rows("SELECT attempt, ok, http_status FROM notification_attempts ORDER BY id", 3),
             (std::vector<std::vector<std::string>>{
                 {"1", "0", "500"}, {"2", "0", "500"}, {"3", "1", "200"}}));
@@ -156,8 +156,9 @@ TEST_F(NotifierTest, MarksTheNotificationFailedAfterMaxAttempts) {
     clock_.Advance(absl::Minutes(1));
   }
   EXPECT_EQ(*dispatcher->RunDue(), 0);  // given up
-  EXPECT_EQ(Rows("SELECT state, attempts, last_error FROM notifications", 3),
-            (std::vector<std::vector<std::string>>{{"failed", "3", "POST " + url_ + ": HTTP 500"}}));
+  EXPECT_EQ(
+      Rows("SELECT state, attempts, last_error FROM notifications", 3),
+      (std::vector<std::vector<std::string>>{{"failed", "3", "POST " + url_ + ": HTTP 500"}}));
   EXPECT_EQ(dispatcher->counters().given_up, 1u);
 }
 
@@ -190,9 +191,9 @@ TEST_F(NotifierTest, BackoffDoublesUpToTheCap) {
 TEST_F(NotifierTest, ASecondNotifierForAChannelIsRefused) {
   OpenStore("http://127.0.0.1:9/");
   auto dispatcher = Dispatcher(1);
-  EXPECT_THAT(dispatcher->AddNotifier(std::make_unique<WebhookNotifier>(
-                  WebhookNotifier::Options{})),
-              ::otasuke::testing::StatusIs(absl::StatusCode::kAlreadyExists, "webhook"));
+  EXPECT_THAT(
+      dispatcher->AddNotifier(std::make_unique<WebhookNotifier>(WebhookNotifier::Options{})),
+      ::otasuke::testing::StatusIs(absl::StatusCode::kAlreadyExists, "webhook"));
 }
 
 }  // namespace

@@ -59,8 +59,12 @@ class ProcessTest : public ::testing::Test {
 
   void StartCollector(std::vector<std::string> extra = {}) {
     std::filesystem::remove(dir_.file("collector.port"));
-    std::vector<std::string> argv = {BinaryPath("otasuke-collector"), "--listen", "127.0.0.1:0",
-                                     "--data-dir", dir_.file("data"), "--port-file",
+    std::vector<std::string> argv = {BinaryPath("otasuke-collector"),
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--data-dir",
+                                     dir_.file("data"),
+                                     "--port-file",
                                      dir_.file("collector.port")};
     argv.insert(argv.end(), extra.begin(), extra.end());
     collector_ = std::make_unique<Subprocess>(argv, dir_.file("collector.log"));
@@ -95,8 +99,8 @@ TEST_F(ProcessTest, AlertBecomesIncidentAndReachesTheWebhookAfterARetry) {
                   "200ms"});
   TestAgent agent(TestChannel(port_));
   agent.SendHello(MakeHello("agent-1", "sme-ward-3", "reception-pc"));
-  agent.SendAlerts({MakeAlert(1, "proc_creation_lnx_script_exec_from_tmp", v1::SEVERITY_HIGH,
-                              "reception-pc")});
+  agent.SendAlerts(
+      {MakeAlert(1, "proc_creation_lnx_script_exec_from_tmp", v1::SEVERITY_HIGH, "reception-pc")});
   ASSERT_TRUE(agent.WaitForAck(1));
 
   std::vector<nlohmann::json> lines;

@@ -142,8 +142,7 @@ struct BadStreamCase {
 
 TEST_F(ServerTest, MalformedStreamsEndWithAClearStatus) {
   std::vector<BadStreamCase> cases = {
-      {"alerts before Hello",
-       [](TestAgent& a) { a.SendAlerts({MakeAlert(1)}); },
+      {"alerts before Hello", [](TestAgent& a) { a.SendAlerts({MakeAlert(1)}); },
        grpc::StatusCode::FAILED_PRECONDITION, "first message of a stream must be Hello"},
       {"empty message", [](TestAgent& a) { a.Send(v1::AgentMessage()); },
        grpc::StatusCode::INVALID_ARGUMENT, "empty AgentMessage"},
@@ -200,8 +199,8 @@ TEST_F(ServerTest, ManyAgentsStreamAtOnce) {
       for (int b = 0; b < kBatches; ++b) {
         std::vector<v1::Alert> batch;
         for (int k = 0; k < kPerBatch; ++k) {
-          batch.push_back(MakeAlert(++seq, "rule-" + std::to_string(k % 3), v1::SEVERITY_LOW,
-                                    "host-" + id));
+          batch.push_back(
+              MakeAlert(++seq, "rule-" + std::to_string(k % 3), v1::SEVERITY_LOW, "host-" + id));
         }
         agent.SendAlerts(batch);
       }
@@ -265,8 +264,9 @@ TEST_F(ServerTest, PushedRuleSetsReachConnectedAgentsAndLateComers) {
   status.mutable_ruleset_status()->set_error("tmp_exec.yml:1: missing 'detection'");
   ASSERT_TRUE(late->Send(status));
   EXPECT_TRUE(WaitUntil(absl::Seconds(20), [&] {
-    return Count("SELECT COUNT(*) FROM audit_log WHERE action = 'ruleset.rejected' AND detail "
-                 "LIKE '%missing ''detection''%'") == 1;
+    return Count(
+               "SELECT COUNT(*) FROM audit_log WHERE action = 'ruleset.rejected' AND detail "
+               "LIKE '%missing ''detection''%'") == 1;
   }));
 }
 

@@ -1,12 +1,11 @@
 // SqliteStore on real database files: idempotent ingest, migrations, incident grouping with a
 // ManualClock, rule sets and the audit log.
 
-#include "collector/store/sqlite_store.h"
-
 #include <future>
 
 #include "collector/incident/rule_window_grouper.h"
 #include "collector/store/schema.h"
+#include "collector/store/sqlite_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/collector/test_agent.h"
@@ -151,8 +150,9 @@ TEST_F(StoreTest, GroupsAlertsIntoIncidentsWithinTheWindow) {
   clock_.Advance(absl::Minutes(50));
   ASSERT_THAT(Ingest(*store_, "agent-1", {MakeAlert(2, "rule-1", v1::SEVERITY_HIGH)}), IsOk());
   clock_.Advance(absl::Minutes(50));  // 50 min after the last alert: still the same incident
-  ASSERT_THAT(Ingest(*store_, "agent-1", {MakeAlert(3, "rule-1", v1::SEVERITY_MEDIUM),
-                                          MakeAlert(4, "rule-2", v1::SEVERITY_LOW)}),
+  ASSERT_THAT(Ingest(*store_, "agent-1",
+                     {MakeAlert(3, "rule-1", v1::SEVERITY_MEDIUM),
+                      MakeAlert(4, "rule-2", v1::SEVERITY_LOW)}),
               IsOk());
   auto incidents = store_->ListIncidents("", 100);
   ASSERT_THAT(incidents, IsOk());
@@ -187,8 +187,9 @@ TEST_F(StoreTest, AnAlertAfterTheWindowOpensANewIncident) {
 TEST_F(StoreTest, DifferentHostsAndTenantsNeverShareAnIncident) {
   ASSERT_THAT(Upsert(*store_, MakeHello("agent-1", "tenant-a", "pc-01")), IsOk());
   ASSERT_THAT(Upsert(*store_, MakeHello("agent-2", "tenant-b", "pc-01")), IsOk());
-  ASSERT_THAT(Ingest(*store_, "agent-1", {MakeAlert(1, "rule-1", v1::SEVERITY_LOW, "pc-01"),
-                                          MakeAlert(2, "rule-1", v1::SEVERITY_LOW, "pc-02")}),
+  ASSERT_THAT(Ingest(*store_, "agent-1",
+                     {MakeAlert(1, "rule-1", v1::SEVERITY_LOW, "pc-01"),
+                      MakeAlert(2, "rule-1", v1::SEVERITY_LOW, "pc-02")}),
               IsOk());
   v1::Alert other = MakeAlert(1);
   other.set_tenant_id("tenant-b");
@@ -235,8 +236,7 @@ TEST_F(StoreTest, RuleSetsAndStatusesAreAudited) {
   all.add_files()->set_path("a.yml");
   v1::RuleSet only_b = all;
   only_b.set_version("v2-b");
-  ASSERT_THAT(AwaitWrite([&](Store::Done d) { store_->StoreRuleSet(all, "", "test", d); }),
-              IsOk());
+  ASSERT_THAT(AwaitWrite([&](Store::Done d) { store_->StoreRuleSet(all, "", "test", d); }), IsOk());
   ASSERT_THAT(
       AwaitWrite([&](Store::Done d) { store_->StoreRuleSet(only_b, "tenant-b", "test", d); }),
       IsOk());
@@ -251,20 +251,19 @@ TEST_F(StoreTest, RuleSetsAndStatusesAreAudited) {
   v1::RuleSetStatus rejected;
   rejected.set_version("v1");
   rejected.set_error("a.yml:3: unknown modifier 'foo'");
-  ASSERT_THAT(AwaitWrite([&](Store::Done d) {
-                store_->RecordRuleSetStatus("agent-1", rejected, d);
-              }),
-              IsOk());
-  EXPECT_EQ(Count(path_, "SELECT COUNT(*) FROM audit_log WHERE action = 'ruleset.rejected' AND "
-                         "detail LIKE '%unknown modifier%' AND tenant_id = 'tenant-a'"),
+  ASSERT_THAT(
+      AwaitWrite([&](Store::Done d) { store_->RecordRuleSetStatus("agent-1", rejected, d); }),
+      IsOk());
+  EXPECT_EQ(Count(path_,
+                  "SELECT COUNT(*) FROM audit_log WHERE action = 'ruleset.rejected' AND "
+                  "detail LIKE '%unknown modifier%' AND tenant_id = 'tenant-a'"),
             1);
   v1::RuleSetStatus accepted;
   accepted.set_version("v1");
   accepted.set_accepted(true);
-  ASSERT_THAT(AwaitWrite([&](Store::Done d) {
-                store_->RecordRuleSetStatus("agent-1", accepted, d);
-              }),
-              IsOk());
+  ASSERT_THAT(
+      AwaitWrite([&](Store::Done d) { store_->RecordRuleSetStatus("agent-1", accepted, d); }),
+      IsOk());
   auto agents = store_->ListAgents("tenant-a");
   ASSERT_THAT(agents, IsOk());
   EXPECT_EQ((*agents)[0].ruleset_version(), "v1");
@@ -277,9 +276,7 @@ TEST_F(StoreTest, HeartbeatUpdatesTheAgentRow) {
   heartbeat.set_uptime_seconds(99);
   heartbeat.set_queue_depth(3);
   clock_.Advance(absl::Minutes(1));
-  ASSERT_THAT(AwaitWrite([&](Store::Done d) {
-                store_->RecordHeartbeat("agent-1", heartbeat, d);
-              }),
+  ASSERT_THAT(AwaitWrite([&](Store::Done d) { store_->RecordHeartbeat("agent-1", heartbeat, d); }),
               IsOk());
   auto agents = store_->ListAgents("");
   ASSERT_THAT(agents, IsOk());

@@ -110,9 +110,8 @@ bool TestAgent::WaitForAck(uint64_t sequence, absl::Duration timeout) {
 
 v1::RuleSet TestAgent::WaitForRuleSet(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  auto arrived = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return !rulesets_.empty() || ended_;
-  };
+  auto arrived = [this]()
+                     ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !rulesets_.empty() || ended_; };
   mu_.AwaitWithTimeout(absl::Condition(&arrived), timeout);
   return rulesets_.empty() ? v1::RuleSet() : rulesets_.back();
 }

@@ -1,12 +1,12 @@
 // webhook_sink: a local HTTP receiver for the demo and tests. Prints every request it receives
 // as one JSON line (to --output, or stdout) and writes its port to --port-file.
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-
-#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "common/cli.h"

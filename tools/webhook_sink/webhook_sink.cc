@@ -100,9 +100,8 @@ std::vector<ReceivedRequest> WebhookSink::requests() const {
 
 bool WebhookSink::WaitForRequests(size_t count, absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
-  auto enough = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return requests_.size() >= count;
-  };
+  auto enough = [this, count]()
+                    ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return requests_.size() >= count; };
   return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
 }
 
