@@ -116,8 +116,6 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (cmd == "--list-fields") return otasuke::agent::RunListFields();
-    if (cmd == "scan-pcap") return otasuke::agent::RunScanPcapCommand(argc - 1, argv + 1);
-    if (cmd == "scan-events") return otasuke::agent::RunScanEventsCommand(argc - 1, argv + 1);
     if (cmd == "run") args.erase(args.begin());
   }
   return RunDaemon(args);

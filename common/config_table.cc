@@ -166,6 +166,7 @@ std::string FlagName(std::string_view key) {
 absl::StatusOr<std::vector<std::string>> ApplyFlags(std::span<const Field> fields,
                                                     const std::vector<std::string>& args) {
   std::vector<std::string> rest;
+  std::vector<const Field*> lists_seen;  // a list flag replaces the file's list, then appends
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (!std::string_view(arg).starts_with("--") || arg == "--") {
@@ -195,6 +196,12 @@ absl::StatusOr<std::vector<std::string>> ApplyFlags(std::span<const Field> field
         value = args[++i];
       } else {
         return absl::InvalidArgumentError(absl::StrCat("flag --", name, " needs a value"));
+      }
+    }
+    if (auto* list = std::get_if<std::vector<std::string>*>(&field->value)) {
+      if (std::find(lists_seen.begin(), lists_seen.end(), field) == lists_seen.end()) {
+        (*list)->clear();
+        lists_seen.push_back(field);
       }
     }
     if (absl::Status s = SetFromText(*field, value); !s.ok()) {

@@ -86,7 +86,7 @@ absl::Status AgentApp::OpenState() {
 
 absl::Status AgentApp::SetUpRules() {
   rules_ = std::make_unique<RuleSetManager>(config_.state_dir + "/active-ruleset.pb");
-  detectors_ = std::make_unique<DetectorFactory>();
+  detectors_ = std::make_unique<DetectorFactory>(config_.rules_strict);
   detectors_->RegisterRuleEngines(*rules_);
   return rules_->LoadInitial(config_.rules);
 }
@@ -119,7 +119,8 @@ absl::Status AgentApp::StartTransport() {
       .initial_backoff = config_.reconnect_initial_backoff,
       .max_backoff = config_.reconnect_max_backoff,
   };
-  transport_ = std::make_unique<Transport>(std::move(options), *queue_, *this);
+  transport_ = std::make_unique<Transport>(std::move(options), *queue_,
+                                          static_cast<TransportDelegate&>(*this));
   transport_thread_ = std::jthread([this](std::stop_token stop) { transport_->Run(stop); });
   return absl::OkStatus();
 }

@@ -14,7 +14,8 @@ namespace otasuke::agent {
 
 class DetectorFactory {
  public:
-  DetectorFactory();
+  // strict: a rule set with any rule that does not load is rejected as a whole.
+  explicit DetectorFactory(bool strict_rules);
   ~DetectorFactory();
 
   // ADD NEW RULE ENGINES HERE (detector_factory.cc).
@@ -24,6 +25,7 @@ class DetectorFactory {
  private:
   struct Snapshots;
   std::unique_ptr<Snapshots> snapshots_;
+  const bool strict_rules_;
 };
 
 }  // namespace otasuke::agent

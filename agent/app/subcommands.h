@@ -5,7 +5,5 @@
 namespace otasuke::agent {
 
 int RunListFields();
-int RunScanPcapCommand(int argc, const char* const* argv);
-int RunScanEventsCommand(int argc, const char* const* argv);
 
 }  // namespace otasuke::agent

@@ -20,6 +20,7 @@ struct AgentConfig {
   std::string collector = "127.0.0.1:7443";
   std::string state_dir = "/var/lib/otasuke-agent";
   std::vector<std::string> rules = {"/etc/otasuke/rules"};
+  bool rules_strict = true;
   std::string log_level = "info";
   absl::Duration heartbeat_interval = absl::Seconds(30);
   absl::Duration reconnect_initial_backoff = absl::Seconds(1);

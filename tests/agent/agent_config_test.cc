@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
+#include "tests/testing/paths.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -10,15 +11,14 @@ namespace otasuke::agent {
 namespace {
 
 using ::otasuke::testing::IsOk;
+using ::otasuke::testing::SourceDir;
 using ::otasuke::testing::StatusIs;
 using ::otasuke::testing::TempDir;
 
 TEST(AgentConfigTest, LoadsTheShippedExampleConfig) {
-  const char* src = std::getenv("OTASUKE_SOURCE_DIR");
-  ASSERT_NE(src, nullptr);
   AgentConfig config;
   auto fields = config.Fields();
-  ASSERT_THAT(config::LoadYamlFile(fields, std::string(src) + "/installers/agent.yaml"), IsOk());
+  ASSERT_THAT(config::LoadYamlFile(fields, SourceDir() + "/installers/agent.yaml"), IsOk());
   EXPECT_THAT(config.Validate(), IsOk());
 }
 
@@ -96,6 +96,9 @@ TEST(AgentConfigTest, FlagsOverrideAndUnknownArgumentsAreReturned) {
   EXPECT_EQ(config.tenant, "t1");
   EXPECT_EQ(config.queue_max_alerts, 7);
   EXPECT_FALSE(config.process_source);
+  auto lists = config::ApplyFlags(fields, {"--rules", "/a", "--rules=/b"});
+  ASSERT_THAT(lists, IsOk());
+  EXPECT_EQ(config.rules, (std::vector<std::string>{"/a", "/b"})) << "flags replace the default";
   EXPECT_THAT(config::ApplyFlags(fields, {"--heartbeat-interval", "x"}),
               StatusIs(absl::StatusCode::kInvalidArgument, "--heartbeat-interval"));
 }

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "absl/time/clock.h"
+#include "tests/testing/paths.h"
 
 extern char** environ;
 
@@ -96,9 +97,6 @@ std::string ReadFileOrEmpty(const std::string& path) {
   return s.str();
 }
 
-std::string BinaryPath(const std::string& name) {
-  const char* dir = std::getenv("OTASUKE_BINARY_DIR");
-  return std::string(dir ? dir : ".") + "/bin/" + name;
-}
+std::string BinaryPath(const std::string& name) { return BinaryDir() + "/bin/" + name; }
 
 }  // namespace otasuke::testing

@@ -1,0 +1,63 @@
+#include "agent/app/detector_factory.h"
+
+#include "absl/strings/str_cat.h"
+#include "agent/sigma/compiled_rules.h"
+#include "agent/sigma/sigma_detector.h"
+#include "common/log.h"
+#include "common/snapshot.h"
+
+namespace otasuke::agent {
+namespace {
+
+// Sigma rule files -> CompiledSigmaRules, published to the snapshot the detectors read.
+class SigmaRuleEngine final : public RuleEngine {
+ public:
+  SigmaRuleEngine(Snapshot<sigma::CompiledSigmaRules>& snapshot, bool strict)
+      : snapshot_(snapshot), strict_(strict) {}
+
+  std::string_view name() const override { return "sigma"; }
+  otasuke::v1::RuleFormat format() const override { return otasuke::v1::RULE_FORMAT_SIGMA; }
+
+  absl::StatusOr<PublishStep> Compile(const std::vector<const otasuke::v1::RuleFile*>& files,
+                                      std::string_view version) override {
+    std::vector<sigma::RuleFile> inputs;
+    inputs.reserve(files.size());
+    for (const auto* f : files) inputs.push_back({.path = f->path(), .content = f->content()});
+    absl::StatusOr<sigma::CompileResult> result = sigma::CompileSigmaRules(
+        inputs, {.strict = strict_, .ruleset_version = std::string(version)});
+    if (!result.ok()) return result.status();
+    const sigma::LoadReport& report = result->report;
+    for (const auto& issue : report.errors) LOG_WARN("sigma: %s", issue.ToString());
+    LOG_INFO("sigma: %d rules and %d correlations loaded from %d files, %d rejected",
+             report.rules_loaded, report.correlations_loaded, report.files,
+             report.errors.size());
+    return PublishStep(
+        [this, rules = std::move(result->rules)]() mutable { snapshot_.Publish(std::move(rules)); });
+  }
+
+ private:
+  Snapshot<sigma::CompiledSigmaRules>& snapshot_;
+  const bool strict_;
+};
+
+}  // namespace
+
+struct DetectorFactory::Snapshots {
+  Snapshot<sigma::CompiledSigmaRules> sigma;
+};
+
+DetectorFactory::DetectorFactory(bool strict_rules)
+    : snapshots_(std::make_unique<Snapshots>()), strict_rules_(strict_rules) {}
+DetectorFactory::~DetectorFactory() = default;
+
+void DetectorFactory::RegisterRuleEngines(RuleSetManager& manager) {
+  manager.AddEngine(std::make_unique<SigmaRuleEngine>(snapshots_->sigma, strict_rules_));
+}
+
+std::vector<std::unique_ptr<Detector>> DetectorFactory::MakeHostDetectors() {
+  std::vector<std::unique_ptr<Detector>> detectors;
+  detectors.push_back(std::make_unique<sigma::SigmaDetector>(snapshots_->sigma));
+  return detectors;
+}
+
+}  // namespace otasuke::agent

@@ -1,0 +1,176 @@
+#include "tests/integration/otasuke_cluster.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_split.h"
+#include "tests/testing/paths.h"
+
+namespace otasuke::testing {
+
+OtasukeCluster::OtasukeCluster() {
+  // The rule matches scripts run from /tmp, so the script lives there, not in dir_.
+  char tmpl[] = "/tmp/otasuke-it-XXXXXX.sh";
+  int fd = ::mkstemps(tmpl, 3);
+  ::close(fd);
+  script_ = tmpl;
+  // Short-lived processes can exit before /proc is read (the proc connector reports only
+  // the pid); the script lives long enough to be enriched, as real payloads do.
+  std::ofstream(script_) << "#!/bin/sh\nsleep 0.2\n";
+  ::chmod(script_.c_str(), 0755);
+}
+
+OtasukeCluster::~OtasukeCluster() {
+  if (agent_) agent_->Stop(absl::Seconds(5));
+  if (collector_) collector_->Stop(absl::Seconds(5));
+  if (sink_) sink_->Stop(absl::Seconds(5));
+  ::unlink(script_.c_str());
+}
+
+bool OtasukeCluster::StartSink() {
+  const std::string port_file = dir_.file("sink.port");
+  sink_ = std::make_unique<Subprocess>(
+      std::vector<std::string>{BinaryPath("webhook_sink"), "--port", "0", "--port-file",
+                               port_file, "--output", dir_.file("webhook.jsonl")},
+      dir_.file("sink.log"));
+  if (!WaitUntil(absl::Seconds(10), [&] { return !ReadFileOrEmpty(port_file).empty(); })) {
+    return false;
+  }
+  sink_port_ = std::stoi(ReadFileOrEmpty(port_file));
+  return true;
+}
+
+bool OtasukeCluster::StartCollector() {
+  const std::string port_file = dir_.file("collector.port");
+  ::unlink(port_file.c_str());
+  std::vector<std::string> argv = {BinaryPath("otasuke-collector"),
+                                   "--listen",
+                                   "127.0.0.1:" + std::to_string(collector_port_),
+                                   "--port-file",
+                                   port_file,
+                                   "--data-dir",
+                                   dir_.file("collector"),
+                                   "--webhook-initial-backoff",
+                                   "100ms"};
+  if (sink_port_ != 0) {
+    argv.push_back("--webhook-url");
+    argv.push_back("http://127.0.0.1:" + std::to_string(sink_port_) + "/hook");
+  }
+  collector_ = std::make_unique<Subprocess>(argv, dir_.file("collector.log"));
+  if (!WaitUntil(absl::Seconds(20), [&] { return !ReadFileOrEmpty(port_file).empty(); })) {
+    return false;
+  }
+  collector_port_ = std::stoi(ReadFileOrEmpty(port_file));
+  collector_address_ = "127.0.0.1:" + std::to_string(collector_port_);
+  return true;
+}
+
+void OtasukeCluster::KillCollector() {
+  collector_->Signal(SIGKILL);
+  collector_->Wait(absl::Seconds(5));
+}
+
+bool OtasukeCluster::StartAgent(std::vector<std::string> extra_flags) {
+  std::vector<std::string> argv = {
+      BinaryPath("otasuke-agent"), "--tenant", "it-tenant", "--hostname", "it-host",
+      "--collector", collector_address_, "--state-dir", dir_.file("agent"), "--rules",
+      SourceDir() + "/rules", "--heartbeat-interval", "1s", "--reconnect-initial-backoff",
+      "100ms", "--reconnect-max-backoff", "500ms"};
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  const size_t log_size = ReadFileOrEmpty(dir_.file("agent.log")).size();
+  agent_ = std::make_unique<Subprocess>(argv, dir_.file("agent.log"));
+  if (collector_ == nullptr || !collector_->running()) {
+    // Wait until the agent is up (it has loaded its rules) before returning.
+    return WaitUntil(absl::Seconds(20), [&] {
+      return ReadFileOrEmpty(dir_.file("agent.log")).find("source process started", log_size) !=
+             std::string::npos;
+    });
+  }
+  return WaitUntil(absl::Seconds(20), [&] {
+    return ReadFileOrEmpty(dir_.file("agent.log")).find("connected to collector", log_size) !=
+           std::string::npos;
+  });
+}
+
+void OtasukeCluster::KillAgent() {
+  agent_->Signal(SIGKILL);
+  agent_->Wait(absl::Seconds(5));
+}
+
+int OtasukeCluster::StopAgent() { return agent_->Stop(absl::Seconds(10)); }
+
+void OtasukeCluster::RunSuspiciousScript(const std::string& marker) {
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::execl(script_.c_str(), script_.c_str(), marker.c_str(), nullptr);
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+}
+
+std::vector<otasuke::v1::Alert> OtasukeCluster::StoredAlerts() const {
+  std::vector<otasuke::v1::Alert> alerts;
+  sqlite3* db = nullptr;
+  const std::string path = dir_.file("collector/collector.db");
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return alerts;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT body FROM alerts ORDER BY agent_id, sequence", -1, &stmt,
+                         nullptr) == SQLITE_OK) {
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      otasuke::v1::Alert a;
+      a.ParseFromArray(sqlite3_column_blob(stmt, 0), sqlite3_column_bytes(stmt, 0));
+      alerts.push_back(std::move(a));
+    }
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return alerts;
+}
+
+int64_t OtasukeCluster::CountRows(const std::string& sql) const {
+  sqlite3* db = nullptr;
+  const std::string path = dir_.file("collector/collector.db");
+  int64_t n = -1;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      n = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return n;
+}
+
+std::vector<std::string> OtasukeCluster::WebhookLines() const {
+  std::vector<std::string> lines;
+  for (absl::string_view l : absl::StrSplit(ReadFileOrEmpty(dir_.file("webhook.jsonl")), '\n')) {
+    if (!l.empty()) lines.emplace_back(l);
+  }
+  return lines;
+}
+
+std::string OtasukeCluster::Ctl(const std::vector<std::string>& args, int* exit_code) const {
+  std::vector<std::string> argv = {BinaryPath("otasukectl"), "--collector", collector_address_};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const std::string log = dir_.file("ctl.out");
+  ::unlink(log.c_str());
+  Subprocess ctl(argv, log);
+  int code = ctl.Wait(absl::Seconds(30));
+  if (exit_code != nullptr) *exit_code = code;
+  return ReadFileOrEmpty(log);
+}
+
+}  // namespace otasuke::testing

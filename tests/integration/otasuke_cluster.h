@@ -1,0 +1,58 @@
+#pragma once
+// A real Otasuke deployment in miniature for integration tests: the webhook receiver (the
+// responder's phone), a collector with its SQLite file, and an agent with the project's
+// rule pack, each a real process on loopback with ephemeral ports.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "otasuke/v1/alert.pb.h"
+#include "tests/testing/subprocess.h"
+#include "tests/testing/temp_dir.h"
+
+namespace otasuke::testing {
+
+class OtasukeCluster {
+ public:
+  OtasukeCluster();
+  ~OtasukeCluster();
+
+  // Starts (or restarts, on the same port) the collector; waits until it listens.
+  bool StartCollector();
+  void KillCollector();  // SIGKILL: no shutdown path runs
+  bool StartSink();
+  // Starts the agent; waits until it is connected (if the collector runs).
+  bool StartAgent(std::vector<std::string> extra_flags = {});
+  void KillAgent();
+  int StopAgent();
+
+  // Runs a shell script from /tmp with `marker` as argument: the rule pack's
+  // "script executed from a temporary directory" rule fires on it.
+  void RunSuspiciousScript(const std::string& marker);
+
+  // Alerts in the collector's SQLite file, read directly.
+  std::vector<otasuke::v1::Alert> StoredAlerts() const;
+  int64_t CountRows(const std::string& sql) const;
+  // JSON lines the webhook receiver got.
+  std::vector<std::string> WebhookLines() const;
+  // Runs otasukectl against the collector; returns its stdout+stderr, sets *exit_code.
+  std::string Ctl(const std::vector<std::string>& args, int* exit_code = nullptr) const;
+
+  const std::string& collector_address() const { return collector_address_; }
+  std::string agent_log() const { return agent_ ? agent_->ReadLog() : ""; }
+  std::string collector_log() const { return ReadFileOrEmpty(dir_.file("collector.log")); }
+  const TempDir& dir() const { return dir_; }
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<Subprocess> sink_;
+  std::unique_ptr<Subprocess> collector_;
+  std::unique_ptr<Subprocess> agent_;
+  int collector_port_ = 0;
+  std::string collector_address_;
+  int sink_port_ = 0;
+  std::string script_;
+};
+
+}  // namespace otasuke::testing
