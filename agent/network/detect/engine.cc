@@ -252,6 +252,10 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
 
   for (uint32_t index : s.candidates) {
     const Rule& rule = compiled.rules[index];
+    if (in.tx_only && !rule.uses_app_buffers) continue;
+    // A flush is stream data, not a packet: rules without any content to inspect are
+    // packet rules and must not fire on it again.
+    if (in.kind == InspectionKind::kStreamFlush && rule.chains.empty()) continue;
     if (!HeaderMatches(rule, in)) continue;
     const bool per_tx = rule.uses_app_buffers && flow != nullptr;
     if (per_tx &&
@@ -272,8 +276,12 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
       flow->tx_alerted.emplace_back(index, in.tx_id);
     }
     if (rule.info.action == RuleAction::kPass) {
+      // As Suricata: pass covers the flow when the match was in stream or app-layer data or
+      // the rule is IP-only or app-layer; otherwise only this packet.
       result.passed = true;
-      if (flow != nullptr && in.has_flow) flow->passed = true;
+      const bool whole_flow = alert.matched_in_stream || rule.uses_app_buffers || rule.ip_only ||
+                              rule.app_proto != AppProto::kUnknown;
+      if (flow != nullptr && in.has_flow && whole_flow) flow->passed = true;
       break;
     }
     if (rule.noalert) continue;

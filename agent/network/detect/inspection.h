@@ -98,6 +98,9 @@ struct Inspection {
   // Application transaction the app-layer buffers belong to (HTTP request/response pair, DNS
   // message). App-layer rules alert at most once per (rule, transaction).
   uint64_t tx_id = 0;
+  // A further transaction advanced by the same packet: only rules using app-layer buffers
+  // are evaluated, so packet and stream rules alert once per packet.
+  bool tx_only = false;
 
   // Content buffers. A buffer counts as present when its bit is set in present_mask, even if
   // empty (an empty request body is present, an absent one is not).

@@ -33,6 +33,8 @@ bool Decoder::SupportsLinkType(int link_type) {
     case kLinkLinuxSll2:
     case kLinkIpv4:
     case kLinkIpv6:
+    case kLinkPpp:
+    case kLinkCiscoHdlc:
       return true;
     default:
       return false;
@@ -46,6 +48,14 @@ Decoder::Verdict Decoder::Fail(Packet* p, DecodeError error) {
   return Verdict::kError;
 }
 
+Decoder::Verdict Decoder::FailTransport(Packet* p, DecodeError error) {
+  // The IP layer is sound: like Suricata, keep the packet for IP-level rules, without a
+  // flow or ports.
+  Fail(p, error);
+  p->l4_decoded = false;
+  return Verdict::kReady;
+}
+
 Decoder::Verdict Decoder::Decode(int link_type, const uint8_t* data, uint32_t cap_len,
                                  uint32_t wire_len, int64_t ts_usec, Packet* p) {
   const uint64_t pcap_cnt = p->pcap_cnt;
@@ -55,6 +65,7 @@ Decoder::Verdict Decoder::Decode(int link_type, const uint8_t* data, uint32_t ca
   p->cap_len = cap_len;
   p->wire_len = wire_len;
   p->link_type = link_type;
+  p->frame = data;
   now_usec_ = ts_usec;
   ++stats_.packets;
   stats_.bytes += wire_len;
@@ -78,6 +89,28 @@ Decoder::Verdict Decoder::Decode(int link_type, const uint8_t* data, uint32_t ca
       if (family == 24 || family == 28 || family == 30) return DecodeIpv6(data + 4, cap_len - 4, p);
       ++stats_.not_ip;
       return Verdict::kNotIp;
+    }
+    case kLinkPpp: {
+      uint32_t off = 0;
+      if (cap_len >= 2 && data[0] == 0xff && data[1] == 0x03) off = 2;
+      if (cap_len < off + 1) return Fail(p, DecodeError::kTruncatedLink);
+      // An odd first byte is a compressed 1-byte protocol field (RFC 1661 PFC).
+      uint16_t ppp = data[off];
+      uint32_t hlen = 1;
+      if ((ppp & 1) == 0) {
+        if (cap_len < off + 2) return Fail(p, DecodeError::kTruncatedLink);
+        ppp = Be16(data + off);
+        hlen = 2;
+      }
+      off += hlen;
+      if (ppp == 0x21) return DecodeIpv4(data + off, cap_len - off, p);
+      if (ppp == 0x57) return DecodeIpv6(data + off, cap_len - off, p);
+      ++stats_.not_ip;
+      return Verdict::kNotIp;
+    }
+    case kLinkCiscoHdlc: {
+      if (cap_len < 4) return Fail(p, DecodeError::kTruncatedLink);
+      return DecodeByEtherType(Be16(data + 2), data + 4, cap_len - 4, p);
     }
     case kLinkLinuxSll: {
       if (cap_len < 16) return Fail(p, DecodeError::kTruncatedLink);
@@ -151,6 +184,7 @@ Decoder::Verdict Decoder::EnterTunnel(Packet* p) {
 }
 
 Decoder::Verdict Decoder::DecodeIpv4(const uint8_t* data, uint32_t len, Packet* p) {
+  if (p->l3_offset < 0) p->l3_offset = static_cast<int32_t>(data - p->frame);
   if (len < 20) return Fail(p, DecodeError::kTruncatedIpv4);
   if ((data[0] >> 4) != 4) return Fail(p, DecodeError::kBadIpv4Version);
   const uint32_t hlen = (data[0] & 0x0f) * 4u;
@@ -215,6 +249,7 @@ Decoder::Verdict Decoder::DecodeIpv4(const uint8_t* data, uint32_t len, Packet* 
 }
 
 Decoder::Verdict Decoder::DecodeIpv6(const uint8_t* data, uint32_t len, Packet* p) {
+  if (p->l3_offset < 0) p->l3_offset = static_cast<int32_t>(data - p->frame);
   if (len < 40) return Fail(p, DecodeError::kTruncatedIpv6);
   if ((data[0] >> 4) != 6) return Fail(p, DecodeError::kBadIpv6Version);
   const uint32_t total = 40u + Be16(data + 4);
@@ -329,9 +364,9 @@ Decoder::Verdict Decoder::DecodeL4(uint8_t proto, const uint8_t* data, uint32_t 
   p->payload_len = len;
   switch (proto) {
     case kProtoTcp: {
-      if (len < 20) return Fail(p, DecodeError::kTruncatedTcp);
+      if (len < 20) return FailTransport(p, DecodeError::kTruncatedTcp);
       const uint32_t hlen = (data[12] >> 4) * 4u;
-      if (hlen < 20 || hlen > len) return Fail(p, DecodeError::kBadTcpHeaderLength);
+      if (hlen < 20 || hlen > len) return FailTransport(p, DecodeError::kBadTcpHeaderLength);
       ++stats_.tcp;
       p->sport = Be16(data);
       p->dport = Be16(data + 2);
@@ -345,10 +380,11 @@ Decoder::Verdict Decoder::DecodeL4(uint8_t proto, const uint8_t* data, uint32_t 
       return Verdict::kReady;
     }
     case kProtoUdp: {
-      if (len < 8) return Fail(p, DecodeError::kTruncatedUdp);
+      if (len < 8) return FailTransport(p, DecodeError::kTruncatedUdp);
       const uint32_t ulen = Be16(data + 4);
-      if (ulen < 8) return Fail(p, DecodeError::kBadUdpLength);
-      if (ulen > len && p->cap_len >= p->wire_len) return Fail(p, DecodeError::kBadUdpLength);
+      if (ulen < 8) return FailTransport(p, DecodeError::kBadUdpLength);
+      if (ulen > len && p->cap_len >= p->wire_len)
+        return FailTransport(p, DecodeError::kBadUdpLength);
       ++stats_.udp;
       p->sport = Be16(data);
       p->dport = Be16(data + 2);
@@ -360,7 +396,7 @@ Decoder::Verdict Decoder::DecodeL4(uint8_t proto, const uint8_t* data, uint32_t 
     }
     case kProtoIcmp:
     case kProtoIcmpv6: {
-      if (len < 4) return Fail(p, DecodeError::kTruncatedIcmp);
+      if (len < 4) return FailTransport(p, DecodeError::kTruncatedIcmp);
       ++stats_.icmp;
       p->icmp_type = data[0];
       p->icmp_code = data[1];

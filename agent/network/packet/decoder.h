@@ -34,7 +34,8 @@ struct DecodeStats {
 class Decoder {
  public:
   enum class Verdict {
-    kReady,  // an IP packet, ready for flow handling (l4_decoded says whether ports are valid)
+    kReady,  // an IP packet; l4_decoded says whether ports are valid (a broken transport
+             // header leaves error set and l4_decoded false)
     kHeld,   // a fragment kept for reassembly
     kNotIp,  // a valid frame that carries no IP (ARP, ...)
     kError,  // malformed; p->error says why
@@ -55,6 +56,7 @@ class Decoder {
 
  private:
   Verdict Fail(Packet* p, DecodeError error);
+  Verdict FailTransport(Packet* p, DecodeError error);
   Verdict DecodeEthernet(const uint8_t* data, uint32_t len, Packet* p);
   Verdict DecodeByEtherType(uint16_t type, const uint8_t* data, uint32_t len, Packet* p);
   Verdict DecodeIp(const uint8_t* data, uint32_t len, Packet* p);

@@ -85,6 +85,7 @@ struct Flow {
   bool tls_hello_new = false;  // the ClientHello completed during the current packet
 
   detect::FlowDetectStatePtr detect_state;
+  bool dropped = false;  // a drop / reject rule matched: the flow is not inspected further
   std::string community_id;
 
   // FlowTable bookkeeping.

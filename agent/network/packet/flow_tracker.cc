@@ -96,6 +96,11 @@ void FlowTracker::HandleTcp(const Packet& packet, Flow& flow, int direction, Pac
         flow.streams[kToClient].Init(packet.tcp_seq + 1);
       } else if (direction == kToServer && syn && !ack) {
         flow.streams[kToServer].Init(packet.tcp_seq + 1);  // SYN retransmitted or reused
+      } else if (direction == kToServer && ack && !syn && config_.async_oneside) {
+        flow.tcp_state = TcpState::kEstablished;
+        flow.was_established = true;
+        flow.stream_tracked = true;
+        flow.streams[kToClient].Init(packet.tcp_ack);
       }
       break;
     case TcpState::kSynRecv:

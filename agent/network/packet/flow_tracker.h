@@ -19,6 +19,9 @@ struct FlowTrackerConfig {
   // Pick up TCP sessions without a handshake (Suricata's stream.midstream). Off: such
   // packets are inspected one by one, without reassembly or app-layer parsing.
   bool midstream = false;
+  // Sessions of which only one direction is captured (Suricata's stream.async-oneside):
+  // a client ACK after its SYN completes the handshake without a SYN/ACK seen.
+  bool async_oneside = false;
   // Stop probing a direction for its protocol after this many bytes.
   uint32_t max_probe_bytes = 512;
 };

@@ -473,7 +473,19 @@ void HttpParser::OnGap(int direction) {
 
 void HttpParser::OnClose(int direction) {
   Side& side = side_[direction];
-  if (side.state == State::kBodyUntilClose) CompleteMessage(direction);
+  if (side.state == State::kHeaders && side.tx != nullptr) {
+    // A header block cut short by the close still counts, as servers and libhtp see it.
+    if (!side.line.empty()) {
+      std::string_view line(side.line);
+      while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
+      if (!line.empty()) OnHeaderLine(direction, line);
+      side.line.clear();
+    }
+    OnHeadersDone(direction);
+  }
+  if (side.state == State::kBodyUntilClose || side.state == State::kHeaders) {
+    CompleteMessage(direction);
+  }
 }
 
 }  // namespace otasuke::network

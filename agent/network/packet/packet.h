@@ -19,6 +19,8 @@ enum LinkType : int {
   kLinkRawOpenBsd = 14,  // DLT_RAW on OpenBSD
   kLinkLinuxSll = 113,   // Linux cooked capture v1
   kLinkLinuxSll2 = 276,  // Linux cooked capture v2
+  kLinkPpp = 9,          // PPP: optional ff 03, then the 2-byte PPP protocol
+  kLinkCiscoHdlc = 104,  // Cisco HDLC: address, control, 2-byte ethertype
   kLinkIpv4 = 228,
   kLinkIpv6 = 229,
 };
@@ -120,6 +122,8 @@ struct Packet {
   uint32_t wire_len = 0;
   uint32_t cap_len = 0;
   int link_type = kLinkEthernet;
+  const uint8_t* frame = nullptr;  // the captured frame
+  int32_t l3_offset = -1;          // offset of the outermost IP header in the frame
 
   // Link layer.
   bool has_ether = false;

@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
 #include "nlohmann/json.hpp"
 
@@ -40,6 +41,12 @@ std::string ToEveJson(const AlertEvent& e) {
                    {"depth", 0}};
   }
   if (!e.community_id.empty()) j["community_id"] = e.community_id;
+  if (e.has_ether) {
+    auto mac = [](const uint8_t* m) {
+      return absl::StrFormat("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+    };
+    j["ether"] = {{"src_mac", mac(e.src_mac)}, {"dest_mac", mac(e.dest_mac)}};
+  }
   if (!e.app_proto.empty()) j["app_proto"] = e.app_proto;
   if (!e.direction.empty()) j["direction"] = e.direction;
 
@@ -99,6 +106,10 @@ std::string ToEveJson(const AlertEvent& e) {
                  {"start", EveTimestamp(e.flow_start_usec)}};
   }
   j["stream"] = e.in_stream ? 1 : 0;
+  if (!e.packet.empty()) {
+    j["packet"] = absl::Base64Escape(absl::string_view(e.packet));
+    j["packet_info"] = {{"linktype", e.link_type}};
+  }
   // Invalid UTF-8 from the wire (msg, hostnames) is replaced, never thrown on.
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

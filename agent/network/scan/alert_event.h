@@ -80,6 +80,14 @@ struct AlertEvent {
   std::vector<std::pair<std::string, std::string>> metadata;
   bool in_stream = false;
 
+  // The packet as captured (defragmented packets: link header + reassembled datagram), when
+  // packet logging is on.
+  std::string packet;
+  int link_type = 0;
+  bool has_ether = false;
+  uint8_t src_mac[6] = {};
+  uint8_t dest_mac[6] = {};
+
   std::optional<HttpEventInfo> http;
   std::optional<DnsEventInfo> dns;
   std::optional<TlsEventInfo> tls;

@@ -155,6 +155,14 @@ void NetworkScanner::FillHttp(const HttpTransaction& tx, int direction, detect::
   }
 }
 
+const HttpTransaction* NetworkScanner::LatestTransaction(const HttpParser& http, int direction) {
+  const HttpTransaction* latest = nullptr;
+  for (const HttpTransaction& tx : http.transactions()) {
+    if (direction == kToServer ? tx.request_started : tx.response_started) latest = &tx;
+  }
+  return latest;
+}
+
 void NetworkScanner::Run(const detect::Inspection& in, const Context& ctx) {
   ctx_ = ctx;
   ++stats_.inspections;
@@ -174,20 +182,13 @@ void NetworkScanner::InspectApp(const PacketFlowView& view, detect::Inspection& 
       return;
     }
     first = false;
-    detect::Inspection extra;
-    extra.kind = detect::InspectionKind::kStreamFlush;
-    extra.timestamp_us = base.timestamp_us;
-    extra.ip_version = base.ip_version;
-    extra.src = base.src;
-    extra.dst = base.dst;
-    extra.ip_proto = base.ip_proto;
-    extra.src_port = base.src_port;
-    extra.dst_port = base.dst_port;
-    extra.has_flow = base.has_flow;
-    extra.flow_established = base.flow_established;
-    extra.direction = base.direction;
-    extra.app_proto = base.app_proto;
-    extra.flow_state = base.flow_state;
+    // Same packet, stream chunk and flow facts; only the transaction differs.
+    detect::Inspection extra = base;
+    extra.tx_only = true;
+    extra.tx_id = 0;
+    constexpr uint32_t kKeep = (1u << static_cast<unsigned>(detect::BufferId::kPktData)) |
+                               (1u << static_cast<unsigned>(detect::BufferId::kStream));
+    extra.present_mask &= kKeep;
     fill(extra);
     Run(extra, ctx);
   };
@@ -234,16 +235,32 @@ void NetworkScanner::OnFrame(int link_type, const RawFrame& frame, uint64_t pcap
   FillHeader(packet_, &in);
   Context ctx;
   ctx.packet = &packet_;
+  if (packet_.error != DecodeError::kNone) {
+    // Broken transport header: IP-level inspection only, outside any flow.
+    ++stats_.decode_errors;
+    Run(in, ctx);
+    return;
+  }
   tracker_.Process(packet_, &view_);
   Flow* flow = view_.flow;
   ctx.flow = flow;
   ctx.direction = view_.direction;
   FillFlow(*flow, view_.direction, &in);
   in.payload_in_stream = view_.payload_in_stream;
+  if (flow->dropped) {  // a drop rule matched this flow: Suricata inspects it no more
+    tracker_.Done(&view_);
+    return;
+  }
   std::span<const uint8_t> chunk;
   if (flow->stream_tracked) {
-    chunk = FlowTracker::RawPending(*flow, view_.direction, false);
+    chunk = FlowTracker::RawPending(*flow, view_.direction, config_.stream_inline);
     if (!chunk.empty()) in.SetBuffer(detect::BufferId::kStream, chunk);
+  }
+  if (!chunk.empty() && view_.http_txs.empty() && flow->http) {
+    // Stream data meets the transaction it belongs to, so rules mixing payload and HTTP
+    // buffers can match; the engine's per-transaction marks keep alerts single.
+    const HttpTransaction* latest = LatestTransaction(*flow->http, view_.direction);
+    if (latest != nullptr) view_.http_txs.push_back(const_cast<HttpTransaction*>(latest));
   }
   InspectApp(view_, in, ctx, false);
   if (!chunk.empty()) FlowTracker::ConsumeRaw(*flow, view_.direction, chunk.size());
@@ -275,10 +292,12 @@ void NetworkScanner::OnFlowEnd(Flow& flow, FlowEndReason reason) {
     PacketFlowView view;
     view.flow = &flow;
     view.direction = direction;
-    for (HttpTransaction* tx : end_view_.http_txs) {
-      // A transaction finished by the close shows in the direction that completed.
-      const bool response_side = tx->response_started;
-      if ((direction == kToClient) == response_side) view.http_txs.push_back(tx);
+    if (flow.http) {
+      // Every transaction still open meets the final stream data of its direction.
+      for (const HttpTransaction& tx : flow.http->transactions()) {
+        const bool has_side = direction == kToServer ? tx.request_started : tx.response_started;
+        if (has_side) view.http_txs.push_back(const_cast<HttpTransaction*>(&tx));
+      }
     }
     if (direction == kToServer) view.dns_messages = end_view_.dns_messages;
     const bool has_app = !view.http_txs.empty() || !view.dns_messages.empty();
@@ -311,6 +330,20 @@ void NetworkScanner::OnAlert(const detect::Alert& alert) {
       e.has_icmp = true;
       e.icmp_type = p->icmp_type;
       e.icmp_code = p->icmp_code;
+    }
+    if (config_.eve_ethernet && p->has_ether) {
+      e.has_ether = true;
+      std::memcpy(e.src_mac, p->src_mac, 6);
+      std::memcpy(e.dest_mac, p->dst_mac, 6);
+    }
+    if (config_.eve_packet && p->frame != nullptr) {
+      e.link_type = p->link_type;
+      if (p->defragmented && p->l3_offset >= 0) {
+        e.packet.assign(reinterpret_cast<const char*>(p->frame), p->l3_offset);
+        e.packet.append(reinterpret_cast<const char*>(p->ip_header), p->ip_len);
+      } else {
+        e.packet.assign(reinterpret_cast<const char*>(p->frame), p->cap_len);
+      }
     }
     if (p->tunnel_depth > 0) {
       e.tunneled = true;
@@ -346,6 +379,10 @@ void NetworkScanner::OnAlert(const detect::Alert& alert) {
     e.flow_start_usec = flow->first_usec;
   }
   const detect::RuleInfo& rule = *alert.rule;
+  if (flow != nullptr &&
+      (rule.action == detect::RuleAction::kDrop || rule.action == detect::RuleAction::kReject)) {
+    ctx.flow->dropped = true;
+  }
   e.action = std::string(alert.action);
   e.gid = rule.gid;
   e.sid = rule.sid;

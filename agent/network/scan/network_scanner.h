@@ -20,6 +20,14 @@ namespace otasuke::network {
 struct ScannerConfig {
   DecoderConfig decoder;
   FlowTrackerConfig flows;
+  // Inspect stream data as soon as it is in order, not once acknowledged (Suricata's
+  // stream.inline, the IPS behaviour).
+  bool stream_inline = false;
+  // Add the packet (base64) and its link type to EVE alerts, as Suricata's alert
+  // `packet: yes`.
+  bool eve_packet = false;
+  // Add "ether": {src_mac, dest_mac} to EVE alerts, as Suricata's eve `ethernet: yes`.
+  bool eve_ethernet = false;
 };
 
 // Receives every alert; called on the scanner's thread.
@@ -82,6 +90,7 @@ class NetworkScanner : private FlowEndHandler, private detect::AlertCallback {
   void InspectApp(const PacketFlowView& view, detect::Inspection& base, Context& ctx,
                   bool base_used);
   void Run(const detect::Inspection& in, const Context& ctx);
+  static const HttpTransaction* LatestTransaction(const HttpParser& http, int direction);
 
   ScannerConfig config_;
   Decoder decoder_;

@@ -1,0 +1,91 @@
+// Runs the shared suricata-verify subset through the network engine. Prints PASS / FAIL /
+// SKIP per test and a total; fails on any failure not listed (with its cause) in
+// known_failures.txt, so the list in docs/NETWORK.md cannot silently grow.
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "tests/network/conformance/sv_runner.h"
+
+namespace otasuke::network::conformance {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string EnvOr(const char* name, const char* fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : fallback;
+}
+
+std::map<std::string, std::string> KnownFailures() {
+  std::map<std::string, std::string> out;
+  const fs::path path = fs::path(EnvOr("OTASUKE_SOURCE_DIR", ".")) / "tests" / "network" /
+                        "conformance" / "known_failures.txt";
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t tab = line.find('\t');
+    out[line.substr(0, tab)] = tab == std::string::npos ? "" : line.substr(tab + 1);
+  }
+  return out;
+}
+
+TEST(SuricataVerifyTest, MatchSemantics) {
+  const nlohmann::json event = nlohmann::json::parse(
+      R"({"event_type":"alert","src_port":80,"alert":{"signature_id":7,"signature":"ET x"},)"
+      R"("traffic":{"id":["mozilla"]}})");
+  EXPECT_TRUE(EventMatches(event, {{"event_type", "alert"}, {"alert.signature_id", 7}}));
+  EXPECT_FALSE(EventMatches(event, {{"alert.signature_id", 8}}));
+  EXPECT_TRUE(EventMatches(event, {{"traffic.id[0]", "mozilla"}}));
+  EXPECT_FALSE(EventMatches(event, {{"traffic.id[1]", "mozilla"}}));
+  EXPECT_TRUE(EventMatches(event, {{"src_port__gt", 79}, {"src_port__lt", 81}}));
+  EXPECT_TRUE(EventMatches(event, {{"alert.signature__contains", "ET"}}));
+  EXPECT_TRUE(EventMatches(event, {{"not-has-key", "pcap_cnt"}}));
+  EXPECT_FALSE(EventMatches(event, {{"has-key", "pcap_cnt"}}));
+  EXPECT_FALSE(EventMatches(event, {{"missing.key", 1}}));
+}
+
+TEST(SuricataVerifyTest, SharedSubset) {
+  const fs::path root =
+      fs::path(EnvOr("OTASUKE_SHARED_DIR", "../shared")) / "conformance" / "suricata-verify";
+  if (!fs::exists(root / "INDEX.tsv")) {
+    GTEST_SKIP() << "suricata-verify data not found at " << root
+                 << " (set OTASUKE_SHARED_DIR to the shared/ directory)";
+  }
+  auto index = ReadIndex((root / "INDEX.tsv").string());
+  ASSERT_TRUE(index.ok()) << index.status();
+  const std::map<std::string, std::string> known = KnownFailures();
+  int pass = 0, fail = 0, skip = 0;
+  std::vector<std::string> unexpected;
+  const fs::path report = fs::path(EnvOr("OTASUKE_BINARY_DIR", ".")) / "suricata_verify_report.txt";
+  std::ofstream out(report);
+  for (const IndexEntry& entry : *index) {
+    const TestResult r = RunTest(root.string(), entry);
+    const char* label = r.outcome == Outcome::kPass   ? "PASS"
+                        : r.outcome == Outcome::kFail ? "FAIL"
+                                                      : "SKIP";
+    std::printf("%s %s%s%s\n", label, r.test.c_str(), r.reason.empty() ? "" : ": ",
+                r.reason.c_str());
+    out << label << " " << r.test << (r.reason.empty() ? "" : ": ") << r.reason << "\n";
+    if (r.outcome == Outcome::kPass) ++pass;
+    if (r.outcome == Outcome::kSkip) ++skip;
+    if (r.outcome == Outcome::kFail) {
+      ++fail;
+      for (const std::string& line : r.eve) out << "    " << line << "\n";
+      if (known.count(r.test) == 0) unexpected.push_back(r.test + ": " + r.reason);
+    }
+  }
+  const int applicable = pass + fail;
+  std::printf("suricata-verify: %d passed, %d failed, %d skipped; %.1f%% of %d applicable\n", pass,
+              fail, skip, applicable > 0 ? 100.0 * pass / applicable : 0.0, applicable);
+  for (const std::string& u : unexpected) ADD_FAILURE() << "unexpected failure " << u;
+}
+
+}  // namespace
+}  // namespace otasuke::network::conformance
