@@ -56,8 +56,9 @@ struct RuleFile {
 };
 
 struct CompileOptions {
-  bool strict = false;          // any rejected rule fails the whole set
-  std::string ruleset_version;  // carried into alerts
+  bool strict = false;           // any rejected rule fails the whole set
+  std::string ruleset_version;   // carried into alerts
+  bool prefer_hyperscan = true;  // prefilter backend; Aho-Corasick when false or unavailable
 };
 
 struct CompileResult {

@@ -194,6 +194,13 @@ void SigmaEngine::RouteBuckets(const CompiledSigmaRules& rules, const LogSource&
       cached_source_.category == source.category && cached_source_.service == source.service) {
     return;
   }
+  if (cached_serial_ != rules.serial()) {
+    for (const LogSourceBucket& bucket : rules.buckets()) {
+      for (const Prefilter::FieldScan& scan : bucket.prefilter.fields()) {
+        scan.scanner.Prepare(scratch_);
+      }
+    }
+  }
   cached_serial_ = rules.serial();
   cached_source_ = source;
   cached_buckets_.clear();
@@ -203,7 +210,10 @@ void SigmaEngine::RouteBuckets(const CompiledSigmaRules& rules, const LogSource&
     widest = std::max(widest, bucket.rules.size());
     if (LogSourceAdmits(bucket.key, source)) cached_buckets_.push_back(b);
   }
-  if (stamp_.size() < widest) stamp_.resize(widest, 0);
+  if (stamp_.size() < widest) {
+    stamp_.resize(widest, 0);
+    mask_.resize(widest, 0);
+  }
 }
 
 void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
@@ -221,20 +231,27 @@ void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
     }
     const uint32_t gen = stamp_generation_;
     const size_t first = candidates_.size();
+    touched_.clear();
     for (const Prefilter::FieldScan& scan : bucket.prefilter.fields()) {
       std::string_view value;
       uint32_t slot = 0;
       if (!view_.Find(scan.field, &value, &slot)) continue;
       const std::string_view lowered = view_.Lowered(slot, value);
-      scan.automaton.Scan(lowered, [&](uint32_t pattern) {
-        for (uint32_t i = scan.rules_begin[pattern]; i < scan.rules_begin[pattern + 1]; ++i) {
-          const uint32_t local = scan.rules[i];
+      scan.scanner.Scan(lowered, scratch_, [&](uint32_t pattern) {
+        for (uint32_t i = scan.hits_begin[pattern]; i < scan.hits_begin[pattern + 1]; ++i) {
+          const uint32_t local = scan.hits[i] >> 5;
           if (stamp_[local] != gen) {
             stamp_[local] = gen;
-            candidates_.push_back(bucket.rules[local]);
+            mask_[local] = 0;
+            touched_.push_back(local);
           }
+          mask_[local] |= 1u << (scan.hits[i] & 31);
         }
       });
+    }
+    const std::vector<uint32_t>& full = bucket.prefilter.full_mask();
+    for (uint32_t local : touched_) {
+      if (mask_[local] == full[local]) candidates_.push_back(bucket.rules[local]);
     }
     for (uint32_t local : bucket.prefilter.always()) candidates_.push_back(bucket.rules[local]);
     std::sort(candidates_.begin() + first, candidates_.end());

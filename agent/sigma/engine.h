@@ -68,6 +68,8 @@ class SigmaEngine {
   // Appends the indices of matching detection rules, ascending, to *matched.
   void Match(const CompiledSigmaRules& rules, const Event& event, std::vector<uint32_t>* matched);
   const EngineStats& stats() const { return stats_; }
+  // The rules evaluated exactly for the last event (for profiling and tests).
+  const std::vector<uint32_t>& last_candidates() const { return candidates_; }
 
  private:
   void RouteBuckets(const CompiledSigmaRules& rules, const LogSource& source);
@@ -77,8 +79,11 @@ class SigmaEngine {
   std::vector<uint32_t> cached_buckets_;
   EventView view_;
   RuleEvaluator evaluator_;
-  std::vector<uint32_t> stamp_;
+  LiteralScratch scratch_;
+  std::vector<uint32_t> stamp_;  // per bucket-local rule: generation of mask_
+  std::vector<uint32_t> mask_;   // clauses hit this event
   uint32_t stamp_generation_ = 0;
+  std::vector<uint32_t> touched_;  // bucket-local rules with some clause hit
   std::vector<uint32_t> candidates_;
   EngineStats stats_;
 };

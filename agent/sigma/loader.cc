@@ -579,10 +579,12 @@ void RuleSetBuilder::BuildIndex() {
     if (inserted) set_->buckets_.push_back({.key = ls, .rules = {}, .prefilter = {}});
     set_->buckets_[it->second].rules.push_back(i);
   }
+  const bool hyperscan = options_.prefer_hyperscan && LiteralScanner::HyperscanBuiltIn();
+  const size_t max_literal = hyperscan ? kMaxHyperscanLiteral : kMaxAutomatonLiteral;
   for (LogSourceBucket& b : set_->buckets_) {
     std::vector<Trigger> triggers;
-    for (uint32_t r : b.rules) triggers.push_back(ExtractTrigger(set_->rules_[r]));
-    b.prefilter = Prefilter::Build(triggers);
+    for (uint32_t r : b.rules) triggers.push_back(ExtractTrigger(set_->rules_[r], max_literal));
+    b.prefilter = Prefilter::Build(triggers, options_.prefer_hyperscan);
   }
 }
 

@@ -6,63 +6,88 @@
 namespace otasuke::agent::sigma {
 namespace {
 
-// Higher is better: the shortest literal decides how often the trigger fires; fewer
-// literals break ties.
-bool Better(const std::vector<PrefilterLiteral>& a, const std::vector<PrefilterLiteral>& b) {
-  auto shortest = [](const std::vector<PrefilterLiteral>& v) {
-    size_t m = SIZE_MAX;
-    for (const auto& l : v) m = std::min(m, l.text.size());
-    return m;
-  };
-  const size_t sa = shortest(a), sb = shortest(b);
+size_t Shortest(const Clause& c) {
+  size_t m = SIZE_MAX;
+  for (const auto& l : c) m = std::min(m, l.text.size());
+  return m;
+}
+
+// More selective first: longer shortest literal, then fewer literals.
+bool MoreSelective(const Clause& a, const Clause& b) {
+  const size_t sa = Shortest(a), sb = Shortest(b);
   if (sa != sb) return sa > sb;
   return a.size() < b.size();
 }
 
-Trigger Union(Trigger a, const Trigger& b) {
-  if (!a.has_value() || !b.has_value()) return std::nullopt;
-  a->insert(a->end(), b->begin(), b->end());
-  return a;
-}
-
-Trigger Best(const Trigger& a, const Trigger& b) {
-  if (!a.has_value()) return b;
-  if (!b.has_value()) return a;
-  return Better(*a, *b) ? a : b;
-}
-
-Trigger ValueTrigger(const FieldRef& field, const std::vector<ValueTest>& alternatives) {
-  std::vector<PrefilterLiteral> out;
-  for (const ValueTest& t : alternatives) {
-    if (t.kind != ValueTest::Kind::kString) return std::nullopt;
-    std::string_view lit = t.text.required_literal();
-    if (lit.empty()) return std::nullopt;
-    out.push_back({.field = field, .text = std::string(lit.substr(0, kMaxPrefilterLiteral))});
+const Clause* BestClause(const std::vector<Clause>& cnf) {
+  const Clause* best = nullptr;
+  for (const Clause& c : cnf) {
+    if (best == nullptr || MoreSelective(c, *best)) best = &c;
   }
+  return best;
+}
+
+// AND: every clause of every constrained part.
+Trigger Conjoin(std::vector<Trigger> parts) {
+  std::vector<Clause> out;
+  bool any = false;
+  for (Trigger& p : parts) {
+    if (!p.has_value()) continue;
+    any = true;
+    for (Clause& c : *p) out.push_back(std::move(c));
+  }
+  if (!any || out.empty()) return std::nullopt;
   return out;
 }
 
-Trigger ItemTrigger(const FieldItem& item) {
-  if (item.field.name.empty() || item.values.empty()) return std::nullopt;
-  if (item.all) {
-    Trigger best;
-    for (const auto& v : item.values) best = Best(best, ValueTrigger(item.field, v));
-    return best;
+// OR: one clause, the union of each part's most selective clause.
+Trigger Disjoin(const std::vector<Trigger>& parts) {
+  Clause out;
+  for (const Trigger& p : parts) {
+    if (!p.has_value() || p->empty()) return std::nullopt;
+    const Clause* best = BestClause(*p);
+    out.insert(out.end(), best->begin(), best->end());
   }
-  Trigger acc = std::vector<PrefilterLiteral>{};
-  for (const auto& v : item.values) acc = Union(std::move(acc), ValueTrigger(item.field, v));
-  return acc;
+  if (out.empty()) return std::nullopt;
+  return std::vector<Clause>{std::move(out)};
 }
 
-Trigger SelectionTrigger(const Selection& s) {
-  Trigger acc = std::vector<PrefilterLiteral>{};
-  for (const auto& group : s.groups) {
-    Trigger best;
-    for (const FieldItem& item : group) best = Best(best, ItemTrigger(item));
-    acc = Union(std::move(acc), best);
-    if (!acc.has_value()) return acc;
+Trigger ValueTrigger(const FieldRef& field, const std::vector<ValueTest>& alternatives,
+                     size_t max_literal) {
+  Clause out;
+  for (const ValueTest& t : alternatives) {
+    std::string_view lit;
+    if (t.kind == ValueTest::Kind::kString) {
+      lit = t.text.required_literal();
+    } else if (t.kind == ValueTest::Kind::kRegex) {
+      lit = t.regex.required_literal();
+    } else {
+      return std::nullopt;
+    }
+    if (lit.empty()) return std::nullopt;
+    if (lit.size() > max_literal) lit = lit.substr(lit.size() - max_literal);
+    out.push_back({.field = field, .text = std::string(lit)});
   }
-  return acc;
+  if (out.empty()) return std::nullopt;
+  return std::vector<Clause>{std::move(out)};
+}
+
+Trigger ItemTrigger(const FieldItem& item, size_t max_literal) {
+  if (item.field.name.empty() || item.values.empty()) return std::nullopt;
+  std::vector<Trigger> parts;
+  for (const auto& v : item.values) parts.push_back(ValueTrigger(item.field, v, max_literal));
+  return item.all ? Conjoin(std::move(parts)) : Disjoin(parts);
+}
+
+Trigger SelectionTrigger(const Selection& s, size_t max_literal) {
+  std::vector<Trigger> groups;
+  for (const auto& group : s.groups) {
+    std::vector<Trigger> items;
+    for (const FieldItem& item : group) items.push_back(ItemTrigger(item, max_literal));
+    groups.push_back(Conjoin(std::move(items)));
+  }
+  if (groups.size() == 1) return groups[0];
+  return Disjoin(groups);
 }
 
 Trigger NodeTrigger(const ConditionNode& n, const std::vector<Trigger>& selections) {
@@ -72,24 +97,20 @@ Trigger NodeTrigger(const ConditionNode& n, const std::vector<Trigger>& selectio
     case ConditionNode::Kind::kNot:
       return std::nullopt;
     case ConditionNode::Kind::kAnd: {
-      Trigger best;
-      for (const auto& c : n.children) best = Best(best, NodeTrigger(*c, selections));
-      return best;
+      std::vector<Trigger> parts;
+      for (const auto& c : n.children) parts.push_back(NodeTrigger(*c, selections));
+      return Conjoin(std::move(parts));
     }
     case ConditionNode::Kind::kOr: {
-      Trigger acc = std::vector<PrefilterLiteral>{};
-      for (const auto& c : n.children) acc = Union(std::move(acc), NodeTrigger(*c, selections));
-      return acc;
+      std::vector<Trigger> parts;
+      for (const auto& c : n.children) parts.push_back(NodeTrigger(*c, selections));
+      return Disjoin(parts);
     }
     case ConditionNode::Kind::kOfSelections: {
-      if (n.quantity == 0 || n.quantity >= n.selections.size()) {  // all of them must hold
-        Trigger best;
-        for (uint32_t s : n.selections) best = Best(best, selections[s]);
-        return best;
-      }
-      Trigger acc = std::vector<PrefilterLiteral>{};
-      for (uint32_t s : n.selections) acc = Union(std::move(acc), selections[s]);
-      return acc;
+      std::vector<Trigger> parts;
+      for (uint32_t s : n.selections) parts.push_back(selections[s]);
+      if (n.quantity == 0 || n.quantity >= n.selections.size()) return Conjoin(std::move(parts));
+      return Disjoin(parts);
     }
   }
   return std::nullopt;
@@ -97,52 +118,61 @@ Trigger NodeTrigger(const ConditionNode& n, const std::vector<Trigger>& selectio
 
 }  // namespace
 
-Trigger ExtractTrigger(const DetectionRule& rule) {
+Trigger ExtractTrigger(const DetectionRule& rule, size_t max_literal) {
   std::vector<Trigger> selections;
   selections.reserve(rule.selections.size());
-  for (const Selection& s : rule.selections) selections.push_back(SelectionTrigger(s));
+  for (const Selection& s : rule.selections) selections.push_back(SelectionTrigger(s, max_literal));
   Trigger t = NodeTrigger(*rule.condition, selections);
-  if (t.has_value() && t->empty()) return std::nullopt;
+  if (!t.has_value() || t->empty()) return std::nullopt;
+  if (t->size() > kMaxClauses) {
+    std::sort(t->begin(), t->end(), MoreSelective);
+    t->resize(kMaxClauses);
+  }
   return t;
 }
 
-Prefilter Prefilter::Build(const std::vector<Trigger>& triggers) {
+Prefilter Prefilter::Build(const std::vector<Trigger>& triggers, bool prefer_hyperscan) {
   Prefilter pf;
-  pf.rule_count_ = triggers.size();
-  // field name -> (literal -> rules)
+  pf.full_mask_.assign(triggers.size(), 0);
+  // field name -> (literal -> packed (rule, clause) hits)
   std::map<std::string, std::pair<FieldRef, std::map<std::string, std::vector<uint32_t>>>> by_field;
   for (uint32_t i = 0; i < triggers.size(); ++i) {
     if (!triggers[i].has_value()) {
       pf.always_.push_back(i);
       continue;
     }
-    for (const PrefilterLiteral& lit : *triggers[i]) {
-      auto& entry = by_field[lit.field.name];
-      entry.first = lit.field;
-      auto& rules = entry.second[lit.text];
-      if (rules.empty() || rules.back() != i) rules.push_back(i);
+    const std::vector<Clause>& clauses = *triggers[i];
+    for (uint32_t c = 0; c < clauses.size(); ++c) {
+      pf.full_mask_[i] |= 1u << c;
+      for (const PrefilterLiteral& lit : clauses[c]) {
+        auto& entry = by_field[lit.field.name];
+        entry.first = lit.field;
+        auto& hits = entry.second[lit.text];
+        const uint32_t packed = (i << 5) | c;
+        if (std::find(hits.begin(), hits.end(), packed) == hits.end()) hits.push_back(packed);
+      }
     }
   }
   for (auto& [name, entry] : by_field) {
     FieldScan scan;
     scan.field = entry.first;
     std::vector<std::string> patterns;
-    for (auto& [text, rules] : entry.second) {
+    for (auto& [text, hits] : entry.second) {
       patterns.push_back(text);
-      scan.rules_begin.push_back(static_cast<uint32_t>(scan.rules.size()));
-      scan.rules.insert(scan.rules.end(), rules.begin(), rules.end());
+      scan.hits_begin.push_back(static_cast<uint32_t>(scan.hits.size()));
+      scan.hits.insert(scan.hits.end(), hits.begin(), hits.end());
     }
-    scan.rules_begin.push_back(static_cast<uint32_t>(scan.rules.size()));
-    scan.automaton = AhoCorasick::Build(patterns);
+    scan.hits_begin.push_back(static_cast<uint32_t>(scan.hits.size()));
+    scan.scanner = LiteralScanner::Build(patterns, prefer_hyperscan);
     pf.fields_.push_back(std::move(scan));
   }
   return pf;
 }
 
 size_t Prefilter::memory_bytes() const {
-  size_t total = always_.size() * sizeof(uint32_t);
+  size_t total = (always_.size() + full_mask_.size()) * sizeof(uint32_t);
   for (const FieldScan& f : fields_) {
-    total += f.automaton.memory_bytes() + (f.rules_begin.size() + f.rules.size()) * 4;
+    total += f.scanner.memory_bytes() + (f.hits_begin.size() + f.hits.size()) * 4;
   }
   return total;
 }

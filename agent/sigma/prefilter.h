@@ -1,16 +1,17 @@
 #pragma once
-// The literal prefilter of one log-source bucket. For each rule the compiler extracts a set
-// of (field, literal) pairs such that the rule cannot match unless one of the literals occurs
-// in its field (lowercased); rules without such a set are always evaluated. At match time
-// each field involved is scanned once with one Aho-Corasick automaton for all the bucket's
-// literals on that field, and only the rules hit are evaluated exactly.
+// The literal prefilter of one log-source bucket. For each rule the compiler derives, from its
+// condition, a conjunction of clauses; each clause is a set of (field, literal) pairs of which
+// at least one must occur in its field (lowercased) for the rule to match. At match time each
+// field involved is scanned once with one Aho-Corasick automaton for all the bucket's literals
+// on that field; a rule is evaluated exactly only when every one of its clauses was hit.
+// Rules with no clause (e.g. a bare `not`) are always evaluated.
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "agent/sigma/aho_corasick.h"
+#include "agent/sigma/literal_scanner.h"
 #include "agent/sigma/rule.h"
 
 namespace otasuke::agent::sigma {
@@ -19,36 +20,44 @@ struct PrefilterLiteral {
   FieldRef field;
   std::string text;  // lowercased
 };
+using Clause = std::vector<PrefilterLiteral>;  // at least one must occur
 // nullopt: the rule can match without any literal we can name.
-using Trigger = std::optional<std::vector<PrefilterLiteral>>;
+using Trigger = std::optional<std::vector<Clause>>;  // every clause must be hit
 
-// Literals longer than this are cut: a prefix of a required literal is required too, and
-// short patterns keep the automata small.
-inline constexpr size_t kMaxPrefilterLiteral = 12;
+// For the Aho-Corasick backend, literals longer than this are cut to their last bytes: a
+// part of a required literal is required too, short patterns keep the automaton small, and
+// the ends of paths and names ("\\sshd.exe") say more than their beginnings ("c:\\windows").
+// Hyperscan takes whole literals up to kMaxHyperscanLiteral.
+inline constexpr size_t kMaxAutomatonLiteral = 12;
+inline constexpr size_t kMaxHyperscanLiteral = 64;
+// At most this many clauses per rule (the most selective are kept).
+inline constexpr size_t kMaxClauses = 32;
 
-Trigger ExtractTrigger(const DetectionRule& rule);
+Trigger ExtractTrigger(const DetectionRule& rule, size_t max_literal);
 
 class Prefilter {
  public:
   struct FieldScan {
     FieldRef field;
-    AhoCorasick automaton;
-    std::vector<uint32_t> rules_begin;  // per pattern, into rules
-    std::vector<uint32_t> rules;        // bucket-local rule positions
+    LiteralScanner scanner;
+    std::vector<uint32_t> hits_begin;  // per pattern, into hits
+    std::vector<uint32_t> hits;        // (bucket-local rule << 5) | clause
   };
 
   // triggers[i] belongs to the bucket's i-th rule.
-  static Prefilter Build(const std::vector<Trigger>& triggers);
+  static Prefilter Build(const std::vector<Trigger>& triggers, bool prefer_hyperscan);
 
   const std::vector<FieldScan>& fields() const { return fields_; }
   const std::vector<uint32_t>& always() const { return always_; }
-  size_t rule_count() const { return rule_count_; }
+  // Per bucket-local rule: the clause mask that makes it a candidate (0 for always-rules).
+  const std::vector<uint32_t>& full_mask() const { return full_mask_; }
+  size_t rule_count() const { return full_mask_.size(); }
   size_t memory_bytes() const;
 
  private:
   std::vector<FieldScan> fields_;
   std::vector<uint32_t> always_;
-  size_t rule_count_ = 0;
+  std::vector<uint32_t> full_mask_;
 };
 
 }  // namespace otasuke::agent::sigma

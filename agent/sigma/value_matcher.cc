@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -184,7 +185,9 @@ struct CompiledRegex {
 
 absl::StatusOr<RegexMatcher> RegexMatcher::Compile(std::string_view pattern, bool caseless,
                                                    bool multiline, bool dotall) {
-  uint32_t options = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+  // Byte semantics (no PCRE2_UTF): caseless matching then folds ASCII only, the same folding
+  // as the rest of the engine, which keeps prefilter literals sound.
+  uint32_t options = 0;
   if (caseless) options |= PCRE2_CASELESS;
   if (multiline) options |= PCRE2_MULTILINE;
   if (dotall) options |= PCRE2_DOTALL;
@@ -204,7 +207,128 @@ absl::StatusOr<RegexMatcher> RegexMatcher::Compile(std::string_view pattern, boo
   RegexMatcher m;
   m.code_ = std::move(compiled);
   m.pattern_ = std::string(pattern);
+  m.required_ = RegexRequiredLiteral(pattern);
   return m;
+}
+
+namespace {
+
+bool IsQuantifierStart(std::string_view p, size_t i) {
+  return i < p.size() && (p[i] == '?' || p[i] == '*' || p[i] == '+' || p[i] == '{');
+}
+
+// Skips a quantifier at p[i]; *optional says whether it allows zero repetitions.
+size_t SkipQuantifier(std::string_view p, size_t i, bool* optional) {
+  *optional = false;
+  if (i >= p.size()) return i;
+  if (p[i] == '?' || p[i] == '*') {
+    *optional = true;
+    ++i;
+  } else if (p[i] == '+') {
+    ++i;
+  } else if (p[i] == '{') {
+    const size_t close = p.find('}', i);
+    if (close == std::string_view::npos) return i;
+    *optional = i + 1 < p.size() && p[i + 1] == '0';
+    i = close + 1;
+  } else {
+    return i;
+  }
+  if (i < p.size() && (p[i] == '?' || p[i] == '+')) ++i;  // lazy / possessive
+  return i;
+}
+
+}  // namespace
+
+std::string RegexRequiredLiteral(std::string_view p) {
+  std::string best, run;
+  auto end_run = [&]() {
+    if (run.size() > best.size()) best = run;
+    run.clear();
+  };
+  size_t i = 0;
+  // Leading inline options such as (?i).
+  if (p.substr(0, 2) == "(?") {
+    size_t j = 2;
+    while (j < p.size() && (absl::ascii_isalpha(static_cast<unsigned char>(p[j])) || p[j] == '-')) {
+      ++j;
+    }
+    if (j < p.size() && p[j] == ')') i = j + 1;
+  }
+  while (i < p.size()) {
+    const char c = p[i];
+    if (c == '|') return "";  // top-level alternation: nothing is required
+    if (c == '(' || c == '[') {
+      end_run();
+      // Skip the group or class, honouring escapes and nested brackets.
+      int depth = 0;
+      bool in_class = false;
+      for (; i < p.size(); ++i) {
+        if (p[i] == '\\') {
+          ++i;
+          continue;
+        }
+        if (in_class) {
+          if (p[i] == ']') in_class = false;
+          continue;
+        }
+        if (p[i] == '[') {
+          in_class = true;
+          if (i + 1 < p.size() && p[i + 1] == ']') ++i;
+          if (c == '[' && depth == 0) {
+            // A top-level class ends at its own ']'.
+            for (++i; i < p.size() && p[i] != ']'; ++i) {
+              if (p[i] == '\\') ++i;
+            }
+            break;
+          }
+          continue;
+        }
+        if (p[i] == '(') ++depth;
+        if (p[i] == ')' && --depth == 0) break;
+      }
+      ++i;
+      bool optional = false;
+      i = SkipQuantifier(p, i, &optional);
+      continue;
+    }
+    char literal = 0;
+    size_t next = i + 1;
+    if (c == '\\') {
+      if (i + 1 >= p.size()) break;
+      const char e = p[i + 1];
+      if (absl::ascii_isalnum(static_cast<unsigned char>(e))) {
+        // Character types and assertions break the run; escapes with arguments (A, \p{..},
+        // \Q..\E) end the scan, since their arguments must not be read as literals.
+        if (std::string_view("dDsSwWbBhHvVRNAzZG").find(e) == std::string_view::npos) break;
+        end_run();
+        i += 2;
+        bool optional = false;
+        i = SkipQuantifier(p, i, &optional);
+        continue;
+      }
+      literal = e;
+      next = i + 2;
+    } else if (std::string_view("^$.)]}*+?{").find(c) != std::string_view::npos) {
+      end_run();
+      ++i;
+      continue;
+    } else {
+      literal = c;
+    }
+    if (IsQuantifierStart(p, next)) {
+      bool optional = false;
+      const size_t after = SkipQuantifier(p, next, &optional);
+      if (!optional) run.push_back(absl::ascii_tolower(static_cast<unsigned char>(literal)));
+      end_run();
+      i = after;
+      continue;
+    }
+    run.push_back(absl::ascii_tolower(static_cast<unsigned char>(literal)));
+    i = next;
+  }
+  end_run();
+  return best;
 }
 
 bool RegexMatcher::Matches(std::string_view value) const {

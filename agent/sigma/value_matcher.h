@@ -56,11 +56,18 @@ class RegexMatcher {
                                               bool multiline, bool dotall);
   bool Matches(std::string_view value) const;
   const std::string& pattern() const { return pattern_; }
+  // A literal (lowercased) every match contains, from the pattern's top-level sequence;
+  // empty when none can be named. Feeds the prefilter.
+  const std::string& required_literal() const { return required_; }
 
  private:
   std::shared_ptr<const CompiledRegex> code_;
   std::string pattern_;
+  std::string required_;
 };
+
+// The longest literal run of a regular expression's top-level sequence (see above).
+std::string RegexRequiredLiteral(std::string_view pattern);
 
 class CidrMatcher {
  public:

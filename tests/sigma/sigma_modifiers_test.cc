@@ -49,6 +49,19 @@ TEST(SigmaModifiers, RegexWithFlags) {
   EXPECT_TRUE(Fires("    CommandLine|re|s: 'a.b'", {{"CommandLine", "a\nb"}}));
 }
 
+TEST(SigmaModifiers, RegexRequiredLiteralForThePrefilter) {
+  EXPECT_EQ(RegexRequiredLiteral(R"((?i)\.exe["']?\s+[^"]{0,64}werfaultsecure\.exe)"),
+            "werfaultsecure.exe");
+  EXPECT_EQ(RegexRequiredLiteral("cmd.{0,5}(?:/c|/r).+powershell.+x"), "powershell");
+  EXPECT_EQ(RegexRequiredLiteral("abc|defgh"), "");   // top-level alternation
+  EXPECT_EQ(RegexRequiredLiteral("abcd?ef"), "abc");  // optional char ends the run
+  EXPECT_EQ(RegexRequiredLiteral("ab+cdef"), "cdef");
+  EXPECT_EQ(RegexRequiredLiteral(R"(Mimi\x41katz)"), "mimi");  // escapes with arguments stop
+  EXPECT_EQ(RegexRequiredLiteral("[abc]+longer_literal"), "longer_literal");
+  EXPECT_EQ(RegexRequiredLiteral("(foo|bar)baz"), "baz");
+  EXPECT_EQ(RegexRequiredLiteral(R"(\\\\server\\share)"), R"(\\server\share)");
+}
+
 TEST(SigmaModifiers, Cidr) {
   EXPECT_TRUE(Fires("    DestinationIp|cidr: 10.0.0.0/8", {{"DestinationIp", "10.2.3.4"}}));
   EXPECT_FALSE(Fires("    DestinationIp|cidr: 10.0.0.0/8", {{"DestinationIp", "11.2.3.4"}}));

@@ -1,0 +1,104 @@
+#include "agent/sigma/literal_scanner.h"
+
+#include "common/check.h"
+
+#ifdef OTASUKE_SIGMA_HYPERSCAN
+#include <hs/hs.h>
+#endif
+
+namespace otasuke::agent::sigma {
+
+#ifdef OTASUKE_SIGMA_HYPERSCAN
+struct HyperscanLiterals {
+  hs_database_t* db = nullptr;
+  ~HyperscanLiterals() { hs_free_database(db); }
+};
+#else
+struct HyperscanLiterals {};
+#endif
+
+LiteralScratch::~LiteralScratch() {
+#ifdef OTASUKE_SIGMA_HYPERSCAN
+  if (hyperscan != nullptr) hs_free_scratch(static_cast<hs_scratch_t*>(hyperscan));
+#endif
+}
+
+bool LiteralScanner::HyperscanBuiltIn() {
+#ifdef OTASUKE_SIGMA_HYPERSCAN
+  return hs_valid_platform() == HS_SUCCESS;
+#else
+  return false;
+#endif
+}
+
+LiteralScanner LiteralScanner::Build(const std::vector<std::string>& patterns,
+                                     bool prefer_hyperscan) {
+  LiteralScanner s;
+#ifdef OTASUKE_SIGMA_HYPERSCAN
+  if (prefer_hyperscan && HyperscanBuiltIn() && !patterns.empty()) {
+    std::vector<const char*> exprs;
+    std::vector<size_t> lens;
+    std::vector<unsigned> flags(patterns.size(), HS_FLAG_SINGLEMATCH);
+    std::vector<unsigned> ids;
+    for (unsigned i = 0; i < patterns.size(); ++i) {
+      exprs.push_back(patterns[i].data());
+      lens.push_back(patterns[i].size());
+      ids.push_back(i);
+    }
+    hs_database_t* db = nullptr;
+    hs_compile_error_t* error = nullptr;
+    if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(),
+                             static_cast<unsigned>(patterns.size()), HS_MODE_BLOCK, nullptr, &db,
+                             &error) == HS_SUCCESS) {
+      auto lits = std::make_shared<HyperscanLiterals>();
+      lits->db = db;
+      s.hyperscan_ = std::move(lits);
+      return s;
+    }
+    hs_free_compile_error(error);  // fall back to the automaton
+  }
+#endif
+  s.automaton_ = AhoCorasick::Build(patterns);
+  return s;
+}
+
+void LiteralScanner::Prepare(LiteralScratch& scratch) const {
+#ifdef OTASUKE_SIGMA_HYPERSCAN
+  if (hyperscan_) {
+    auto* hs = static_cast<hs_scratch_t*>(scratch.hyperscan);
+    // Only allocation failure makes this fail; scanning without scratch would miss matches.
+    OTASUKE_CHECK(hs_alloc_scratch(hyperscan_->db, &hs) == HS_SUCCESS);
+    scratch.hyperscan = hs;
+  }
+#endif
+}
+
+void LiteralScanner::Scan(std::string_view text, LiteralScratch& scratch,
+                          absl::FunctionRef<void(uint32_t)> on_match) const {
+#ifdef OTASUKE_SIGMA_HYPERSCAN
+  if (hyperscan_) {
+    auto callback = [](unsigned id, unsigned long long, unsigned long long, unsigned,
+                       void* context) -> int {
+      (*static_cast<absl::FunctionRef<void(uint32_t)>*>(context))(id);
+      return 0;
+    };
+    hs_scan(hyperscan_->db, text.data(), static_cast<unsigned>(text.size()), 0,
+            static_cast<hs_scratch_t*>(scratch.hyperscan), callback, &on_match);
+    return;
+  }
+#endif
+  automaton_.Scan(text, on_match);
+}
+
+size_t LiteralScanner::memory_bytes() const {
+#ifdef OTASUKE_SIGMA_HYPERSCAN
+  if (hyperscan_) {
+    size_t size = 0;
+    hs_database_size(hyperscan_->db, &size);
+    return size;
+  }
+#endif
+  return automaton_.memory_bytes();
+}
+
+}  // namespace otasuke::agent::sigma
