@@ -250,9 +250,15 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
   std::sort(s.candidates.begin(), s.candidates.end());
   s.stats.candidates += s.candidates.size();
 
+  const uint8_t direction_bit = in.direction == Direction::kToServer ? 1 : 2;
+  const bool ip_only_done = flow != nullptr && (flow->ip_only_done & direction_bit) != 0;
+  if (flow != nullptr && in.kind == InspectionKind::kPacket && !in.tx_only) {
+    flow->ip_only_done |= direction_bit;
+  }
   for (uint32_t index : s.candidates) {
     const Rule& rule = compiled.rules[index];
     if (in.tx_only && !rule.uses_app_buffers) continue;
+    if (rule.ip_only && ip_only_done) continue;
     // A flush is stream data, not a packet: rules without any content to inspect are
     // packet rules and must not fire on it again.
     if (in.kind == InspectionKind::kStreamFlush && rule.chains.empty()) continue;

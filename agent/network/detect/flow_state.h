@@ -16,12 +16,16 @@ struct FlowDetectState {
   // (rule index, transaction) pairs that already alerted: app-layer rules alert once per tx.
   std::vector<std::pair<uint32_t, uint64_t>> tx_alerted;
   bool passed = false;  // a pass rule matched this flow
+  // IP-only rules were inspected for the first packet of this direction (bit 0 to server,
+  // bit 1 to client).
+  uint8_t ip_only_done = 0;
 
   void ResetFor(const void* identity) {
     rules_identity = identity;
     flowbits.clear();
     tx_alerted.clear();
     passed = false;
+    ip_only_done = 0;
   }
   bool IsSet(uint32_t bit) const {
     const size_t word = bit / 64;

@@ -167,6 +167,9 @@ struct Rule {
 
   std::vector<BufferChain> chains;
   bool uses_app_buffers = false;  // alerts once per transaction
+  // Suricata's "IP-only" rules (addresses, ports and meta only): inspected on the first packet
+  // of each direction of a flow, and their pass/drop applies to the whole flow.
+  bool ip_only = false;
 
   // Prefilter pattern: chain index + matcher index of the chosen content, or -1 (always check).
   int fast_chain = -1;

@@ -253,6 +253,11 @@ bool ParseRule(std::string_view text, const RuleParseEnv& env, Rule* rule, RuleP
     return Fail(error, tokens[1].position, "parse error: keywords exclude the rule's protocol",
                 "parse error");
   }
+  rule->ip_only = rule->chains.empty() && !rule->ttl && !rule->dsize && !rule->flags &&
+                  !rule->itype && !rule->icode && rule->flowbit_checks.empty() &&
+                  rule->flowbit_actions.empty() && rule->app_proto == AppProto::kUnknown &&
+                  !rule->flow_established && !rule->flow_not_established && !rule->flow_to_server &&
+                  !rule->flow_to_client && !rule->only_stream && !rule->no_stream;
   ChooseFastPattern(rule);
   return true;
 }

@@ -185,6 +185,8 @@ TEST(ActionTest, PassSuppressesAlertsOfTheFlow) {
   FlowDetectStatePtr flow = NewFlowDetectState();
   PacketBuilder p;
   p.Payload("x trusted");
+  p.Buffer(BufferId::kStream, "x trusted");  // matched in stream data: the flow is passed
+  p.in.payload_in_stream = true;
   p.in.flow_state = flow.get();
   CollectingCallback callback;
   const InspectResult result = engine.Inspect(p.in, callback);
@@ -267,6 +269,59 @@ TEST(AppLayerTest, AlertsOncePerTransaction) {
   EXPECT_EQ(inspect(0), 1u);
   EXPECT_EQ(inspect(0), 0u);
   EXPECT_EQ(inspect(1), 1u);
+}
+
+}  // namespace
+}  // namespace otasuke::network::detect::testing
+
+namespace otasuke::network::detect::testing {
+namespace {
+
+TEST(IpOnlyTest, InspectedOnFirstPacketOfEachDirection) {
+  auto rules = LoadText(
+      "alert tcp 10.0.0.0/8 any -> any any (sid:1;)\n"
+      "alert tcp any any -> any any (flow:established; sid:2;)\n");
+  DetectEngine engine(rules);
+  FlowDetectStatePtr flow = NewFlowDetectState();
+  auto send = [&](Direction direction) {
+    PacketBuilder p;
+    p.in.direction = direction;
+    p.in.flow_state = flow.get();
+    if (direction == Direction::kToClient) std::swap(p.in.src, p.in.dst);
+    return InspectSids(engine, p.in);
+  };
+  EXPECT_THAT(send(Direction::kToServer), ElementsAre(1, 2));
+  EXPECT_THAT(send(Direction::kToServer), ElementsAre(2));
+  // 192.168.1.1 -> 10.0.0.1 is outside sid 1's source; it is still only tried once.
+  EXPECT_THAT(send(Direction::kToClient), ElementsAre(2));
+  EXPECT_THAT(send(Direction::kToClient), ElementsAre(2));
+}
+
+TEST(ActionTest, PassOnPacketPayloadCoversOnlyThatPacket) {
+  auto rules = LoadText(
+      "alert tcp any any -> any any (content:\"x\"; sid:1;)\n"
+      "pass tcp any any -> any any (content:\"ok\"; sid:2;)\n");
+  DetectEngine engine(rules);
+  FlowDetectStatePtr flow = NewFlowDetectState();
+  auto send = [&](const std::string& payload) {
+    PacketBuilder p;
+    p.Payload(payload);
+    p.in.flow_state = flow.get();
+    return InspectSids(engine, p.in);
+  };
+  EXPECT_THAT(send("x ok"), IsEmpty());
+  EXPECT_THAT(send("x"), ElementsAre(1));
+}
+
+TEST(ActionTest, ContentlessRulesIgnoreStreamFlushes) {
+  PacketBuilder p;
+  p.in.kind = InspectionKind::kStreamFlush;
+  p.in.app_proto = AppProto::kHttp;
+  p.Buffer(BufferId::kHttpUri, "/a");
+  EXPECT_THAT(Sids("alert http any any -> any any (flow:to_server; sid:1;)\n"
+                   "alert http any any -> any any (http.uri; content:\"/a\"; sid:2;)\n",
+                   p.in),
+              ElementsAre(2));
 }
 
 }  // namespace
