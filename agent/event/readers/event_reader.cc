@@ -300,6 +300,24 @@ absl::Status ParseEventRecord(std::string_view json_text, Event* event, EventFor
   return Convert(root, event, format);
 }
 
+absl::Status ParseEventRecordAs(std::string_view json_text, EventFormat format, Event* event) {
+  const Json root = Json::parse(json_text.begin(), json_text.end(), nullptr, false);
+  if (root.is_discarded()) return absl::InvalidArgumentError("not valid JSON");
+  event->Clear();
+  event->source() = {};
+  switch (format) {
+    case EventFormat::kOtasuke:
+      return ConvertOtasuke(root, event);
+    case EventFormat::kEvtxJson:
+      return ConvertEvtx(root, event);
+    case EventFormat::kFlatJson:
+      return ConvertFlat(root, event);
+    case EventFormat::kWinlogbeat:
+      return ConvertWinlogbeat(root, event);
+  }
+  return absl::InvalidArgumentError("unknown format");
+}
+
 absl::Status ReadEvents(std::string_view content, std::string_view path,
                         const EventCallback& on_event, ReadStats* stats) {
   Event event;

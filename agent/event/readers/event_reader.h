@@ -39,7 +39,9 @@ absl::Status ReadEvents(std::string_view content, std::string_view path,
 absl::Status ReadEventFile(const std::string& path, const EventCallback& on_event,
                            ReadStats* stats);
 
-// One record (a JSON object's text) in a given or detected format; for tests and fuzzers.
+// One record (a JSON object's text), its format detected; for tests and fuzzers.
 absl::Status ParseEventRecord(std::string_view json_text, Event* event, EventFormat* format);
+// One record read as the given format, whatever it looks like; for per-reader fuzzers.
+absl::Status ParseEventRecordAs(std::string_view json_text, EventFormat format, Event* event);
 
 }  // namespace otasuke::agent::readers
