@@ -50,6 +50,11 @@ absl::Status Stmt::Run() {
   return absl::OkStatus();
 }
 
+void Stmt::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
 int64_t Stmt::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
 
 std::string Stmt::Text(int column) const {
@@ -86,8 +91,8 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path
     // WAL lets console reads run beside the writer; NORMAL sync is durable across process
     // crashes (a power cut may lose the last commits, never corrupt the file).
     // A 32 MiB page cache keeps the alert indexes of a large batch in memory.
-    absl::Status status = db->Exec(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768;");
+    absl::Status status =
+        db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768;");
     if (!status.ok()) return status;
   }
   absl::Status status = db->Exec("PRAGMA foreign_keys=ON;");

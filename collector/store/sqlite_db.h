@@ -37,6 +37,8 @@ class Stmt {
   absl::StatusOr<bool> Step();
   // Runs a statement that returns no rows.
   absl::Status Run();
+  // Makes the statement ready to be bound and run again.
+  void Reset();
 
   int64_t Int(int column) const;
   std::string Text(int column) const;

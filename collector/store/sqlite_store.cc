@@ -236,55 +236,27 @@ void SqliteStore::UpsertAgent(const v1::Hello& hello,
   });
 }
 
-absl::Status SqliteStore::IngestOne(SqliteDb& db, const v1::Alert& alert, absl::Time now,
-                                    bool* stored, int64_t* new_incident) {
-  *stored = false;
-  *new_incident = 0;
-  int64_t now_us = ToMicros(now);
-  ASSIGN_OR_RETURN(
-      Stmt insert,
-      db.Prepare("INSERT OR IGNORE INTO alerts (uuid, agent_id, sequence, tenant_id, hostname, "
-                 "rule_engine, rule_id, severity, title, event_time, detection_time, "
-                 "received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  RETURN_IF_ERROR(insert.Bind(1, alert.uuid())
-                      .Bind(2, alert.agent_id())
-                      .Bind(3, static_cast<int64_t>(alert.sequence()))
-                      .Bind(4, alert.tenant_id())
-                      .Bind(5, alert.hostname())
-                      .Bind(6, static_cast<int64_t>(alert.rule().engine()))
-                      .Bind(7, alert.rule().rule_id())
-                      .Bind(8, static_cast<int64_t>(alert.severity()))
-                      .Bind(9, alert.title())
-                      .Bind(10, ProtoMicros(alert.event_time()))
-                      .Bind(11, ProtoMicros(alert.detection_time()))
-                      .Bind(12, now_us)
-                      .BindBlob(13, alert.SerializeAsString())
-                      .Run());
-  if (db.Changes() == 0) return absl::OkStatus();  // already stored (same sequence or uuid)
-  *stored = true;
-  int64_t alert_id = db.LastInsertRowId();
-
+absl::StatusOr<SqliteStore::BatchIncident*> SqliteStore::IncidentFor(SqliteDb& db,
+                                                                     const v1::Alert& alert,
+                                                                     absl::Time now,
+                                                                     BatchIncidents& batch) {
   std::string group_key = grouper_.GroupKey(alert);
+  auto it = batch.find(group_key);
+  if (it != batch.end()) return &it->second;  // same batch, same time: it joins
+  int64_t now_us = ToMicros(now);
   ASSIGN_OR_RETURN(Stmt open, db.Prepare("SELECT id, last_seen FROM incidents WHERE group_key = ? "
                                          "AND state NOT IN (?, ?) ORDER BY id DESC LIMIT 1"));
   open.Bind(1, group_key).Bind(2, kStateResolved).Bind(3, kStateFalsePositive);
   ASSIGN_OR_RETURN(bool found, open.Step());
-  int64_t incident_id = 0;
+  BatchIncident incident;
   if (found && grouper_.Joins(FromMicros(open.Int(1)), now)) {
-    incident_id = open.Int(0);
-    ASSIGN_OR_RETURN(Stmt update,
-                     db.Prepare("UPDATE incidents SET alert_count = alert_count + 1, last_seen = "
-                                "MAX(last_seen, ?), severity = MAX(severity, ?) WHERE id = ?"));
-    RETURN_IF_ERROR(update.Bind(1, now_us)
-                        .Bind(2, static_cast<int64_t>(alert.severity()))
-                        .Bind(3, incident_id)
-                        .Run());
+    incident.id = open.Int(0);
   } else {
     ASSIGN_OR_RETURN(
         Stmt create,
         db.Prepare("INSERT INTO incidents (tenant_id, hostname, group_key, dedup_key, title, "
                    "severity, state, alert_count, first_seen, last_seen, rule_engine, rule_id, "
-                   "rule_revision, ruleset_version) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, "
+                   "rule_revision, ruleset_version) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, "
                    "?, ?)"));
     RETURN_IF_ERROR(create.Bind(1, alert.tenant_id())
                         .Bind(2, alert.hostname())
@@ -300,15 +272,59 @@ absl::Status SqliteStore::IngestOne(SqliteDb& db, const v1::Alert& alert, absl::
                         .Bind(12, static_cast<int64_t>(alert.rule().revision()))
                         .Bind(13, alert.rule().ruleset_version())
                         .Run());
-    incident_id = db.LastInsertRowId();
-    *new_incident = incident_id;
+    incident.id = db.LastInsertRowId();
+    incident.created = true;
+  }
+  return &batch.emplace(std::move(group_key), incident).first->second;
+}
+
+absl::Status SqliteStore::IngestOne(SqliteDb& db, const v1::Alert& alert, absl::Time now,
+                                    BatchIncidents& batch, bool* stored, int64_t* new_incident) {
+  *stored = false;
+  *new_incident = 0;
+  // A resend under a new sequence (an agent that lost its state) is still a duplicate.
+  ASSIGN_OR_RETURN(Stmt known, db.Prepare("SELECT 1 FROM alerts WHERE uuid = ?"));
+  known.Bind(1, alert.uuid());
+  ASSIGN_OR_RETURN(bool duplicate, known.Step());
+  if (duplicate) return absl::OkStatus();
+
+  ASSIGN_OR_RETURN(BatchIncident * incident, IncidentFor(db, alert, now, batch));
+  ASSIGN_OR_RETURN(
+      Stmt insert,
+      db.Prepare("INSERT INTO alerts (uuid, agent_id, sequence, tenant_id, hostname, "
+                 "rule_engine, rule_id, severity, title, event_time, detection_time, "
+                 "received_at, incident_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                 "?)"));
+  RETURN_IF_ERROR(insert.Bind(1, alert.uuid())
+                      .Bind(2, alert.agent_id())
+                      .Bind(3, static_cast<int64_t>(alert.sequence()))
+                      .Bind(4, alert.tenant_id())
+                      .Bind(5, alert.hostname())
+                      .Bind(6, static_cast<int64_t>(alert.rule().engine()))
+                      .Bind(7, alert.rule().rule_id())
+                      .Bind(8, static_cast<int64_t>(alert.severity()))
+                      .Bind(9, alert.title())
+                      .Bind(10, ProtoMicros(alert.event_time()))
+                      .Bind(11, ProtoMicros(alert.detection_time()))
+                      .Bind(12, ToMicros(now))
+                      .Bind(13, incident->id)
+                      .BindBlob(14, alert.SerializeAsString())
+                      .Run());
+  *stored = true;
+  incident->added += 1;
+  incident->max_severity = std::max<int64_t>(incident->max_severity, alert.severity());
+  if (incident->created && incident->added == 1) {
+    // The alert that opened the incident is the one the notification describes.
+    *new_incident = incident->id;
+    int64_t alert_id = db.LastInsertRowId();
+    int64_t now_us = ToMicros(now);
     for (const NotificationChannel& channel : options_.notification_channels) {
       ASSIGN_OR_RETURN(
           Stmt notify,
           db.Prepare("INSERT INTO notifications (incident_id, alert_id, channel, target, state, "
                      "next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', "
                      "?, ?, ?)"));
-      RETURN_IF_ERROR(notify.Bind(1, incident_id)
+      RETURN_IF_ERROR(notify.Bind(1, incident->id)
                           .Bind(2, alert_id)
                           .Bind(3, channel.channel)
                           .Bind(4, channel.target)
@@ -319,8 +335,24 @@ absl::Status SqliteStore::IngestOne(SqliteDb& db, const v1::Alert& alert, absl::
       effects_.notifications_queued = true;
     }
   }
-  ASSIGN_OR_RETURN(Stmt link, db.Prepare("UPDATE alerts SET incident_id = ? WHERE id = ?"));
-  return link.Bind(1, incident_id).Bind(2, alert_id).Run();
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::ApplyIncidentCounts(SqliteDb& db, const BatchIncidents& batch,
+                                              absl::Time now) {
+  ASSIGN_OR_RETURN(Stmt update,
+                   db.Prepare("UPDATE incidents SET alert_count = alert_count + ?, last_seen = "
+                              "MAX(last_seen, ?), severity = MAX(severity, ?) WHERE id = ?"));
+  for (const auto& [key, incident] : batch) {
+    if (incident.added == 0) continue;
+    RETURN_IF_ERROR(update.Bind(1, incident.added)
+                        .Bind(2, ToMicros(now))
+                        .Bind(3, incident.max_severity)
+                        .Bind(4, incident.id)
+                        .Run());
+    update.Reset();
+  }
+  return absl::OkStatus();
 }
 
 void SqliteStore::IngestAlerts(std::string agent_id, std::vector<v1::Alert> alerts,
@@ -340,6 +372,7 @@ void SqliteStore::IngestAlerts(std::string agent_id, std::vector<v1::Alert> aler
         }
         uint64_t highest = static_cast<uint64_t>(acked.Int(0));
         absl::Time now = clock_.Now();
+        BatchIncidents incidents;
         for (const v1::Alert& alert : *shared_alerts) {
           if (alert.sequence() <= highest) {
             ++result->duplicates;  // at or below what is durable: a resend
@@ -347,7 +380,7 @@ void SqliteStore::IngestAlerts(std::string agent_id, std::vector<v1::Alert> aler
           }
           bool stored = false;
           int64_t new_incident = 0;
-          RETURN_IF_ERROR(IngestOne(db, alert, now, &stored, &new_incident));
+          RETURN_IF_ERROR(IngestOne(db, alert, now, incidents, &stored, &new_incident));
           if (stored) {
             ++result->stored;
           } else {
@@ -356,6 +389,7 @@ void SqliteStore::IngestAlerts(std::string agent_id, std::vector<v1::Alert> aler
           if (new_incident != 0) result->new_incident_ids.push_back(new_incident);
           highest = std::max<uint64_t>(highest, alert.sequence());
         }
+        RETURN_IF_ERROR(ApplyIncidentCounts(db, incidents, now));
         ASSIGN_OR_RETURN(Stmt update, db.Prepare("UPDATE agents SET acked_sequence = ?, "
                                                  "last_seen = ? WHERE id = ?"));
         RETURN_IF_ERROR(update.Bind(1, static_cast<int64_t>(highest))

@@ -7,6 +7,7 @@
 #include <deque>
 #include <memory>
 #include <thread>
+#include <unordered_map>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -85,8 +86,20 @@ class SqliteStore final : public Store {
   void Submit(Write write);
   void WriterLoop();
   absl::Status RunBatch(std::vector<Write>& batch, std::vector<absl::Status>& results);
-  absl::Status IngestOne(SqliteDb& db, const v1::Alert& alert, absl::Time now, bool* stored,
-                         int64_t* new_incident);
+  // Incidents touched by one ingest write, by group key: each is looked up (or created) once
+  // and its count and severity updated once, however many of the batch's alerts join it.
+  struct BatchIncident {
+    int64_t id = 0;
+    bool created = false;
+    int64_t added = 0;
+    int64_t max_severity = 0;
+  };
+  using BatchIncidents = std::unordered_map<std::string, BatchIncident>;
+  absl::StatusOr<BatchIncident*> IncidentFor(SqliteDb& db, const v1::Alert& alert, absl::Time now,
+                                             BatchIncidents& batch);
+  absl::Status IngestOne(SqliteDb& db, const v1::Alert& alert, absl::Time now,
+                         BatchIncidents& batch, bool* stored, int64_t* new_incident);
+  absl::Status ApplyIncidentCounts(SqliteDb& db, const BatchIncidents& batch, absl::Time now);
   absl::Status Audit(SqliteDb& db, std::string_view actor, std::string_view action,
                      std::string_view tenant_id, std::string_view target, std::string_view detail);
 

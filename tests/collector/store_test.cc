@@ -168,6 +168,26 @@ TEST_F(StoreTest, GroupsAlertsIntoIncidentsWithinTheWindow) {
   EXPECT_EQ((*incidents)[0].alert_count(), 1u);
 }
 
+TEST_F(StoreTest, OneBatchCountsEveryAlertOfItsIncidents) {
+  ASSERT_THAT(Upsert(*store_, MakeHello("agent-1")), IsOk());
+  ASSERT_THAT(Ingest(*store_, "agent-1", {MakeAlert(1, "rule-1")}), IsOk());
+  std::vector<v1::Alert> batch;
+  for (uint64_t seq = 2; seq <= 6; ++seq) batch.push_back(MakeAlert(seq, "rule-1"));
+  batch.push_back(MakeAlert(7, "rule-2", v1::SEVERITY_CRITICAL));
+  batch.push_back(MakeAlert(8, "rule-2", v1::SEVERITY_LOW));
+  auto result = Ingest(*store_, "agent-1", batch);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(result->stored, 7);
+  EXPECT_EQ(result->new_incident_ids.size(), 1u);  // rule-2's
+  auto incidents = store_->ListIncidents("", 100);
+  ASSERT_THAT(incidents, IsOk());
+  ASSERT_EQ(incidents->size(), 2u);
+  EXPECT_EQ((*incidents)[1].alert_count(), 6u);
+  EXPECT_EQ((*incidents)[0].alert_count(), 2u);
+  EXPECT_EQ((*incidents)[0].severity(), v1::SEVERITY_CRITICAL);
+  EXPECT_EQ(Count(path_, "SELECT COUNT(*) FROM alerts WHERE incident_id IS NULL"), 0);
+}
+
 TEST_F(StoreTest, AnAlertAfterTheWindowOpensANewIncident) {
   ASSERT_THAT(Upsert(*store_, MakeHello("agent-1")), IsOk());
   auto first = Ingest(*store_, "agent-1", {MakeAlert(1)});
