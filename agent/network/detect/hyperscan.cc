@@ -47,6 +47,12 @@ class HyperscanMatcher final : public MultiPatternMatcher {
 
 bool HyperscanAvailable() { return true; }
 
+void ReleaseCompilerMemory() {
+  // Hyperscan's compiler leaves tens of MB of freed heap behind; hand it back to the OS so the
+  // agent's resident size is the databases, not the compiler's garbage.
+  malloc_trim(0);
+}
+
 absl::StatusOr<std::unique_ptr<MultiPatternMatcher>> BuildHyperscan(
     const std::vector<PrefilterPattern>& patterns) {
   std::vector<const char*> expressions;
@@ -72,9 +78,6 @@ absl::StatusOr<std::unique_ptr<MultiPatternMatcher>> BuildHyperscan(
     hs_free_compile_error(error);
     return absl::InternalError(absl::StrCat("hyperscan compile: ", message));
   }
-  // Hyperscan's compiler leaves tens of MB of freed heap behind per database; hand it back to
-  // the OS so the resident size of the agent is the databases, not the compiler's garbage.
-  malloc_trim(0);
   return std::unique_ptr<MultiPatternMatcher>(new HyperscanMatcher(db));
 }
 
@@ -85,6 +88,8 @@ PrefilterScratch::~PrefilterScratch() {
 #else
 
 bool HyperscanAvailable() { return false; }
+
+void ReleaseCompilerMemory() {}
 
 absl::StatusOr<std::unique_ptr<MultiPatternMatcher>> BuildHyperscan(
     const std::vector<PrefilterPattern>&) {

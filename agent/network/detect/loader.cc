@@ -303,6 +303,7 @@ absl::StatusOr<LoadedRules> LoadRules(const LoadOptions& options) {
   }
   compiled->flowbit_count = flowbits.size();
   RETURN_IF_ERROR(BuildGroups(*compiled));
+  if (compiled->prefilter == PrefilterKind::kHyperscan) ReleaseCompilerMemory();
   result.report.loaded = rules.size();
   result.report.load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -44,6 +44,8 @@ class PrefilterScratch {
 };
 
 bool HyperscanAvailable();
+// Returns freed compiler heap to the OS after building databases.
+void ReleaseCompilerMemory();
 // kDefault resolves to Hyperscan when available.
 PrefilterKind ResolvePrefilterKind(PrefilterKind kind);
 

@@ -45,6 +45,8 @@ constexpr BufferKeyword kBufferKeywords[] = {
     {"http_cookie", BufferId::kHttpCookie, AppProto::kHttp, true, "modifier: Cookie / Set-Cookie"},
     {"http.content_type", BufferId::kHttpContentType, AppProto::kHttp, false,
      "sticky: Content-Type"},
+    {"http_content_type", BufferId::kHttpContentType, AppProto::kHttp, true,
+     "modifier: Content-Type"},
     {"http.referer", BufferId::kHttpReferer, AppProto::kHttp, false, "sticky: Referer"},
     {"http.request_body", BufferId::kHttpRequestBody, AppProto::kHttp, false,
      "sticky: request body"},
