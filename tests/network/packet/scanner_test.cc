@@ -1,0 +1,332 @@
+// End to end: crafted pcaps through the scanner with real rules — stream rules over
+// reassembled data (split, out of order, overlapping), HTTP / DNS / TLS buffers, fragments,
+// flow state, EVE output, Otasuke alert conversion and the scan-pcap command.
+
+#include <fstream>
+#include <sstream>
+
+#include "agent/network/scan/alert_convert.h"
+#include "agent/network/scan/network_scanner.h"
+#include "agent/network/scan/pcap_scan.h"
+#include "agent/network/scan/scan_pcap_command.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/network/packet/packet_builder.h"
+
+namespace otasuke::network {
+namespace {
+
+using testing::Bytes;
+using testing::Endpoints;
+using testing::TcpSession;
+
+class Collector : public AlertEventHandler {
+ public:
+  void OnAlertEvent(const AlertEvent& event) override {
+    events.push_back(event);
+    json.push_back(nlohmann::json::parse(ToEveJson(event)));
+  }
+  int Count(uint32_t sid) const {
+    int n = 0;
+    for (const AlertEvent& e : events) n += e.sid == sid;
+    return n;
+  }
+  std::vector<AlertEvent> events;
+  std::vector<nlohmann::json> json;
+};
+
+Collector Scan(const std::vector<Bytes>& frames, const std::string& rules,
+               ScannerConfig config = {}) {
+  const std::string path = testing::TempPath("scan.pcap");
+  testing::WritePcap(path, frames);
+  detect::LoadOptions load;
+  load.rule_texts = {{"test.rules", rules}};
+  auto loaded = detect::LoadRules(load);
+  EXPECT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->report.skipped, 0u) << loaded->report.Summary();
+  Collector collector;
+  NetworkScanner scanner(config, loaded->rules, &collector);
+  uint64_t cnt = 0;
+  EXPECT_TRUE(ScanPcapFile(path, scanner, &cnt).ok());
+  scanner.Finish();
+  return collector;
+}
+
+std::vector<Bytes> Concat(std::vector<Bytes> a, const std::vector<Bytes>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+TEST(ScannerTest, ContentSplitAcrossSegmentsMatchesInStream) {
+  TcpSession s(Endpoints{});
+  std::vector<Bytes> frames = s.Handshake();
+  frames.push_back(s.ClientData("xxevil-pay"));
+  frames.push_back(s.ClientData("load-yy"));
+  frames.push_back(s.ServerAck());
+  frames.push_back(s.ClientData("z"));
+  const Collector c = Scan(frames,
+                           "alert tcp any any -> any any (msg:\"split\"; flow:established,"
+                           "to_server; content:\"evil-payload\"; sid:1;)\n");
+  ASSERT_EQ(c.Count(1), 1);
+  EXPECT_TRUE(c.events[0].in_stream);
+  EXPECT_EQ(c.events[0].direction, "to_server");
+}
+
+TEST(ScannerTest, OutOfOrderAndOverlapUseFirstCopy) {
+  TcpSession s(Endpoints{});
+  std::vector<Bytes> frames = s.Handshake();
+  frames.push_back(s.ClientAt(6, "world"));       // arrives first, out of order
+  frames.push_back(s.ClientAt(0, "hello "));      // fills the hole
+  frames.push_back(s.ClientAt(6, "WORLD-evil"));  // overlaps: "WORLD" ignored, "-evil" new
+  s.AdvanceClient(16);
+  frames.push_back(s.ServerAck());
+  frames.push_back(s.ClientFin());
+  const Collector c = Scan(frames,
+                           "alert tcp any any -> any any (msg:\"a\"; content:\"hello world-evil\"; "
+                           "sid:1;)\nalert tcp any any -> any any (msg:\"b\"; "
+                           "content:\"WORLD\"; sid:2;)\n");
+  EXPECT_EQ(c.Count(1), 1);
+  EXPECT_EQ(c.Count(2), 0);
+}
+
+TEST(ScannerTest, HttpBuffersAlertOncePerTransaction) {
+  TcpSession s(Endpoints{});
+  std::vector<Bytes> frames = s.Handshake();
+  frames.push_back(s.ClientData("GET /dl/%61pp.exe HTTP/1.1\r\nHost: Bad.Example:80\r\n"));
+  frames.push_back(s.ClientData("User-Agent: EvilBot/1.0\r\n\r\n"));
+  frames.push_back(s.ServerData("HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nMZ"));
+  frames.push_back(s.ServerData("\x90\x90payl"));
+  frames.push_back(s.ClientAck());
+  frames.push_back(s.ClientFin());
+  frames.push_back(s.ServerFin());
+  const Collector c =
+      Scan(frames,
+           "alert http any any -> any any (msg:\"uri\"; flow:to_server; http.uri; "
+           "content:\"/dl/app.exe\"; http.host; content:\"bad.example\"; sid:1;)\n"
+           "alert http any any -> any any (msg:\"ua\"; http.user_agent; content:\"EvilBot\"; "
+           "startswith; sid:2;)\n"
+           "alert http any any -> any any (msg:\"mz\"; flow:to_client; http.stat_code; "
+           "content:\"200\"; file_data; content:\"MZ\"; startswith; sid:3;)\n");
+  EXPECT_EQ(c.Count(1), 1);
+  EXPECT_EQ(c.Count(2), 1);
+  EXPECT_EQ(c.Count(3), 1);
+  ASSERT_FALSE(c.json.empty());
+  const nlohmann::json& eve = c.json[0];
+  EXPECT_EQ(eve["event_type"], "alert");
+  EXPECT_EQ(eve["proto"], "TCP");
+  EXPECT_EQ(eve["app_proto"], "http");
+  EXPECT_EQ(eve["http"]["hostname"], "bad.example");
+  EXPECT_EQ(eve["http"]["url"], "/dl/%61pp.exe");
+  EXPECT_EQ(eve["alert"]["signature_id"], 1);
+  EXPECT_EQ(eve["alert"]["action"], "allowed");
+  EXPECT_TRUE(eve["community_id"].get<std::string>().starts_with("1:"));
+}
+
+TEST(ScannerTest, HttpDetectedOnNonStandardPort) {
+  TcpSession s(Endpoints{"10.0.0.1", "10.0.0.2", 50000, 8081});
+  std::vector<Bytes> frames = s.Handshake();
+  frames.push_back(s.ClientData("GET /x HTTP/1.1\r\nHost: h\r\n\r\n"));
+  const Collector c = Scan(
+      frames, "alert http any any -> any any (msg:\"m\"; http.method; content:\"GET\"; sid:1;)\n");
+  EXPECT_EQ(c.Count(1), 1);
+}
+
+std::string DnsQuery(std::string_view name) {
+  std::string m = {0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+  size_t start = 0;
+  while (true) {
+    const size_t dot = name.find('.', start);
+    const std::string_view label = name.substr(start, dot - start);
+    m.push_back(static_cast<char>(label.size()));
+    m.append(label);
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  m.append({0, 0, 1, 0, 1});
+  return m;
+}
+
+TEST(ScannerTest, DnsQueryOverUdpAndTcp) {
+  Endpoints udp{"192.168.1.10", "192.168.1.1", 5353, 53};
+  std::vector<Bytes> frames = {testing::EthUdp(udp, DnsQuery("evil.example.net"))};
+  TcpSession s(Endpoints{"192.168.1.10", "192.168.1.1", 40001, 53});
+  frames = Concat(frames, s.Handshake());
+  const std::string q = DnsQuery("tcp.example.net");
+  std::string framed = {0, static_cast<char>(q.size())};
+  framed += q;
+  frames.push_back(s.ClientData(framed));
+  const Collector c = Scan(frames,
+                           "alert dns any any -> any any (msg:\"q\"; dns.query; "
+                           "content:\"example.net\"; endswith; sid:1;)\n");
+  ASSERT_EQ(c.Count(1), 2);
+  EXPECT_EQ(c.json[0]["proto"], "UDP");
+  EXPECT_EQ(c.json[0]["dns"]["query"][0]["rrname"], "evil.example.net");
+}
+
+TEST(ScannerTest, TlsSni) {
+  std::string body = {3, 3};
+  body.append(32, 'r');
+  body.append({0, 0, 2, 0x13, 0x01, 1, 0});
+  const std::string sni = "c2.example.com";
+  std::string ext = {0,
+                     0,
+                     0,
+                     static_cast<char>(sni.size() + 5),
+                     0,
+                     static_cast<char>(sni.size() + 3),
+                     0,
+                     0,
+                     static_cast<char>(sni.size())};
+  ext += sni;
+  body.push_back(0);
+  body.push_back(static_cast<char>(ext.size()));
+  body += ext;
+  std::string hs = {1, 0, 0, static_cast<char>(body.size())};
+  hs += body;
+  std::string record = {0x16, 3, 1, 0, static_cast<char>(hs.size())};
+  record += hs;
+  TcpSession s(Endpoints{"10.0.0.1", "10.0.0.2", 50000, 443});
+  std::vector<Bytes> frames = s.Handshake();
+  frames.push_back(s.ClientData(record.substr(0, 20)));
+  frames.push_back(s.ClientData(record.substr(20)));
+  const Collector c =
+      Scan(frames,
+           "alert tls any any -> any any (msg:\"sni\"; tls.sni; content:\"c2.example\"; sid:1;)\n");
+  ASSERT_EQ(c.Count(1), 1);
+  EXPECT_EQ(c.json[0]["tls"]["sni"], "c2.example.com");
+}
+
+TEST(ScannerTest, FragmentedDatagramIsReassembledBeforeMatching) {
+  Endpoints e{"10.0.0.5", "10.0.0.6", 7000, 9999};
+  auto frags = testing::Ipv4Fragments(
+      e, kProtoUdp, testing::Udp(e, std::string(40, 'a') + "SECRET" + std::string(40, 'b')), 24,
+      42);
+  std::reverse(frags.begin(), frags.end());
+  const Collector c =
+      Scan(frags, "alert udp any any -> any any (msg:\"f\"; content:\"SECRET\"; sid:1;)\n");
+  EXPECT_EQ(c.Count(1), 1);
+}
+
+TEST(ScannerTest, EstablishedNeedsHandshakeUnlessMidstream) {
+  TcpSession s(Endpoints{});
+  std::vector<Bytes> frames = {s.ClientData("no handshake here"), s.ServerAck(),
+                               s.ClientData("more")};
+  const std::string rules =
+      "alert tcp any any -> any any (msg:\"est\"; flow:established; content:\"handshake\"; "
+      "sid:1;)\nalert tcp any any -> any any (msg:\"new\"; flow:not_established; "
+      "content:\"handshake\"; sid:2;)\n";
+  const Collector plain = Scan(frames, rules);
+  EXPECT_EQ(plain.Count(1), 0);
+  EXPECT_EQ(plain.Count(2), 1);
+  ScannerConfig midstream;
+  midstream.flows.midstream = true;
+  const Collector picked = Scan(frames, rules, midstream);
+  EXPECT_EQ(picked.Count(1), 1);
+  EXPECT_EQ(picked.Count(2), 0);
+}
+
+TEST(ScannerTest, MalformedPacketsAreCountedNotFatal) {
+  std::vector<Bytes> frames = {Bytes(5, 0xff), testing::Ethernet(Bytes(10, 0x45), 0x0800),
+                               testing::EthUdp(Endpoints{}, "ok")};
+  const std::string path = testing::TempPath("bad.pcap");
+  testing::WritePcap(path, frames);
+  detect::LoadOptions load;
+  load.rule_texts = {{"t", "alert udp any any -> any any (msg:\"ok\"; content:\"ok\"; sid:1;)"}};
+  auto loaded = detect::LoadRules(load);
+  ASSERT_TRUE(loaded.ok());
+  Collector c;
+  NetworkScanner scanner({}, loaded->rules, &c);
+  uint64_t cnt = 0;
+  ASSERT_TRUE(ScanPcapFile(path, scanner, &cnt).ok());
+  scanner.Finish();
+  EXPECT_EQ(c.Count(1), 1);
+  EXPECT_EQ(scanner.stats().decode_errors, 2u);
+  EXPECT_EQ(scanner.decode_stats().by_reason[static_cast<size_t>(DecodeError::kTruncatedLink)], 1u);
+  EXPECT_EQ(c.events[0].pcap_cnt, 3u);
+  EXPECT_NE(scanner.StatsLine().find("decode_errors=2"), std::string::npos);
+}
+
+TEST(ScannerTest, FlowTableCapEvictsAndCounts) {
+  std::vector<Bytes> frames;
+  for (int i = 0; i < 50; ++i) {
+    frames.push_back(testing::EthUdp(
+        Endpoints{"10.0.0.1", "10.0.0.2", static_cast<uint16_t>(1000 + i), 9}, "x"));
+  }
+  const std::string path = testing::TempPath("many.pcap");
+  testing::WritePcap(path, frames);
+  detect::LoadOptions load;
+  load.rule_texts = {{"t", "alert udp any any -> any any (msg:\"x\"; content:\"zz\"; sid:1;)"}};
+  auto loaded = detect::LoadRules(load);
+  ASSERT_TRUE(loaded.ok());
+  ScannerConfig config;
+  config.flows.table.max_flows = 10;
+  NetworkScanner scanner(config, loaded->rules, nullptr);
+  uint64_t cnt = 0;
+  ASSERT_TRUE(ScanPcapFile(path, scanner, &cnt).ok());
+  EXPECT_EQ(scanner.flow_table_stats().created, 50u);
+  EXPECT_EQ(scanner.flow_table_stats().evicted, 40u);
+  EXPECT_LE(scanner.flow_table_stats().active, 10u);
+}
+
+TEST(AlertConvertTest, NetworkEvidence) {
+  AlertEvent e;
+  e.ts_usec = 1'700'000'000'123'456;
+  e.src_ip = "10.0.0.1";
+  e.dest_ip = "10.0.0.2";
+  e.has_ports = true;
+  e.src_port = 1234;
+  e.dest_port = 80;
+  e.proto = "TCP";
+  e.app_proto = "http";
+  e.community_id = "1:abc=";
+  e.flow_id = 77;
+  e.gid = 1;
+  e.sid = 2000001;
+  e.rev = 3;
+  e.signature = "ET TROJAN test";
+  e.severity = 1;
+  e.http = HttpEventInfo{.hostname = "h", .url = "/u", .method = "GET", .status = 200};
+  const otasuke::v1::Alert a = ToOtasukeAlert(e);
+  EXPECT_EQ(a.rule().engine(), otasuke::v1::ENGINE_SURICATA);
+  EXPECT_EQ(a.rule().rule_id(), "1:2000001");
+  EXPECT_EQ(a.rule().revision(), 3u);
+  EXPECT_EQ(a.severity(), otasuke::v1::SEVERITY_HIGH);
+  EXPECT_EQ(a.title(), "ET TROJAN test");
+  EXPECT_EQ(a.event_time().seconds(), 1'700'000'000);
+  EXPECT_EQ(a.network().community_id(), "1:abc=");
+  EXPECT_EQ(a.network().dest_port(), 80u);
+  EXPECT_EQ(a.network().http().uri(), "/u");
+  EXPECT_FALSE(a.explanation().ja().empty());
+  EXPECT_FALSE(a.next_step().en().empty());
+  EXPECT_EQ(SeverityOfPriority(4), otasuke::v1::SEVERITY_INFORMATIONAL);
+}
+
+int RunCommand(std::vector<std::string> args) {
+  std::vector<const char*> argv = {"scan-pcap"};
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  return RunScanPcap(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(ScanPcapCommandTest, WritesEveAndReportsBadInput) {
+  const std::string pcap = testing::TempPath("cmd.pcap");
+  testing::WritePcap(pcap, {testing::EthUdp(Endpoints{}, "needle")});
+  const std::string rules = testing::TempPath("cmd.rules");
+  std::ofstream(rules) << "alert udp any any -> any any (msg:\"n\"; content:\"needle\"; sid:9;)\n"
+                       << "alert udp any any -> any any (msg:\"bad\"; nosuchkeyword; sid:10;)\n";
+  const std::string eve = testing::TempPath("cmd.eve.json");
+  EXPECT_EQ(RunCommand({"--rules", rules, "--eve", eve, pcap}), 0);
+  std::ifstream in(eve);
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  EXPECT_EQ(nlohmann::json::parse(line)["alert"]["signature_id"], 9);
+  EXPECT_EQ(RunCommand({"--rules", rules, "--strict", "--eve", eve, pcap}), 1);
+  EXPECT_EQ(RunCommand({"--rules", rules, "--eve", eve, testing::TempPath("missing.pcap")}), 1);
+  const std::string not_pcap = testing::TempPath("not.pcap");
+  std::ofstream(not_pcap) << "this is not a capture file";
+  EXPECT_EQ(RunCommand({"--rules", rules, "--eve", eve, not_pcap}), 1);
+  EXPECT_EQ(RunCommand({"--rules", rules}), 2);
+  EXPECT_EQ(RunCommand({"--no-such-flag", pcap}), 2);
+}
+
+}  // namespace
+}  // namespace otasuke::network
