@@ -35,7 +35,10 @@ LiteralScanner LiteralScanner::Build(const std::vector<std::string>& patterns,
                                      bool prefer_hyperscan) {
   LiteralScanner s;
 #ifdef OTASUKE_SIGMA_HYPERSCAN
-  if (prefer_hyperscan && HyperscanBuiltIn() && !patterns.empty()) {
+  // Small sets stay with the automaton: it fits in cache and has no per-call setup, which
+  // for a few dozen patterns costs more than Hyperscan saves.
+  constexpr size_t kHyperscanMinPatterns = 128;
+  if (prefer_hyperscan && HyperscanBuiltIn() && patterns.size() >= kHyperscanMinPatterns) {
     std::vector<const char*> exprs;
     std::vector<size_t> lens;
     std::vector<unsigned> flags(patterns.size(), HS_FLAG_SINGLEMATCH);
