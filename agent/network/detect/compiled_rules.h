@@ -2,6 +2,7 @@
 // The inside of CompiledRules: rules in inspection order and the rule groups with their
 // prefilter databases. Built once by LoadRules, then only read.
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <string>
@@ -20,10 +21,33 @@ struct PrefilterDatabase {
   std::vector<uint32_t> rules;
 };
 
+// Content-less rules whose source or destination is a narrow IPv4 set (plus any IPv6 part) (ET's IP
+// reputation lists: thousands of rules of hundreds of addresses each), indexed by that set:
+// elementary address segments, each with the rules whose set covers it (CSR layout). A packet meets
+// a rule only if its source or destination address falls in the rule's indexed set.
+struct AddressIndex {
+  std::vector<uint32_t> segment_start;  // sorted; segment i is [start[i], start[i+1])
+  std::vector<uint32_t> rule_begin;     // segment i's rules: rules[rule_begin[i]..[i+1])
+  std::vector<uint32_t> rules;
+  // Indexed rules whose set also has IPv6 ranges: candidates for every IPv6 packet.
+  std::vector<uint32_t> v6_rules;
+  // Calls add(rule) for the rules whose indexed set contains address.
+  template <typename F>
+  void ForEachRule(uint32_t address, F&& add) const {
+    if (segment_start.empty() || address < segment_start.front()) return;
+    const size_t i =
+        static_cast<size_t>(std::upper_bound(segment_start.begin(), segment_start.end(), address) -
+                            segment_start.begin() - 1);
+    if (i + 1 >= rule_begin.size()) return;
+    for (uint32_t k = rule_begin[i]; k < rule_begin[i + 1]; ++k) add(rules[k]);
+  }
+};
+
 // Rules that can apply to one (protocol class or app protocol, direction).
 struct RuleGroup {
   std::array<std::unique_ptr<PrefilterDatabase>, kBufferCount> databases;
-  std::vector<uint32_t> always;  // rules without a prefilter pattern
+  AddressIndex by_address;       // content-less rules with a narrow address set
+  std::vector<uint32_t> always;  // the other rules without a prefilter pattern
   size_t rule_count = 0;
 };
 

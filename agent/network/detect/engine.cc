@@ -43,6 +43,11 @@ uint8_t ProtoBit(uint8_t ip_proto) {
   }
 }
 
+uint32_t V4Key(const IpAddress& a) {
+  return (uint32_t{a.bytes[0]} << 24) | (uint32_t{a.bytes[1]} << 16) | (uint32_t{a.bytes[2]} << 8) |
+         a.bytes[3];
+}
+
 bool AddressesMatch(const Rule& rule, const Inspection& in) {
   const bool has_ports = in.ip_proto == 6 || in.ip_proto == 17;
   if (!has_ports && !(rule.src_ports.any && rule.dst_ports.any)) return false;
@@ -123,8 +128,11 @@ struct DetectEngine::Impl {
   std::unique_ptr<MatchScratch> match_scratch;
   PrefilterScratch prefilter_scratch;
   std::vector<uint32_t> candidates;
-  std::vector<uint32_t> stamps;  // per rule: inspection number that last added it
-  uint32_t stamp = 0;
+  // Candidate set as a bitset over rule indexes: deduplicates and yields inspection order
+  // without sorting. [low_word, high_word] bounds the words touched.
+  std::vector<uint64_t> candidate_bits;
+  size_t low_word = 0;
+  size_t high_word = 0;
   ThresholdTracker thresholds;
   DetectStats stats;
 
@@ -137,20 +145,43 @@ struct DetectEngine::Impl {
     }
     candidates.clear();
     candidates.reserve(rules->rules.size());
-    stamps.assign(rules->rules.size(), 0);
-    stamp = 0;
+    candidate_bits.assign(rules->rules.size() / 64 + 1, 0);
+    low_word = candidate_bits.size();
+    high_word = 0;
     thresholds.Clear();
   }
 
   void AddCandidate(uint32_t rule) {
-    if (stamps[rule] != stamp) {
-      stamps[rule] = stamp;
-      candidates.push_back(rule);
+    const size_t word = rule / 64;
+    candidate_bits[word] |= uint64_t{1} << (rule % 64);
+    low_word = std::min(low_word, word);
+    high_word = std::max(high_word, word);
+  }
+
+  // Moves the bitset into `candidates` in rule order and clears it.
+  void DrainCandidates() {
+    candidates.clear();
+    for (size_t word = low_word; word <= high_word && word < candidate_bits.size(); ++word) {
+      uint64_t bits = candidate_bits[word];
+      while (bits != 0) {
+        candidates.push_back(static_cast<uint32_t>(word * 64 + __builtin_ctzll(bits)));
+        bits &= bits - 1;
+      }
+      candidate_bits[word] = 0;
     }
+    low_word = candidate_bits.size();
+    high_word = 0;
   }
 
   void CollectCandidates(const RuleGroup& group, const Inspection& in) {
     for (uint32_t rule : group.always) AddCandidate(rule);
+    if (in.src.family == 4) {
+      auto add = [this](uint32_t rule) { AddCandidate(rule); };
+      group.by_address.ForEachRule(V4Key(in.src), add);
+      group.by_address.ForEachRule(V4Key(in.dst), add);
+    } else if (in.src.family == 6) {
+      for (uint32_t rule : group.by_address.v6_rules) AddCandidate(rule);
+    }
     for (size_t b = 0; b < kBufferCount; ++b) {
       const PrefilterDatabase* database = group.databases[b].get();
       if (database == nullptr) continue;
@@ -234,11 +265,6 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
     result.passed = true;
     return result;
   }
-  if (++s.stamp == 0) {  // wrapped: forget old stamps
-    std::fill(s.stamps.begin(), s.stamps.end(), 0);
-    s.stamp = 1;
-  }
-  s.candidates.clear();
   s.CollectCandidates(compiled.groups[GroupIndex(ProtoGroup(in.ip_proto), in.direction)], in);
   GroupClass app_group = kGroupClassCount;
   if (in.app_proto == AppProto::kHttp) app_group = kGroupHttp;
@@ -247,7 +273,7 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
   if (app_group != kGroupClassCount) {
     s.CollectCandidates(compiled.groups[GroupIndex(app_group, in.direction)], in);
   }
-  std::sort(s.candidates.begin(), s.candidates.end());
+  s.DrainCandidates();
   s.stats.candidates += s.candidates.size();
 
   const uint8_t direction_bit = in.direction == Direction::kToServer ? 1 : 2;

@@ -100,7 +100,67 @@ struct PatternKey {
   }
 };
 
+// A content-less rule goes into the address index when one side covers at most this many
+// IPv4 addresses (its IPv6 part, if any, is handled by a plain list).
+constexpr uint64_t kMaxIndexedAddresses = uint64_t{1} << 20;
+
+uint64_t V4Coverage(const IpSet& set) {
+  uint64_t total = 0;
+  for (const auto& [first, last] : set.v4.ranges) total += uint64_t{last} - first + 1;
+  return total;
+}
+
+// The narrow side of a rule's header, or null.
+const IpSet* IndexableSide(const Rule& rule) {
+  const IpSet* best = nullptr;
+  uint64_t best_coverage = kMaxIndexedAddresses + 1;
+  for (const IpSet* side : {&rule.src, &rule.dst}) {
+    if (side->any) continue;
+    const uint64_t coverage = V4Coverage(*side);
+    if (coverage < best_coverage) {
+      best = side;
+      best_coverage = coverage;
+    }
+  }
+  return best;
+}
+
+void BuildAddressIndex(const std::vector<std::pair<const IpSet*, uint32_t>>& entries,
+                       AddressIndex* index) {
+  std::vector<uint64_t> bounds;
+  for (const auto& [set, rule] : entries) {
+    for (const auto& [first, last] : set->v4.ranges) {
+      bounds.push_back(first);
+      bounds.push_back(uint64_t{last} + 1);
+    }
+  }
+  std::sort(bounds.begin(), bounds.end());
+  bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
+  // Segments are [bounds[i], bounds[i+1]); the last bound may be 2^32 (not a start).
+  const size_t segments = bounds.empty() ? 0 : bounds.size() - 1;
+  std::vector<std::vector<uint32_t>> per_segment(segments);
+  for (const auto& [set, rule] : entries) {
+    for (const auto& [first, last] : set->v4.ranges) {
+      auto it = std::lower_bound(bounds.begin(), bounds.end(), uint64_t{first});
+      for (size_t i = it - bounds.begin(); i < segments && bounds[i] <= last; ++i) {
+        per_segment[i].push_back(rule);
+      }
+    }
+  }
+  for (size_t i = 0; i < segments; ++i) {
+    index->segment_start.push_back(static_cast<uint32_t>(bounds[i]));
+    index->rule_begin.push_back(static_cast<uint32_t>(index->rules.size()));
+    index->rules.insert(index->rules.end(), per_segment[i].begin(), per_segment[i].end());
+  }
+  index->rule_begin.push_back(static_cast<uint32_t>(index->rules.size()));
+  for (const auto& [set, rule] : entries) {
+    if (!set->v6.ranges.empty()) index->v6_rules.push_back(rule);
+  }
+  std::sort(index->v6_rules.begin(), index->v6_rules.end());
+}
+
 absl::Status BuildGroups(CompiledRules& compiled) {
+  std::array<std::vector<std::pair<const IpSet*, uint32_t>>, kGroupClassCount * 2> by_address;
   // Per group and buffer: pattern -> rules.
   using PatternRules = absl::flat_hash_map<PatternKey, std::vector<uint32_t>>;
   std::array<std::array<PatternRules, kBufferCount>, kGroupClassCount * 2> patterns;
@@ -112,7 +172,11 @@ absl::Status BuildGroups(CompiledRules& compiled) {
         RuleGroup& target = compiled.groups[GroupIndex(group, direction)];
         ++target.rule_count;
         if (rule.fast_chain < 0) {
-          target.always.push_back(rule.index);
+          if (const IpSet* side = rule.chains.empty() ? IndexableSide(rule) : nullptr) {
+            by_address[GroupIndex(group, direction)].emplace_back(side, rule.index);
+          } else {
+            target.always.push_back(rule.index);
+          }
           continue;
         }
         const BufferChain& chain = rule.chains[rule.fast_chain];
@@ -128,6 +192,7 @@ absl::Status BuildGroups(CompiledRules& compiled) {
     }
   }
   for (size_t g = 0; g < compiled.groups.size(); ++g) {
+    if (!by_address[g].empty()) BuildAddressIndex(by_address[g], &compiled.groups[g].by_address);
     for (size_t b = 0; b < kBufferCount; ++b) {
       PatternRules& map = patterns[g][b];
       if (map.empty()) continue;

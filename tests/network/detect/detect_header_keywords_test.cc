@@ -326,3 +326,32 @@ TEST(ActionTest, ContentlessRulesIgnoreStreamFlushes) {
 
 }  // namespace
 }  // namespace otasuke::network::detect::testing
+
+namespace otasuke::network::detect::testing {
+namespace {
+
+// Content-less rules with address lists go through the address index instead of being
+// checked on every packet; matching must not change.
+TEST(AddressIndexTest, ListRulesMatchExactlyTheirAddresses) {
+  const std::string rules =
+      "alert ip [1.2.3.4,5.6.7.0/24,2001:db8::1] any -> $HOME_NET any (sid:1;)\n"
+      "alert tcp $HOME_NET any -> [8.8.8.8,9.9.9.0/30] any (sid:2;)\n"
+      "alert ip [5.6.0.0/16] any <> any any (sid:3;)\n";
+  auto from = [&](const char* src, const char* dst) {
+    PacketBuilder p;
+    ParseIpAddress(src, &p.in.src);
+    ParseIpAddress(dst, &p.in.dst);
+    p.in.ip_version = p.in.src.family;
+    return Sids(rules, p.in);
+  };
+  EXPECT_THAT(from("1.2.3.4", "10.0.0.1"), ElementsAre(1));
+  EXPECT_THAT(from("5.6.7.200", "192.168.0.9"), ElementsAre(1, 3));
+  EXPECT_THAT(from("1.2.3.5", "10.0.0.1"), IsEmpty());
+  EXPECT_THAT(from("10.0.0.1", "9.9.9.3"), ElementsAre(2));
+  EXPECT_THAT(from("10.0.0.1", "9.9.9.4"), IsEmpty());
+  EXPECT_THAT(from("10.0.0.1", "5.6.1.1"), ElementsAre(3));    // <> matches the reverse side
+  EXPECT_THAT(from("2001:db8::1", "2001:db8::2"), IsEmpty());  // HOME_NET is IPv4 only
+}
+
+}  // namespace
+}  // namespace otasuke::network::detect::testing
