@@ -63,7 +63,8 @@ TEST(SuricataVerifyTest, SharedSubset) {
   const std::map<std::string, std::string> known = KnownFailures();
   int pass = 0, fail = 0, skip = 0;
   std::vector<std::string> unexpected;
-  const fs::path report = fs::path(EnvOr("OTASUKE_BINARY_DIR", ".")) / "suricata_verify_report.txt";
+  const fs::path report = fs::path(EnvOr("OTASUKE_BINARY_DIR", fs::temp_directory_path().c_str())) /
+                          "suricata_verify_report.txt";
   std::ofstream out(report);
   for (const IndexEntry& entry : *index) {
     const TestResult r = RunTest(root.string(), entry);
