@@ -51,9 +51,10 @@ uint32_t V4Key(const IpAddress& a) {
 bool AddressesMatch(const Rule& rule, const Inspection& in) {
   const bool has_ports = in.ip_proto == 6 || in.ip_proto == 17;
   if (!has_ports && !(rule.src_ports.any && rule.dst_ports.any)) return false;
+  // Ports first: one or two intervals, cheaper than address lists and often decisive.
   auto one_way = [&](const IpAddress& s, const IpAddress& d, uint16_t sp, uint16_t dp) {
-    return rule.src.Contains(s) && rule.dst.Contains(d) &&
-           (!has_ports || (rule.src_ports.Contains(sp) && rule.dst_ports.Contains(dp)));
+    return (!has_ports || (rule.dst_ports.Contains(dp) && rule.src_ports.Contains(sp))) &&
+           rule.dst.Contains(d) && rule.src.Contains(s);
   };
   if (one_way(in.src, in.dst, in.src_port, in.dst_port)) return true;
   return rule.bidirectional && one_way(in.dst, in.src, in.dst_port, in.src_port);
@@ -128,11 +129,8 @@ struct DetectEngine::Impl {
   std::unique_ptr<MatchScratch> match_scratch;
   PrefilterScratch prefilter_scratch;
   std::vector<uint32_t> candidates;
-  // Candidate set as a bitset over rule indexes: deduplicates and yields inspection order
-  // without sorting. [low_word, high_word] bounds the words touched.
+  // Membership bits of `candidates` (deduplication without a hash set).
   std::vector<uint64_t> candidate_bits;
-  size_t low_word = 0;
-  size_t high_word = 0;
   ThresholdTracker thresholds;
   DetectStats stats;
 
@@ -146,31 +144,23 @@ struct DetectEngine::Impl {
     candidates.clear();
     candidates.reserve(rules->rules.size());
     candidate_bits.assign(rules->rules.size() / 64 + 1, 0);
-    low_word = candidate_bits.size();
-    high_word = 0;
     thresholds.Clear();
   }
 
   void AddCandidate(uint32_t rule) {
-    const size_t word = rule / 64;
-    candidate_bits[word] |= uint64_t{1} << (rule % 64);
-    low_word = std::min(low_word, word);
-    high_word = std::max(high_word, word);
+    uint64_t& word = candidate_bits[rule / 64];
+    const uint64_t bit = uint64_t{1} << (rule % 64);
+    if ((word & bit) == 0) {
+      word |= bit;
+      candidates.push_back(rule);
+    }
   }
 
-  // Moves the bitset into `candidates` in rule order and clears it.
-  void DrainCandidates() {
-    candidates.clear();
-    for (size_t word = low_word; word <= high_word && word < candidate_bits.size(); ++word) {
-      uint64_t bits = candidate_bits[word];
-      while (bits != 0) {
-        candidates.push_back(static_cast<uint32_t>(word * 64 + __builtin_ctzll(bits)));
-        bits &= bits - 1;
-      }
-      candidate_bits[word] = 0;
-    }
-    low_word = candidate_bits.size();
-    high_word = 0;
+  // Puts the candidates in inspection order (rule index) and clears their bits; the list is
+  // short after the prefilter, so sorting it beats walking the bitset.
+  void OrderCandidates() {
+    std::sort(candidates.begin(), candidates.end());
+    for (uint32_t rule : candidates) candidate_bits[rule / 64] = 0;
   }
 
   void CollectCandidates(const RuleGroup& group, const Inspection& in) {
@@ -265,6 +255,7 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
     result.passed = true;
     return result;
   }
+  s.candidates.clear();
   s.CollectCandidates(compiled.groups[GroupIndex(ProtoGroup(in.ip_proto), in.direction)], in);
   GroupClass app_group = kGroupClassCount;
   if (in.app_proto == AppProto::kHttp) app_group = kGroupHttp;
@@ -273,7 +264,7 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
   if (app_group != kGroupClassCount) {
     s.CollectCandidates(compiled.groups[GroupIndex(app_group, in.direction)], in);
   }
-  s.DrainCandidates();
+  s.OrderCandidates();
   s.stats.candidates += s.candidates.size();
 
   const uint8_t direction_bit = in.direction == Direction::kToServer ? 1 : 2;
