@@ -47,6 +47,7 @@ struct AddressIndex {
 struct RuleGroup {
   std::array<std::unique_ptr<PrefilterDatabase>, kBufferCount> databases;
   AddressIndex by_address;       // content-less rules with a narrow address set
+  AddressIndex by_port;          // other content-less TCP/UDP rules with a narrow port set
   std::vector<uint32_t> always;  // the other rules without a prefilter pattern
   size_t rule_count = 0;
 };

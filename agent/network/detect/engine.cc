@@ -172,6 +172,11 @@ struct DetectEngine::Impl {
     } else if (in.src.family == 6) {
       for (uint32_t rule : group.by_address.v6_rules) AddCandidate(rule);
     }
+    if (in.ip_proto == 6 || in.ip_proto == 17) {
+      auto add = [this](uint32_t rule) { AddCandidate(rule); };
+      group.by_port.ForEachRule(in.dst_port, add);
+      group.by_port.ForEachRule(in.src_port, add);
+    }
     for (size_t b = 0; b < kBufferCount; ++b) {
       const PrefilterDatabase* database = group.databases[b].get();
       if (database == nullptr) continue;

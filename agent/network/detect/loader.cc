@@ -125,42 +125,61 @@ const IpSet* IndexableSide(const Rule& rule) {
   return best;
 }
 
-void BuildAddressIndex(const std::vector<std::pair<const IpSet*, uint32_t>>& entries,
-                       AddressIndex* index) {
+using IndexEntries = std::vector<std::pair<const IntervalSet<uint32_t>*, uint32_t>>;
+
+// Elementary segments of all the entries' intervals, each with the rules covering it.
+void BuildIntervalIndex(const IndexEntries& entries, AddressIndex* index) {
   std::vector<uint64_t> bounds;
   for (const auto& [set, rule] : entries) {
-    for (const auto& [first, last] : set->v4.ranges) {
+    for (const auto& [first, last] : set->ranges) {
       bounds.push_back(first);
       bounds.push_back(uint64_t{last} + 1);
     }
   }
   std::sort(bounds.begin(), bounds.end());
   bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
-  // Segments are [bounds[i], bounds[i+1]); the last bound may be 2^32 (not a start).
-  const size_t segments = bounds.empty() ? 0 : bounds.size() - 1;
-  std::vector<std::vector<uint32_t>> per_segment(segments);
+  // Segment i is [bounds[i], bounds[i+1]); the last one, up to the key space's end, is empty.
+  std::vector<std::vector<uint32_t>> per_segment(bounds.size());
   for (const auto& [set, rule] : entries) {
-    for (const auto& [first, last] : set->v4.ranges) {
+    for (const auto& [first, last] : set->ranges) {
       auto it = std::lower_bound(bounds.begin(), bounds.end(), uint64_t{first});
-      for (size_t i = it - bounds.begin(); i < segments && bounds[i] <= last; ++i) {
+      for (size_t i = it - bounds.begin(); i < bounds.size() && bounds[i] <= last; ++i) {
         per_segment[i].push_back(rule);
       }
     }
   }
-  for (size_t i = 0; i < segments; ++i) {
+  for (size_t i = 0; i < bounds.size(); ++i) {
+    if (bounds[i] > UINT32_MAX) break;
     index->segment_start.push_back(static_cast<uint32_t>(bounds[i]));
     index->rule_begin.push_back(static_cast<uint32_t>(index->rules.size()));
     index->rules.insert(index->rules.end(), per_segment[i].begin(), per_segment[i].end());
   }
   index->rule_begin.push_back(static_cast<uint32_t>(index->rules.size()));
-  for (const auto& [set, rule] : entries) {
-    if (!set->v6.ranges.empty()) index->v6_rules.push_back(rule);
+}
+
+// Content-less TCP/UDP rules that name at most this many ports on one side are indexed by port.
+constexpr uint64_t kMaxIndexedPorts = 4096;
+
+const PortSet* IndexablePorts(const Rule& rule) {
+  if ((rule.proto_mask & ~(kProtoTcp | kProtoUdp)) != 0) return nullptr;
+  const PortSet* best = nullptr;
+  uint64_t best_coverage = kMaxIndexedPorts + 1;
+  for (const PortSet* side : {&rule.dst_ports, &rule.src_ports}) {
+    if (side->any) continue;
+    uint64_t coverage = 0;
+    for (const auto& [first, last] : side->ports.ranges) coverage += last - first + 1;
+    if (coverage < best_coverage) {
+      best = side;
+      best_coverage = coverage;
+    }
   }
-  std::sort(index->v6_rules.begin(), index->v6_rules.end());
+  return best;
 }
 
 absl::Status BuildGroups(CompiledRules& compiled) {
-  std::array<std::vector<std::pair<const IpSet*, uint32_t>>, kGroupClassCount * 2> by_address;
+  std::array<IndexEntries, kGroupClassCount * 2> by_address;
+  std::array<std::vector<uint32_t>, kGroupClassCount * 2> v6_rules;
+  std::array<IndexEntries, kGroupClassCount * 2> by_port;
   // Per group and buffer: pattern -> rules.
   using PatternRules = absl::flat_hash_map<PatternKey, std::vector<uint32_t>>;
   std::array<std::array<PatternRules, kBufferCount>, kGroupClassCount * 2> patterns;
@@ -172,8 +191,12 @@ absl::Status BuildGroups(CompiledRules& compiled) {
         RuleGroup& target = compiled.groups[GroupIndex(group, direction)];
         ++target.rule_count;
         if (rule.fast_chain < 0) {
+          const size_t g = GroupIndex(group, direction);
           if (const IpSet* side = rule.chains.empty() ? IndexableSide(rule) : nullptr) {
-            by_address[GroupIndex(group, direction)].emplace_back(side, rule.index);
+            by_address[g].emplace_back(&side->v4, rule.index);
+            if (!side->v6.ranges.empty()) v6_rules[g].push_back(rule.index);
+          } else if (const PortSet* ports = IndexablePorts(rule)) {
+            by_port[g].emplace_back(&ports->ports, rule.index);
           } else {
             target.always.push_back(rule.index);
           }
@@ -192,7 +215,9 @@ absl::Status BuildGroups(CompiledRules& compiled) {
     }
   }
   for (size_t g = 0; g < compiled.groups.size(); ++g) {
-    if (!by_address[g].empty()) BuildAddressIndex(by_address[g], &compiled.groups[g].by_address);
+    if (!by_address[g].empty()) BuildIntervalIndex(by_address[g], &compiled.groups[g].by_address);
+    compiled.groups[g].by_address.v6_rules = std::move(v6_rules[g]);
+    if (!by_port[g].empty()) BuildIntervalIndex(by_port[g], &compiled.groups[g].by_port);
     for (size_t b = 0; b < kBufferCount; ++b) {
       PatternRules& map = patterns[g][b];
       if (map.empty()) continue;

@@ -355,3 +355,33 @@ TEST(AddressIndexTest, ListRulesMatchExactlyTheirAddresses) {
 
 }  // namespace
 }  // namespace otasuke::network::detect::testing
+
+namespace otasuke::network::detect::testing {
+namespace {
+
+// Content-less rules with narrow port sets go through the port index.
+TEST(PortIndexTest, PortRulesMatchExactlyTheirPorts) {
+  const std::string rules =
+      "alert tcp any any -> any [445,139] (flags:S; sid:1;)\n"
+      "alert tcp any 8000:8010 <> any any (flags:S; sid:2;)\n"
+      "alert udp any any -> any 53 (dsize:>0; sid:3;)\n";
+  auto send = [&](uint8_t proto, uint16_t sport, uint16_t dport) {
+    PacketBuilder p;
+    p.Payload("x");
+    p.in.ip_proto = proto;
+    p.in.tcp_flags = kTcpSyn;
+    p.in.src_port = sport;
+    p.in.dst_port = dport;
+    return Sids(rules, p.in);
+  };
+  EXPECT_THAT(send(6, 40000, 445), ElementsAre(1));
+  EXPECT_THAT(send(6, 40000, 139), ElementsAre(1));
+  EXPECT_THAT(send(6, 40000, 446), IsEmpty());
+  EXPECT_THAT(send(6, 8005, 80), ElementsAre(2));
+  EXPECT_THAT(send(6, 80, 8010), ElementsAre(2));  // <>: the reverse orientation
+  EXPECT_THAT(send(17, 5000, 53), ElementsAre(3));
+  EXPECT_THAT(send(17, 53, 5000), IsEmpty());
+}
+
+}  // namespace
+}  // namespace otasuke::network::detect::testing
