@@ -15,17 +15,18 @@ class AhoCorasick {
   // Pattern ids are positions in `patterns`. Empty patterns are ignored.
   static AhoCorasick Build(const std::vector<std::string>& patterns);
 
-  // Calls on_match(pattern_id) for every occurrence of every pattern in `text`.
+  // Calls on_match(pattern_id, end) for every occurrence of every pattern in `text`, where
+  // `end` is the offset just past the occurrence.
   template <typename F>
   void Scan(std::string_view text, F&& on_match) const {
     if (num_classes_ == 0) return;
     uint32_t state = 0;
     const uint32_t* table = transitions_.data();
-    for (unsigned char c : text) {
-      state = table[state * num_classes_ + byte_class_[c]];
+    for (size_t pos = 0; pos < text.size(); ++pos) {
+      state = table[state * num_classes_ + byte_class_[static_cast<unsigned char>(text[pos])]];
       const uint32_t begin = output_begin_[state];
       const uint32_t end = output_begin_[state + 1];
-      for (uint32_t i = begin; i < end; ++i) on_match(outputs_[i]);
+      for (uint32_t i = begin; i < end; ++i) on_match(outputs_[i], pos + 1);
     }
   }
 

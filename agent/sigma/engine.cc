@@ -195,11 +195,8 @@ void SigmaEngine::RouteBuckets(const CompiledSigmaRules& rules, const LogSource&
     return;
   }
   if (cached_serial_ != rules.serial()) {
-    for (const LogSourceBucket& bucket : rules.buckets()) {
-      for (const Prefilter::FieldScan& scan : bucket.prefilter.fields()) {
-        scan.scanner.Prepare(scratch_);
-      }
-    }
+    for (const LogSourceBucket& bucket : rules.buckets())
+      bucket.prefilter.scanner().Prepare(scratch_);
   }
   cached_serial_ = rules.serial();
   cached_source_ = source;
@@ -232,23 +229,31 @@ void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
     const uint32_t gen = stamp_generation_;
     const size_t first = candidates_.size();
     touched_.clear();
-    for (const Prefilter::FieldScan& scan : bucket.prefilter.fields()) {
+    const Prefilter& pf = bucket.prefilter;
+    scan_buffer_.clear();
+    regions_.assign(pf.fields().size(), {1, 0});  // empty: absent fields take no hit
+    for (size_t k = 0; k < pf.fields().size(); ++k) {
       std::string_view value;
       uint32_t slot = 0;
-      if (!view_.Find(scan.field, &value, &slot)) continue;
-      const std::string_view lowered = view_.Lowered(slot, value);
-      scan.scanner.Scan(lowered, scratch_, [&](uint32_t pattern) {
-        for (uint32_t i = scan.hits_begin[pattern]; i < scan.hits_begin[pattern + 1]; ++i) {
-          const uint32_t local = scan.hits[i] >> 5;
-          if (stamp_[local] != gen) {
-            stamp_[local] = gen;
-            mask_[local] = 0;
-            touched_.push_back(local);
-          }
-          mask_[local] |= 1u << (scan.hits[i] & 31);
-        }
-      });
+      if (!view_.Find(pf.fields()[k], &value, &slot)) continue;
+      const size_t begin = scan_buffer_.size();
+      scan_buffer_.append(view_.Lowered(slot, value));
+      regions_[k] = {begin, scan_buffer_.size()};
+      scan_buffer_.push_back('\0');
     }
+    pf.scanner().Scan(scan_buffer_, scratch_, [&](uint32_t pattern, size_t end) {
+      const auto& region = regions_[pf.pattern_field(pattern)];
+      if (end > region.second || end < region.first + pf.pattern_length(pattern)) return;
+      for (const uint32_t hit : pf.pattern_hits(pattern)) {
+        const uint32_t local = hit >> 5;
+        if (stamp_[local] != gen) {
+          stamp_[local] = gen;
+          mask_[local] = 0;
+          touched_.push_back(local);
+        }
+        mask_[local] |= 1u << (hit & 31);
+      }
+    });
     const std::vector<uint32_t>& full = bucket.prefilter.full_mask();
     for (uint32_t local : touched_) {
       if (mask_[local] == full[local]) candidates_.push_back(bucket.rules[local]);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "agent/event/event.h"
@@ -83,7 +84,9 @@ class SigmaEngine {
   std::vector<uint32_t> stamp_;  // per bucket-local rule: generation of mask_
   std::vector<uint32_t> mask_;   // clauses hit this event
   uint32_t stamp_generation_ = 0;
-  std::vector<uint32_t> touched_;  // bucket-local rules with some clause hit
+  std::vector<uint32_t> touched_;                   // bucket-local rules with some clause hit
+  std::string scan_buffer_;                         // the lowered prefilter fields, end to end
+  std::vector<std::pair<size_t, size_t>> regions_;  // per prefilter field: [begin, end)
   std::vector<uint32_t> candidates_;
   EngineStats stats_;
 };

@@ -41,7 +41,7 @@ LiteralScanner LiteralScanner::Build(const std::vector<std::string>& patterns,
   if (prefer_hyperscan && HyperscanBuiltIn() && patterns.size() >= kHyperscanMinPatterns) {
     std::vector<const char*> exprs;
     std::vector<size_t> lens;
-    std::vector<unsigned> flags(patterns.size(), HS_FLAG_SINGLEMATCH);
+    std::vector<unsigned> flags(patterns.size(), 0);
     std::vector<unsigned> ids;
     for (unsigned i = 0; i < patterns.size(); ++i) {
       exprs.push_back(patterns[i].data());
@@ -77,12 +77,12 @@ void LiteralScanner::Prepare(LiteralScratch& scratch) const {
 }
 
 void LiteralScanner::Scan(std::string_view text, LiteralScratch& scratch,
-                          absl::FunctionRef<void(uint32_t)> on_match) const {
+                          absl::FunctionRef<void(uint32_t, size_t)> on_match) const {
 #ifdef OTASUKE_SIGMA_HYPERSCAN
   if (hyperscan_) {
-    auto callback = [](unsigned id, unsigned long long, unsigned long long, unsigned,
+    auto callback = [](unsigned id, unsigned long long, unsigned long long to, unsigned,
                        void* context) -> int {
-      (*static_cast<absl::FunctionRef<void(uint32_t)>*>(context))(id);
+      (*static_cast<absl::FunctionRef<void(uint32_t, size_t)>*>(context))(id, to);
       return 0;
     };
     hs_scan(hyperscan_->db, text.data(), static_cast<unsigned>(text.size()), 0,

@@ -37,8 +37,10 @@ class LiteralScanner {
 
   // Makes scratch usable with this scanner; call once per rule set and thread.
   void Prepare(LiteralScratch& scratch) const;
+  // on_match(pattern_id, end): `end` is the offset just past the occurrence. Every
+  // occurrence is reported (no single-match mode), so callers can check where it lies.
   void Scan(std::string_view text, LiteralScratch& scratch,
-            absl::FunctionRef<void(uint32_t)> on_match) const;
+            absl::FunctionRef<void(uint32_t, size_t)> on_match) const;
 
   Backend backend() const { return hyperscan_ ? Backend::kHyperscan : Backend::kAhoCorasick; }
   size_t memory_bytes() const;

@@ -124,10 +124,15 @@ Trigger ExtractTrigger(const DetectionRule& rule, size_t max_literal) {
   for (const Selection& s : rule.selections) selections.push_back(SelectionTrigger(s, max_literal));
   Trigger t = NodeTrigger(*rule.condition, selections);
   if (!t.has_value() || t->empty()) return std::nullopt;
-  if (t->size() > kMaxClauses) {
-    std::sort(t->begin(), t->end(), MoreSelective);
-    t->resize(kMaxClauses);
+  // Most selective clauses first; clauses with very short literals cost more scanning
+  // (every occurrence of "-" is a hit to confirm) than they save, so they are dropped when a
+  // better clause remains.
+  std::stable_sort(t->begin(), t->end(), MoreSelective);
+  size_t keep = 1;
+  while (keep < t->size() && keep < kMaxClauses && Shortest((*t)[keep]) >= kMinUsefulLiteral) {
+    ++keep;
   }
+  t->resize(keep);
   return t;
 }
 
@@ -153,28 +158,27 @@ Prefilter Prefilter::Build(const std::vector<Trigger>& triggers, bool prefer_hyp
       }
     }
   }
+  std::vector<std::string> patterns;
   for (auto& [name, entry] : by_field) {
-    FieldScan scan;
-    scan.field = entry.first;
-    std::vector<std::string> patterns;
+    const uint32_t field = static_cast<uint32_t>(pf.fields_.size());
+    pf.fields_.push_back(entry.first);
     for (auto& [text, hits] : entry.second) {
       patterns.push_back(text);
-      scan.hits_begin.push_back(static_cast<uint32_t>(scan.hits.size()));
-      scan.hits.insert(scan.hits.end(), hits.begin(), hits.end());
+      pf.pattern_field_.push_back(field);
+      pf.pattern_length_.push_back(static_cast<uint32_t>(text.size()));
+      pf.hits_begin_.push_back(static_cast<uint32_t>(pf.hits_.size()));
+      pf.hits_.insert(pf.hits_.end(), hits.begin(), hits.end());
     }
-    scan.hits_begin.push_back(static_cast<uint32_t>(scan.hits.size()));
-    scan.scanner = LiteralScanner::Build(patterns, prefer_hyperscan);
-    pf.fields_.push_back(std::move(scan));
   }
+  pf.hits_begin_.push_back(static_cast<uint32_t>(pf.hits_.size()));
+  pf.scanner_ = LiteralScanner::Build(patterns, prefer_hyperscan);
   return pf;
 }
 
 size_t Prefilter::memory_bytes() const {
-  size_t total = (always_.size() + full_mask_.size()) * sizeof(uint32_t);
-  for (const FieldScan& f : fields_) {
-    total += f.scanner.memory_bytes() + (f.hits_begin.size() + f.hits.size()) * 4;
-  }
-  return total;
+  return scanner_.memory_bytes() + (always_.size() + full_mask_.size() + pattern_field_.size() +
+                                    pattern_length_.size() + hits_begin_.size() + hits_.size()) *
+                                       sizeof(uint32_t);
 }
 
 }  // namespace otasuke::agent::sigma

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -32,30 +33,41 @@ inline constexpr size_t kMaxAutomatonLiteral = 12;
 inline constexpr size_t kMaxHyperscanLiteral = 64;
 // At most this many clauses per rule (the most selective are kept).
 inline constexpr size_t kMaxClauses = 32;
+// Clauses with a literal shorter than this are kept only when a rule has no better one.
+inline constexpr size_t kMinUsefulLiteral = 3;
 
 Trigger ExtractTrigger(const DetectionRule& rule, size_t max_literal);
 
 class Prefilter {
  public:
-  struct FieldScan {
-    FieldRef field;
-    LiteralScanner scanner;
-    std::vector<uint32_t> hits_begin;  // per pattern, into hits
-    std::vector<uint32_t> hits;        // (bucket-local rule << 5) | clause
-  };
-
   // triggers[i] belongs to the bucket's i-th rule.
   static Prefilter Build(const std::vector<Trigger>& triggers, bool prefer_hyperscan);
 
-  const std::vector<FieldScan>& fields() const { return fields_; }
+  // The fields the literals are searched in. At match time their lowered values are laid end
+  // to end and scanned once; a hit counts only inside its own field's region.
+  const std::vector<FieldRef>& fields() const { return fields_; }
+  const LiteralScanner& scanner() const { return scanner_; }
+  uint32_t pattern_field(uint32_t pattern) const { return pattern_field_[pattern]; }
+  uint32_t pattern_length(uint32_t pattern) const { return pattern_length_[pattern]; }
+  // (bucket-local rule << 5) | clause, for each clause the pattern satisfies.
+  std::span<const uint32_t> pattern_hits(uint32_t pattern) const {
+    return std::span<const uint32_t>(hits_).subspan(
+        hits_begin_[pattern], hits_begin_[pattern + 1] - hits_begin_[pattern]);
+  }
   const std::vector<uint32_t>& always() const { return always_; }
   // Per bucket-local rule: the clause mask that makes it a candidate (0 for always-rules).
   const std::vector<uint32_t>& full_mask() const { return full_mask_; }
   size_t rule_count() const { return full_mask_.size(); }
+  size_t pattern_count() const { return pattern_field_.size(); }
   size_t memory_bytes() const;
 
  private:
-  std::vector<FieldScan> fields_;
+  std::vector<FieldRef> fields_;
+  LiteralScanner scanner_;
+  std::vector<uint32_t> pattern_field_;
+  std::vector<uint32_t> pattern_length_;
+  std::vector<uint32_t> hits_begin_;  // per pattern, into hits_; size patterns + 1
+  std::vector<uint32_t> hits_;
   std::vector<uint32_t> always_;
   std::vector<uint32_t> full_mask_;
 };

@@ -184,49 +184,19 @@ int main(int argc, char** argv) {
     }
     for (const auto& b : rules.buckets()) {
       if (!sigma::LogSourceAdmits(b.key, events[0].source())) continue;
-      for (const auto& f : b.prefilter.fields()) {
-        std::printf("  scan %-20s patterns %6zu states %7zu hits %7zu  %.1f MiB\n",
-                    f.field.name.c_str(), f.hits_begin.size() - 1, f.scanner.state_count(),
-                    f.hits.size(), f.scanner.memory_bytes() / 1048576.0);
+      std::printf("  bucket %s/%s/%s: %zu rules, %zu fields, %zu literals, %s, %.1f MiB\n",
+                  b.key.product.c_str(), b.key.category.c_str(), b.key.service.c_str(),
+                  b.rules.size(), b.prefilter.fields().size(), b.prefilter.pattern_count(),
+                  b.prefilter.scanner().backend() == sigma::LiteralScanner::Backend::kHyperscan
+                      ? "hyperscan"
+                      : "aho-corasick",
+                  b.prefilter.memory_bytes() / 1048576.0);
+      size_t by_len[5] = {};
+      for (uint32_t p = 0; p < b.prefilter.pattern_count(); ++p) {
+        ++by_len[std::min<uint32_t>(b.prefilter.pattern_length(p), 4)];
       }
-    }
-    {  // Scanning alone: every prefilter field of the events' buckets.
-      sigma::LiteralScratch scratch;
-      std::vector<const sigma::Prefilter::FieldScan*> scans;
-      for (const auto& b : rules.buckets()) {
-        if (!sigma::LogSourceAdmits(b.key, events[0].source())) continue;
-        for (const auto& f : b.prefilter.fields()) {
-          f.scanner.Prepare(scratch);
-          scans.push_back(&f);
-        }
-      }
-      sigma::EventView view;
-      size_t hits = 0;
-      const double start = ThreadSeconds();
-      for (const Event& e : events) {
-        view.Reset(e);
-        for (const auto* f : scans) {
-          std::string_view value;
-          uint32_t slot = 0;
-          if (!view.Find(f->field, &value, &slot)) continue;
-          f->scanner.Scan(view.Lowered(slot, value), scratch, [&](uint32_t) { ++hits; });
-        }
-      }
-      std::printf("  scanning alone: %.0f ns/event, %.1f pattern hits/event\n",
-                  (ThreadSeconds() - start) * 1e9 / events.size(),
-                  static_cast<double>(hits) / events.size());
-      for (const auto* f : scans) {
-        const double t0 = ThreadSeconds();
-        for (const Event& e : events) {
-          view.Reset(e);
-          std::string_view value;
-          uint32_t slot = 0;
-          if (!view.Find(f->field, &value, &slot)) continue;
-          f->scanner.Scan(view.Lowered(slot, value), scratch, [&](uint32_t) { ++hits; });
-        }
-        std::printf("    %-20s %.0f ns/event\n", f->field.name.c_str(),
-                    (ThreadSeconds() - t0) * 1e9 / events.size());
-      }
+      std::printf("    literal lengths: 1: %zu, 2: %zu, 3: %zu, 4+: %zu\n", by_len[1], by_len[2],
+                  by_len[3], by_len[4]);
     }
     double always_ns = 0;
     for (const auto& [c, r] : cost) {
