@@ -26,11 +26,10 @@ constexpr std::string_view kUsage = R"(otasuke-agent — Otasuke security agent
 
 Usage:
   otasuke-agent [run] [--config FILE] [SETTINGS...]
-  otasuke-agent scan-pcap [--rules PATH]... [--vars FILE] [--eve FILE] [--strict] PCAP...
-  otasuke-agent scan-events [--rules PATH]... [--alerts FILE] [--strict] FILE...
-  otasuke-agent --list-fields
   otasuke-agent --version
+)";
 
+constexpr std::string_view kUsageDaemon = R"(
 The daemon watches this machine, runs the rule set and streams alerts to the collector.
 Settings come from the YAML config file (see installers/agent.yaml), and any setting can be
 given as a flag, which wins over the file:
@@ -107,7 +106,9 @@ int main(int argc, char** argv) {
     const std::string& cmd = args[0];
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
       AgentConfig defaults;
-      std::printf("%s\n%s", std::string(kUsage).c_str(),
+      std::printf("%s%s%s\n%s", std::string(kUsage).c_str(),
+                  std::string(otasuke::agent::SubcommandsUsage()).c_str(),
+                  std::string(kUsageDaemon).c_str(),
                   otasuke::config::Describe(defaults.Fields()).c_str());
       return 0;
     }
@@ -115,7 +116,9 @@ int main(int argc, char** argv) {
       std::printf("otasuke-agent %s\n", OTASUKE_VERSION);
       return 0;
     }
-    if (cmd == "--list-fields") return otasuke::agent::RunListFields();
+    if (const auto* sub = otasuke::agent::FindSubcommand(cmd)) {
+      return sub->run(argc - 1, argv + 1);
+    }
     if (cmd == "run") args.erase(args.begin());
   }
   return RunDaemon(args);

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/app/detector_factory.h"
+#include "agent/network/scan/network_sensor.h"
 #include "agent/sources/proc_connector/proc_connector_source.h"
 #include "common/log.h"
 #include "common/status_macros.h"
@@ -86,7 +87,10 @@ absl::Status AgentApp::OpenState() {
 
 absl::Status AgentApp::SetUpRules() {
   rules_ = std::make_unique<RuleSetManager>(config_.state_dir + "/active-ruleset.pb");
-  detectors_ = std::make_unique<DetectorFactory>(config_.rules_strict);
+  detectors_ = std::make_unique<DetectorFactory>(DetectorFactory::Options{
+      .strict = config_.rules_strict,
+      .network_vars_path = config_.network_vars,
+      .network_classification_path = config_.network_classification});
   detectors_->RegisterRuleEngines(*rules_);
   return rules_->LoadInitial(config_.rules);
 }
@@ -98,7 +102,17 @@ absl::Status AgentApp::OpenSources() {
     workers_.push_back(std::make_unique<SourceWorker>(
         std::move(source), detectors_->MakeHostDetectors(), *sink_, counters_));
   }
-  if (workers_.empty()) LOG_WARN("no event source enabled: this agent will see nothing");
+  if (config_.network_source) {
+    network::NetworkSensorOptions options;
+    options.capture.interface = config_.network_interface;
+    options.capture.bpf_filter = config_.network_bpf;
+    options.capture.snaplen = static_cast<int>(config_.network_snaplen);
+    network_ = detectors_->MakeNetworkSensor(options, *sink_);
+    RETURN_IF_ERROR(network_->Open());
+  }
+  if (workers_.empty() && network_ == nullptr) {
+    LOG_WARN("no event source enabled: this agent will see nothing");
+  }
   return absl::OkStatus();
 }
 
@@ -106,6 +120,13 @@ absl::Status AgentApp::StartWorkers() {
   for (auto& worker : workers_) {
     worker->Start();
     LOG_INFO("source %s started", worker->source().name());
+  }
+  if (network_ != nullptr) {
+    network_thread_ = std::jthread([this](std::stop_token stop) {
+      absl::Status status = network_->Run(stop);
+      if (!status.ok()) LOG_ERROR("network capture stopped: %s", status.ToString());
+    });
+    LOG_INFO("source network started on %s", config_.network_interface);
   }
   reload_thread_ = std::jthread([this](std::stop_token stop) { ReloadLoop(stop); });
   return absl::OkStatus();
@@ -129,6 +150,10 @@ void AgentApp::Stop(absl::Duration drain) {
   if (stopped_) return;
   stopped_ = true;
   for (auto& worker : workers_) worker->Stop();
+  if (network_thread_.joinable()) {
+    network_thread_.request_stop();
+    network_thread_.join();
+  }
   // Alerts live only in memory until the disk spool lands: give the collector a moment to
   // acknowledge what is queued before the transport goes.
   if (queue_ != nullptr && transport_ != nullptr) {
@@ -170,6 +195,11 @@ void AgentApp::FillHeartbeat(otasuke::v1::Heartbeat* heartbeat) {
   counters_.FillHeartbeat(heartbeat);
   uint64_t overruns = 0;
   for (auto& worker : workers_) overruns += worker->source().stats().overruns;
+  if (network_ != nullptr) {
+    const network::NetworkSensorStats net = network_->stats();
+    heartbeat->set_events_seen(heartbeat->events_seen() + net.packets);
+    overruns += net.kernel_dropped;
+  }
   if (overruns > 0) {
     auto* d = heartbeat->add_alerts_dropped();
     d->set_reason(otasuke::v1::DROP_REASON_SOURCE_OVERRUN);

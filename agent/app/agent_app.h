@@ -24,6 +24,11 @@
 namespace otasuke::agent {
 
 class DetectorFactory;
+}  // namespace otasuke::agent
+namespace otasuke::network {
+class NetworkSensor;
+}  // namespace otasuke::network
+namespace otasuke::agent {
 
 class AgentApp final : private TransportDelegate {
  public:
@@ -63,6 +68,8 @@ class AgentApp final : private TransportDelegate {
   std::unique_ptr<RuleSetManager> rules_;
   std::unique_ptr<DetectorFactory> detectors_;
   std::vector<std::unique_ptr<SourceWorker>> workers_;
+  std::unique_ptr<network::NetworkSensor> network_;
+  std::jthread network_thread_;
   std::unique_ptr<Transport> transport_;
   std::jthread transport_thread_;
   std::jthread reload_thread_;

@@ -1,6 +1,8 @@
 #include "agent/app/detector_factory.h"
 
 #include "absl/strings/str_cat.h"
+#include "agent/network/detect/engine.h"
+#include "agent/network/scan/network_sensor.h"
 #include "agent/sigma/compiled_rules.h"
 #include "agent/sigma/sigma_detector.h"
 #include "common/log.h"
@@ -40,18 +42,56 @@ class SigmaRuleEngine final : public RuleEngine {
   const bool strict_;
 };
 
+// Suricata rule files -> network::detect::CompiledRules, read by the network sensor.
+class SuricataRuleEngine final : public RuleEngine {
+ public:
+  SuricataRuleEngine(Snapshot<network::detect::CompiledRules>& snapshot,
+                     const DetectorFactory::Options& options)
+      : snapshot_(snapshot), options_(options) {}
+
+  std::string_view name() const override { return "suricata"; }
+  otasuke::v1::RuleFormat format() const override { return otasuke::v1::RULE_FORMAT_SURICATA; }
+
+  absl::StatusOr<PublishStep> Compile(const std::vector<const otasuke::v1::RuleFile*>& files,
+                                      std::string_view version) override {
+    network::detect::LoadOptions load;
+    for (const auto* f : files) load.rule_texts.emplace_back(f->path(), f->content());
+    load.vars_path = options_.network_vars_path;
+    load.classification_path = options_.network_classification_path;
+    load.strict = options_.strict;
+    absl::StatusOr<network::detect::LoadedRules> loaded = network::detect::LoadRules(load);
+    if (!loaded.ok()) return loaded.status();
+    for (const auto& error : loaded->report.errors) LOG_WARN("suricata: %s", error.ToString());
+    LOG_INFO("suricata: %s", loaded->report.Summary());
+    return PublishStep([this, rules = std::move(loaded->rules)]() mutable {
+      snapshot_.Publish(std::move(rules));
+    });
+  }
+
+ private:
+  Snapshot<network::detect::CompiledRules>& snapshot_;
+  const DetectorFactory::Options& options_;
+};
+
 }  // namespace
 
 struct DetectorFactory::Snapshots {
   Snapshot<sigma::CompiledSigmaRules> sigma;
+  Snapshot<network::detect::CompiledRules> network;
 };
 
-DetectorFactory::DetectorFactory(bool strict_rules)
-    : snapshots_(std::make_unique<Snapshots>()), strict_rules_(strict_rules) {}
+DetectorFactory::DetectorFactory(Options options)
+    : snapshots_(std::make_unique<Snapshots>()), options_(std::move(options)) {}
 DetectorFactory::~DetectorFactory() = default;
 
 void DetectorFactory::RegisterRuleEngines(RuleSetManager& manager) {
-  manager.AddEngine(std::make_unique<SigmaRuleEngine>(snapshots_->sigma, strict_rules_));
+  manager.AddEngine(std::make_unique<SigmaRuleEngine>(snapshots_->sigma, options_.strict));
+  manager.AddEngine(std::make_unique<SuricataRuleEngine>(snapshots_->network, options_));
+}
+
+std::unique_ptr<network::NetworkSensor> DetectorFactory::MakeNetworkSensor(
+    const network::NetworkSensorOptions& options, AlertSink& sink) {
+  return std::make_unique<network::NetworkSensor>(options, snapshots_->network, sink);
 }
 
 std::vector<std::unique_ptr<Detector>> DetectorFactory::MakeHostDetectors() {

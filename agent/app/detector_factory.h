@@ -5,27 +5,47 @@
 // instances (per-thread state) over those shared snapshots.
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "agent/pipeline/detector.h"
+#include "agent/pipeline/alert_sink.h"
 #include "agent/rules/rule_set_manager.h"
+#include "common/snapshot.h"
+
+namespace otasuke::network {
+class NetworkSensor;
+struct NetworkSensorOptions;
+namespace detect {
+class CompiledRules;
+}
+}  // namespace otasuke::network
 
 namespace otasuke::agent {
 
 class DetectorFactory {
  public:
-  // strict: a rule set with any rule that does not load is rejected as a whole.
-  explicit DetectorFactory(bool strict_rules);
+  struct Options {
+    // A rule set with any rule that does not load is rejected as a whole.
+    bool strict = true;
+    // Suricata address/port variables (YAML with `vars:`) and classification.config.
+    std::string network_vars_path;
+    std::string network_classification_path;
+  };
+  explicit DetectorFactory(Options options);
   ~DetectorFactory();
 
   // ADD NEW RULE ENGINES HERE (detector_factory.cc).
   void RegisterRuleEngines(RuleSetManager& manager);
   std::vector<std::unique_ptr<Detector>> MakeHostDetectors();
+  // The live network sensor over the Suricata rules' snapshot.
+  std::unique_ptr<network::NetworkSensor> MakeNetworkSensor(
+      const network::NetworkSensorOptions& options, AlertSink& sink);
 
  private:
   struct Snapshots;
   std::unique_ptr<Snapshots> snapshots_;
-  const bool strict_rules_;
+  const Options options_;
 };
 
 }  // namespace otasuke::agent

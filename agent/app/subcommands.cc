@@ -3,15 +3,46 @@
 #include <cstdio>
 #include <string>
 
-#include "agent/event/fields.h"
+#include "agent/event/field_docs.h"
+#include "agent/network/scan/scan_pcap_command.h"
+#include "agent/sigma/scan_events_command.h"
 
 namespace otasuke::agent {
+namespace {
 
-int RunListFields() {
-  for (const FieldDescriptor& d : kFieldTable) {
-    std::printf("%-22s %s\n", std::string(d.name).c_str(), std::string(d.description).c_str());
-  }
+int RunListFields(int, const char* const*) {
+  std::fputs(FieldListText().c_str(), stdout);
   return 0;
+}
+
+constexpr Subcommand kSubcommands[] = {
+    {.name = "scan-pcap",
+     .usage = "scan-pcap [--rules PATH]... [--vars FILE] [--eve FILE] [--strict] PCAP...",
+     .run = &network::RunScanPcap},
+    {.name = "scan-events",
+     .usage = "scan-events [--rules PATH]... [--alerts FILE] [--strict] FILE...",
+     .run = &sigma::RunScanEvents},
+    {.name = "--list-fields", .usage = "--list-fields", .run = &RunListFields},
+};
+
+}  // namespace
+
+const Subcommand* FindSubcommand(std::string_view name) {
+  for (const Subcommand& s : kSubcommands) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+std::string_view SubcommandsUsage() {
+  static const std::string* usage = [] {
+    auto* text = new std::string();
+    for (const Subcommand& s : kSubcommands) {
+      *text += "  otasuke-agent " + std::string(s.usage) + "\n";
+    }
+    return text;
+  }();
+  return *usage;
 }
 
 }  // namespace otasuke::agent

@@ -35,6 +35,18 @@ std::vector<config::Field> AgentConfig::Fields() {
        .value = &max_message_bytes},
       {.key = "sources.process", .help = "Watch process starts (netlink proc connector)",
        .value = &process_source},
+      {.key = "sources.network", .help = "Capture traffic and run the Suricata rules (libpcap)",
+       .value = &network_source},
+      {.key = "network.interface", .help = "Interface to capture on (e.g. eth0, br-lan)",
+       .value = &network_interface},
+      {.key = "network.bpf", .help = "BPF filter for the capture; empty: all traffic",
+       .value = &network_bpf},
+      {.key = "network.snaplen", .help = "Bytes captured per packet", .value = &network_snaplen},
+      {.key = "network.vars",
+       .help = "YAML with Suricata `vars:` ($HOME_NET, ...); a suricata.yaml also works",
+       .value = &network_vars},
+      {.key = "network.classification", .help = "Suricata classification.config",
+       .value = &network_classification},
   };
 }
 
@@ -58,6 +70,12 @@ absl::Status AgentConfig::Validate() const {
   }
   if (max_message_bytes < 64 * 1024 || max_message_bytes > (int64_t{1} << 30)) {
     return absl::InvalidArgumentError("max_message_bytes: must be between 64KiB and 1GiB");
+  }
+  if (network_source && network_interface.empty()) {
+    return absl::InvalidArgumentError("sources.network: set network.interface to capture on");
+  }
+  if (network_snaplen < 64 || network_snaplen > 262144) {
+    return absl::InvalidArgumentError("network.snaplen: must be between 64 and 262144");
   }
   if (heartbeat_interval < absl::Seconds(1)) {
     return absl::InvalidArgumentError("heartbeat_interval: must be at least 1s");

@@ -29,6 +29,12 @@ struct AgentConfig {
   int64_t queue_max_bytes = 32 << 20;
   int64_t max_message_bytes = 4 << 20;
   bool process_source = true;
+  bool network_source = false;
+  std::string network_interface;
+  std::string network_bpf;
+  int64_t network_snaplen = 65535;
+  std::string network_vars;
+  std::string network_classification;
 
   // The field table over this instance (pointers into it).
   std::vector<config::Field> Fields();

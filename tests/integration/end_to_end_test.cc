@@ -3,7 +3,10 @@
 // becomes an incident, and reaches the responder's webhook; collector crashes and agent
 // restarts lose nothing and store nothing twice. Needs root for the proc connector.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -18,6 +21,18 @@
 
 namespace otasuke::testing {
 namespace {
+
+void SendUdp(int port, const std::string& payload) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&addr),
+           sizeof(addr));
+  ::close(fd);
+  absl::SleepFor(absl::Milliseconds(200));
+}
 
 class EndToEndTest : public ::testing::Test {
  protected:
@@ -199,6 +214,37 @@ TEST_F(EndToEndTest, ValidRuleSetPushIsAppliedAndReported) {
     }
     return false;
   }));
+}
+
+TEST_F(EndToEndTest, NetworkAlertFromLiveCaptureReachesTheCollector) {
+  ASSERT_TRUE(cluster_.StartCollector());
+  TempDir rules;
+  std::ofstream(rules.file("beacon.rules"))
+      << "alert udp any any -> any 39999 (msg:\"Otasuke test beacon\"; "
+         "content:\"otasuke-beacon\"; classtype:trojan-activity; sid:9000001; rev:2;)\n";
+  ASSERT_TRUE(cluster_.StartAgent({"--rules", rules.path(), "--sources-network",
+                                   "--network-interface", "lo", "--network-bpf", "udp"}))
+      << cluster_.agent_log();
+  // Capture starts a moment after the agent connects; send until the alert is stored.
+  auto network_alerts = [&] {
+    std::vector<otasuke::v1::Alert> found;
+    for (const auto& a : cluster_.StoredAlerts()) {
+      if (a.rule().engine() == otasuke::v1::ENGINE_SURICATA) found.push_back(a);
+    }
+    return found;
+  };
+  ASSERT_TRUE(WaitUntil(absl::Seconds(30), [&] {
+    SendUdp(39999, "hello otasuke-beacon hello");
+    return !network_alerts().empty();
+  })) << cluster_.agent_log();
+  const otasuke::v1::Alert a = network_alerts().front();
+  EXPECT_EQ(a.title(), "Otasuke test beacon");
+  EXPECT_EQ(a.rule().rule_id(), "1:9000001");
+  EXPECT_EQ(a.rule().revision(), 2u);
+  EXPECT_EQ(a.network().dest_port(), 39999u);
+  EXPECT_EQ(a.network().dest_ip(), "127.0.0.1");
+  EXPECT_EQ(a.network().transport(), "UDP");
+  EXPECT_FALSE(a.network().community_id().empty());
 }
 
 TEST(AgentCommandLineTest, MalformedConfigFailsWithFileLineAndReason) {
