@@ -45,6 +45,10 @@ struct AddressIndex {
 
 // Rules that can apply to one (protocol class or app protocol, direction).
 struct RuleGroup {
+  // Per buffer. kPktData holds every payload rule's pattern and is scanned over packet and
+  // stream data; the kStream slot holds only the payload rules that need packet data
+  // (no_stream, dsize), scanned over a packet whose payload went to reassembly: the other
+  // payload rules see that data in the stream chunk.
   std::array<std::unique_ptr<PrefilterDatabase>, kBufferCount> databases;
   AddressIndex by_address;       // content-less rules with a narrow address set
   AddressIndex by_port;          // other content-less TCP/UDP rules with a narrow port set

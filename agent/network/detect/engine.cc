@@ -188,12 +188,18 @@ struct DetectEngine::Impl {
       };
       const auto id = static_cast<BufferId>(b);
       if (id == BufferId::kPktData) {
-        // The payload patterns apply to packet data and to reassembled stream data.
-        if (in.HasBuffer(BufferId::kPktData)) {
+        // All payload patterns over stream data, and over packet data unless the packet's
+        // payload went to reassembly.
+        if (in.HasBuffer(BufferId::kPktData) && !in.payload_in_stream) {
           database->matcher->Scan(in.Buffer(BufferId::kPktData), prefilter_scratch, on_match);
         }
         if (in.HasBuffer(BufferId::kStream)) {
           database->matcher->Scan(in.Buffer(BufferId::kStream), prefilter_scratch, on_match);
+        }
+      } else if (id == BufferId::kStream) {
+        // Packet-only payload patterns over a packet whose payload went to reassembly.
+        if (in.HasBuffer(BufferId::kPktData) && in.payload_in_stream) {
+          database->matcher->Scan(in.Buffer(BufferId::kPktData), prefilter_scratch, on_match);
         }
       } else if (in.HasBuffer(id)) {
         database->matcher->Scan(in.Buffer(id), prefilter_scratch, on_match);

@@ -209,8 +209,12 @@ absl::Status BuildGroups(CompiledRules& compiled) {
           key.bytes =
               content.pattern.substr(content.fast_pattern_offset, content.fast_pattern_length);
         }
-        patterns[GroupIndex(group, direction)][static_cast<size_t>(chain.buffer)][key].push_back(
-            rule.index);
+        auto& group_patterns = patterns[GroupIndex(group, direction)];
+        group_patterns[static_cast<size_t>(chain.buffer)][key].push_back(rule.index);
+        if (chain.buffer == BufferId::kPktData && rule.RequiresPacket()) {
+          // Also in the packet-only payload database (see RuleGroup::databases).
+          group_patterns[static_cast<size_t>(BufferId::kStream)][key].push_back(rule.index);
+        }
       }
     }
   }
