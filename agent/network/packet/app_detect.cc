@@ -9,10 +9,32 @@ namespace otasuke::network {
 namespace {
 
 constexpr std::string_view kMethods[] = {
-    "GET ",        "POST ",     "HEAD ",  "PUT ",       "DELETE ",    "OPTIONS ",
-    "CONNECT ",    "TRACE ",    "PATCH ", "PROPFIND ",  "PROPPATCH ", "MKCOL ",
-    "COPY ",       "MOVE ",     "LOCK ",  "UNLOCK ",    "SEARCH ",    "REPORT ",
-    "MKACTIVITY ", "CHECKOUT ", "MERGE ", "SUBSCRIBE ", "NOTIFY ",
+    "GET ",
+    "POST ",
+    "HEAD ",
+    "PUT ",
+    "DELETE ",
+    "OPTIONS ",
+    "CONNECT ",
+    "TRACE ",
+    "PATCH ",
+    "PROPFIND ",
+    "PROPPATCH ",
+    "MKCOL ",
+    "COPY ",
+    "MOVE ",
+    "LOCK ",
+    "UNLOCK ",
+    "SEARCH ",
+    "REPORT ",
+    "MKACTIVITY ",
+    "CHECKOUT ",
+    "MERGE ",
+    "SUBSCRIBE ",
+    "NOTIFY ",
+    // HTTP/2 with prior knowledge: Suricata's http rules cover it (the HTTP/1 parser stops
+    // at the binary frames that follow).
+    "PRI * HTTP/2.0",
 };
 
 // Whether `data` starts with `word` (or with a prefix of it, when data is shorter).

@@ -18,6 +18,7 @@ constexpr uint16_t kEtherQinQ = 0x88a8;
 constexpr uint16_t kEtherQinQOld = 0x9100;
 constexpr uint16_t kEtherPppoeSession = 0x8864;
 constexpr uint16_t kEtherTransparentBridging = 0x6558;
+constexpr uint16_t kEtherNsh = 0x894f;
 constexpr int kMaxVlans = 2;
 
 }  // namespace
@@ -156,6 +157,23 @@ Decoder::Verdict Decoder::DecodeByEtherType(uint16_t type, const uint8_t* data, 
       if (ppp == 0x0057) return DecodeIpv6(data + 8, len - 8, p);
       ++stats_.not_ip;
       return Verdict::kNotIp;
+    }
+    case kEtherNsh: {
+      // Network Service Header (RFC 8300): length in 4-byte words, then the next protocol.
+      if (len < 8) return Fail(p, DecodeError::kTruncatedLink);
+      const uint32_t hlen = (data[1] & 0x3fu) * 4u;
+      if (hlen < 8 || hlen > len) return Fail(p, DecodeError::kTruncatedLink);
+      switch (data[3]) {
+        case 1:
+          return DecodeIpv4(data + hlen, len - hlen, p);
+        case 2:
+          return DecodeIpv6(data + hlen, len - hlen, p);
+        case 3:
+          return DecodeEthernet(data + hlen, len - hlen, p);
+        default:
+          ++stats_.not_ip;
+          return Verdict::kNotIp;
+      }
     }
     default:
       ++stats_.not_ip;
@@ -392,6 +410,22 @@ Decoder::Verdict Decoder::DecodeL4(uint8_t proto, const uint8_t* data, uint32_t 
       // Bytes past the UDP length (trailing data) are not payload.
       p->payload_len = (ulen <= len ? ulen : len) - 8;
       p->l4_decoded = true;
+      if (config_.vxlan_port != 0 && p->dport == config_.vxlan_port && p->payload_len >= 8 + 14 &&
+          (p->payload[0] & 0x08) != 0) {
+        // VXLAN (RFC 7348): 8-byte header, then the tenant's Ethernet frame.
+        const uint8_t* inner = p->payload + 8;
+        const uint32_t inner_len = p->payload_len - 8;
+        const uint16_t sport = p->sport;
+        const uint16_t dport = p->dport;
+        if (EnterTunnel(p) == Verdict::kError) return Verdict::kError;
+        if (p->tunnel_depth == 1) {
+          p->tunnel_sport = sport;
+          p->tunnel_dport = dport;
+        }
+        p->l4_decoded = false;
+        p->sport = p->dport = 0;
+        return DecodeEthernet(inner, inner_len, p);
+      }
       return Verdict::kReady;
     }
     case kProtoIcmp:

@@ -14,6 +14,8 @@ namespace otasuke::network {
 struct DecoderConfig {
   DefragConfig defrag;
   int max_tunnel_depth = 4;  // IP-in-IP / GRE layers stripped before giving up
+  // UDP destination port decoded as VXLAN (Suricata's decoder.vxlan, port 4789); 0 = off.
+  uint16_t vxlan_port = 0;
 };
 
 struct DecodeStats {

@@ -14,9 +14,14 @@ Flow* FlowTracker::Lookup(const Packet& packet, int* direction) {
   Flow* flow = table_.Find(key);
   if (flow == nullptr) {
     flow = table_.Create(key, packet.ts_usec);
-    // The initiator is the client; a SYN/ACK seen first comes from the server.
+    // The initiator is the client; a SYN/ACK seen first comes from the server. A TCP session
+    // joined midstream has no initiator to see: a packet from a well-known port to an
+    // ephemeral one is taken as the server's (Suricata reaches the same by reversing the flow
+    // when the first data looks like a response).
+    const bool syn = packet.is_tcp() && (packet.tcp_flags & kTcpSyn);
     const bool from_server =
-        packet.is_tcp() && (packet.tcp_flags & kTcpSyn) && (packet.tcp_flags & kTcpAck);
+        packet.is_tcp() && ((syn && (packet.tcp_flags & kTcpAck)) ||
+                            (!syn && packet.sport < 1024 && packet.dport >= 1024));
     flow->proto = packet.proto;
     flow->client = from_server ? packet.dst : packet.src;
     flow->server = from_server ? packet.src : packet.dst;
@@ -76,6 +81,12 @@ void FlowTracker::HandleTcp(const Packet& packet, Flow& flow, int direction, Pac
         ++stats_.tcp_syn;
         flow.tcp_state = TcpState::kSynSent;
         flow.streams[kToServer].Init(packet.tcp_seq + 1);
+        if (packet.payload_len > 0) {
+          // TCP Fast Open: data on the SYN belongs to the stream.
+          flow.streams[kToServer].AddSegment(packet.tcp_seq + 1, packet.payload, packet.payload_len,
+                                             *this, kToServer, config_.stream, stats_.stream);
+          view->payload_in_stream = true;
+        }
       } else if (syn && ack && direction == kToClient) {
         flow.tcp_state = TcpState::kSynRecv;
         flow.streams[kToClient].Init(packet.tcp_seq + 1);

@@ -144,6 +144,8 @@ struct Packet {
   IpAddress tunnel_src;       // outermost addresses when tunnelled
   IpAddress tunnel_dst;
   uint8_t tunnel_proto = 0;
+  uint16_t tunnel_sport = 0;  // outer UDP ports of a VXLAN tunnel
+  uint16_t tunnel_dport = 0;
 
   // Transport layer.
   uint16_t sport = 0;

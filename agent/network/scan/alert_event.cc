@@ -35,10 +35,14 @@ std::string ToEveJson(const AlertEvent& e) {
   }
   if (!e.pkt_src.empty()) j["pkt_src"] = e.pkt_src;
   if (e.tunneled) {
-    j["tunnel"] = {{"src_ip", e.tunnel_src_ip},
-                   {"dest_ip", e.tunnel_dest_ip},
-                   {"proto", e.tunnel_proto},
-                   {"depth", 0}};
+    nlohmann::ordered_json tunnel;
+    tunnel["src_ip"] = e.tunnel_src_ip;
+    if (e.tunnel_has_ports) tunnel["src_port"] = e.tunnel_src_port;
+    tunnel["dest_ip"] = e.tunnel_dest_ip;
+    if (e.tunnel_has_ports) tunnel["dest_port"] = e.tunnel_dest_port;
+    tunnel["proto"] = e.tunnel_proto;
+    tunnel["depth"] = 0;
+    j["tunnel"] = std::move(tunnel);
   }
   if (!e.community_id.empty()) j["community_id"] = e.community_id;
   if (e.has_ether) {

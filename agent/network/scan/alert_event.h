@@ -68,6 +68,9 @@ struct AlertEvent {
   std::string tunnel_src_ip;
   std::string tunnel_dest_ip;
   std::string tunnel_proto;
+  bool tunnel_has_ports = false;
+  uint16_t tunnel_src_port = 0;
+  uint16_t tunnel_dest_port = 0;
 
   // The rule.
   std::string action;  // "allowed" / "blocked"

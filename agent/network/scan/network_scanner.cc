@@ -350,6 +350,11 @@ void NetworkScanner::OnAlert(const detect::Alert& alert) {
       e.tunnel_src_ip = EveAddress(p->tunnel_src);
       e.tunnel_dest_ip = EveAddress(p->tunnel_dst);
       e.tunnel_proto = ProtoName(p->tunnel_proto);
+      if (p->tunnel_dport != 0) {
+        e.tunnel_has_ports = true;
+        e.tunnel_src_port = p->tunnel_sport;
+        e.tunnel_dest_port = p->tunnel_dport;
+      }
       e.pkt_src = p->tunnel_src.family == 6 ? "ipv6 tunnel" : "tunnel source";
     } else {
       e.pkt_src = "wire/pcap";

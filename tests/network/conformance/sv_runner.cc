@@ -162,6 +162,7 @@ bool ConcernsAlerts(const nlohmann::json& match) {
 
 // The engine options a test needs; a reason when we do not have one of them.
 struct EngineOptions {
+  bool vxlan = false;
   bool midstream = false;
   bool ips = false;
   bool stream_inline = false;
@@ -189,6 +190,10 @@ std::string CheckArgs(const YAML::Node& args, EngineOptions* options) {
         continue;
       }
       if (setting == "stream.midstream=false") continue;
+      if (setting == "decoder.vxlan.enabled=true") {
+        options->vxlan = true;
+        continue;
+      }
       if (setting == "stream.inline=true") {
         options->stream_inline = true;
         continue;
@@ -377,6 +382,7 @@ TestResult RunTest(const std::string& root, const IndexEntry& entry) {
   Collector collector;
   ScannerConfig config;
   config.flows.midstream = options.midstream;
+  if (options.vxlan) config.decoder.vxlan_port = 4789;
   config.stream_inline = options.stream_inline || options.ips;
   config.eve_packet = true;
   config.eve_ethernet = true;

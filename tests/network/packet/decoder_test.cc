@@ -128,6 +128,34 @@ TEST(DecoderTest, IpInIpAndGreTunnels) {
   EXPECT_EQ(p.payload_view(), "six");
 }
 
+TEST(DecoderTest, NshAndVxlan) {
+  const Endpoints inner{"10.9.9.1", "10.9.9.2", 1000, 2000};
+  const Bytes inner_ip = testing::Ipv4(inner, kProtoUdp, testing::Udp(inner, "deep"));
+  // NSH: 6 words of header (base + service path + 16 bytes of MD type 1), next protocol IPv4.
+  Bytes nsh = {0x00, 0x06, 0x01, 0x01, 0, 0, 1, 2};
+  nsh.resize(24, 0);
+  nsh.insert(nsh.end(), inner_ip.begin(), inner_ip.end());
+  Decoder d;
+  Packet p;
+  ASSERT_EQ(DecodeFrame(d, testing::Ethernet(nsh, 0x894f), &p), Decoder::Verdict::kReady);
+  EXPECT_EQ(p.payload_view(), "deep");
+  // VXLAN only when enabled.
+  const Endpoints outer{"192.0.2.1", "192.0.2.2", 5555, 4789};
+  std::string vxlan = {0x08, 0, 0, 0, 0, 0, 1, 0};
+  const Bytes tenant = testing::Ethernet(inner_ip, 0x0800);
+  vxlan.append(tenant.begin(), tenant.end());
+  const Bytes frame = testing::EthUdp(outer, vxlan);
+  ASSERT_EQ(DecodeFrame(d, frame, &p), Decoder::Verdict::kReady);
+  EXPECT_EQ(p.dport, 4789);
+  DecoderConfig config;
+  config.vxlan_port = 4789;
+  Decoder vx(config);
+  ASSERT_EQ(DecodeFrame(vx, frame, &p), Decoder::Verdict::kReady);
+  EXPECT_EQ(p.src.ToString(), "10.9.9.1");
+  EXPECT_EQ(p.tunnel_dport, 4789);
+  EXPECT_EQ(p.payload_view(), "deep");
+}
+
 TEST(DecoderTest, Ipv4FragmentsInAnyOrder) {
   Endpoints e{"10.0.0.1", "10.0.0.2", 1111, 53};
   const std::string payload(100, 'A');

@@ -225,6 +225,16 @@ TEST(ScannerTest, EstablishedNeedsHandshakeUnlessMidstream) {
   EXPECT_EQ(picked.Count(2), 0);
 }
 
+TEST(ScannerTest, TcpFastOpenDataOnSyn) {
+  const Endpoints e;
+  const std::vector<Bytes> frames = {
+      testing::EthTcp(e, 100, 0, kTcpSyn, "GET /tfo HTTP/1.1\r\nHost: x\r\n\r\n")};
+  const Collector c = Scan(
+      frames, "alert http any any -> any any (msg:\"t\"; http.uri; content:\"/tfo\"; sid:1;)\n");
+  ASSERT_EQ(c.Count(1), 1);
+  EXPECT_EQ(c.events[0].pcap_cnt, 1u);
+}
+
 TEST(ScannerTest, MalformedPacketsAreCountedNotFatal) {
   std::vector<Bytes> frames = {Bytes(5, 0xff), testing::Ethernet(Bytes(10, 0x45), 0x0800),
                                testing::EthUdp(Endpoints{}, "ok")};
