@@ -209,3 +209,27 @@ TEST(StreamTest, PayloadRulesUseStreamWhenPacketWasReassembled) {
 
 }  // namespace
 }  // namespace otasuke::network::detect::testing
+
+namespace otasuke::network::detect::testing {
+namespace {
+
+// On an HTTP flow the tcp group's and the http group's payload patterns are scanned together.
+TEST(StreamTest, TransportAndAppPayloadRulesBothMatchOnAppFlows) {
+  const std::string rules =
+      "alert tcp any any -> any any (content:\"tcp-pattern\"; sid:1;)\n"
+      "alert http any any -> any any (content:\"http-pattern\"; sid:2;)\n"
+      "alert http any any -> any any (content:\"only-packet\"; dsize:>0; sid:3;)\n"
+      "alert tcp any any -> any any (content:\"tcp-packet\"; flow:no_stream; sid:4;)\n";
+  for (PrefilterKind kind : {PrefilterKind::kDefault, PrefilterKind::kAhoCorasick}) {
+    PacketBuilder p;
+    p.in.app_proto = AppProto::kHttp;
+    p.Payload("tcp-packet only-packet").Buffer(BufferId::kStream, "tcp-pattern http-pattern");
+    p.in.payload_in_stream = true;
+    EXPECT_THAT(Sids(rules, p.in, kind), ElementsAre(1, 2, 3, 4));
+    p.in.app_proto = AppProto::kUnknown;
+    EXPECT_THAT(Sids(rules, p.in, kind), ElementsAre(1, 4));
+  }
+}
+
+}  // namespace
+}  // namespace otasuke::network::detect::testing
