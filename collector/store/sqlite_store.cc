@@ -375,7 +375,13 @@ void SqliteStore::IngestAlerts(std::string agent_id, std::vector<v1::Alert> aler
         BatchIncidents incidents;
         for (const v1::Alert& alert : *shared_alerts) {
           if (alert.sequence() <= highest) {
-            ++result->duplicates;  // at or below what is durable: a resend
+            // At or below what is durable: a resend, unless the UUID is new, which means the
+            // agent reused sequence numbers (its state was lost). Such alerts cannot be stored
+            // under their sequence; they are counted and reported, never silently dropped.
+            ASSIGN_OR_RETURN(Stmt known, db.Prepare("SELECT 1 FROM alerts WHERE uuid = ?"));
+            known.Bind(1, alert.uuid());
+            ASSIGN_OR_RETURN(bool resent, known.Step());
+            ++(resent ? result->duplicates : result->stale_sequence);
             continue;
           }
           bool stored = false;
@@ -397,6 +403,15 @@ void SqliteStore::IngestAlerts(std::string agent_id, std::vector<v1::Alert> aler
                             .Bind(3, agent_id)
                             .Run());
         result->acked_sequence = highest;
+        if (result->stale_sequence > 0) {
+          LOG_WARN(
+              "agent %s sent %d new alert(s) with sequence numbers at or below %d, which "
+              "it already used; they were not stored (did the agent lose its state?)",
+              agent_id, result->stale_sequence, highest);
+          RETURN_IF_ERROR(
+              Audit(db, absl::StrCat("agent:", agent_id), "alerts.stale_sequence", "", agent_id,
+                    absl::StrCat(result->stale_sequence, " alert(s) not stored: sequence reused")));
+        }
         return absl::OkStatus();
       },
       .done =

@@ -29,6 +29,9 @@ struct IngestResult {
   uint64_t acked_sequence = 0;  // highest alert sequence stored for the agent after this batch
   int stored = 0;               // alerts newly stored
   int duplicates = 0;           // alerts already stored (a resend)
+  // New alerts under a sequence the agent had already used (its state was lost): not stored,
+  // logged and audited.
+  int stale_sequence = 0;
   std::vector<int64_t> new_incident_ids;
 };
 

@@ -113,6 +113,20 @@ TEST_F(StoreTest, SameUuidUnderANewSequenceIsADuplicate) {
   EXPECT_EQ(Count(path_, "SELECT COUNT(*) FROM alerts"), 1);
 }
 
+TEST_F(StoreTest, ReusedSequenceWithANewUuidIsReportedNotStored) {
+  ASSERT_THAT(Upsert(*store_, MakeHello("agent-1")), IsOk());
+  ASSERT_THAT(Ingest(*store_, "agent-1", {MakeAlert(1), MakeAlert(2)}), IsOk());
+  auto result = Ingest(*store_, "agent-1", {MakeAlert(2), MakeAlert(3)});
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(result->stale_sequence, 1);
+  EXPECT_EQ(result->duplicates, 0);
+  EXPECT_EQ(result->stored, 1);
+  EXPECT_EQ(Count(path_,
+                  "SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'alerts.stale_sequence' AND target = 'agent-1'"),
+            1);
+}
+
 TEST_F(StoreTest, AlertsSurviveReopen) {
   ASSERT_THAT(Upsert(*store_, MakeHello("agent-1")), IsOk());
   ASSERT_THAT(Ingest(*store_, "agent-1", {MakeAlert(1), MakeAlert(2)}), IsOk());
