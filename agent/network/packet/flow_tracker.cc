@@ -121,6 +121,11 @@ void FlowTracker::HandleTcp(const Packet& packet, Flow& flow, int direction, Pac
         flow.stream_tracked = true;
       } else if (direction == kToClient && syn && ack) {
         flow.streams[kToClient].Init(packet.tcp_seq + 1);
+      } else if (direction == kToClient && ack && !syn && config_.async_oneside) {
+        // Only the server's side is captured: its first ACK completes the handshake.
+        flow.tcp_state = TcpState::kEstablished;
+        flow.was_established = true;
+        flow.stream_tracked = true;
       }
       break;
     default:
