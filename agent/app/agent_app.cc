@@ -92,6 +92,7 @@ absl::Status AgentApp::SetUpRules() {
       .network_vars_path = config_.network_vars,
       .network_classification_path = config_.network_classification});
   detectors_->RegisterRuleEngines(*rules_);
+  explaining_sink_ = detectors_->MakeExplainingSink(*sink_);
   return rules_->LoadInitial(config_.rules);
 }
 
@@ -100,14 +101,14 @@ absl::Status AgentApp::OpenSources() {
     auto source = std::make_unique<ProcConnectorSource>();
     RETURN_IF_ERROR(source->Open());
     workers_.push_back(std::make_unique<SourceWorker>(
-        std::move(source), detectors_->MakeHostDetectors(), *sink_, counters_));
+        std::move(source), detectors_->MakeHostDetectors(), *explaining_sink_, counters_));
   }
   if (config_.network_source) {
     network::NetworkSensorOptions options;
     options.capture.interface = config_.network_interface;
     options.capture.bpf_filter = config_.network_bpf;
     options.capture.snaplen = static_cast<int>(config_.network_snaplen);
-    network_ = detectors_->MakeNetworkSensor(options, *sink_);
+    network_ = detectors_->MakeNetworkSensor(options, *explaining_sink_);
     RETURN_IF_ERROR(network_->Open());
   }
   if (workers_.empty() && network_ == nullptr) {

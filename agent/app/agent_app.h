@@ -65,6 +65,7 @@ class AgentApp final : private TransportDelegate {
   std::unique_ptr<AgentState> state_;
   std::unique_ptr<AlertQueue> queue_;
   std::unique_ptr<StampingSink> sink_;
+  std::unique_ptr<AlertSink> explaining_sink_;  // detectors emit here; forwards to sink_
   std::unique_ptr<RuleSetManager> rules_;
   std::unique_ptr<DetectorFactory> detectors_;
   std::vector<std::unique_ptr<SourceWorker>> workers_;

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/network/detect/engine.h"
 #include "agent/network/scan/network_sensor.h"
+#include "agent/rules/explanations.h"
 #include "agent/sigma/compiled_rules.h"
 #include "agent/sigma/sigma_detector.h"
 #include "common/log.h"
@@ -73,9 +74,36 @@ class SuricataRuleEngine final : public RuleEngine {
   const DetectorFactory::Options& options_;
 };
 
+// explanations.yaml files -> the table the ExplainingSink reads.
+class ExplanationsRuleEngine final : public RuleEngine {
+ public:
+  explicit ExplanationsRuleEngine(Snapshot<ExplanationTable>& snapshot) : snapshot_(snapshot) {}
+
+  std::string_view name() const override { return "explanations"; }
+  otasuke::v1::RuleFormat format() const override {
+    return otasuke::v1::RULE_FORMAT_EXPLANATIONS;
+  }
+
+  absl::StatusOr<PublishStep> Compile(const std::vector<const otasuke::v1::RuleFile*>& files,
+                                      std::string_view version) override {
+    auto table = std::make_shared<ExplanationTable>();
+    for (const auto* f : files) {
+      absl::Status parsed = ParseExplanations(f->path(), f->content(), table.get());
+      if (!parsed.ok()) return parsed;
+    }
+    return PublishStep([this, table = std::shared_ptr<const ExplanationTable>(std::move(table))] {
+      snapshot_.Publish(table);
+    });
+  }
+
+ private:
+  Snapshot<ExplanationTable>& snapshot_;
+};
+
 }  // namespace
 
 struct DetectorFactory::Snapshots {
+  Snapshot<ExplanationTable> explanations;
   Snapshot<sigma::CompiledSigmaRules> sigma;
   Snapshot<network::detect::CompiledRules> network;
 };
@@ -87,6 +115,11 @@ DetectorFactory::~DetectorFactory() = default;
 void DetectorFactory::RegisterRuleEngines(RuleSetManager& manager) {
   manager.AddEngine(std::make_unique<SigmaRuleEngine>(snapshots_->sigma, options_.strict));
   manager.AddEngine(std::make_unique<SuricataRuleEngine>(snapshots_->network, options_));
+  manager.AddEngine(std::make_unique<ExplanationsRuleEngine>(snapshots_->explanations));
+}
+
+std::unique_ptr<AlertSink> DetectorFactory::MakeExplainingSink(AlertSink& next) {
+  return std::make_unique<ExplainingSink>(snapshots_->explanations, next);
 }
 
 std::unique_ptr<network::NetworkSensor> DetectorFactory::MakeNetworkSensor(

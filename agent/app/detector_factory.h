@@ -38,6 +38,9 @@ class DetectorFactory {
   // ADD NEW RULE ENGINES HERE (detector_factory.cc).
   void RegisterRuleEngines(RuleSetManager& manager);
   std::vector<std::unique_ptr<Detector>> MakeHostDetectors();
+  // A sink that adds the active rule set's SME texts (explanations.yaml) to alerts whose rule
+  // has none, then forwards to `next`.
+  std::unique_ptr<AlertSink> MakeExplainingSink(AlertSink& next);
   // The live network sensor over the Suricata rules' snapshot.
   std::unique_ptr<network::NetworkSensor> MakeNetworkSensor(
       const network::NetworkSensorOptions& options, AlertSink& sink);

@@ -1,61 +1,16 @@
 #include "agent/rules/rule_set_manager.h"
 
 #include <algorithm>
-#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "agent/state/agent_state.h"
 #include "common/log.h"
-#include "common/sha256.h"
+#include "common/rule_bundle.h"
 #include "common/strings.h"
 #include "common/status_macros.h"
 
 namespace otasuke::agent {
-namespace fs = std::filesystem;
-
-otasuke::v1::RuleFormat RuleFormatForPath(std::string_view path) {
-  auto ends = [&](std::string_view suffix) { return path.ends_with(suffix); };
-  if (ends(".yml") || ends(".yaml")) return otasuke::v1::RULE_FORMAT_SIGMA;
-  if (ends(".rules")) return otasuke::v1::RULE_FORMAT_SURICATA;
-  if (ends(".ioc") || ends(".txt")) return otasuke::v1::RULE_FORMAT_IOC;
-  return otasuke::v1::RULE_FORMAT_UNSPECIFIED;
-}
-
-absl::StatusOr<otasuke::v1::RuleSet> ReadRuleSetFromPaths(const std::vector<std::string>& paths) {
-  std::vector<fs::path> files;
-  for (const std::string& p : paths) {
-    std::error_code ec;
-    if (fs::is_directory(p, ec)) {
-      for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::end(it);
-           it.increment(ec)) {
-        if (it->is_regular_file() &&
-            RuleFormatForPath(it->path().string()) != otasuke::v1::RULE_FORMAT_UNSPECIFIED) {
-          files.push_back(it->path());
-        }
-      }
-      if (ec) return absl::NotFoundError(absl::StrCat(p, ": ", ec.message()));
-    } else if (fs::exists(p, ec)) {
-      files.emplace_back(p);
-    } else {
-      return absl::NotFoundError(absl::StrCat(p, ": no such rule file or directory"));
-    }
-  }
-  std::sort(files.begin(), files.end());
-  otasuke::v1::RuleSet set;
-  Sha256 sha;
-  for (const fs::path& f : files) {
-    ASSIGN_OR_RETURN(std::string content, ReadFile(f.string()));
-    auto* file = set.add_files();
-    file->set_path(f.string());
-    file->set_format(RuleFormatForPath(f.string()));
-    sha.Update(f.filename().string());
-    sha.Update(content);
-    file->set_content(std::move(content));
-  }
-  set.set_version(absl::StrCat("local-", sha.HexFinal().substr(0, 12)));
-  return set;
-}
 
 void RuleSetManager::AddEngine(std::unique_ptr<RuleEngine> engine) {
   engines_.push_back(std::move(engine));
@@ -112,7 +67,7 @@ absl::Status RuleSetManager::LoadInitial(const std::vector<std::string>& paths) 
     }
   }
   if (paths.empty()) return absl::OkStatus();
-  ASSIGN_OR_RETURN(otasuke::v1::RuleSet set, ReadRuleSetFromPaths(paths));
+  ASSIGN_OR_RETURN(otasuke::v1::RuleSet set, LoadRuleBundle(paths));
   return Apply(set);
 }
 

@@ -37,11 +37,4 @@ class RuleSetManager {
   std::string version_ ABSL_GUARDED_BY(mu_);
 };
 
-// Reads rule files (or directories of them, recursively) into a bundle. The format comes
-// from the extension: .yml/.yaml Sigma, .rules Suricata, .ioc/.txt IOC list; other files are
-// ignored. The version is "local-" + a hash of the contents.
-absl::StatusOr<otasuke::v1::RuleSet> ReadRuleSetFromPaths(const std::vector<std::string>& paths);
-
-otasuke::v1::RuleFormat RuleFormatForPath(std::string_view path);
-
 }  // namespace otasuke::agent

@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
-#include "collector/ctl/rule_bundle.h"
+#include "common/rule_bundle.h"
 #include "collector/ctl/table.h"
 #include "collector/notify/payload.h"
 #include "common/cli.h"
@@ -202,7 +202,7 @@ std::string Usage(std::span<const cli::FlagSpec> flags) {
   for (const Command& command : kCommands)
     absl::StrAppend(&out, "  otasukectl ", Sv(command.usage), "\n");
   absl::StrAppend(&out,
-                  "\nRule formats by extension: .yml/.yaml Sigma, .rules Suricata, .txt/.ioc IOC "
+                  "\nRule formats by extension: .yml/.yaml Sigma, .rules Suricata, .ioc IOC "
                   "list.\n\nFlags:\n",
                   cli::FlagsHelp(flags),
                   "\nEnvironment: OTASUKE_COLLECTOR sets the default --collector.\n"

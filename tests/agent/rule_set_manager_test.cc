@@ -97,23 +97,28 @@ TEST(RuleSetManagerTest, RemembersTheAcceptedSetAcrossRestarts) {
   EXPECT_EQ(sigma, "pushed-7|p");
 }
 
-TEST(RuleSetManagerTest, ReadsRuleFilesFromDirectoriesByExtension) {
+TEST(RuleSetManagerTest, LoadsLocalRuleFilesByName) {
   TempDir dir;
   std::filesystem::create_directories(dir.file("sub"));
   std::ofstream(dir.file("a.yml")) << "sigma";
   std::ofstream(dir.file("sub/b.rules")) << "suricata";
   std::ofstream(dir.file("c.ioc")) << "1.2.3.4";
+  std::ofstream(dir.file("explanations.yaml")) << "{}";
   std::ofstream(dir.file("README.md")) << "ignored";
-  auto set = ReadRuleSetFromPaths({dir.path()});
-  ASSERT_THAT(set, IsOk());
-  ASSERT_EQ(set->files_size(), 3);
-  EXPECT_EQ(set->files(0).format(), otasuke::v1::RULE_FORMAT_SIGMA);
-  EXPECT_EQ(set->files(1).format(), otasuke::v1::RULE_FORMAT_IOC);
-  EXPECT_EQ(set->files(2).format(), otasuke::v1::RULE_FORMAT_SURICATA);
-  EXPECT_TRUE(set->version().starts_with("local-"));
-  auto same = ReadRuleSetFromPaths({dir.path()});
-  EXPECT_EQ(same->version(), set->version()) << "the version is a content hash";
-  EXPECT_THAT(ReadRuleSetFromPaths({dir.file("missing")}),
+  std::ofstream(dir.file("notes.txt")) << "ignored";
+  std::string sigma, suricata, ioc, texts;
+  RuleSetManager m("");
+  m.AddEngine(std::make_unique<RecordingEngine>(otasuke::v1::RULE_FORMAT_SIGMA, &sigma));
+  m.AddEngine(std::make_unique<RecordingEngine>(otasuke::v1::RULE_FORMAT_SURICATA, &suricata));
+  m.AddEngine(std::make_unique<RecordingEngine>(otasuke::v1::RULE_FORMAT_IOC, &ioc));
+  m.AddEngine(std::make_unique<RecordingEngine>(otasuke::v1::RULE_FORMAT_EXPLANATIONS, &texts));
+  ASSERT_THAT(m.LoadInitial({dir.path()}), IsOk());
+  EXPECT_TRUE(m.version().starts_with("sha256-")) << m.version();
+  EXPECT_EQ(sigma, m.version() + "|sigma");
+  EXPECT_EQ(suricata, m.version() + "|suricata");
+  EXPECT_EQ(ioc, m.version() + "|1.2.3.4");
+  EXPECT_EQ(texts, m.version() + "|{}");
+  EXPECT_THAT(m.LoadInitial({dir.file("missing")}),
               StatusIs(absl::StatusCode::kNotFound, "missing"));
 }
 

@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "collector/ctl/rule_bundle.h"
+#include "common/rule_bundle.h"
 #include "collector/ctl/table.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -20,7 +20,9 @@ TEST(RuleBundleTest, FormatFollowsTheExtension) {
   EXPECT_EQ(RuleFormatForPath("a/b.yml"), v1::RULE_FORMAT_SIGMA);
   EXPECT_EQ(RuleFormatForPath("b.YAML"), v1::RULE_FORMAT_SIGMA);
   EXPECT_EQ(RuleFormatForPath("emerging.rules"), v1::RULE_FORMAT_SURICATA);
-  EXPECT_EQ(RuleFormatForPath("iocs.txt"), v1::RULE_FORMAT_IOC);
+  EXPECT_EQ(RuleFormatForPath("notes.txt"), v1::RULE_FORMAT_UNSPECIFIED);
+  EXPECT_EQ(RuleFormatForPath("rules/explanations.yaml"), v1::RULE_FORMAT_EXPLANATIONS);
+  EXPECT_EQ(RuleFormatForPath("pack.explanations.yml"), v1::RULE_FORMAT_EXPLANATIONS);
   EXPECT_EQ(RuleFormatForPath("iocs.ioc"), v1::RULE_FORMAT_IOC);
   EXPECT_EQ(RuleFormatForPath("README"), v1::RULE_FORMAT_UNSPECIFIED);
 }

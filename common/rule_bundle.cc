@@ -1,6 +1,4 @@
-#include "collector/ctl/rule_bundle.h"
-
-#include <openssl/evp.h>
+#include "common/rule_bundle.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -8,18 +6,26 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/sha256.h"
 #include "common/status_macros.h"
 
-namespace otasuke::ctl {
+namespace otasuke {
+namespace v1 = ::otasuke::v1;
 namespace fs = std::filesystem;
 
 v1::RuleFormat RuleFormatForPath(const std::string& path) {
-  std::string ext = absl::AsciiStrToLower(fs::path(path).extension().string());
+  const std::string name = absl::AsciiStrToLower(fs::path(path).filename().string());
+  const std::string ext = absl::AsciiStrToLower(fs::path(path).extension().string());
+  if (name == "explanations.yaml" || name == "explanations.yml" ||
+      absl::EndsWith(name, ".explanations.yaml") || absl::EndsWith(name, ".explanations.yml")) {
+    return v1::RULE_FORMAT_EXPLANATIONS;
+  }
   if (ext == ".yml" || ext == ".yaml") return v1::RULE_FORMAT_SIGMA;
   if (ext == ".rules") return v1::RULE_FORMAT_SURICATA;
-  if (ext == ".txt" || ext == ".ioc") return v1::RULE_FORMAT_IOC;
+  if (ext == ".ioc") return v1::RULE_FORMAT_IOC;
   return v1::RULE_FORMAT_UNSPECIFIED;
 }
 
@@ -68,7 +74,7 @@ absl::StatusOr<v1::RuleSet> LoadRuleBundle(const std::vector<std::string>& paths
       if (ec) return absl::NotFoundError(absl::StrCat("cannot list ", path, ": ", ec.message()));
       if (files.empty()) {
         return absl::NotFoundError(absl::StrCat("no rule files in ", path,
-                                                " (expected .yml/.yaml, .rules, .txt or .ioc)"));
+                                                " (expected .yml/.yaml, .rules or .ioc)"));
       }
       std::sort(files.begin(), files.end());
       for (const fs::path& file : files) {
@@ -79,7 +85,7 @@ absl::StatusOr<v1::RuleSet> LoadRuleBundle(const std::vector<std::string>& paths
       if (RuleFormatForPath(path) == v1::RULE_FORMAT_UNSPECIFIED) {
         return absl::InvalidArgumentError(
             absl::StrCat("cannot tell the rule format of ", path,
-                         ": use .yml/.yaml (Sigma), .rules (Suricata) or .txt/.ioc (IOC list)"));
+                         ": use .yml/.yaml (Sigma), .rules (Suricata) or .ioc (IOC list)"));
       }
       RETURN_IF_ERROR(AddFile(path, fs::path(path).filename().string(), ruleset, total, max_bytes));
     }
@@ -88,21 +94,14 @@ absl::StatusOr<v1::RuleSet> LoadRuleBundle(const std::vector<std::string>& paths
   if (!version.empty()) {
     ruleset.set_version(version);
   } else {
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+    Sha256 digest;
     for (const v1::RuleFile& file : ruleset.files()) {
-      EVP_DigestUpdate(ctx, file.path().c_str(), file.path().size() + 1);  // with the NUL
-      EVP_DigestUpdate(ctx, file.content().data(), file.content().size());
+      digest.Update(std::string_view(file.path().c_str(), file.path().size() + 1));  // with NUL
+      digest.Update(file.content());
     }
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int digest_len = 0;
-    EVP_DigestFinal_ex(ctx, digest, &digest_len);
-    EVP_MD_CTX_free(ctx);
-    std::string hex = absl::BytesToHexString(
-        absl::string_view(reinterpret_cast<const char*>(digest), digest_len));
-    ruleset.set_version(absl::StrCat("sha256-", hex.substr(0, 12)));
+    ruleset.set_version(absl::StrCat("sha256-", digest.HexFinal().substr(0, 12)));
   }
   return ruleset;
 }
 
-}  // namespace otasuke::ctl
+}  // namespace otasuke
