@@ -2,7 +2,7 @@
 // and Japanese + English texts for the owner; every fixture case under tests/rules/cases/
 // produces exactly the alerts its expected.json lists (events.jsonl through the Sigma engine,
 // traffic.json -> generated pcap through the network scanner); every rule has a case that
-// fires it; the IOC list and its Suricata rules agree entry for entry.
+// fires it (correlations included); the IOC list and its Suricata rules agree entry for entry.
 
 #include <algorithm>
 #include <filesystem>
@@ -21,6 +21,7 @@
 #include "agent/network/scan/network_scanner.h"
 #include "agent/network/scan/pcap_scan.h"
 #include "agent/sigma/compiled_rules.h"
+#include "agent/sigma/correlation.h"
 #include "agent/sigma/engine.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -92,11 +93,15 @@ TEST(RulePackTest, EverySigmaRuleLoadsStrictlyWithSmeTexts) {
   for (const auto& e : pack.report.errors) ADD_FAILURE() << e.ToString();
   for (const auto& w : pack.report.warnings) ADD_FAILURE() << "warning: " << w.ToString();
   const size_t files = CountFiles(PackDir() / "sigma", {".yml", ".yaml"});
-  EXPECT_EQ(pack.report.rules_loaded, files) << "one rule per file, none skipped";
-  ASSERT_EQ(pack.rules->rules().size(), files);
+  EXPECT_EQ(pack.report.rules_loaded + pack.report.correlations_loaded, files)
+      << "one rule per file, none skipped";
+  std::vector<const agent::sigma::RuleMeta*> metas;
+  for (const auto& rule : pack.rules->rules()) metas.push_back(&rule.meta);
+  for (const auto& correlation : pack.rules->correlations()) metas.push_back(&correlation.meta);
+  ASSERT_EQ(metas.size(), files);
   std::set<std::string> ids;
-  for (const auto& rule : pack.rules->rules()) {
-    const auto& m = rule.meta;
+  for (const agent::sigma::RuleMeta* meta : metas) {
+    const auto& m = *meta;
     SCOPED_TRACE(m.file);
     EXPECT_TRUE(ids.insert(m.id).second) << "duplicate id " << m.id;
     EXPECT_TRUE(m.level == "low" || m.level == "medium" || m.level == "high" ||
@@ -193,14 +198,23 @@ Counts RunSigmaCase(const fs::path& events) {
   const auto& pack = SigmaPack();
   if (pack.rules == nullptr) return counts;
   agent::sigma::SigmaEngine engine;
+  agent::sigma::CorrelationEngine correlation;
   std::vector<uint32_t> matched;
+  std::vector<agent::sigma::CorrelationHit> hits;
   agent::readers::ReadStats stats;
   absl::Status st = agent::readers::ReadEventFile(
       events.string(),
       [&](const agent::Event& event) {
         matched.clear();
         engine.Match(*pack.rules, event, &matched);
-        for (uint32_t r : matched) ++counts[pack.rules->rules()[r].meta.id];
+        for (uint32_t r : matched) {
+          if (pack.rules->rules()[r].emits_alerts) ++counts[pack.rules->rules()[r].meta.id];
+        }
+        hits.clear();
+        correlation.Observe(*pack.rules, event, matched, &hits);
+        for (const auto& hit : hits) {
+          ++counts[pack.rules->correlations()[hit.correlation].meta.id];
+        }
       },
       &stats);
   EXPECT_TRUE(st.ok()) << st;
@@ -279,6 +293,10 @@ TEST(RulePackTest, EveryCaseFiresExactlyItsExpectedAlerts) {
     for (const auto& rule : SigmaPack().rules->rules()) {
       EXPECT_EQ(fired.count(rule.meta.id), 1u)
           << "no case fires " << rule.meta.id << " (" << rule.meta.file << ")";
+    }
+    for (const auto& c : SigmaPack().rules->correlations()) {
+      EXPECT_EQ(fired.count(c.meta.id), 1u)
+          << "no case fires " << c.meta.id << " (" << c.meta.file << ")";
     }
   }
   if (SuricataPack().rules != nullptr) {
