@@ -1,5 +1,7 @@
 #include "agent/network/packet/pcap_source.h"
 
+#include <poll.h>
+
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
 
@@ -51,13 +53,24 @@ absl::StatusOr<std::unique_ptr<PcapSource>> PcapSource::OpenLive(
     pcap_freecode(&program);
     if (set != 0) return fail("setfilter");
   }
-  return std::unique_ptr<PcapSource>(new PcapSource(handle, options.interface, true));
+  // Non-blocking reads behind poll(): libpcap's read timeout does not fire on every platform
+  // (Linux TPACKET_V3 in immediate mode blocks), and a stop request must be seen promptly.
+  if (pcap_setnonblock(handle, 1, err) != 0) return fail("non-blocking mode");
+  auto source = std::unique_ptr<PcapSource>(new PcapSource(handle, options.interface, true));
+  source->poll_fd_ = pcap_get_selectable_fd(handle);
+  source->poll_timeout_ms_ = options.timeout_ms;
+  return source;
 }
 
 absl::StatusOr<PcapSource::ReadResult> PcapSource::Next(RawFrame* frame) {
   pcap_pkthdr* header = nullptr;
   const u_char* data = nullptr;
-  const int rc = pcap_next_ex(handle_, &header, &data);
+  int rc = pcap_next_ex(handle_, &header, &data);
+  if (rc == 0 && live_ && poll_fd_ >= 0) {
+    pollfd fd{poll_fd_, POLLIN, 0};
+    if (poll(&fd, 1, poll_timeout_ms_) <= 0) return ReadResult::kTimeout;
+    rc = pcap_next_ex(handle_, &header, &data);
+  }
   if (rc == 1) {
     frame->data = data;
     frame->cap_len = header->caplen;

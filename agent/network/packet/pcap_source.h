@@ -60,6 +60,8 @@ class PcapSource {
   std::string name_;
   bool live_;
   int link_type_;
+  int poll_fd_ = -1;  // live captures: wait for packets here, at most poll_timeout_ms_
+  int poll_timeout_ms_ = 250;
 };
 
 }  // namespace otasuke::network
