@@ -154,7 +154,7 @@ TEST_F(ProcessTest, RulesPushSendsADirectoryToConnectedAgents) {
   std::filesystem::create_directories(dir_.file("rules/sigma"));
   std::ofstream(dir_.file("rules/sigma/tmp_exec.yml")) << "title: Script from /tmp\n";
   std::ofstream(dir_.file("rules/net.rules")) << "alert tcp any any -> any 4444 (sid:1;)\n";
-  std::ofstream(dir_.file("rules/bad-domains.txt")) << "evil.example\n";
+  std::ofstream(dir_.file("rules/bad-domains.ioc")) << "evil.example\n";
   std::ofstream(dir_.file("rules/README.md")) << "not a rule\n";
   RunResult push = Ctl({"rules", "push", dir_.file("rules"), "--version", "2026-11-22.1"});
   EXPECT_EQ(push.exit_code, 0) << push.output;
@@ -162,7 +162,7 @@ TEST_F(ProcessTest, RulesPushSendsADirectoryToConnectedAgents) {
   EXPECT_THAT(push.output, HasSubstr("sent now to 1 connected agent(s)"));
   v1::RuleSet ruleset = agent.WaitForRuleSet();
   ASSERT_EQ(ruleset.files_size(), 3);
-  EXPECT_EQ(ruleset.files(0).path(), "bad-domains.txt");
+  EXPECT_EQ(ruleset.files(0).path(), "bad-domains.ioc");
   EXPECT_EQ(ruleset.files(0).format(), v1::RULE_FORMAT_IOC);
   EXPECT_EQ(ruleset.files(1).format(), v1::RULE_FORMAT_SURICATA);
   EXPECT_EQ(ruleset.files(2).path(), "sigma/tmp_exec.yml");
