@@ -68,13 +68,11 @@ absl::Status ParseExplanations(std::string_view path, std::string_view content,
 }
 
 void ExplainingSink::Emit(otasuke::v1::Alert&& alert) {
-  if (alert.explanation().ja().empty() && alert.explanation().en().empty()) {
-    // Alerts are rare next to events: one short lock here is cheaper than per-thread readers.
-    if (auto table = table_.Load()) {
-      if (auto it = table->find(alert.rule().rule_id()); it != table->end()) {
-        *alert.mutable_explanation() = it->second.explanation;
-        *alert.mutable_next_step() = it->second.next_step;
-      }
+  // Alerts are rare next to events: one short lock here is cheaper than per-thread readers.
+  if (auto table = table_.Load()) {
+    if (auto it = table->find(alert.rule().rule_id()); it != table->end()) {
+      *alert.mutable_explanation() = it->second.explanation;
+      *alert.mutable_next_step() = it->second.next_step;
     }
   }
   next_.Emit(std::move(alert));

@@ -1,8 +1,9 @@
 #pragma once
 // SME-facing texts kept beside rules that cannot carry them (Suricata rules): a YAML map from
 // rule id to {explanation: {ja, en}, next_step: {ja, en}}. A bare number is a Suricata sid of
-// gid 1 ("9100001" is rule id "1:9100001"). The ExplainingSink fills an alert's texts from
-// the active table when its rule did not provide them.
+// gid 1 ("9100001" is rule id "1:9100001"). The ExplainingSink puts the table's texts on
+// every alert of a rule listed there: written for that rule, they beat the generic texts an
+// engine makes up (the network engine describes any signature match from its addresses).
 
 #include <map>
 #include <memory>
@@ -27,7 +28,7 @@ using ExplanationTable = std::map<std::string, RuleTexts, std::less<>>;
 absl::Status ParseExplanations(std::string_view path, std::string_view content,
                                ExplanationTable* table);
 
-// Fills missing explanation / next step from the table, then forwards. Thread-safe.
+// Sets explanation / next step from the table for rules it lists, then forwards. Thread-safe.
 class ExplainingSink final : public AlertSink {
  public:
   ExplainingSink(const Snapshot<ExplanationTable>& table, AlertSink& next)

@@ -222,6 +222,9 @@ TEST_F(EndToEndTest, NetworkAlertFromLiveCaptureReachesTheCollector) {
   std::ofstream(rules.file("beacon.rules"))
       << "alert udp any any -> any 39999 (msg:\"Otasuke test beacon\"; "
          "content:\"otasuke-beacon\"; classtype:trojan-activity; sid:9000001; rev:2;)\n";
+  std::ofstream(rules.file("explanations.yaml"))
+      << "9000001:\n  explanation: {ja: \"ビーコン通信です。\", en: \"A beacon was sent.\"}\n"
+         "  next_step: {ja: \"LANケーブルを抜いてください。\", en: \"Unplug the cable.\"}\n";
   ASSERT_TRUE(cluster_.StartAgent({"--rules", rules.path(), "--sources-network",
                                    "--network-interface", "lo", "--network-bpf", "udp"}))
       << cluster_.agent_log();
@@ -245,6 +248,9 @@ TEST_F(EndToEndTest, NetworkAlertFromLiveCaptureReachesTheCollector) {
   EXPECT_EQ(a.network().dest_ip(), "127.0.0.1");
   EXPECT_EQ(a.network().transport(), "UDP");
   EXPECT_FALSE(a.network().community_id().empty());
+  // The rule's own SME texts (explanations.yaml) replace the engine's generic description.
+  EXPECT_EQ(a.explanation().ja(), "ビーコン通信です。");
+  EXPECT_EQ(a.next_step().en(), "Unplug the cable.");
 }
 
 TEST(AgentCommandLineTest, MalformedConfigFailsWithFileLineAndReason) {
