@@ -57,7 +57,7 @@ for _ in $(seq 1 100); do
   grep -q "connected to collector" "$WORK/agent.log" && break
   sleep 0.1
 done
-grep "rule set\|sigma:\|connected to collector" "$WORK/agent.log" | sed 's/^/     agent: /'
+grep "rule set\|sigma:\|suricata:\|connected to collector" "$WORK/agent.log" | sed 's/^/     agent: /'
 
 say "4/6  Something suspicious happens: a shell writes a script to /tmp and runs it"
 SCRIPT=$(mktemp /tmp/otasuke-demo-payload.XXXXXX.sh)
