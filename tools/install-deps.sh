@@ -10,7 +10,7 @@ packages=(
   libssl-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  iproute2 procps
+  iproute2 procps ccache
 )
 # Hyperscan exists for x86-64 only; elsewhere the portable matcher is used.
 if [ "$(dpkg --print-architecture)" = "amd64" ]; then
