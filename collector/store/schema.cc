@@ -124,11 +124,106 @@ CREATE TABLE audit_log (
 );
 )sql";
 
+// Tenancy and dispatch (issue 5). Tenants gain their profile and contract terms (ack SLAs in
+// seconds per severity, 0 = no timer: reported only); responders their handle, channels, regions
+// and skills; rotas are weekly entries in the region's own time zone plus UTC overrides.
+// incident_transitions is read by the reports (response-time KPIs): keep its name and columns.
+constexpr std::string_view kV4Tenancy = R"sql(
+ALTER TABLE tenants ADD COLUMN region TEXT NOT NULL DEFAULT '';
+ALTER TABLE tenants ADD COLUMN owner_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE tenants ADD COLUMN owner_phone TEXT NOT NULL DEFAULT '';
+ALTER TABLE tenants ADD COLUMN owner_email TEXT NOT NULL DEFAULT '';
+ALTER TABLE tenants ADD COLUMN owner_chat TEXT NOT NULL DEFAULT '';
+ALTER TABLE tenants ADD COLUMN secondary_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE tenants ADD COLUMN secondary_phone TEXT NOT NULL DEFAULT '';
+ALTER TABLE tenants ADD COLUMN secondary_email TEXT NOT NULL DEFAULT '';
+ALTER TABLE tenants ADD COLUMN secondary_chat TEXT NOT NULL DEFAULT '';
+ALTER TABLE tenants ADD COLUMN address TEXT NOT NULL DEFAULT '';
+ALTER TABLE tenants ADD COLUMN access_notes TEXT NOT NULL DEFAULT '';
+ALTER TABLE tenants ADD COLUMN service_hours TEXT NOT NULL DEFAULT '24x7';
+ALTER TABLE tenants ADD COLUMN ack_sla_critical_s INTEGER NOT NULL DEFAULT 900;
+ALTER TABLE tenants ADD COLUMN ack_sla_high_s INTEGER NOT NULL DEFAULT 900;
+ALTER TABLE tenants ADD COLUMN ack_sla_medium_s INTEGER NOT NULL DEFAULT 3600;
+ALTER TABLE tenants ADD COLUMN ack_sla_low_s INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tenants ADD COLUMN containment TEXT NOT NULL DEFAULT 'approval';
+ALTER TABLE tenants ADD COLUMN dispatch_threshold INTEGER NOT NULL DEFAULT 3;
+CREATE INDEX tenants_by_region ON tenants(region);
+CREATE TABLE regions (
+  name TEXT PRIMARY KEY,
+  time_zone TEXT NOT NULL DEFAULT 'Asia/Tokyo'
+);
+ALTER TABLE responders ADD COLUMN handle TEXT;
+ALTER TABLE responders ADD COLUMN email TEXT NOT NULL DEFAULT '';
+ALTER TABLE responders ADD COLUMN phone TEXT NOT NULL DEFAULT '';
+ALTER TABLE responders ADD COLUMN chat TEXT NOT NULL DEFAULT '';
+ALTER TABLE responders ADD COLUMN webhook TEXT NOT NULL DEFAULT '';
+ALTER TABLE responders ADD COLUMN viewer_tenant_id TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX responders_by_handle ON responders(handle);
+CREATE TABLE responder_regions (
+  responder_id INTEGER NOT NULL REFERENCES responders(id) ON DELETE CASCADE,
+  region TEXT NOT NULL,
+  PRIMARY KEY (responder_id, region)
+);
+CREATE TABLE responder_skills (
+  responder_id INTEGER NOT NULL REFERENCES responders(id) ON DELETE CASCADE,
+  skill TEXT NOT NULL,
+  PRIMARY KEY (responder_id, skill)
+);
+CREATE TABLE rota_entries (
+  id INTEGER PRIMARY KEY,
+  region TEXT NOT NULL,
+  tier TEXT NOT NULL CHECK (tier IN ('primary', 'secondary')),
+  responder_id INTEGER NOT NULL REFERENCES responders(id) ON DELETE CASCADE,
+  weekday INTEGER,
+  start_minute INTEGER,
+  end_minute INTEGER,
+  starts_at INTEGER,
+  ends_at INTEGER,
+  CHECK ((weekday IS NOT NULL AND starts_at IS NULL) OR (weekday IS NULL AND starts_at IS NOT NULL))
+);
+CREATE INDEX rota_by_region ON rota_entries(region, tier);
+ALTER TABLE incidents ADD COLUMN assignee_id INTEGER REFERENCES responders(id);
+ALTER TABLE incidents ADD COLUMN escalation_level INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN dispatched_at INTEGER;
+ALTER TABLE incidents ADD COLUMN merged_into INTEGER REFERENCES incidents(id);
+CREATE INDEX incidents_undispatched ON incidents(dispatched_at) WHERE dispatched_at IS NULL;
+CREATE TABLE incident_transitions (
+  id INTEGER PRIMARY KEY,
+  incident_id INTEGER NOT NULL REFERENCES incidents(id),
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX incident_transitions_by_incident ON incident_transitions(incident_id, id);
+CREATE TABLE ack_timers (
+  incident_id INTEGER PRIMARY KEY REFERENCES incidents(id),
+  due_at INTEGER NOT NULL,
+  level INTEGER NOT NULL
+);
+CREATE INDEX ack_timers_due ON ack_timers(due_at);
+CREATE TABLE dispatch_attempts (
+  id INTEGER PRIMARY KEY,
+  incident_id INTEGER NOT NULL REFERENCES incidents(id),
+  level INTEGER NOT NULL,
+  responder_id INTEGER REFERENCES responders(id),
+  at INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  notification_id INTEGER REFERENCES notifications(id),
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX dispatch_attempts_by_incident ON dispatch_attempts(incident_id, id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {.version = 1, .name = "core: tenants, agents, incidents, alerts", .sql = kV1Core},
     {.version = 2,
      .name = "dispatch: responders, notifications, rulesets, audit log",
      .sql = kV2Dispatch},
+    {.version = 4,
+     .name = "tenancy: tenant profiles, responders, rotas, incident transitions, ack timers",
+     .sql = kV4Tenancy},
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <future>
 
 #include "absl/strings/str_cat.h"
+#include "collector/store/audit_log.h"
 #include "collector/store/schema.h"
 #include "common/log.h"
 #include "common/status_macros.h"
@@ -182,15 +183,12 @@ absl::Status SqliteStore::RunBatch(std::vector<Write>& batch, std::vector<absl::
 absl::Status SqliteStore::Audit(SqliteDb& db, std::string_view actor, std::string_view action,
                                 std::string_view tenant_id, std::string_view target,
                                 std::string_view detail) {
-  ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("INSERT INTO audit_log (at, actor, action, tenant_id, "
-                                         "target, detail) VALUES (?, ?, ?, ?, ?, ?)"));
-  return stmt.Bind(1, ToMicros(clock_.Now()))
-      .Bind(2, actor)
-      .Bind(3, action)
-      .Bind(4, tenant_id)
-      .Bind(5, target)
-      .Bind(6, detail)
-      .Run();
+  return AppendAudit(db, clock_.Now(),
+                     {.actor = actor,
+                      .action = action,
+                      .tenant_id = tenant_id,
+                      .target = target,
+                      .detail = detail});
 }
 
 void SqliteStore::UpsertAgent(const v1::Hello& hello,
