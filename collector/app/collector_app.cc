@@ -4,7 +4,6 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
-#include "collector/notify/webhook_notifier.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -13,6 +12,8 @@ namespace otasuke::collector {
 
 const CollectorApp::Step CollectorApp::kSteps[] = {
     {"open data directory", &CollectorApp::OpenDataDir, &CollectorApp::NoTeardown},
+    {"configure notification channels", &CollectorApp::ConfigureChannels,
+     &CollectorApp::NoTeardown},
     {"open store", &CollectorApp::OpenStore, &CollectorApp::CloseStore},
     {"start notifier", &CollectorApp::StartNotifier, &CollectorApp::StopNotifier},
     {"start workers", &CollectorApp::StartWorkers, &CollectorApp::StopWorkers},
@@ -70,8 +71,9 @@ absl::Status CollectorApp::OpenStore() {
   options.path = database_path();
   options.busy_timeout = config_.store_busy_timeout;
   options.max_batch_writes = static_cast<int>(config_.store_max_batch);
-  if (!config_.webhook_url.empty()) {
-    options.notification_channels.push_back({.channel = "webhook", .target = config_.webhook_url});
+  for (const ConfiguredChannel& channel : channels_) {
+    options.notification_channels.push_back(
+        {.channel = std::string(channel.notifier->channel()), .target = channel.target});
   }
   // The dispatcher starts after the store; until then there is nothing to wake.
   options.on_notifications_queued = [this] {
@@ -84,33 +86,29 @@ absl::Status CollectorApp::OpenStore() {
 
 void CollectorApp::CloseStore() { store_->Stop(); }
 
+absl::Status CollectorApp::ConfigureChannels() {
+  ASSIGN_OR_RETURN(channels_, CreateNotificationChannels(config_, clock_));
+  return absl::OkStatus();
+}
+
 absl::Status CollectorApp::StartNotifier() {
-  if (config_.webhook_url.empty()) {
-    LOG_WARN("no webhook.url configured: incidents are stored but nobody is notified");
+  if (channels_.empty()) {
+    LOG_WARN(
+        "no notification channel configured (webhook.url, slack.url, line.to, email.to): "
+        "incidents are stored but nobody is notified");
     return absl::OkStatus();
-  }
-  WebhookNotifier::Options webhook{.secret = "", .timeout = config_.webhook_timeout};
-  if (!config_.webhook_secret_file.empty()) {
-    std::ifstream in(config_.webhook_secret_file);
-    if (!in) {
-      return absl::NotFoundError(
-          absl::StrCat("cannot read webhook secret file ", config_.webhook_secret_file));
-    }
-    std::getline(in, webhook.secret);
-    if (webhook.secret.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("webhook secret file ", config_.webhook_secret_file, " is empty"));
-    }
   }
   DispatcherOptions options{.max_attempts = static_cast<int>(config_.webhook_max_attempts),
                             .initial_backoff = config_.webhook_initial_backoff,
                             .max_backoff = config_.webhook_max_backoff};
   auto dispatcher = std::make_unique<NotificationDispatcher>(*store_, clock_, options);
-  RETURN_IF_ERROR(dispatcher->AddNotifier(std::make_unique<WebhookNotifier>(webhook)));
+  for (ConfiguredChannel& channel : channels_) {
+    LOG_INFO("notifier: %s -> %s", channel.notifier->channel(), channel.target);
+    RETURN_IF_ERROR(dispatcher->AddNotifier(std::move(channel.notifier)));
+  }
+  channels_.clear();
   dispatcher->Start();
   dispatcher_ = std::move(dispatcher);
-  LOG_INFO("notifier: webhook %s%s", config_.webhook_url,
-           webhook.secret.empty() ? " (unsigned)" : " (HMAC-SHA256 signed)");
   return absl::OkStatus();
 }
 

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "collector/app/config.h"
+#include "collector/app/notification_channels.h"
 #include "collector/incident/rule_window_grouper.h"
 #include "collector/notify/dispatcher.h"
 #include "collector/server/agent_registry.h"
@@ -35,7 +36,7 @@ class CollectorApp {
   std::string database_path() const;
   SqliteStore& store() { return *store_; }
   AgentRegistry& registry() { return registry_; }
-  NotificationDispatcher* dispatcher() { return dispatcher_.get(); }  // null without a webhook
+  NotificationDispatcher* dispatcher() { return dispatcher_.get(); }  // null without a channel
 
  private:
   struct Step {
@@ -49,6 +50,7 @@ class CollectorApp {
   void NoTeardown() {}
   absl::Status OpenStore();
   void CloseStore();
+  absl::Status ConfigureChannels();
   absl::Status StartNotifier();
   void StopNotifier();
   absl::Status StartWorkers();
@@ -66,6 +68,7 @@ class CollectorApp {
   AgentRegistry registry_;
   InsecureCredentialsProvider credentials_;
   std::unique_ptr<SqliteStore> store_;
+  std::vector<ConfiguredChannel> channels_;  // handed to the dispatcher at its start
   std::unique_ptr<NotificationDispatcher> dispatcher_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<AgentServiceImpl> agent_service_;

@@ -26,6 +26,16 @@ struct CollectorConfig {
   absl::Duration webhook_initial_backoff = absl::Seconds(2);
   absl::Duration webhook_max_backoff = absl::Minutes(5);
   absl::Duration webhook_timeout = absl::Seconds(10);
+  // Further channels (collector/app/notification_channels.cc); empty: channel off.
+  std::string slack_url;
+  std::string line_to;
+  std::string line_url = "https://api.line.me/v2/bot/message/push";
+  std::string line_token_file;
+  std::string email_to;
+  std::string email_smtp_url;
+  std::string email_from;
+  std::string email_username;
+  std::string email_password_file;
   int64_t store_max_batch = 256;
   absl::Duration store_busy_timeout = absl::Seconds(5);
   int64_t worker_threads = 2;

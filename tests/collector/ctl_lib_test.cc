@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "common/rule_bundle.h"
 #include "collector/ctl/table.h"
+#include "common/rule_bundle.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"

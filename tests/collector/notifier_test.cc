@@ -10,6 +10,7 @@
 #include "collector/store/sqlite_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/collector/sql_rows.h"
 #include "tests/collector/test_agent.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -67,16 +68,7 @@ class NotifierTest : public ::testing::Test {
   }
 
   std::vector<std::vector<std::string>> Rows(const char* sql, int columns) {
-    auto db = SqliteDb::Open(path_, {});
-    EXPECT_THAT(db, IsOk());
-    auto stmt = (*db)->Prepare(sql);
-    EXPECT_THAT(stmt, IsOk());
-    std::vector<std::vector<std::string>> rows;
-    while (*stmt->Step()) {
-      auto& row = rows.emplace_back();
-      for (int c = 0; c < columns; ++c) row.push_back(stmt->Text(c));
-    }
-    return rows;
+    return testing::QueryRows(path_, sql, columns);
   }
 
   otasuke::testing::TempDir dir_;
