@@ -47,24 +47,41 @@ function(otasuke_cc_test)
     ENVIRONMENT "OTASUKE_SOURCE_DIR=${PROJECT_SOURCE_DIR};OTASUKE_BINARY_DIR=${PROJECT_BINARY_DIR};OTASUKE_SHARED_DIR=${OTASUKE_SHARED_DIR}")
 endfunction()
 
-# A libFuzzer target. With -DOTASUKE_FUZZ=ON (clang) it is a real fuzzer in build/fuzz/;
-# otherwise, when testing, it is built with tests/fuzz/replay_main.cc and ctest replays its
-# committed seed corpus tests/fuzz/corpus/<NAME>/ (so every build runs the corpora, and the
-# ASan build runs them under sanitizers). See docs/FUZZING.md.
+# A libFuzzer target; its committed seed corpus is tests/fuzz/corpus/<NAME>/. See docs/FUZZING.md.
+# - Normal build (any compiler): linked with tests/fuzz/replay_main.cc; ctest `<NAME>_corpus`
+#   (label fuzz) runs every seed once.
+# - -DOTASUKE_FUZZ=ON (clang, ASan+UBSan): a real libFuzzer binary in <build>/fuzz/. With
+#   BUILD_TESTING, `<NAME>_corpus` (label fuzz) replays the seeds with -runs=0, and `<NAME>_run`
+#   (label fuzz-run) fuzzes for OTASUKE_FUZZ_SECONDS from the seeds, failing on any crash, leak,
+#   timeout or sanitizer report; its inputs and any crash-* land in <build>/fuzz-runs/<NAME>/.
+set(OTASUKE_FUZZ_SECONDS 10 CACHE STRING "Seconds each fuzzer runs in ctest (label fuzz-run)")
+# `cmake --build <dir> --target fuzzers` builds every fuzz target of a tree.
+add_custom_target(fuzzers)
 function(otasuke_cc_fuzzer)
   cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  set(corpus ${PROJECT_SOURCE_DIR}/tests/fuzz/corpus/${ARG_NAME})
   if(OTASUKE_FUZZ)
     add_executable(${ARG_NAME} ${ARG_SRCS})
     target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
-    target_compile_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer)
+    target_compile_options(${ARG_NAME} PRIVATE ${OTASUKE_WARNINGS})
     target_link_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer)
     set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/fuzz)
+    add_dependencies(fuzzers ${ARG_NAME})
+    if(BUILD_TESTING AND EXISTS ${corpus})
+      add_test(NAME ${ARG_NAME}_corpus COMMAND ${ARG_NAME} -runs=0 ${corpus})
+      set_tests_properties(${ARG_NAME}_corpus PROPERTIES LABELS fuzz TIMEOUT 300)
+      add_test(NAME ${ARG_NAME}_run
+        COMMAND ${PROJECT_SOURCE_DIR}/tests/fuzz/run_fuzzer.sh $<TARGET_FILE:${ARG_NAME}>
+                ${corpus} ${PROJECT_BINARY_DIR}/fuzz-runs/${ARG_NAME} ${OTASUKE_FUZZ_SECONDS})
+      set_tests_properties(${ARG_NAME}_run PROPERTIES LABELS fuzz-run
+        TIMEOUT 300 DEPENDS ${ARG_NAME}_corpus)
+    endif()
   elseif(BUILD_TESTING)
     add_executable(${ARG_NAME} ${ARG_SRCS} ${PROJECT_SOURCE_DIR}/tests/fuzz/replay_main.cc)
     target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
     target_compile_options(${ARG_NAME} PRIVATE ${OTASUKE_WARNINGS})
     set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/fuzz)
-    set(corpus ${PROJECT_SOURCE_DIR}/tests/fuzz/corpus/${ARG_NAME})
+    add_dependencies(fuzzers ${ARG_NAME})
     if(EXISTS ${corpus})
       add_test(NAME ${ARG_NAME}_corpus COMMAND ${ARG_NAME} ${corpus})
       set_tests_properties(${ARG_NAME}_corpus PROPERTIES LABELS fuzz TIMEOUT 300)

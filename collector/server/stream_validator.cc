@@ -38,6 +38,21 @@ absl::Status CheckText(std::string_view where, std::string_view field, const std
       absl::StrCat(Sv(where), Sv(field), " is ", text.size(), " bytes; the limit is ", max));
 }
 
+// google.protobuf.Timestamp's valid range (0001-01-01 .. 9999-12-31 UTC). The store turns
+// times into int64 microseconds; outside this range that overflows.
+constexpr int64_t kMinTimestampSeconds = -62135596800;
+constexpr int64_t kMaxTimestampSeconds = 253402300799;
+
+absl::Status CheckTimestamp(std::string_view where, std::string_view field,
+                            const google::protobuf::Timestamp& ts) {
+  if (ts.seconds() < kMinTimestampSeconds || ts.seconds() > kMaxTimestampSeconds ||
+      ts.nanos() < 0 || ts.nanos() > 999999999) {
+    return absl::InvalidArgumentError(absl::StrCat(Sv(where), Sv(field), " (", ts.seconds(), " s, ",
+                                                   ts.nanos(), " ns) is outside years 1..9999"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status StreamValidator::CheckHello(const v1::Hello& hello) const {
@@ -87,6 +102,8 @@ absl::Status StreamValidator::CheckAlert(v1::Alert& alert, int index) {
     return absl::InvalidArgumentError(
         absl::StrCat(where, "rule.engine ", alert.rule().engine(), " is not a known engine"));
   }
+  RETURN_IF_ERROR(CheckTimestamp(where, "event_time", alert.event_time()));
+  RETURN_IF_ERROR(CheckTimestamp(where, "detection_time", alert.detection_time()));
   size_t max = limits_.max_text_bytes;
   RETURN_IF_ERROR(CheckText(where, "hostname", alert.hostname(), 255));
   RETURN_IF_ERROR(CheckText(where, "rule.rule_id", alert.rule().rule_id(), 256));

@@ -9,7 +9,7 @@
 #include "collector/incident/rule_window_grouper.h"
 #include "collector/notify/payload.h"
 #include "collector/server/stream_validator.h"
-#include "google/protobuf/io/coded_stream.h"
+#include "tests/fuzz/collector/delimited_messages.h"
 
 namespace {
 
@@ -46,20 +46,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Use(message);
     }
   }
-  {
-    StreamValidator validator;
-    google::protobuf::io::CodedInputStream input(data, static_cast<int>(size));
-    for (int i = 0; i < 16; ++i) {
-      uint32_t length = 0;
-      if (!input.ReadVarint32(&length)) break;
-      auto limit = input.PushLimit(static_cast<int>(length));
-      otasuke::v1::AgentMessage message;
-      bool parsed = message.ParseFromCodedStream(&input) && input.ConsumedEntireMessage();
-      input.PopLimit(limit);
-      if (!parsed) break;
-      if (!validator.Accept(message).ok()) break;
-      Use(message);
-    }
-  }
+  StreamValidator validator;
+  otasuke::fuzz::ForEachDelimitedMessage<otasuke::v1::AgentMessage>(
+      data, size, 16, [&](otasuke::v1::AgentMessage& message) {
+        if (!validator.Accept(message).ok()) return false;
+        Use(message);
+        return true;
+      });
   return 0;
 }

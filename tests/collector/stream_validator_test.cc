@@ -69,6 +69,23 @@ TEST(StreamValidatorTest, RejectsBadHellosAndBatches) {
   v1::AgentMessage severity = AlertsMessage({bad_severity});
   EXPECT_THAT(validator.Accept(severity),
               StatusIs(absl::StatusCode::kInvalidArgument, "severity 42"));
+  // Out-of-range times would overflow the store's int64 microseconds (signed overflow).
+  v1::Alert far_future = MakeAlert(1);
+  far_future.mutable_event_time()->set_seconds(int64_t{1} << 62);
+  v1::AgentMessage future = AlertsMessage({far_future});
+  EXPECT_THAT(validator.Accept(future),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "event_time (4611686018427387904 s, 0 ns) is outside years 1..9999"));
+  v1::Alert bad_nanos = MakeAlert(1);
+  bad_nanos.mutable_detection_time()->set_nanos(-1);
+  v1::AgentMessage nanos = AlertsMessage({bad_nanos});
+  EXPECT_THAT(validator.Accept(nanos),
+              StatusIs(absl::StatusCode::kInvalidArgument, "detection_time (1700000001 s, -1 ns)"));
+  v1::Alert year_9999 = MakeAlert(1);
+  year_9999.mutable_event_time()->set_seconds(253402300799);
+  year_9999.mutable_event_time()->set_nanos(999999999);
+  v1::AgentMessage last_second = AlertsMessage({year_9999});
+  EXPECT_THAT(validator.Accept(last_second), IsOk());
 
   StreamValidator fresh;
   v1::Hello long_id = MakeHello(std::string(200, 'a'));

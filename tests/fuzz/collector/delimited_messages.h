@@ -1,0 +1,28 @@
+#pragma once
+// Fuzz input as a gRPC-like stream: up to `max_messages` varint-length-delimited protobuf
+// messages, handed one by one to `on_message` until one does not parse or `on_message` returns
+// false (the stream ends, as the collector ends a stream on its first bad message).
+
+#include <cstddef>
+#include <cstdint>
+
+#include "google/protobuf/io/coded_stream.h"
+
+namespace otasuke::fuzz {
+
+template <typename Message, typename OnMessage>
+void ForEachDelimitedMessage(const uint8_t* data, size_t size, int max_messages,
+                             OnMessage on_message) {
+  google::protobuf::io::CodedInputStream input(data, static_cast<int>(size));
+  for (int i = 0; i < max_messages; ++i) {
+    uint32_t length = 0;
+    if (!input.ReadVarint32(&length)) return;
+    const auto limit = input.PushLimit(static_cast<int>(length));
+    Message message;
+    const bool parsed = message.ParseFromCodedStream(&input) && input.ConsumedEntireMessage();
+    input.PopLimit(limit);
+    if (!parsed || !on_message(message)) return;
+  }
+}
+
+}  // namespace otasuke::fuzz

@@ -1,0 +1,34 @@
+#pragma once
+// The collector's real SqliteStore for fuzz targets: one per fuzzer process, in a fresh
+// temporary directory that is removed at exit. Inputs accumulate in it across runs, as rows
+// do in a long-running collector.
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "collector/incident/rule_window_grouper.h"
+#include "collector/store/sqlite_store.h"
+#include "common/clock.h"
+#include "common/log.h"
+
+namespace otasuke::fuzz {
+
+inline collector::SqliteStore& FuzzStore() {
+  static collector::SqliteStore* const store = [] {
+    SetLogLevel(LogLevel::kError);  // stale-sequence warnings are expected, not news
+    static std::string dir = (std::filesystem::temp_directory_path() / "otasuke-fuzz-XXXXXX");
+    if (mkdtemp(dir.data()) == nullptr) std::abort();
+    std::atexit([] { std::filesystem::remove_all(dir); });
+    static const collector::RuleWindowGrouper grouper(absl::Hours(1));
+    collector::SqliteStore::Options options;
+    options.path = dir + "/collector.db";
+    options.notification_channels = {{.channel = "webhook", .target = "https://example.invalid/"}};
+    auto opened = collector::SqliteStore::Open(std::move(options), RealClock::Get(), grouper);
+    if (!opened.ok()) std::abort();
+    return opened->release();  // lives as long as the process
+  }();
+  return *store;
+}
+
+}  // namespace otasuke::fuzz
