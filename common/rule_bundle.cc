@@ -13,7 +13,6 @@
 #include "common/status_macros.h"
 
 namespace otasuke {
-namespace v1 = ::otasuke::v1;
 namespace fs = std::filesystem;
 
 v1::RuleFormat RuleFormatForPath(const std::string& path) {

@@ -9,7 +9,7 @@
 #include "collector/incident/rule_window_grouper.h"
 #include "collector/notify/payload.h"
 #include "collector/server/stream_validator.h"
-#include "tests/fuzz/collector/delimited_messages.h"
+#include "tests/fuzz/protobuf_input.h"
 
 namespace {
 
@@ -35,6 +35,7 @@ void Use(const otasuke::v1::AgentMessage& message) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  otasuke::fuzz::SilenceProtobufLogs();
   {
     StreamValidator validator;
     otasuke::v1::AgentMessage hello;

@@ -8,6 +8,7 @@
 
 #include "collector/server/console_service.h"
 #include "tests/fuzz/collector/fuzz_store.h"
+#include "tests/fuzz/protobuf_input.h"
 
 namespace {
 
@@ -37,6 +38,7 @@ void PushRuleSet(Store& store, const v1::PushRuleSetRequest& request) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
+  otasuke::fuzz::SilenceProtobufLogs();
   Store& store = otasuke::fuzz::FuzzStore();
   const uint8_t which = data[0] % 4;
   ++data;

@@ -1,6 +1,7 @@
 #pragma once
 // The collector's real SqliteStore for fuzz targets: one per fuzzer process, in a fresh
-// temporary directory that is removed at exit. Inputs accumulate in it across runs, as rows
+// temporary directory (under /dev/shm when there is one: commits then cost no disk sync) that
+// is removed at exit. Inputs accumulate in it across runs, as rows
 // do in a long-running collector.
 
 #include <cstdlib>
@@ -17,7 +18,11 @@ namespace otasuke::fuzz {
 inline collector::SqliteStore& FuzzStore() {
   static collector::SqliteStore* const store = [] {
     SetLogLevel(LogLevel::kError);  // stale-sequence warnings are expected, not news
-    static std::string dir = (std::filesystem::temp_directory_path() / "otasuke-fuzz-XXXXXX");
+    std::error_code ec;
+    const std::filesystem::path base = std::filesystem::is_directory("/dev/shm", ec)
+                                           ? std::filesystem::path("/dev/shm")
+                                           : std::filesystem::temp_directory_path();
+    static std::string dir = base / "otasuke-fuzz-XXXXXX";
     if (mkdtemp(dir.data()) == nullptr) std::abort();
     std::atexit([] { std::filesystem::remove_all(dir); });
     static const collector::RuleWindowGrouper grouper(absl::Hours(1));

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "collector/server/stream_validator.h"
-#include "tests/fuzz/collector/delimited_messages.h"
 #include "tests/fuzz/collector/fuzz_store.h"
+#include "tests/fuzz/protobuf_input.h"
 
 namespace {
 

@@ -11,6 +11,7 @@
 #include "agent/app/detector_factory.h"
 #include "common/log.h"
 #include "common/rule_bundle.h"
+#include "tests/fuzz/protobuf_input.h"
 
 namespace {
 
@@ -29,6 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return true;
   }();
   (void)quiet;
+  otasuke::fuzz::SilenceProtobufLogs();
   otasuke::v1::RuleSet ruleset;
   if (!ruleset.ParseFromArray(data, static_cast<int>(size))) return 0;
   for (const otasuke::v1::RuleFile& file : ruleset.files()) {
