@@ -216,6 +216,42 @@ CREATE TABLE dispatch_attempts (
 CREATE INDEX dispatch_attempts_by_incident ON dispatch_attempts(incident_id, id);
 )sql";
 
+// On-site work orders (issue 5). The site address and access notes are copied from the tenant
+// when the order is opened, so a later change of the tenant profile does not rewrite history.
+// States and origins are stored by name, as in incident_transitions. Costs are whole yen.
+constexpr std::string_view kV5WorkOrders = R"sql(
+CREATE TABLE work_orders (
+  id INTEGER PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  incident_id INTEGER REFERENCES incidents(id),
+  origin TEXT NOT NULL CHECK (origin IN ('responder', 'policy', 'sme_request')),
+  state TEXT NOT NULL CHECK (state IN ('requested', 'accepted', 'departed', 'arrived',
+                                       'contained', 'closed')),
+  reason TEXT NOT NULL DEFAULT '',
+  site_address TEXT NOT NULL DEFAULT '',
+  access_notes TEXT NOT NULL DEFAULT '',
+  opened_by TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  total_cost_yen INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX work_orders_by_tenant ON work_orders(tenant_id, id);
+CREATE INDEX work_orders_by_incident ON work_orders(incident_id);
+CREATE TABLE work_order_events (
+  id INTEGER PRIMARY KEY,
+  work_order_id INTEGER NOT NULL REFERENCES work_orders(id),
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL DEFAULT '',
+  evidence TEXT NOT NULL DEFAULT '',
+  cost_yen INTEGER NOT NULL DEFAULT 0 CHECK (cost_yen >= 0),
+  cost_note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX work_order_events_by_order ON work_order_events(work_order_id, id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {.version = 1, .name = "core: tenants, agents, incidents, alerts", .sql = kV1Core},
     {.version = 2,
@@ -224,6 +260,7 @@ constexpr Migration kMigrations[] = {
     {.version = 4,
      .name = "tenancy: tenant profiles, responders, rotas, incident transitions, ack timers",
      .sql = kV4Tenancy},
+    {.version = 5, .name = "work orders: on-site visits and their events", .sql = kV5WorkOrders},
 };
 
 }  // namespace

@@ -138,4 +138,15 @@ absl::StatusOr<Stmt> SqliteDb::Prepare(const char* sql) {
 int64_t SqliteDb::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 int SqliteDb::Changes() const { return sqlite3_changes(db_); }
 
+absl::Status InImmediateTransaction(SqliteDb& db, const std::function<absl::Status()>& body) {
+  absl::Status begin = db.Exec("BEGIN IMMEDIATE");
+  if (!begin.ok()) return begin;
+  absl::Status status = body();
+  if (!status.ok()) {
+    (void)db.Exec("ROLLBACK");
+    return status;
+  }
+  return db.Exec("COMMIT");
+}
+
 }  // namespace otasuke::collector

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -79,6 +80,10 @@ class SqliteDb {
   std::string path_;
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
 };
+
+// Runs `body` in one BEGIN IMMEDIATE transaction on `db`; rolls back when it fails. For the
+// console-rate modules with their own connection (work orders, tenancy).
+absl::Status InImmediateTransaction(SqliteDb& db, const std::function<absl::Status()>& body);
 
 // Stored times are Unix microseconds.
 inline int64_t ToMicros(absl::Time t) { return absl::ToUnixMicros(t); }
