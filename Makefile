@@ -1,16 +1,26 @@
 # Otasuke: `make demo` and `make test` are the two commands a newcomer needs. Both install
 # missing Debian packages, configure and build into build/ (RelWithDebInfo; incremental on
-# later runs), then run the demo or every test through ctest.
+# later runs), then run the demo or the tests.
+#
+# `make test` is what CI runs (.ci/run): the g++ build and every ctest (`make check`).
+# `make fuzz-run` runs every libFuzzer target briefly from its committed seeds under ASan +
+# UBSan, and `make asan` the whole test suite, both in the clang tree build-sanitize/; they join
+# `make test` once seen green there (docs/FUZZING.md, "Status").
 
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# The clang tree shared by the sanitized test suite and the fuzzers. -O1 and line tables only:
+# sanitizer reports keep file:line stacks, and the tree builds markedly faster than -O2 -g.
+SAN_DIR ?= build-sanitize
+SAN_FLAGS = -O1 -gline-tables-only
+FUZZ_SECONDS ?= 10
 # Lets ccache (used when installed) share objects between build trees of this checkout.
 export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_NOHASHDIR ?= 1
 
-.PHONY: all deps configure build test demo asan fuzz format clean
+.PHONY: all deps configure build check test demo sanitize-build asan fuzz fuzz-run format clean
 
 all: build
 
@@ -25,24 +35,39 @@ configure: deps $(BUILD_DIR)/CMakeCache.txt
 build: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
-test: build
+check: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
+
+test:
+	$(MAKE) check
 
 demo: build
 	tools/demo.sh $(BUILD_DIR)
 
-# The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer.
-asan: deps
-	$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=Debug CMAKE_FLAGS="-DOTASUKE_SANITIZE=ON"
+$(SAN_DIR)/CMakeCache.txt:
+	cmake -S . -B $(SAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+	  -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_FLAGS_DEBUG="$(SAN_FLAGS)" \
+	  -DCMAKE_CXX_FLAGS_DEBUG="$(SAN_FLAGS)" -DOTASUKE_FUZZ=ON -DOTASUKE_BUILD_BENCH=OFF \
+	  -DOTASUKE_FUZZ_SECONDS=$(FUZZ_SECONDS)
 
-# libFuzzer targets (clang); see docs/FUZZING.md.
-fuzz: deps
-	cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOTASUKE_FUZZ=ON \
-	  -DBUILD_TESTING=OFF -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
-	cmake --build build-fuzz -j$(JOBS)
+sanitize-build: deps $(SAN_DIR)/CMakeCache.txt
+	cmake --build $(SAN_DIR) -j$(JOBS)
+
+# The whole test suite, and every fuzz corpus replay, under ASan + UBSan.
+asan: sanitize-build
+	cd $(SAN_DIR) && ctest --output-on-failure -j$(JOBS) -LE fuzz-run
+
+# Only the libFuzzer binaries ($(SAN_DIR)/fuzz/<target>); long runs: docs/FUZZING.md.
+fuzz: deps $(SAN_DIR)/CMakeCache.txt
+	cmake --build $(SAN_DIR) -j$(JOBS) --target fuzzers
+
+# Each seed corpus replayed, then each fuzzer for FUZZ_SECONDS from its seeds, under ASan +
+# UBSan; fails on any crash, leak, hang or sanitizer report.
+fuzz-run: fuzz
+	cd $(SAN_DIR) && ctest --output-on-failure -j$(JOBS) -L '^fuzz'
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(SAN_DIR)
