@@ -17,7 +17,8 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "tests/fuzz/seeds"
 CORPUS = ROOT / "tests/fuzz/corpus"
-PROTOS = ["otasuke/v1/agent_service.proto", "otasuke/v1/console_service.proto"]
+PROTOS = ["otasuke/v1/agent_service.proto", "otasuke/v1/console_service.proto",
+          "otasuke/v1/workorder_service.proto"]
 
 
 def encode(message_type, text):

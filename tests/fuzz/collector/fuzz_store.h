@@ -15,19 +15,27 @@
 
 namespace otasuke::fuzz {
 
-inline collector::SqliteStore& FuzzStore() {
-  static collector::SqliteStore* const store = [] {
-    SetLogLevel(LogLevel::kError);  // stale-sequence warnings are expected, not news
+// The directory of FuzzStore()'s database (collector.db), for other components on it.
+inline const std::string& FuzzStoreDir() {
+  static const std::string* const dir = [] {
     std::error_code ec;
     const std::filesystem::path base = std::filesystem::is_directory("/dev/shm", ec)
                                            ? std::filesystem::path("/dev/shm")
                                            : std::filesystem::temp_directory_path();
-    static std::string dir = base / "otasuke-fuzz-XXXXXX";
-    if (mkdtemp(dir.data()) == nullptr) std::abort();
-    std::atexit([] { std::filesystem::remove_all(dir); });
+    auto* made = new std::string(base / "otasuke-fuzz-XXXXXX");
+    if (mkdtemp(made->data()) == nullptr) std::abort();
+    std::atexit([] { std::filesystem::remove_all(FuzzStoreDir()); });
+    return made;
+  }();
+  return *dir;
+}
+
+inline collector::SqliteStore& FuzzStore() {
+  static collector::SqliteStore* const store = [] {
+    SetLogLevel(LogLevel::kError);  // stale-sequence warnings are expected, not news
     static const collector::RuleWindowGrouper grouper(absl::Hours(1));
     collector::SqliteStore::Options options;
-    options.path = dir + "/collector.db";
+    options.path = FuzzStoreDir() + "/collector.db";
     options.notification_channels = {{.channel = "webhook", .target = "https://example.invalid/"}};
     auto opened = collector::SqliteStore::Open(std::move(options), RealClock::Get(), grouper);
     if (!opened.ok()) std::abort();
