@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/app/detector_factory.h"
+#include "agent/identity/agent_identity.h"
 #include "agent/network/scan/network_sensor.h"
 #include "agent/sources/proc_connector/proc_connector_source.h"
 #include "common/log.h"
@@ -141,6 +142,19 @@ absl::Status AgentApp::StartTransport() {
       .initial_backoff = config_.reconnect_initial_backoff,
       .max_backoff = config_.reconnect_max_backoff,
   };
+  if (config_.transport_security == "insecure") {
+    LOG_WARN("connecting to %s WITHOUT transport security (demo mode)", config_.collector);
+  } else {
+    ASSIGN_OR_RETURN(MtlsCredentials mtls, LoadMtlsCredentials(config_.state_dir));
+    if (mtls.agent_id != state_->agent_id() || mtls.tenant_id != config_.tenant) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "this agent runs as ", state_->agent_id(), " of tenant ", config_.tenant,
+          ", but its certificate was issued to ", mtls.agent_id, " of tenant ", mtls.tenant_id,
+          ": set tenant (and agent_id) to match, or enroll again"));
+    }
+    options.credentials = std::move(mtls.credentials);
+    options.tls_target_name = std::move(mtls.tls_target_name);
+  }
   transport_ = std::make_unique<Transport>(std::move(options), *queue_,
                                           static_cast<TransportDelegate&>(*this));
   transport_thread_ = std::jthread([this](std::stop_token stop) { transport_->Run(stop); });

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "agent/event/field_docs.h"
+#include "agent/identity/agent_identity.h"
 #include "agent/network/scan/scan_pcap_command.h"
 #include "agent/sigma/scan_events_command.h"
 
@@ -22,6 +23,10 @@ constexpr Subcommand kSubcommands[] = {
     {.name = "scan-events",
      .usage = "scan-events [--rules PATH]... [--alerts FILE] [--strict] FILE...",
      .run = &sigma::RunScanEvents},
+    {.name = "enroll",
+     .usage = "enroll --collector HOST:PORT --token TOKEN (--ca-fingerprint SHA256 | --ca-file "
+              "FILE) [--state-dir DIR]",
+     .run = &RunEnroll},
     {.name = "--list-fields", .usage = "--list-fields", .run = &RunListFields},
 };
 

@@ -13,6 +13,9 @@ std::vector<config::Field> AgentConfig::Fields() {
       {.key = "hostname", .help = "Host name reported; empty: the system's", .value = &hostname},
       {.key = "profile", .help = "endpoint (SME PC) or gateway (router)", .value = &profile},
       {.key = "collector", .help = "Collector address host:port", .value = &collector},
+      {.key = "transport_security",
+       .help = "tls (mTLS with the enrolled identity) or insecure (loopback collector only)",
+       .value = &transport_security},
       {.key = "state_dir", .help = "Agent state (identity, sequence, active rules)",
        .value = &state_dir},
       {.key = "rules", .help = "Rule files or directories loaded at start (repeatable)",
@@ -64,6 +67,17 @@ absl::Status AgentConfig::Validate() const {
   if (collector.empty() || collector.find(':') == std::string::npos) {
     return absl::InvalidArgumentError(
         absl::StrCat("collector: expected host:port, got '", collector, "'"));
+  }
+  if (transport_security != "tls" && transport_security != "insecure") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "transport_security: expected tls or insecure, got '", transport_security, "'"));
+  }
+  if (transport_security == "insecure" && !collector.starts_with("127.") &&
+      !collector.starts_with("localhost:") && !collector.starts_with("[::1]:")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "transport_security: insecure is allowed only with a loopback collector (127.x, "
+        "localhost, [::1]), not '",
+        collector, "'"));
   }
   if (queue_max_alerts < 1 || queue_max_bytes < 4096) {
     return absl::InvalidArgumentError("queue: max_alerts >= 1 and max_bytes >= 4096 required");

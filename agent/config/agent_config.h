@@ -18,6 +18,9 @@ struct AgentConfig {
   std::string hostname;  // empty: the system host name
   std::string profile = "endpoint";
   std::string collector = "127.0.0.1:7443";
+  // "tls": mTLS with the identity from `otasuke-agent enroll`; "insecure": plaintext, loopback
+  // collector only (the demo).
+  std::string transport_security = "tls";
   std::string state_dir = "/var/lib/otasuke-agent";
   std::vector<std::string> rules = {"/etc/otasuke/rules"};
   bool rules_strict = true;

@@ -11,6 +11,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/files.h"
 
 namespace otasuke::agent {
 
@@ -42,9 +43,8 @@ class AgentState {
   uint64_t reserved_ ABSL_GUARDED_BY(mu_);
 };
 
-// Writes `content` to `path` atomically: a temporary file beside it, fsync, rename.
-absl::Status WriteFileAtomically(const std::string& path, const std::string& content);
-// Reads a whole file; NotFound when it does not exist.
-absl::StatusOr<std::string> ReadFile(const std::string& path);
+// Kept under their old names for the agent's callers.
+using ::otasuke::ReadFile;
+using ::otasuke::WriteFileAtomically;
 
 }  // namespace otasuke::agent

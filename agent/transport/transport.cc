@@ -119,6 +119,7 @@ absl::Status Transport::RunStream(std::stop_token stop) {
   args.SetMaxSendMessageSize(static_cast<int>(options_.max_message_bytes));
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 60000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
+  if (!options_.tls_target_name.empty()) args.SetSslTargetNameOverride(options_.tls_target_name);
   auto credentials = options_.credentials ? options_.credentials
                                           : grpc::InsecureChannelCredentials();
   auto channel = grpc::CreateCustomChannel(options_.collector_address, credentials, args);

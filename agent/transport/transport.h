@@ -22,8 +22,9 @@ namespace otasuke::agent {
 
 struct TransportOptions {
   std::string collector_address = "127.0.0.1:7443";
-  // Credentials seam: insecure for the loopback demo; mTLS comes with enrollment.
+  // Credentials seam: mTLS from enrollment (agent/identity/), or insecure for the loopback demo.
   std::shared_ptr<grpc::ChannelCredentials> credentials;
+  std::string tls_target_name;  // the name the server certificate must carry (mTLS only)
   size_t max_message_bytes = 4 << 20;
   size_t max_batch_alerts = 256;
   absl::Duration heartbeat_interval = absl::Seconds(30);

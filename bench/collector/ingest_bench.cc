@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   config.listen = "127.0.0.1:0";
   config.data_dir = dir;
   config.max_message_bytes = 16 << 20;
+  config.transport_security = "insecure";  // plaintext loopback, as the figures were taken
   CollectorApp app(config);
   if (absl::Status s = app.Start(); !s.ok()) {
     std::cerr << s << "\n";

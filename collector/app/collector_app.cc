@@ -4,6 +4,8 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -15,6 +17,8 @@ const CollectorApp::Step CollectorApp::kSteps[] = {
     {"configure notification channels", &CollectorApp::ConfigureChannels,
      &CollectorApp::NoTeardown},
     {"open store", &CollectorApp::OpenStore, &CollectorApp::CloseStore},
+    {"open console tokens", &CollectorApp::OpenConsoleTokens, &CollectorApp::NoTeardown},
+    {"open identity", &CollectorApp::OpenIdentity, &CollectorApp::NoTeardown},
     {"start notifier", &CollectorApp::StartNotifier, &CollectorApp::StopNotifier},
     {"start workers", &CollectorApp::StartWorkers, &CollectorApp::StopWorkers},
     {"start gRPC server", &CollectorApp::StartServer, &CollectorApp::StopServer},
@@ -54,6 +58,10 @@ std::string CollectorApp::database_path() const {
   return (std::filesystem::path(config_.data_dir) / "collector.db").string();
 }
 
+std::string CollectorApp::admin_token_path() const {
+  return (std::filesystem::path(config_.data_dir) / "admin.token").string();
+}
+
 absl::Status CollectorApp::OpenDataDir() {
   std::error_code ec;
   std::filesystem::create_directories(config_.data_dir, ec);
@@ -91,6 +99,43 @@ absl::Status CollectorApp::ConfigureChannels() {
   return absl::OkStatus();
 }
 
+absl::Status CollectorApp::OpenConsoleTokens() {
+  ASSIGN_OR_RETURN(console_tokens_, ConsoleTokenStore::Open(database_path(), clock_));
+  authenticator_ = std::make_unique<Authenticator>(*console_tokens_);
+  ASSIGN_OR_RETURN(bool created, console_tokens_->BootstrapAdmin(admin_token_path()));
+  if (created) {
+    LOG_WARN(
+        "first start: wrote the bootstrap admin console token to %s (mode 0600); use it "
+        "with otasukectl --token-file to create named tokens, then revoke '%s'",
+        admin_token_path(), Sv(ConsoleTokenStore::kBootstrapName));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CollectorApp::OpenIdentity() {
+  if (config_.transport_security == "insecure") {
+    credentials_ = std::make_unique<InsecureCredentialsProvider>();
+    return absl::OkStatus();
+  }
+  PkiOptions options{.dir = (std::filesystem::path(config_.data_dir) / "pki").string(),
+                     .ca_cert_file = config_.tls_ca_cert,
+                     .ca_key_file = config_.tls_ca_key,
+                     .server_cert_file = config_.tls_server_cert,
+                     .server_key_file = config_.tls_server_key,
+                     .agent_cert_validity = config_.tls_agent_cert_validity};
+  for (absl::string_view name :
+       absl::StrSplit(config_.tls_server_names, ',', absl::SkipWhitespace())) {
+    options.server_names.emplace_back(absl::StripAsciiWhitespace(name));
+  }
+  ASSIGN_OR_RETURN(ca_, CertificateAuthority::LoadOrCreate(options, clock_));
+  ASSIGN_OR_RETURN(identities_, AgentIdentities::Open(database_path(), *ca_, clock_));
+  // The chain carries the CA after the server certificate, so an agent enrolling with only the
+  // CA's fingerprint can find the CA in the handshake and pin it.
+  credentials_ = std::make_unique<TlsCredentialsProvider>(
+      ca_->ca_pem(), ca_->server_cert_pem() + ca_->ca_pem(), ca_->server_key_pem());
+  return absl::OkStatus();
+}
+
 absl::Status CollectorApp::StartNotifier() {
   if (channels_.empty()) {
     LOG_WARN(
@@ -125,13 +170,23 @@ void CollectorApp::StopWorkers() { pool_->Stop(); }
 
 absl::Status CollectorApp::StartServer() {
   AgentServiceOptions agent_options;
+  agent_options.authorizer = identities_.get();
   agent_service_ = std::make_unique<AgentServiceImpl>(*store_, registry_, *pool_, agent_options);
-  console_service_ = std::make_unique<ConsoleServiceImpl>(*store_, registry_, *pool_);
+  console_service_ =
+      std::make_unique<ConsoleServiceImpl>(*store_, registry_, *pool_, *authenticator_);
+  identity_admin_service_ = std::make_unique<IdentityAdminServiceImpl>(
+      *console_tokens_, identities_.get(), ca_.get(), registry_, *pool_, *authenticator_);
+  std::vector<grpc::Service*> services = {agent_service_.get(), console_service_.get(),
+                                          identity_admin_service_.get()};
+  if (identities_ != nullptr) {
+    enrollment_service_ = std::make_unique<EnrollmentServiceImpl>(*identities_, *ca_, *pool_);
+    services.push_back(enrollment_service_.get());
+  }
   GrpcServerOptions options{.listen = config_.listen,
                             .max_message_bytes = static_cast<int>(config_.max_message_bytes)};
-  ASSIGN_OR_RETURN(server_, GrpcServer::Start(options, credentials_,
-                                              {agent_service_.get(), console_service_.get()}));
-  LOG_INFO("listening on %s (port %d)", config_.listen, server_->port());
+  ASSIGN_OR_RETURN(server_, GrpcServer::Start(options, *credentials_, services));
+  LOG_INFO("listening on %s (port %d, %s)", config_.listen, server_->port(),
+           identities_ != nullptr ? "TLS; agents need an enrolled certificate" : "INSECURE");
   return absl::OkStatus();
 }
 

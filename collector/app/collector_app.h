@@ -9,13 +9,19 @@
 #include "absl/status/status.h"
 #include "collector/app/config.h"
 #include "collector/app/notification_channels.h"
+#include "collector/auth/authenticator.h"
+#include "collector/auth/console_tokens.h"
 #include "collector/incident/rule_window_grouper.h"
+#include "collector/pki/agent_identities.h"
+#include "collector/pki/certificate_authority.h"
 #include "collector/notify/dispatcher.h"
 #include "collector/server/agent_registry.h"
 #include "collector/server/agent_service.h"
 #include "collector/server/console_service.h"
 #include "collector/server/credentials.h"
+#include "collector/server/enrollment_service.h"
 #include "collector/server/grpc_server.h"
+#include "collector/server/identity_admin_service.h"
 #include "collector/server/worker_pool.h"
 #include "collector/store/sqlite_store.h"
 #include "common/clock.h"
@@ -34,6 +40,10 @@ class CollectorApp {
 
   int port() const;
   std::string database_path() const;
+  // Where the first start wrote the bootstrap admin console token (0600).
+  std::string admin_token_path() const;
+  // The collector CA (null with transport_security: insecure).
+  const CertificateAuthority* ca() const { return ca_.get(); }
   SqliteStore& store() { return *store_; }
   AgentRegistry& registry() { return registry_; }
   NotificationDispatcher* dispatcher() { return dispatcher_.get(); }  // null without a channel
@@ -51,6 +61,8 @@ class CollectorApp {
   absl::Status OpenStore();
   void CloseStore();
   absl::Status ConfigureChannels();
+  absl::Status OpenConsoleTokens();
+  absl::Status OpenIdentity();
   absl::Status StartNotifier();
   void StopNotifier();
   absl::Status StartWorkers();
@@ -66,13 +78,19 @@ class CollectorApp {
 
   RuleWindowGrouper grouper_;
   AgentRegistry registry_;
-  InsecureCredentialsProvider credentials_;
+  std::unique_ptr<ServerCredentialsProvider> credentials_;
+  std::unique_ptr<CertificateAuthority> ca_;
+  std::unique_ptr<AgentIdentities> identities_;
   std::unique_ptr<SqliteStore> store_;
   std::vector<ConfiguredChannel> channels_;  // handed to the dispatcher at its start
+  std::unique_ptr<ConsoleTokenStore> console_tokens_;
+  std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<NotificationDispatcher> dispatcher_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<AgentServiceImpl> agent_service_;
   std::unique_ptr<ConsoleServiceImpl> console_service_;
+  std::unique_ptr<IdentityAdminServiceImpl> identity_admin_service_;
+  std::unique_ptr<EnrollmentServiceImpl> enrollment_service_;
   std::unique_ptr<GrpcServer> server_;
 };
 

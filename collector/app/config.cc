@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "collector/server/credentials.h"
 #include "common/cli.h"
 #include "common/log.h"
 #include "common/status_macros.h"
@@ -154,6 +155,43 @@ constexpr ConfigKey kConfigKeys[] = {
      .value_name = "N",
      .help = "threads for console queries and rule-set look-ups",
      .member = &CollectorConfig::worker_threads},
+    {.path = "transport_security",
+     .flag = "transport-security",
+     .value_name = "MODE",
+     .help = "tls (agents need an enrolled client certificate) or insecure (plaintext, "
+             "loopback only, for the demo)",
+     .member = &CollectorConfig::transport_security},
+    {.path = "tls.ca_cert",
+     .flag = "tls-ca-cert",
+     .value_name = "FILE",
+     .help = "CA certificate that signs agent certificates (with ca_key, server_cert, "
+             "server_key; empty: generated in <data_dir>/pki/)",
+     .member = &CollectorConfig::tls_ca_cert},
+    {.path = "tls.ca_key",
+     .flag = "tls-ca-key",
+     .value_name = "FILE",
+     .help = "the CA's private key (PEM)",
+     .member = &CollectorConfig::tls_ca_key},
+    {.path = "tls.server_cert",
+     .flag = "tls-server-cert",
+     .value_name = "FILE",
+     .help = "server certificate signed by the CA, with the name otasuke-collector",
+     .member = &CollectorConfig::tls_server_cert},
+    {.path = "tls.server_key",
+     .flag = "tls-server-key",
+     .value_name = "FILE",
+     .help = "the server certificate's private key (PEM)",
+     .member = &CollectorConfig::tls_server_key},
+    {.path = "tls.server_names",
+     .flag = "tls-server-names",
+     .value_name = "NAMES",
+     .help = "comma-separated extra host names and IPs for a generated server certificate",
+     .member = &CollectorConfig::tls_server_names},
+    {.path = "tls.agent_cert_validity",
+     .flag = "tls-agent-cert-validity",
+     .value_name = "DURATION",
+     .help = "lifetime of the client certificates signed at enrollment",
+     .member = &CollectorConfig::tls_agent_cert_validity},
 };
 
 std::string DefaultText(const ConfigKey& key) {
@@ -334,6 +372,19 @@ absl::Status ValidateConfig(const CollectorConfig& c) {
   }
   if (c.worker_threads < 1 || c.worker_threads > 64) {
     errors.push_back("worker_threads: must be 1 .. 64");
+  }
+  if (c.transport_security != "tls" && c.transport_security != "insecure") {
+    errors.push_back(
+        absl::StrCat("transport_security: '", c.transport_security, "' is not tls or insecure"));
+  }
+  if (c.transport_security == "insecure" && !IsLoopbackAddress(c.listen)) {
+    errors.push_back(absl::StrCat(
+        "transport_security: insecure is allowed only on a loopback listen address (127.x, "
+        "localhost, [::1]), and listen is '",
+        c.listen, "'"));
+  }
+  if (c.tls_agent_cert_validity < absl::Hours(1)) {
+    errors.push_back("tls.agent_cert_validity: must be at least 1h");
   }
   if (!errors.empty()) {
     return absl::InvalidArgumentError(

@@ -39,6 +39,15 @@ struct CollectorConfig {
   int64_t store_max_batch = 256;
   absl::Duration store_busy_timeout = absl::Seconds(5);
   int64_t worker_threads = 2;
+  // "tls" (mTLS for agents, TLS + tokens for otasukectl) or "insecure" (loopback demo only).
+  std::string transport_security = "tls";
+  // Provided PKI files; empty: generated at first start in <data_dir>/pki/.
+  std::string tls_ca_cert;
+  std::string tls_ca_key;
+  std::string tls_server_cert;
+  std::string tls_server_key;
+  std::string tls_server_names;  // comma-separated extra DNS names / IPs for the server cert
+  absl::Duration tls_agent_cert_validity = absl::Hours(24 * 365);
 };
 
 // $STATE_DIRECTORY (first entry, as systemd sets it) or /var/lib/otasuke-collector.

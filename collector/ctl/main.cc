@@ -4,6 +4,14 @@
 //   otasukectl alerts list [--tenant T] [--agent A] [--limit N] [--json]
 //   otasukectl incidents list [--tenant T] [--limit N] [--json]
 //   otasukectl rules push FILE|DIR... [--version V] [--tenant T] [--json]
+//   otasukectl tokens create NAME --role R [--tenant T] [--ttl D]
+//   otasukectl tokens list | tokens revoke NAME
+//   otasukectl enroll-tokens create --tenant T --ttl D | enroll-tokens list
+//   otasukectl agents revoke AGENT [--reason TEXT]
+//
+// Every call carries a console token: --token, OTASUKE_TOKEN, --token-file or OTASUKE_TOKEN_FILE,
+// over TLS verified with the collector CA (--ca-file / OTASUKE_CA_FILE), or plaintext with
+// --insecure for a loopback demo collector.
 
 #include <grpcpp/grpcpp.h>
 
@@ -12,16 +20,20 @@
 #include <span>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
-#include "common/rule_bundle.h"
 #include "collector/ctl/table.h"
 #include "collector/notify/payload.h"
 #include "common/cli.h"
+#include "common/files.h"
+#include "common/rule_bundle.h"
 #include "common/strings.h"
 #include "google/protobuf/util/json_util.h"
 #include "otasuke/v1/console_service.grpc.pb.h"
+#include "otasuke/v1/identity_service.grpc.pb.h"
 
 namespace otasuke::ctl {
 namespace {
@@ -37,6 +49,13 @@ struct Options {
   std::string tenant;
   std::string agent;
   std::string version;
+  std::string token;
+  std::string token_file;
+  std::string role;
+  std::string reason;
+  std::string ca_file;
+  bool insecure = false;
+  std::string ttl;  // absl duration syntax: 24h, 90m
   int64_t limit = 0;
   int64_t timeout_seconds = 10;
   bool json = false;
@@ -46,7 +65,9 @@ struct Options {
 struct Context {
   Options options;
   std::vector<std::string> args;  // after the two command words
+  std::string token;  // resolved from --token, OTASUKE_TOKEN, --token-file, OTASUKE_TOKEN_FILE
   std::unique_ptr<v1::ConsoleService::Stub> stub;
+  std::unique_ptr<v1::IdentityAdminService::Stub> identity;
 };
 
 std::string Time(const google::protobuf::Timestamp& ts) {
@@ -71,6 +92,11 @@ int PrintJson(const google::protobuf::Message& message) {
 }
 
 int RpcFailed(const Context& ctx, const grpc::Status& status) {
+  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+    std::cerr << "otasukectl: the collector did not accept the console token: "
+              << status.error_message() << "\n";
+    return kExitFailed;
+  }
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
       status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     std::cerr << "otasukectl: cannot reach the collector at " << ctx.options.collector << ": "
@@ -87,6 +113,7 @@ std::unique_ptr<grpc::ClientContext> CallContext(const Context& ctx) {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(
       absl::ToChronoTime(absl::Now() + absl::Seconds(ctx.options.timeout_seconds)));
+  if (!ctx.token.empty()) context->AddMetadata("authorization", "Bearer " + ctx.token);
   return context;
 }
 
@@ -178,6 +205,174 @@ int RulesPush(Context& ctx) {
   return kExitOk;
 }
 
+int TokensCreate(Context& ctx) {
+  if (ctx.args.size() != 1) {
+    std::cerr << "otasukectl: tokens create needs exactly one NAME\n";
+    return kExitUsage;
+  }
+  v1::CreateConsoleTokenRequest request;
+  request.set_name(ctx.args[0]);
+  request.set_role(ctx.options.role);
+  request.set_tenant_id(ctx.options.tenant);
+  absl::Duration ttl = absl::ZeroDuration();
+  if (!ctx.options.ttl.empty() &&
+      (!absl::ParseDuration(ctx.options.ttl, &ttl) || ttl <= absl::ZeroDuration())) {
+    std::cerr << "otasukectl: --ttl '" << ctx.options.ttl
+              << "' is not a positive duration such as 24h or 90m\n";
+    return kExitUsage;
+  }
+  request.set_ttl_seconds(absl::ToInt64Seconds(ttl));
+  v1::CreateConsoleTokenResponse response;
+  grpc::Status status =
+      ctx.identity->CreateConsoleToken(CallContext(ctx).get(), request, &response);
+  if (!status.ok()) return RpcFailed(ctx, status);
+  if (ctx.options.json) return PrintJson(response);
+  std::cerr << "created console token '" << response.token().name() << "' (role "
+            << response.token().role() << "); its secret is shown only now:\n";
+  std::cout << response.secret() << "\n";
+  return kExitOk;
+}
+
+int TokensList(Context& ctx) {
+  v1::ListConsoleTokensResponse response;
+  grpc::Status status = ctx.identity->ListConsoleTokens(CallContext(ctx).get(), {}, &response);
+  if (!status.ok()) return RpcFailed(ctx, status);
+  if (ctx.options.json) return PrintJson(response);
+  Table table({"NAME", "ROLE", "TENANT", "CREATED", "BY", "EXPIRES", "REVOKED"});
+  for (const v1::ConsoleToken& token : response.tokens()) {
+    table.AddRow({token.name(), token.role(), token.tenant_id().empty() ? "-" : token.tenant_id(),
+                  Time(token.created_at()), token.created_by(),
+                  token.has_expires_at() ? Time(token.expires_at()) : "never",
+                  token.has_revoked_at() ? Time(token.revoked_at()) : "-"});
+  }
+  std::cout << table.Render();
+  return kExitOk;
+}
+
+int TokensRevoke(Context& ctx) {
+  if (ctx.args.size() != 1) {
+    std::cerr << "otasukectl: tokens revoke needs exactly one NAME\n";
+    return kExitUsage;
+  }
+  v1::RevokeConsoleTokenRequest request;
+  request.set_name(ctx.args[0]);
+  v1::RevokeConsoleTokenResponse response;
+  grpc::Status status =
+      ctx.identity->RevokeConsoleToken(CallContext(ctx).get(), request, &response);
+  if (!status.ok()) return RpcFailed(ctx, status);
+  std::cout << "revoked console token '" << request.name() << "'\n";
+  return kExitOk;
+}
+
+int EnrollTokensCreate(Context& ctx) {
+  absl::Duration ttl;
+  if (ctx.options.tenant.empty() || ctx.options.ttl.empty() ||
+      !absl::ParseDuration(ctx.options.ttl, &ttl) || ttl <= absl::ZeroDuration()) {
+    std::cerr << "otasukectl: enroll-tokens create needs --tenant T and --ttl D (such as 24h)\n";
+    return kExitUsage;
+  }
+  v1::CreateEnrollmentTokenRequest request;
+  request.set_tenant_id(ctx.options.tenant);
+  request.set_ttl_seconds(absl::ToInt64Seconds(ttl));
+  v1::CreateEnrollmentTokenResponse response;
+  grpc::Status status =
+      ctx.identity->CreateEnrollmentToken(CallContext(ctx).get(), request, &response);
+  if (!status.ok()) return RpcFailed(ctx, status);
+  if (ctx.options.json) return PrintJson(response);
+  std::cerr << "enrollment token " << response.token().id() << " for tenant "
+            << response.token().tenant_id() << ", single use, expires "
+            << Time(response.token().expires_at()) << ". On the SME machine run:\n"
+            << "  otasuke-agent enroll --collector " << ctx.options.collector << " --token "
+            << response.secret() << " --ca-fingerprint " << response.ca_fingerprint() << "\n";
+  std::cout << response.secret() << "\n";
+  return kExitOk;
+}
+
+int EnrollTokensList(Context& ctx) {
+  v1::ListEnrollmentTokensResponse response;
+  grpc::Status status = ctx.identity->ListEnrollmentTokens(CallContext(ctx).get(), {}, &response);
+  if (!status.ok()) return RpcFailed(ctx, status);
+  if (ctx.options.json) return PrintJson(response);
+  Table table({"ID", "TENANT", "CREATED", "BY", "EXPIRES", "USED", "AGENT"});
+  for (const v1::EnrollmentToken& token : response.tokens()) {
+    table.AddRow({absl::StrCat(token.id()), token.tenant_id(), Time(token.created_at()),
+                  token.created_by(), Time(token.expires_at()),
+                  token.has_used_at() ? Time(token.used_at()) : "-",
+                  token.used_by_agent().empty() ? "-" : token.used_by_agent()});
+  }
+  std::cout << table.Render();
+  return kExitOk;
+}
+
+int AgentsRevoke(Context& ctx) {
+  if (ctx.args.size() != 1) {
+    std::cerr << "otasukectl: agents revoke needs exactly one AGENT id\n";
+    return kExitUsage;
+  }
+  v1::RevokeAgentRequest request;
+  request.set_agent_id(ctx.args[0]);
+  request.set_reason(ctx.options.reason);
+  v1::RevokeAgentResponse response;
+  grpc::Status status = ctx.identity->RevokeAgent(CallContext(ctx).get(), request, &response);
+  if (!status.ok()) return RpcFailed(ctx, status);
+  if (ctx.options.json) return PrintJson(response);
+  std::cout << "revoked agent " << request.agent_id()
+            << (response.stream_closed() ? "; its stream was closed" : " (it was not connected)")
+            << "; the collector refuses it from now on\n";
+  return kExitOk;
+}
+
+// The channel credentials: TLS pinned to the collector CA, or plaintext with --insecure.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(
+    const Options& options, grpc::ChannelArguments& args) {
+  if (options.insecure) {
+    if (!absl::StartsWith(options.collector, "127.") &&
+        !absl::StartsWith(options.collector, "localhost:") &&
+        !absl::StartsWith(options.collector, "[::1]:")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--insecure is allowed only with a loopback collector, not ", options.collector,
+          ": the console token would cross the network in plaintext"));
+    }
+    return grpc::InsecureChannelCredentials();
+  }
+  std::string ca_file = options.ca_file;
+  const char* env = std::getenv("OTASUKE_CA_FILE");
+  if (ca_file.empty() && env != nullptr) ca_file = env;
+  if (ca_file.empty()) {
+    return absl::InvalidArgumentError(
+        "the collector CA is needed to verify the collector: --ca-file FILE or OTASUKE_CA_FILE "
+        "(the collector's <data_dir>/pki/ca.crt), or --insecure for a loopback demo collector");
+  }
+  absl::StatusOr<std::string> ca = ReadFile(ca_file);
+  if (!ca.ok()) {
+    return absl::NotFoundError(absl::StrCat("cannot read the CA file: ", ca.status().message()));
+  }
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = *ca;
+  args.SetSslTargetNameOverride("otasuke-collector");
+  return grpc::SslCredentials(tls);
+}
+
+// The console token: --token, then OTASUKE_TOKEN, then --token-file, then OTASUKE_TOKEN_FILE.
+absl::StatusOr<std::string> ResolveToken(const Options& options) {
+  if (!options.token.empty()) return options.token;
+  const char* env = std::getenv("OTASUKE_TOKEN");
+  if (env != nullptr && env[0] != '\0') return std::string(env);
+  std::string file = options.token_file;
+  const char* env_file = std::getenv("OTASUKE_TOKEN_FILE");
+  if (file.empty() && env_file != nullptr) file = env_file;
+  if (file.empty()) return std::string();
+  absl::StatusOr<std::string> content = ReadFile(file);
+  if (!content.ok()) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot read the token file: ", content.status().message()));
+  }
+  std::string token(absl::StripAsciiWhitespace(*content));
+  if (token.empty())
+    return absl::InvalidArgumentError(absl::StrCat("token file ", file, " is empty"));
+  return token;
+}
+
 struct Command {
   std::string_view noun;
   std::string_view verb;
@@ -193,6 +388,16 @@ constexpr Command kCommands[] = {
     {"incidents", "list", "incidents list [--tenant T] [--limit N] [--json]", IncidentsList, false},
     {"rules", "push", "rules push FILE|DIR... [--version V] [--tenant T] [--json]", RulesPush,
      true},
+    {"tokens", "create",
+     "tokens create NAME --role admin|lead|responder|viewer [--tenant T] "
+     "[--ttl D]",
+     TokensCreate, true},
+    {"tokens", "list", "tokens list [--json]", TokensList, false},
+    {"enroll-tokens", "create", "enroll-tokens create --tenant T --ttl D [--json]",
+     EnrollTokensCreate, false},
+    {"enroll-tokens", "list", "enroll-tokens list [--json]", EnrollTokensList, false},
+    {"agents", "revoke", "agents revoke AGENT [--reason TEXT]", AgentsRevoke, true},
+    {"tokens", "revoke", "tokens revoke NAME", TokensRevoke, true},
 };
 
 std::string Usage(std::span<const cli::FlagSpec> flags) {
@@ -205,7 +410,9 @@ std::string Usage(std::span<const cli::FlagSpec> flags) {
                   "\nRule formats by extension: .yml/.yaml Sigma, .rules Suricata, .ioc IOC "
                   "list.\n\nFlags:\n",
                   cli::FlagsHelp(flags),
-                  "\nEnvironment: OTASUKE_COLLECTOR sets the default --collector.\n"
+                  "\nEnvironment: OTASUKE_COLLECTOR sets the default --collector; "
+                  "OTASUKE_TOKEN or\nOTASUKE_TOKEN_FILE the console token (after --token and "
+                  "--token-file);\nOTASUKE_CA_FILE the collector CA (after --ca-file).\n"
                   "Exit status: 0 ok, 1 refused by the collector, 2 usage, 3 collector "
                   "unreachable.\n");
   return out;
@@ -224,6 +431,14 @@ int Main(int argc, char** argv) {
       {"agent", "A", "alerts of this agent only", &o.agent},
       {"limit", "N", "at most N rows (0: the collector's default, 100)", &o.limit},
       {"version", "V", "rule set version (default: derived from the files' content)", &o.version},
+      {"token", "SECRET", "console token (see also --token-file)", &o.token},
+      {"token-file", "FILE", "file holding the console token", &o.token_file},
+      {"ca-file", "FILE", "collector CA certificate that verifies the collector (TLS)", &o.ca_file},
+      {"insecure", "", "plaintext, for a demo collector on loopback", &o.insecure},
+      {"reason", "TEXT", "agents revoke: why (kept in the audit log)", &o.reason},
+      {"role", "ROLE", "tokens create: admin, lead, responder or viewer (viewer needs --tenant)",
+       &o.role},
+      {"ttl", "DURATION", "tokens create: lifetime such as 24h (default: never expires)", &o.ttl},
       {"timeout", "SECONDS", "give up on the collector after this long", &o.timeout_seconds},
       {"json", "", "print JSON instead of a table", &o.json},
       {"help", "", "show this help", &o.help},
@@ -259,12 +474,24 @@ int Main(int argc, char** argv) {
     std::cerr << "otasukectl: --limit must be >= 0 and --timeout > 0\n";
     return kExitUsage;
   }
+  absl::StatusOr<std::string> token = ResolveToken(o);
+  if (!token.ok()) {
+    std::cerr << "otasukectl: " << token.status().message() << "\n";
+    return kExitUsage;
+  }
+  ctx.token = *std::move(token);
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
-  // Plaintext until enrollment brings mTLS (the same seam as the collector's credentials).
-  ctx.stub = v1::ConsoleService::NewStub(
-      grpc::CreateCustomChannel(o.collector, grpc::InsecureChannelCredentials(), args));
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      ChannelCredentials(o, args);
+  if (!credentials.ok()) {
+    std::cerr << "otasukectl: " << credentials.status().message() << "\n";
+    return kExitUsage;
+  }
+  auto channel = grpc::CreateCustomChannel(o.collector, *credentials, args);
+  ctx.stub = v1::ConsoleService::NewStub(channel);
+  ctx.identity = v1::IdentityAdminService::NewStub(channel);
   return command->run(ctx);
 }
 

@@ -17,13 +17,14 @@ using Reactor = grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>;
 class Session final : public AgentStreamHandle, public std::enable_shared_from_this<Session> {
  public:
   Session(Store& store, AgentRegistry& registry, WorkerPool& pool,
-          const AgentServiceOptions& options, std::string peer)
+          const AgentServiceOptions& options, std::string peer, std::string peer_cert_pem)
       : store_(store),
         registry_(registry),
         pool_(pool),
         options_(options),
         validator_(options.limits),
-        peer_(std::move(peer)) {}
+        peer_(std::move(peer)),
+        peer_cert_pem_(std::move(peer_cert_pem)) {}
 
   void Attach(Reactor* reactor) {
     absl::MutexLock lock(&mu_);
@@ -135,6 +136,14 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
 
  private:
   void OnHello(const v1::Hello& hello) {
+    if (options_.authorizer != nullptr) {
+      absl::Status allowed = options_.authorizer->AuthorizeStream(peer_cert_pem_, hello);
+      if (!allowed.ok()) {
+        LOG_WARN("agent stream %s refused: %s", peer_, allowed.message());
+        Close(allowed);
+        return;
+      }
+    }
     agent_id_ = hello.agent_id();
     tenant_id_ = hello.tenant_id();
     registered_ = true;
@@ -240,6 +249,7 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
   StreamValidator validator_;
   v1::AgentMessage incoming_;
   const std::string peer_;
+  const std::string peer_cert_pem_;
   // Set once at Hello, before the session is shared through the registry.
   std::string agent_id_;
   std::string tenant_id_;
@@ -279,7 +289,15 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 
 grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* AgentServiceImpl::Connect(
     grpc::CallbackServerContext* context) {
-  auto session = std::make_shared<Session>(store_, registry_, pool_, options_, context->peer());
+  // The client certificate the TLS layer verified against the CA (none in insecure mode).
+  std::string peer_cert_pem;
+  if (std::shared_ptr<const grpc::AuthContext> auth = context->auth_context(); auth != nullptr) {
+    std::vector<grpc::string_ref> certs =
+        auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+    if (!certs.empty()) peer_cert_pem.assign(certs.front().data(), certs.front().size());
+  }
+  auto session = std::make_shared<Session>(store_, registry_, pool_, options_, context->peer(),
+                                           std::move(peer_cert_pem));
   return new AgentStreamReactor(std::move(session));
 }
 

@@ -6,6 +6,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "collector/auth/agent_stream_authorizer.h"
 #include "collector/server/agent_registry.h"
 #include "collector/server/stream_validator.h"
 #include "collector/server/worker_pool.h"
@@ -17,6 +18,9 @@ namespace otasuke::collector {
 struct AgentServiceOptions {
   StreamLimits limits;
   size_t max_outgoing_queue = 16;  // messages queued to one agent beyond the one being written
+  // Checks each stream's client certificate against its Hello. Null only in the loopback-only
+  // insecure mode, where any Hello is taken at its word.
+  const AgentStreamAuthorizer* authorizer = nullptr;
 };
 
 class AgentServiceImpl final : public v1::AgentService::CallbackService {

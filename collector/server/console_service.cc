@@ -1,7 +1,9 @@
 #include "collector/server/console_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "collector/auth/permissions.h"
 #include "collector/server/agent_service.h"
+#include "collector/server/authorized_call.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 
@@ -37,73 +39,76 @@ absl::Status ValidateRuleSet(const v1::RuleSet& ruleset) {
   return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* ConsoleServiceImpl::Defer(grpc::CallbackServerContext* context,
-                                                    std::function<absl::Status()> work) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  bool posted =
-      pool_.Post([reactor, work = std::move(work)] { reactor->Finish(ToGrpcStatus(work())); });
-  if (!posted) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "collector is shutting down"));
-  }
-  return reactor;
-}
-
 grpc::ServerUnaryReactor* ConsoleServiceImpl::ListAgents(grpc::CallbackServerContext* context,
                                                          const v1::ListAgentsRequest* request,
                                                          v1::ListAgentsResponse* response) {
-  return Defer(context, [this, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(std::vector<v1::AgentInfo> agents, store_.ListAgents(request->tenant_id()));
-    for (v1::AgentInfo& agent : agents) *response->add_agents() = std::move(agent);
-    return absl::OkStatus();
-  });
+  return AuthorizedCall(
+      context, pool_, authenticator_,
+      [this, request, response](const Principal& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(std::string tenant,
+                         AuthorizeScoped(caller, Permission::kReadAgents, request->tenant_id()));
+        ASSIGN_OR_RETURN(std::vector<v1::AgentInfo> agents, store_.ListAgents(tenant));
+        for (v1::AgentInfo& agent : agents) *response->add_agents() = std::move(agent);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* ConsoleServiceImpl::ListAlerts(grpc::CallbackServerContext* context,
                                                          const v1::ListAlertsRequest* request,
                                                          v1::ListAlertsResponse* response) {
-  return Defer(context, [this, request, response]() -> absl::Status {
-    AlertQuery query{.tenant_id = request->tenant_id(),
-                     .agent_id = request->agent_id(),
-                     .limit = Limit(request->limit())};
-    ASSIGN_OR_RETURN(std::vector<v1::Alert> alerts, store_.ListAlerts(query));
-    for (v1::Alert& alert : alerts) *response->add_alerts() = std::move(alert);
-    return absl::OkStatus();
-  });
+  return AuthorizedCall(
+      context, pool_, authenticator_,
+      [this, request, response](const Principal& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(std::string tenant,
+                         AuthorizeScoped(caller, Permission::kReadAlerts, request->tenant_id()));
+        AlertQuery query{
+            .tenant_id = tenant, .agent_id = request->agent_id(), .limit = Limit(request->limit())};
+        ASSIGN_OR_RETURN(std::vector<v1::Alert> alerts, store_.ListAlerts(query));
+        for (v1::Alert& alert : alerts) *response->add_alerts() = std::move(alert);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* ConsoleServiceImpl::ListIncidents(grpc::CallbackServerContext* context,
                                                             const v1::ListIncidentsRequest* request,
                                                             v1::ListIncidentsResponse* response) {
-  return Defer(context, [this, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(std::vector<v1::Incident> incidents,
-                     store_.ListIncidents(request->tenant_id(), Limit(request->limit())));
-    for (v1::Incident& incident : incidents) *response->add_incidents() = std::move(incident);
-    return absl::OkStatus();
-  });
+  return AuthorizedCall(
+      context, pool_, authenticator_,
+      [this, request, response](const Principal& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(std::string tenant,
+                         AuthorizeScoped(caller, Permission::kReadIncidents, request->tenant_id()));
+        ASSIGN_OR_RETURN(std::vector<v1::Incident> incidents,
+                         store_.ListIncidents(tenant, Limit(request->limit())));
+        for (v1::Incident& incident : incidents) *response->add_incidents() = std::move(incident);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* ConsoleServiceImpl::PushRuleSet(grpc::CallbackServerContext* context,
                                                           const v1::PushRuleSetRequest* request,
                                                           v1::PushRuleSetResponse* response) {
-  std::string actor = absl::StrCat("console:", context->peer());
-  return Defer(context, [this, request, response, actor]() -> absl::Status {
-    RETURN_IF_ERROR(ValidateRuleSet(request->ruleset()));
-    RETURN_IF_ERROR(AwaitWrite([&](Store::Done done) {
-      store_.StoreRuleSet(request->ruleset(), request->tenant_id(), actor, std::move(done));
-    }));
-    uint32_t notified = 0;
-    for (const auto& stream : registry_.Streams(request->tenant_id())) {
-      v1::CollectorMessage message;
-      *message.mutable_ruleset() = request->ruleset();
-      if (stream->Send(std::move(message))) ++notified;
-    }
-    LOG_INFO("rule set %s (%d files) for %s pushed to %d connected agent(s)",
-             request->ruleset().version(), request->ruleset().files_size(),
-             request->tenant_id().empty() ? "all tenants" : request->tenant_id(), notified);
-    response->set_version(request->ruleset().version());
-    response->set_agents_notified(notified);
-    return absl::OkStatus();
-  });
+  return AuthorizedCall(
+      context, pool_, authenticator_,
+      [this, request, response](const Principal& caller) -> absl::Status {
+        RETURN_IF_ERROR(Authorize(caller, Permission::kPushRules, request->tenant_id()));
+        RETURN_IF_ERROR(ValidateRuleSet(request->ruleset()));
+        std::string actor = caller.Actor();
+        RETURN_IF_ERROR(AwaitWrite([&](Store::Done done) {
+          store_.StoreRuleSet(request->ruleset(), request->tenant_id(), actor, std::move(done));
+        }));
+        uint32_t notified = 0;
+        for (const auto& stream : registry_.Streams(request->tenant_id())) {
+          v1::CollectorMessage message;
+          *message.mutable_ruleset() = request->ruleset();
+          if (stream->Send(std::move(message))) ++notified;
+        }
+        LOG_INFO("rule set %s (%d files) for %s pushed to %d connected agent(s)",
+                 request->ruleset().version(), request->ruleset().files_size(),
+                 request->tenant_id().empty() ? "all tenants" : request->tenant_id(), notified);
+        response->set_version(request->ruleset().version());
+        response->set_agents_notified(notified);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace otasuke::collector

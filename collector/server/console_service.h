@@ -1,9 +1,11 @@
 #pragma once
-// ConsoleService for otasukectl on the callback API. Each call is handed to the worker pool
-// (reads use the store's read connection, never the writer), and finished from there.
+// ConsoleService for otasukectl on the callback API. Each call authenticates its console token
+// and is handed to the worker pool (reads use the store's read connection, never the writer),
+// authorised there (a viewer's reads are limited to its tenant) and finished from there.
 
 #include <grpcpp/grpcpp.h>
 
+#include "collector/auth/authenticator.h"
 #include "collector/server/agent_registry.h"
 #include "collector/server/worker_pool.h"
 #include "collector/store/store.h"
@@ -13,8 +15,9 @@ namespace otasuke::collector {
 
 class ConsoleServiceImpl final : public v1::ConsoleService::CallbackService {
  public:
-  ConsoleServiceImpl(Store& store, AgentRegistry& registry, WorkerPool& pool)
-      : store_(store), registry_(registry), pool_(pool) {}
+  ConsoleServiceImpl(Store& store, AgentRegistry& registry, WorkerPool& pool,
+                     const Authenticator& authenticator)
+      : store_(store), registry_(registry), pool_(pool), authenticator_(authenticator) {}
 
   grpc::ServerUnaryReactor* ListAgents(grpc::CallbackServerContext* context,
                                        const v1::ListAgentsRequest* request,
@@ -30,13 +33,10 @@ class ConsoleServiceImpl final : public v1::ConsoleService::CallbackService {
                                         v1::PushRuleSetResponse* response) override;
 
  private:
-  // Runs `work` on the pool and finishes the call with its status.
-  grpc::ServerUnaryReactor* Defer(grpc::CallbackServerContext* context,
-                                  std::function<absl::Status()> work);
-
   Store& store_;
   AgentRegistry& registry_;
   WorkerPool& pool_;
+  const Authenticator& authenticator_;
 };
 
 // Checks a rule set before it is stored: a version, at least one file, each named and typed.

@@ -125,3 +125,25 @@ TEST(AgentConfigTest, HelpListsEveryFieldWithDefault) {
 
 }  // namespace
 }  // namespace otasuke::agent
+
+namespace otasuke::agent {
+namespace {
+
+TEST(AgentConfigTest, InsecureTransportOnlyWithALoopbackCollector) {
+  AgentConfig config;
+  EXPECT_EQ(config.transport_security, "tls");
+  config.transport_security = "insecure";
+  config.collector = "127.0.0.1:7443";
+  EXPECT_THAT(config.Validate(), ::otasuke::testing::IsOk());
+  config.collector = "10.0.0.5:7443";
+  EXPECT_THAT(config.Validate(),
+              ::otasuke::testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                           "insecure is allowed only with a loopback collector"));
+  config.transport_security = "plaintext";
+  EXPECT_THAT(config.Validate(),
+              ::otasuke::testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                           "expected tls or insecure, got 'plaintext'"));
+}
+
+}  // namespace
+}  // namespace otasuke::agent

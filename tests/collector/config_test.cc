@@ -131,6 +131,12 @@ TEST(ConfigTest, BadValuesAreRejected) {
               StatusIs(absl::StatusCode::kInvalidArgument, "must start with http://"));
   EXPECT_THAT(Load({"--data-dir", "/x", "--max-message-bytes", "10"}),
               StatusIs(absl::StatusCode::kInvalidArgument, "max_message_bytes: 10 is outside"));
+  EXPECT_THAT(
+      Load({"--data-dir", "/x", "--listen", "0.0.0.0:7443", "--transport-security", "insecure"}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "insecure is allowed only on a loopback listen address"));
+  EXPECT_THAT(Load({"--data-dir", "/x", "--transport-security", "none"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "'none' is not tls or insecure"));
   EXPECT_THAT(Load({"--data-dir", "/x", "--log-level", "loud"}),
               StatusIs(absl::StatusCode::kInvalidArgument, "log_level: 'loud'"));
   EXPECT_THAT(Load({"--data-dir", "/x", "--incident-window", "-5m"}),

@@ -65,7 +65,9 @@ class ProcessTest : public ::testing::Test {
                                      "--data-dir",
                                      dir_.file("data"),
                                      "--port-file",
-                                     dir_.file("collector.port")};
+                                     dir_.file("collector.port"),
+                                     "--transport-security",
+                                     "insecure"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     collector_ = std::make_unique<Subprocess>(argv, dir_.file("collector.log"));
     port_ = ReadPort(dir_.file("collector.port"));
@@ -75,7 +77,8 @@ class ProcessTest : public ::testing::Test {
   RunResult Ctl(std::vector<std::string> args, const std::string& collector = "") {
     std::vector<std::string> argv = {
         BinaryPath("otasukectl"), "--collector",
-        collector.empty() ? "127.0.0.1:" + std::to_string(port_) : collector};
+        collector.empty() ? "127.0.0.1:" + std::to_string(port_) : collector, "--token-file",
+        dir_.file("data/admin.token"), "--insecure"};
     argv.insert(argv.end(), args.begin(), args.end());
     std::string log = dir_.file("ctl-" + std::to_string(++ctl_runs_) + ".out");
     Subprocess ctl(argv, log);

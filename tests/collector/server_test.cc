@@ -3,6 +3,7 @@
 
 #include <thread>
 
+#include "absl/strings/strip.h"
 #include "collector/app/collector_app.h"
 #include "collector/store/sqlite_db.h"
 #include "gmock/gmock.h"
@@ -33,6 +34,7 @@ class ServerTest : public ::testing::Test {
     config.listen = "127.0.0.1:0";
     config.data_dir = dir_.file("data");
     config.max_message_bytes = max_message_bytes;
+    config.transport_security = "insecure";  // these tests are about the stream, not identity
     app_ = std::make_unique<CollectorApp>(config, clock_);
     ASSERT_THAT(app_->Start(), IsOk());
     port_ = app_->port();
@@ -58,6 +60,12 @@ class ServerTest : public ::testing::Test {
 
   std::unique_ptr<v1::ConsoleService::Stub> Console() {
     return v1::ConsoleService::NewStub(TestChannel(port_));
+  }
+  // Console calls authenticate with the bootstrap admin token the first start wrote.
+  void AsAdmin(grpc::ClientContext& ctx) {
+    std::string token(
+        absl::StripAsciiWhitespace(otasuke::testing::ReadFileOrEmpty(app_->admin_token_path())));
+    ctx.AddMetadata("authorization", "Bearer " + token);
   }
 
   otasuke::testing::TempDir dir_;
@@ -225,6 +233,7 @@ TEST_F(ServerTest, HeartbeatsReachTheAgentRow) {
   auto console = Console();
   EXPECT_TRUE(WaitUntil(absl::Seconds(20), [&] {
     grpc::ClientContext ctx;
+    AsAdmin(ctx);
     v1::ListAgentsResponse response;
     if (!console->ListAgents(&ctx, v1::ListAgentsRequest(), &response).ok()) return false;
     return response.agents_size() == 1 &&
@@ -245,6 +254,7 @@ TEST_F(ServerTest, PushedRuleSetsReachConnectedAgentsAndLateComers) {
   v1::PushRuleSetResponse response;
   {
     grpc::ClientContext ctx;
+    AsAdmin(ctx);
     ASSERT_TRUE(Console()->PushRuleSet(&ctx, request, &response).ok());
   }
   EXPECT_EQ(response.agents_notified(), 1u);
@@ -275,6 +285,7 @@ TEST_F(ServerTest, InvalidRuleSetIsRefused) {
   request.mutable_ruleset()->set_version("v1");
   v1::PushRuleSetResponse response;
   grpc::ClientContext ctx;
+  AsAdmin(ctx);
   grpc::Status status = Console()->PushRuleSet(&ctx, request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("no files"));
@@ -287,6 +298,8 @@ TEST_F(ServerTest, ConsoleListsWhatWasStored) {
   ASSERT_TRUE(agent->WaitForAck(2));
   auto console = Console();
   grpc::ClientContext c1, c2;
+  AsAdmin(c1);
+  AsAdmin(c2);
   v1::ListAlertsRequest alerts_request;
   alerts_request.set_limit(1);
   v1::ListAlertsResponse alerts;

@@ -13,7 +13,7 @@
 
 namespace otasuke::testing {
 
-OtasukeCluster::OtasukeCluster() {
+OtasukeCluster::OtasukeCluster(bool secure) : secure_(secure) {
   // The rule matches scripts run from /tmp, so the script lives there, not in dir_.
   char tmpl[] = "/tmp/otasuke-it-XXXXXX.sh";
   int fd = ::mkstemps(tmpl, 3);
@@ -56,7 +56,9 @@ bool OtasukeCluster::StartCollector() {
                                    "--data-dir",
                                    dir_.file("collector"),
                                    "--webhook-initial-backoff",
-                                   "100ms"};
+                                   "100ms",
+                                   "--transport-security",
+                                   secure_ ? "tls" : "insecure"};
   if (sink_port_ != 0) {
     argv.push_back("--webhook-url");
     argv.push_back("http://127.0.0.1:" + std::to_string(sink_port_) + "/hook");
@@ -80,7 +82,8 @@ bool OtasukeCluster::StartAgent(std::vector<std::string> extra_flags) {
       BinaryPath("otasuke-agent"), "--tenant", "it-tenant", "--hostname", "it-host",
       "--collector", collector_address_, "--state-dir", dir_.file("agent"), "--rules",
       SourceDir() + "/rules", "--heartbeat-interval", "1s", "--reconnect-initial-backoff",
-      "100ms", "--reconnect-max-backoff", "500ms"};
+      "100ms", "--reconnect-max-backoff", "500ms", "--transport-security",
+      secure_ ? "tls" : "insecure"};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   const size_t log_size = ReadFileOrEmpty(dir_.file("agent.log")).size();
   agent_ = std::make_unique<Subprocess>(argv, dir_.file("agent.log"));
@@ -163,12 +166,29 @@ std::vector<std::string> OtasukeCluster::WebhookLines() const {
 }
 
 std::string OtasukeCluster::Ctl(const std::vector<std::string>& args, int* exit_code) const {
-  std::vector<std::string> argv = {BinaryPath("otasukectl"), "--collector", collector_address_};
+  std::vector<std::string> argv = {BinaryPath("otasukectl"), "--collector", collector_address_,
+                                   "--token-file", admin_token_file()};
+  if (secure_) {
+    argv.insert(argv.end(), {"--ca-file", dir_.file("collector/pki/ca.crt")});
+  } else {
+    argv.push_back("--insecure");
+  }
   argv.insert(argv.end(), args.begin(), args.end());
   const std::string log = dir_.file("ctl.out");
   ::unlink(log.c_str());
   Subprocess ctl(argv, log);
   int code = ctl.Wait(absl::Seconds(30));
+  if (exit_code != nullptr) *exit_code = code;
+  return ReadFileOrEmpty(log);
+}
+
+std::string OtasukeCluster::Agent(const std::vector<std::string>& args, int* exit_code) const {
+  std::vector<std::string> argv = {BinaryPath("otasuke-agent")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const std::string log = dir_.file("agent-command.out");
+  ::unlink(log.c_str());
+  Subprocess command(argv, log);
+  int code = command.Wait(absl::Seconds(60));
   if (exit_code != nullptr) *exit_code = code;
   return ReadFileOrEmpty(log);
 }

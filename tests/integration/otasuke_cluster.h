@@ -15,7 +15,10 @@ namespace otasuke::testing {
 
 class OtasukeCluster {
  public:
-  OtasukeCluster();
+  // `secure`: the collector runs with TLS and its generated CA, otasukectl verifies it with the
+  // CA file, and the agent needs an enrolled identity (Agent({"enroll", ...})) before
+  // StartAgent. Otherwise every process runs in the loopback-only insecure mode.
+  explicit OtasukeCluster(bool secure = false);
   ~OtasukeCluster();
 
   // Starts (or restarts, on the same port) the collector; waits until it listens.
@@ -38,13 +41,18 @@ class OtasukeCluster {
   std::vector<std::string> WebhookLines() const;
   // Runs otasukectl against the collector; returns its stdout+stderr, sets *exit_code.
   std::string Ctl(const std::vector<std::string>& args, int* exit_code = nullptr) const;
+  // Runs otasuke-agent with `args` (a subcommand such as enroll) to completion.
+  std::string Agent(const std::vector<std::string>& args, int* exit_code = nullptr) const;
 
   const std::string& collector_address() const { return collector_address_; }
+  // The bootstrap admin console token the collector's first start wrote.
+  std::string admin_token_file() const { return dir_.file("collector/admin.token"); }
   std::string agent_log() const { return agent_ ? agent_->ReadLog() : ""; }
   std::string collector_log() const { return ReadFileOrEmpty(dir_.file("collector.log")); }
   const TempDir& dir() const { return dir_; }
 
  private:
+  const bool secure_;
   TempDir dir_;
   std::unique_ptr<Subprocess> sink_;
   std::unique_ptr<Subprocess> collector_;

@@ -1,0 +1,102 @@
+#include "collector/auth/permissions.h"
+
+#include <array>
+
+#include "absl/strings/str_cat.h"
+#include "common/strings.h"
+
+namespace otasuke::collector {
+namespace {
+
+struct RolePermissions {
+  Role role;
+  std::string_view name;
+  std::initializer_list<Permission> allowed;
+};
+
+// The policy. Issue 5: "a responder cannot push rules; an SME viewer sees only its own tenant".
+const RolePermissions kRolePermissions[] = {
+    {Role::kAdmin,
+     "admin",
+     {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents,
+      Permission::kPushRules, Permission::kManageEnrollment, Permission::kRevokeAgents,
+      Permission::kManageConsoleTokens}},
+    {Role::kLead,
+     "lead",
+     {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents,
+      Permission::kPushRules, Permission::kManageEnrollment, Permission::kRevokeAgents}},
+    {Role::kResponder,
+     "responder",
+     {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents}},
+    {Role::kViewer,
+     "viewer",
+     {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents}},
+};
+
+const RolePermissions& Entry(Role role) {
+  for (const RolePermissions& entry : kRolePermissions) {
+    if (entry.role == role) return entry;
+  }
+  return kRolePermissions[std::size(kRolePermissions) - 1];  // unreachable: every role is listed
+}
+
+}  // namespace
+
+std::string_view RoleName(Role role) { return Entry(role).name; }
+
+std::optional<Role> ParseRole(std::string_view name) {
+  for (const RolePermissions& entry : kRolePermissions) {
+    if (entry.name == name) return entry.role;
+  }
+  return std::nullopt;
+}
+
+std::string_view PermissionName(Permission permission) {
+  switch (permission) {
+    case Permission::kReadAgents:
+      return "read agents";
+    case Permission::kReadAlerts:
+      return "read alerts";
+    case Permission::kReadIncidents:
+      return "read incidents";
+    case Permission::kPushRules:
+      return "push rules";
+    case Permission::kManageEnrollment:
+      return "manage enrollment tokens";
+    case Permission::kRevokeAgents:
+      return "revoke agents";
+    case Permission::kManageConsoleTokens:
+      return "manage console tokens";
+  }
+  return "?";
+}
+
+absl::Status Authorize(const Principal& principal, Permission permission,
+                       std::string_view tenant_id) {
+  const RolePermissions& entry = Entry(principal.role);
+  bool allowed = false;
+  for (Permission p : entry.allowed) allowed = allowed || p == permission;
+  if (!allowed) {
+    return absl::PermissionDeniedError(absl::StrCat("token '", principal.token_name, "' (role ",
+                                                    Sv(entry.name), ") may not ",
+                                                    Sv(PermissionName(permission))));
+  }
+  if (principal.role == Role::kViewer && tenant_id != principal.tenant_id) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "token '", principal.token_name, "' (viewer of tenant ", principal.tenant_id, ") may not ",
+        Sv(PermissionName(permission)), " of ",
+        tenant_id.empty() ? std::string("every tenant") : absl::StrCat("tenant ", Sv(tenant_id))));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> AuthorizeScoped(const Principal& principal, Permission permission,
+                                            std::string_view requested_tenant) {
+  std::string tenant(requested_tenant);
+  if (principal.role == Role::kViewer && tenant.empty()) tenant = principal.tenant_id;
+  absl::Status status = Authorize(principal, permission, tenant);
+  if (!status.ok()) return status;
+  return tenant;
+}
+
+}  // namespace otasuke::collector

@@ -1,0 +1,37 @@
+#pragma once
+// What each console role may do: one explicit table (kRolePermissions in permissions.cc), so the
+// whole policy reads in one place and docs/IDENTITY.md mirrors it.
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "collector/auth/principal.h"
+
+namespace otasuke::collector {
+
+enum class Permission {
+  kReadAgents,
+  kReadAlerts,
+  kReadIncidents,
+  kPushRules,
+  kManageEnrollment,  // create and list enrollment tokens
+  kRevokeAgents,
+  kManageConsoleTokens,
+};
+
+std::string_view PermissionName(Permission permission);
+
+// OK when `principal` may do `permission` on `tenant_id` (empty: every tenant). A viewer is
+// limited to its own tenant; every other role is not tenant-scoped. PermissionDenied otherwise,
+// naming the role and what it tried.
+absl::Status Authorize(const Principal& principal, Permission permission,
+                       std::string_view tenant_id);
+
+// The tenant a read actually covers: a viewer asking for "every tenant" gets its own; anyone
+// else gets what they asked for. Then authorized as Authorize does.
+absl::StatusOr<std::string> AuthorizeScoped(const Principal& principal, Permission permission,
+                                            std::string_view requested_tenant);
+
+}  // namespace otasuke::collector
