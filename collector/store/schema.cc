@@ -164,6 +164,8 @@ CREATE TABLE revoked_agents (
   revoked_by TEXT NOT NULL,
   reason TEXT NOT NULL DEFAULT ''
 );
+)sql";
+
 // Tenancy and dispatch (issue 5). Tenants gain their profile and contract terms (ack SLAs in
 // seconds per severity, 0 = no timer: reported only); responders their handle, channels, regions
 // and skills; rotas are weekly entries in the region's own time zone plus UTC overrides.
