@@ -41,19 +41,28 @@ echo "     webhook receiver on http://127.0.0.1:$SINK_PORT/"
 say "2/6  Starting the collector (embedded SQLite in $WORK/collector)"
 "$BIN/otasuke-collector" --listen 127.0.0.1:0 --port-file "$WORK/collector.port" \
   --data-dir "$WORK/collector" --webhook-url "http://127.0.0.1:$SINK_PORT/otasuke" \
-  --transport-security insecure \
   >"$WORK/collector.log" 2>&1 &
 PIDS+=($!)
 wait_for_file "$WORK/collector.port" 20
 COLLECTOR=127.0.0.1:$(cat "$WORK/collector.port")
-echo "     collector listening on $COLLECTOR (agents and otasukectl)"
-# otasukectl authenticates with a console token; the first start wrote an admin one.
+echo "     collector listening on $COLLECTOR with TLS (its CA was generated at first start)"
+# otasukectl verifies the collector with its CA and authenticates with a console token; the
+# first start wrote an admin one.
+export OTASUKE_CA_FILE="$WORK/collector/pki/ca.crt"
 export OTASUKE_TOKEN_FILE="$WORK/collector/admin.token"
+
+echo "     enrolling the agent: a single-use token from otasukectl, then otasuke-agent enroll"
+ENROLL=$("$BIN/otasukectl" --collector "$COLLECTOR" enroll-tokens create --tenant demo-bakery \
+  --ttl 1h --json)
+TOKEN=$(echo "$ENROLL" | sed -n 's/.*"secret":"\([^"]*\)".*/\1/p')
+CA_FINGERPRINT=$(echo "$ENROLL" | sed -n 's/.*"ca_fingerprint":"\([^"]*\)".*/\1/p')
+"$BIN/otasuke-agent" enroll --collector "$COLLECTOR" --token "$TOKEN" \
+  --ca-fingerprint "$CA_FINGERPRINT" --state-dir "$WORK/agent" --hostname reception-pc |
+  sed 's/^/     /'
 
 say "3/6  Starting an agent for the SME 'demo-bakery' with the project's rule pack"
 "$BIN/otasuke-agent" --tenant demo-bakery --hostname reception-pc --collector "$COLLECTOR" \
   --state-dir "$WORK/agent" --rules "$ROOT/rules" --heartbeat-interval 2s \
-  --transport-security insecure \
   >"$WORK/agent.log" 2>&1 &
 AGENT_PID=$!
 PIDS+=($AGENT_PID)
@@ -79,12 +88,12 @@ echo "     webhook received (what the responder's phone gets):"
 head -n 1 "$WORK/webhook.jsonl" | cut -c1-1500 | sed 's/^/     /'
 echo
 echo "     otasukectl alerts list:"
-"$BIN/otasukectl" --insecure --collector "$COLLECTOR" alerts list | sed 's/^/     /'
+"$BIN/otasukectl" --collector "$COLLECTOR" alerts list | sed 's/^/     /'
 
 say "6/6  otasukectl incidents list"
-"$BIN/otasukectl" --insecure --collector "$COLLECTOR" incidents list | sed 's/^/     /'
+"$BIN/otasukectl" --collector "$COLLECTOR" incidents list | sed 's/^/     /'
 echo
-"$BIN/otasukectl" --insecure --collector "$COLLECTOR" agents list | sed 's/^/     /'
+"$BIN/otasukectl" --collector "$COLLECTOR" agents list | sed 's/^/     /'
 
 say "Stopping everything"
 kill -TERM "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null || true
