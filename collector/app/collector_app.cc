@@ -127,10 +127,13 @@ absl::Status CollectorApp::StartServer() {
   AgentServiceOptions agent_options;
   agent_service_ = std::make_unique<AgentServiceImpl>(*store_, registry_, *pool_, agent_options);
   console_service_ = std::make_unique<ConsoleServiceImpl>(*store_, registry_, *pool_);
+  ASSIGN_OR_RETURN(work_orders_, SqliteWorkOrders::Open(database_path(), clock_));
+  workorder_service_ = std::make_unique<WorkOrderServiceImpl>(*work_orders_, *pool_);
   GrpcServerOptions options{.listen = config_.listen,
                             .max_message_bytes = static_cast<int>(config_.max_message_bytes)};
   ASSIGN_OR_RETURN(server_, GrpcServer::Start(options, credentials_,
-                                              {agent_service_.get(), console_service_.get()}));
+                                              {agent_service_.get(), console_service_.get(),
+                                               workorder_service_.get()}));
   LOG_INFO("listening on %s (port %d)", config_.listen, server_->port());
   return absl::OkStatus();
 }

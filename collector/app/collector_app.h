@@ -17,7 +17,9 @@
 #include "collector/server/credentials.h"
 #include "collector/server/grpc_server.h"
 #include "collector/server/worker_pool.h"
+#include "collector/server/workorder_service.h"
 #include "collector/store/sqlite_store.h"
+#include "collector/workorder/sqlite_work_orders.h"
 #include "common/clock.h"
 
 namespace otasuke::collector {
@@ -73,6 +75,8 @@ class CollectorApp {
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<AgentServiceImpl> agent_service_;
   std::unique_ptr<ConsoleServiceImpl> console_service_;
+  std::unique_ptr<SqliteWorkOrders> work_orders_;
+  std::unique_ptr<WorkOrderServiceImpl> workorder_service_;
   std::unique_ptr<GrpcServer> server_;
 };
 

@@ -4,6 +4,7 @@
 //   otasukectl alerts list [--tenant T] [--agent A] [--limit N] [--json]
 //   otasukectl incidents list [--tenant T] [--limit N] [--json]
 //   otasukectl rules push FILE|DIR... [--version V] [--tenant T] [--json]
+//   otasukectl workorders open|list|show|advance ...   (on-site visits, docs/WORKORDERS.md)
 
 #include <grpcpp/grpcpp.h>
 
@@ -12,16 +13,19 @@
 #include <span>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
-#include "common/rule_bundle.h"
 #include "collector/ctl/table.h"
 #include "collector/notify/payload.h"
+#include "collector/workorder/work_order_states.h"
 #include "common/cli.h"
+#include "common/rule_bundle.h"
 #include "common/strings.h"
 #include "google/protobuf/util/json_util.h"
 #include "otasuke/v1/console_service.grpc.pb.h"
+#include "otasuke/v1/workorder_service.grpc.pb.h"
 
 namespace otasuke::ctl {
 namespace {
@@ -41,12 +45,26 @@ struct Options {
   int64_t timeout_seconds = 10;
   bool json = false;
   bool help = false;
+  // workorders
+  int64_t incident = 0;
+  std::string origin = "responder";
+  std::string reason;
+  std::string address;
+  std::string access_notes;
+  std::string actor;
+  std::string to;
+  std::string action;
+  std::string evidence;
+  int64_t cost = 0;
+  std::string cost_note;
+  bool open_only = false;
 };
 
 struct Context {
   Options options;
   std::vector<std::string> args;  // after the two command words
   std::unique_ptr<v1::ConsoleService::Stub> stub;
+  std::unique_ptr<v1::WorkOrderService::Stub> work_orders;
 };
 
 std::string Time(const google::protobuf::Timestamp& ts) {
@@ -178,6 +196,132 @@ int RulesPush(Context& ctx) {
   return kExitOk;
 }
 
+std::string Yen(int64_t yen) { return absl::StrCat("¥", yen); }
+
+// The actor stamped on work-order steps: --as, else the login name.
+std::string Actor(const Options& o) {
+  if (!o.actor.empty()) return o.actor;
+  const char* user = std::getenv("USER");
+  return user != nullptr ? user : "";
+}
+
+// The work-order id argument of show/advance; prints the problem and returns 0 when missing.
+int64_t WorkOrderId(const Context& ctx) {
+  int64_t id = 0;
+  if (ctx.args.size() != 1 || !absl::SimpleAtoi(ctx.args[0], &id) || id <= 0) {
+    std::cerr << "otasukectl: give one work-order id (a positive number)\n";
+    return 0;
+  }
+  return id;
+}
+
+int PrintWorkOrder(const Context& ctx, const v1::WorkOrder& order) {
+  if (ctx.options.json) return PrintJson(order);
+  std::cout << "work order " << order.id() << " (" << collector::WorkOrderStateName(order.state())
+            << ")\n  tenant:   " << order.tenant_id() << "\n  incident: "
+            << (order.incident_id() != 0 ? absl::StrCat(order.incident_id()) : "-")
+            << "\n  origin:   " << collector::WorkOrderOriginName(order.origin())
+            << "\n  reason:   " << order.reason() << "\n  address:  " << order.site_address()
+            << "\n  access:   " << order.access_notes()
+            << "\n  opened:   " << Time(order.opened_at()) << " by " << order.opened_by()
+            << "\n  cost:     " << Yen(order.total_cost_yen()) << "\n\n";
+  Table table({"AT", "STEP", "BY", "ACTION", "EVIDENCE", "COST"});
+  for (const v1::WorkOrderEvent& event : order.events()) {
+    std::string step =
+        event.from_state() == event.to_state()
+            ? "note"
+            : absl::StrCat(
+                  event.from_state() == v1::WORK_ORDER_STATE_UNSPECIFIED
+                      ? ""
+                      : absl::StrCat(Sv(collector::WorkOrderStateName(event.from_state())), " -> "),
+                  Sv(collector::WorkOrderStateName(event.to_state())));
+    table.AddRow({Time(event.at()), step, event.actor(), event.action(), event.evidence(),
+                  event.cost_yen() == 0
+                      ? "-"
+                      : absl::StrCat(Yen(event.cost_yen()), " ", event.cost_note())});
+  }
+  std::cout << table.Render();
+  return kExitOk;
+}
+
+int WorkOrdersOpen(Context& ctx) {
+  const Options& o = ctx.options;
+  absl::StatusOr<v1::WorkOrderOrigin> origin = collector::ParseWorkOrderOrigin(o.origin);
+  if (!origin.ok()) {
+    std::cerr << "otasukectl: --origin: " << origin.status().message() << "\n";
+    return kExitUsage;
+  }
+  v1::OpenWorkOrderRequest request;
+  request.set_tenant_id(o.tenant);
+  request.set_incident_id(o.incident);
+  request.set_origin(*origin);
+  request.set_reason(o.reason);
+  request.set_site_address(o.address);
+  request.set_access_notes(o.access_notes);
+  request.set_actor(Actor(o));
+  v1::OpenWorkOrderResponse response;
+  grpc::Status status = ctx.work_orders->OpenWorkOrder(CallContext(ctx).get(), request, &response);
+  if (!status.ok()) return RpcFailed(ctx, status);
+  return PrintWorkOrder(ctx, response.work_order());
+}
+
+int WorkOrdersList(Context& ctx) {
+  v1::ListWorkOrdersRequest request;
+  request.set_tenant_id(ctx.options.tenant);
+  request.set_open_only(ctx.options.open_only);
+  request.set_limit(static_cast<uint32_t>(ctx.options.limit));
+  v1::ListWorkOrdersResponse response;
+  grpc::Status status = ctx.work_orders->ListWorkOrders(CallContext(ctx).get(), request, &response);
+  if (!status.ok()) return RpcFailed(ctx, status);
+  if (ctx.options.json) return PrintJson(response);
+  Table table(
+      {"ID", "STATE", "TENANT", "INCIDENT", "ORIGIN", "OPENED", "UPDATED", "COST", "ADDRESS"});
+  for (const v1::WorkOrder& order : response.work_orders()) {
+    table.AddRow(
+        {absl::StrCat(order.id()), std::string(collector::WorkOrderStateName(order.state())),
+         order.tenant_id(), order.incident_id() != 0 ? absl::StrCat(order.incident_id()) : "-",
+         std::string(collector::WorkOrderOriginName(order.origin())), Time(order.opened_at()),
+         Time(order.updated_at()), Yen(order.total_cost_yen()), order.site_address()});
+  }
+  std::cout << table.Render();
+  return kExitOk;
+}
+
+int WorkOrdersShow(Context& ctx) {
+  v1::GetWorkOrderRequest request;
+  request.set_id(WorkOrderId(ctx));
+  if (request.id() == 0) return kExitUsage;
+  v1::GetWorkOrderResponse response;
+  grpc::Status status = ctx.work_orders->GetWorkOrder(CallContext(ctx).get(), request, &response);
+  if (!status.ok()) return RpcFailed(ctx, status);
+  return PrintWorkOrder(ctx, response.work_order());
+}
+
+int WorkOrdersAdvance(Context& ctx) {
+  const Options& o = ctx.options;
+  v1::AdvanceWorkOrderRequest request;
+  request.set_id(WorkOrderId(ctx));
+  if (request.id() == 0) return kExitUsage;
+  if (!o.to.empty()) {
+    absl::StatusOr<v1::WorkOrderState> to = collector::ParseWorkOrderState(o.to);
+    if (!to.ok()) {
+      std::cerr << "otasukectl: --to: " << to.status().message() << "\n";
+      return kExitUsage;
+    }
+    request.set_to_state(*to);
+  }
+  request.set_actor(Actor(o));
+  request.set_action(o.action);
+  request.set_evidence(o.evidence);
+  request.set_cost_yen(o.cost);
+  request.set_cost_note(o.cost_note);
+  v1::AdvanceWorkOrderResponse response;
+  grpc::Status status =
+      ctx.work_orders->AdvanceWorkOrder(CallContext(ctx).get(), request, &response);
+  if (!status.ok()) return RpcFailed(ctx, status);
+  return PrintWorkOrder(ctx, response.work_order());
+}
+
 struct Command {
   std::string_view noun;
   std::string_view verb;
@@ -193,6 +337,17 @@ constexpr Command kCommands[] = {
     {"incidents", "list", "incidents list [--tenant T] [--limit N] [--json]", IncidentsList, false},
     {"rules", "push", "rules push FILE|DIR... [--version V] [--tenant T] [--json]", RulesPush,
      true},
+    {"workorders", "open",
+     "workorders open --tenant T [--incident N] [--origin responder|policy|sme_request] "
+     "[--reason R] [--address A] [--access-notes N] [--as WHO] [--json]",
+     WorkOrdersOpen, false},
+    {"workorders", "list", "workorders list [--tenant T] [--open] [--limit N] [--json]",
+     WorkOrdersList, false},
+    {"workorders", "show", "workorders show ID [--json]", WorkOrdersShow, true},
+    {"workorders", "advance",
+     "workorders advance ID [--to STATE] [--action A] [--evidence E] [--cost YEN] "
+     "[--cost-note N] [--as WHO] [--json]",
+     WorkOrdersAdvance, true},
 };
 
 std::string Usage(std::span<const cli::FlagSpec> flags) {
@@ -225,6 +380,19 @@ int Main(int argc, char** argv) {
       {"limit", "N", "at most N rows (0: the collector's default, 100)", &o.limit},
       {"version", "V", "rule set version (default: derived from the files' content)", &o.version},
       {"timeout", "SECONDS", "give up on the collector after this long", &o.timeout_seconds},
+      {"incident", "N", "workorders open: the incident the visit is for", &o.incident},
+      {"origin", "WHY", "workorders open: responder, policy or sme_request", &o.origin},
+      {"reason", "TEXT", "workorders open: why the visit is needed", &o.reason},
+      {"address", "TEXT", "workorders open: site address (default: the tenant's)", &o.address},
+      {"access-notes", "TEXT", "workorders open: how to get in (default: the tenant's)",
+       &o.access_notes},
+      {"as", "WHO", "workorders: who acts (default: $USER)", &o.actor},
+      {"to", "STATE", "workorders advance: the next state (none: add a note)", &o.to},
+      {"action", "TEXT", "workorders advance: what was done", &o.action},
+      {"evidence", "TEXT", "workorders advance: evidence notes", &o.evidence},
+      {"cost", "YEN", "workorders advance: cost of this step in yen", &o.cost},
+      {"cost-note", "TEXT", "workorders advance: what the cost was for", &o.cost_note},
+      {"open", "", "workorders list: only those not closed", &o.open_only},
       {"json", "", "print JSON instead of a table", &o.json},
       {"help", "", "show this help", &o.help},
   };
@@ -263,8 +431,9 @@ int Main(int argc, char** argv) {
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
   // Plaintext until enrollment brings mTLS (the same seam as the collector's credentials).
-  ctx.stub = v1::ConsoleService::NewStub(
-      grpc::CreateCustomChannel(o.collector, grpc::InsecureChannelCredentials(), args));
+  auto channel = grpc::CreateCustomChannel(o.collector, grpc::InsecureChannelCredentials(), args);
+  ctx.stub = v1::ConsoleService::NewStub(channel);
+  ctx.work_orders = v1::WorkOrderService::NewStub(channel);
   return command->run(ctx);
 }
 
