@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "agent/app/detector_factory.h"
 #include "agent/network/scan/network_sensor.h"
+#include "agent/pipeline/sqlite_alert_spool.h"
+#include "agent/sources/event_file/event_file_source.h"
 #include "agent/sources/proc_connector/proc_connector_source.h"
 #include "common/log.h"
 #include "common/status_macros.h"
@@ -72,14 +74,19 @@ absl::Status AgentApp::Start() {
 
 absl::Status AgentApp::OpenState() {
   ASSIGN_OR_RETURN(state_, AgentState::Open(config_.state_dir, config_.agent_id));
+  ASSIGN_OR_RETURN(spool_, SqliteAlertSpool::Open(config_.state_dir + "/alert-spool.db"));
   AlertQueueLimits limits{.max_alerts = static_cast<size_t>(config_.queue_max_alerts),
-                          .max_bytes = static_cast<size_t>(config_.queue_max_bytes)};
-  queue_ = std::make_unique<AlertQueue>(limits, *state_, counters_);
+                          .max_bytes = static_cast<size_t>(config_.queue_max_bytes),
+                          .spool_max_bytes = static_cast<uint64_t>(config_.SpoolBudgetBytes())};
+  queue_ = std::make_unique<AlertQueue>(limits, *spool_, *state_, counters_);
   sink_ = std::make_unique<StampingSink>(
       AgentIdentity{.tenant_id = config_.tenant, .agent_id = state_->agent_id(),
                     .hostname = config_.hostname},
       static_cast<size_t>(config_.max_message_bytes) / 4, *queue_, counters_,
       RealClock::Get());
+  drop_reporter_ = std::make_unique<DropReporter>(counters_, *sink_, RealClock::Get(),
+                                                  config_.spool_drop_alert_interval);
+  LOG_INFO("alert spool: %d alerts kept, budget %d bytes", queue_->depth(), limits.spool_max_bytes);
   LOG_INFO("agent %s (tenant %s, host %s)", state_->agent_id(), config_.tenant,
            config_.hostname);
   return absl::OkStatus();
@@ -99,6 +106,12 @@ absl::Status AgentApp::SetUpRules() {
 absl::Status AgentApp::OpenSources() {
   if (config_.process_source) {
     auto source = std::make_unique<ProcConnectorSource>();
+    RETURN_IF_ERROR(source->Open());
+    workers_.push_back(std::make_unique<SourceWorker>(
+        std::move(source), detectors_->MakeHostDetectors(), *explaining_sink_, counters_));
+  }
+  if (!config_.events_file.empty()) {
+    auto source = std::make_unique<EventFileSource>(config_.events_file);
     RETURN_IF_ERROR(source->Open());
     workers_.push_back(std::make_unique<SourceWorker>(
         std::move(source), detectors_->MakeHostDetectors(), *explaining_sink_, counters_));
@@ -155,13 +168,16 @@ void AgentApp::Stop(absl::Duration drain) {
     network_thread_.request_stop();
     network_thread_.join();
   }
-  // Alerts live only in memory until the disk spool lands: give the collector a moment to
-  // acknowledge what is queued before the transport goes.
+  // Alerts are on disk once committed and are sent after the next start; while connected,
+  // give the collector a moment to acknowledge what is queued before the transport goes.
   if (queue_ != nullptr && transport_ != nullptr) {
     const absl::Time deadline = absl::Now() + drain;
-    while (queue_->depth() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
+    queue_->Flush(deadline);
+    while (queue_->depth() > 0 && transport_->connected() && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(50));
+    }
     if (queue_->depth() > 0) {
-      LOG_WARN("stopping with %d unacknowledged alerts", queue_->depth());
+      LOG_INFO("stopping with %d unacknowledged alerts kept in the spool", queue_->depth());
     }
   }
   if (reload_thread_.joinable()) {
@@ -226,6 +242,9 @@ void AgentApp::OnCommand(const otasuke::v1::Command& command) {
 
 void AgentApp::ReloadLoop(std::stop_token stop) {
   while (!stop.stop_requested()) {
+    // This thread also wakes twice a second for housekeeping: drop meta-alerts are raised
+    // even while the collector is unreachable (that is when drops happen).
+    drop_reporter_->Poll();
     otasuke::v1::RuleSet next;
     {
       absl::MutexLock lock(&reload_mu_);

@@ -28,6 +28,10 @@ struct AgentConfig {
   int64_t queue_max_alerts = 10000;
   int64_t queue_max_bytes = 32 << 20;
   int64_t max_message_bytes = 4 << 20;
+  // Disk budget of the alert spool; 0: by profile (SpoolBudgetBytes()).
+  int64_t spool_max_bytes = 0;
+  absl::Duration spool_drop_alert_interval = absl::Minutes(1);
+  std::string events_file;  // replayed once through the live pipeline at start
   bool process_source = true;
   bool network_source = false;
   std::string network_interface;
@@ -38,6 +42,9 @@ struct AgentConfig {
 
   // The field table over this instance (pointers into it).
   std::vector<config::Field> Fields();
+  // spool.max_bytes, or the profile's default: 64 MiB on a gateway (router), 256 MiB on an
+  // endpoint (PC).
+  int64_t SpoolBudgetBytes() const;
   // Checks cross-field constraints after loading.
   absl::Status Validate() const;
 };

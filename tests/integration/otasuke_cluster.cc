@@ -85,10 +85,11 @@ bool OtasukeCluster::StartAgent(std::vector<std::string> extra_flags) {
   const size_t log_size = ReadFileOrEmpty(dir_.file("agent.log")).size();
   agent_ = std::make_unique<Subprocess>(argv, dir_.file("agent.log"));
   if (collector_ == nullptr || !collector_->running()) {
-    // Wait until the agent is up (it has loaded its rules) before returning.
+    // Wait until the agent is up (it has loaded its rules and started a source).
     return WaitUntil(absl::Seconds(20), [&] {
-      return ReadFileOrEmpty(dir_.file("agent.log")).find("source process started", log_size) !=
-             std::string::npos;
+      const std::string log = ReadFileOrEmpty(dir_.file("agent.log"));
+      return log.find("source process started", log_size) != std::string::npos ||
+             log.find("source events_file started", log_size) != std::string::npos;
     });
   }
   return WaitUntil(absl::Seconds(20), [&] {
