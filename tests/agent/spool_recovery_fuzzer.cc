@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "agent/pipeline/sqlite_alert_spool.h"
@@ -19,7 +20,9 @@ const std::string& WorkDir() {
     std::string tmpl = (::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
     tmpl += "/otasuke-spool-fuzz-XXXXXX";
     otasuke::SetLogLevel(otasuke::LogLevel::kError);
-    return new std::string(::mkdtemp(tmpl.data()));
+    auto* path = new std::string(::mkdtemp(tmpl.data()));
+    std::atexit([] { ::rmdir(WorkDir().c_str()); });  // emptied after every input
+    return path;
   }();
   return *dir;
 }
