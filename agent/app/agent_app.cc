@@ -1,5 +1,6 @@
 #include "agent/app/agent_app.h"
 
+#include <linux/capability.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include "agent/sources/event_file/event_file_source.h"
 #include "agent/sources/proc_connector/proc_connector_source.h"
 #include "common/log.h"
+#include "common/privileges.h"
 #include "common/status_macros.h"
 
 namespace otasuke::agent {
@@ -58,8 +60,11 @@ absl::Status AgentApp::Start() {
     absl::Status (AgentApp::*run)();
   };
   static constexpr Step kSteps[] = {
-      {"open state", &AgentApp::OpenState},       {"set up rules", &AgentApp::SetUpRules},
-      {"open sources", &AgentApp::OpenSources},   {"start workers", &AgentApp::StartWorkers},
+      {"open state", &AgentApp::OpenState},
+      {"set up rules", &AgentApp::SetUpRules},
+      {"open sources", &AgentApp::OpenSources},
+      {"drop privileges", &AgentApp::DropPrivileges},  // before any thread starts
+      {"start workers", &AgentApp::StartWorkers},
       {"start transport", &AgentApp::StartTransport},
   };
   for (const Step& step : kSteps) {
@@ -94,10 +99,10 @@ absl::Status AgentApp::OpenState() {
 
 absl::Status AgentApp::SetUpRules() {
   rules_ = std::make_unique<RuleSetManager>(config_.state_dir + "/active-ruleset.pb");
-  detectors_ = std::make_unique<DetectorFactory>(DetectorFactory::Options{
-      .strict = config_.rules_strict,
-      .network_vars_path = config_.network_vars,
-      .network_classification_path = config_.network_classification});
+  detectors_ = std::make_unique<DetectorFactory>(
+      DetectorFactory::Options{.strict = config_.rules_strict,
+                               .network_vars_path = config_.network_vars,
+                               .network_classification_path = config_.network_classification});
   detectors_->RegisterRuleEngines(*rules_);
   explaining_sink_ = detectors_->MakeExplainingSink(*sink_);
   return rules_->LoadInitial(config_.rules);
@@ -130,6 +135,23 @@ absl::Status AgentApp::OpenSources() {
   return absl::OkStatus();
 }
 
+absl::Status AgentApp::DropPrivileges() {
+  if (config_.run_as_user == "root") {
+    LOG_WARN("run_as_user is root: the agent keeps every privilege (not recommended)");
+    return absl::OkStatus();
+  }
+  // What the open sources still need: the process source reads /proc/<pid>/exe and cwd of
+  // other users' processes (ptrace access check). The netlink and capture handles are open
+  // already and need nothing more.
+  CapabilityMask keep = 0;
+  if (!workers_.empty()) keep |= CapabilityBit(CAP_SYS_PTRACE);
+  RETURN_IF_ERROR(otasuke::DropPrivileges(
+      {.user = config_.run_as_user, .keep = keep, .chown = {config_.state_dir}}));
+  LOG_INFO("running as user %s, keeping capabilities %s", config_.run_as_user,
+           CapabilityNames(keep));
+  return absl::OkStatus();
+}
+
 absl::Status AgentApp::StartWorkers() {
   for (auto& worker : workers_) {
     worker->Start();
@@ -155,7 +177,7 @@ absl::Status AgentApp::StartTransport() {
       .max_backoff = config_.reconnect_max_backoff,
   };
   transport_ = std::make_unique<Transport>(std::move(options), *queue_,
-                                          static_cast<TransportDelegate&>(*this));
+                                           static_cast<TransportDelegate&>(*this));
   transport_thread_ = std::jthread([this](std::stop_token stop) { transport_->Run(stop); });
   return absl::OkStatus();
 }

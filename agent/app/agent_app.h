@@ -49,6 +49,7 @@ class AgentApp final : private TransportDelegate {
   absl::Status OpenState();
   absl::Status SetUpRules();
   absl::Status OpenSources();
+  absl::Status DropPrivileges();
   absl::Status StartWorkers();
   absl::Status StartTransport();
 

@@ -15,6 +15,10 @@ std::vector<config::Field> AgentConfig::Fields() {
       {.key = "collector", .help = "Collector address host:port", .value = &collector},
       {.key = "state_dir", .help = "Agent state (identity, sequence, active rules)",
        .value = &state_dir},
+      {.key = "run_as_user",
+       .help = "User the agent becomes once its sources are open (keeping only the "
+               "capabilities they need); root: stay root",
+       .value = &run_as_user},
       {.key = "rules", .help = "Rule files or directories loaded at start (repeatable)",
        .value = &rules},
       {.key = "rules_strict",
@@ -73,6 +77,9 @@ absl::Status AgentConfig::Validate() const {
   if (profile != "endpoint" && profile != "gateway") {
     return absl::InvalidArgumentError(
         absl::StrCat("profile: expected endpoint or gateway, got '", profile, "'"));
+  }
+  if (run_as_user.empty()) {
+    return absl::InvalidArgumentError("run_as_user: must name a user (root: do not drop)");
   }
   if (tenant.empty()) return absl::InvalidArgumentError("tenant: must not be empty");
   if (collector.empty() || collector.find(':') == std::string::npos) {

@@ -19,6 +19,8 @@ struct AgentConfig {
   std::string profile = "endpoint";
   std::string collector = "127.0.0.1:7443";
   std::string state_dir = "/var/lib/otasuke-agent";
+  // Account the agent becomes once its sources are open; "root" keeps root (not recommended).
+  std::string run_as_user = "otasuke";
   std::vector<std::string> rules = {"/etc/otasuke/rules"};
   bool rules_strict = true;
   std::string log_level = "info";

@@ -24,6 +24,10 @@
 
 namespace otasuke::collector {
 
+// The daemon's rule: as root only with run_as_user (to which DropPrivileges switches once the
+// port is bound). In-process users of CollectorApp (tests, benchmarks) are not daemons.
+absl::Status CheckNotRootWithoutRunAsUser(const CollectorConfig& config);
+
 class CollectorApp {
  public:
   explicit CollectorApp(CollectorConfig config, const Clock& clock = RealClock::Get());
@@ -38,6 +42,7 @@ class CollectorApp {
   std::string database_path() const;
   SqliteStore& store() { return *store_; }
   AgentRegistry& registry() { return registry_; }
+  AgentLimiter& limiter() { return limiter_; }
   NotificationDispatcher* dispatcher() { return dispatcher_.get(); }  // null without a channel
 
  private:
@@ -59,6 +64,7 @@ class CollectorApp {
   void StopWorkers();
   absl::Status StartServer();
   void StopServer();
+  absl::Status DropPrivileges();
   absl::Status WritePortFile();
   void RemovePortFile();
 
@@ -68,6 +74,7 @@ class CollectorApp {
 
   RuleWindowGrouper grouper_;
   AgentRegistry registry_;
+  AgentLimiter limiter_;
   InsecureCredentialsProvider credentials_;
   std::unique_ptr<SqliteStore> store_;
   std::vector<ConfiguredChannel> channels_;  // handed to the dispatcher at its start

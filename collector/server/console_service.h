@@ -4,6 +4,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "collector/server/agent_limits.h"
 #include "collector/server/agent_registry.h"
 #include "collector/server/worker_pool.h"
 #include "collector/store/store.h"
@@ -13,8 +14,9 @@ namespace otasuke::collector {
 
 class ConsoleServiceImpl final : public v1::ConsoleService::CallbackService {
  public:
-  ConsoleServiceImpl(Store& store, AgentRegistry& registry, WorkerPool& pool)
-      : store_(store), registry_(registry), pool_(pool) {}
+  ConsoleServiceImpl(Store& store, AgentRegistry& registry, const AgentLimiter& limiter,
+                     WorkerPool& pool)
+      : store_(store), registry_(registry), limiter_(limiter), pool_(pool) {}
 
   grpc::ServerUnaryReactor* ListAgents(grpc::CallbackServerContext* context,
                                        const v1::ListAgentsRequest* request,
@@ -36,6 +38,7 @@ class ConsoleServiceImpl final : public v1::ConsoleService::CallbackService {
 
   Store& store_;
   AgentRegistry& registry_;
+  const AgentLimiter& limiter_;
   WorkerPool& pool_;
 };
 

@@ -60,13 +60,11 @@ class ProcessTest : public ::testing::Test {
 
   void StartCollector(std::vector<std::string> extra = {}) {
     std::filesystem::remove(dir_.file("collector.port"));
-    std::vector<std::string> argv = {BinaryPath("otasuke-collector"),
-                                     "--listen",
-                                     "127.0.0.1:0",
-                                     "--data-dir",
-                                     dir_.file("data"),
-                                     "--port-file",
-                                     dir_.file("collector.port")};
+    std::vector<std::string> argv = {BinaryPath("otasuke-collector"), "--listen", "127.0.0.1:0",
+                                     "--data-dir", dir_.file("data"), "--port-file",
+                                     dir_.file("collector.port"),
+                                     // root's temp directory; the drop is least_privilege_test's
+                                     "--run-as-user", "root"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     collector_ = std::make_unique<Subprocess>(argv, dir_.file("collector.log"));
     port_ = ReadPort(dir_.file("collector.port"));
@@ -305,7 +303,7 @@ TEST_F(ProcessTest, MalformedConfigStopsTheCollectorWithFileAndLine) {
 TEST_F(ProcessTest, AnUnusableDataDirectoryIsReported) {
   std::ofstream(dir_.file("file")) << "x";
   Subprocess collector({BinaryPath("otasuke-collector"), "--listen", "127.0.0.1:0", "--data-dir",
-                        dir_.file("file") + "/data"},
+                        dir_.file("file") + "/data", "--run-as-user", "root"},
                        dir_.file("bad.log"));
   EXPECT_EQ(collector.Wait(absl::Seconds(30)), 1);
   EXPECT_THAT(ReadFileOrEmpty(dir_.file("bad.log")), HasSubstr("cannot create data directory"));

@@ -35,8 +35,8 @@ OtasukeCluster::~OtasukeCluster() {
 bool OtasukeCluster::StartSink() {
   const std::string port_file = dir_.file("sink.port");
   sink_ = std::make_unique<Subprocess>(
-      std::vector<std::string>{BinaryPath("webhook_sink"), "--port", "0", "--port-file",
-                               port_file, "--output", dir_.file("webhook.jsonl")},
+      std::vector<std::string>{BinaryPath("webhook_sink"), "--port", "0", "--port-file", port_file,
+                               "--output", dir_.file("webhook.jsonl")},
       dir_.file("sink.log"));
   if (!WaitUntil(absl::Seconds(10), [&] { return !ReadFileOrEmpty(port_file).empty(); })) {
     return false;
@@ -56,7 +56,9 @@ bool OtasukeCluster::StartCollector() {
                                    "--data-dir",
                                    dir_.file("collector"),
                                    "--webhook-initial-backoff",
-                                   "100ms"};
+                                   "100ms",
+                                   "--run-as-user",
+                                   "root"};
   if (sink_port_ != 0) {
     argv.push_back("--webhook-url");
     argv.push_back("http://127.0.0.1:" + std::to_string(sink_port_) + "/hook");
@@ -77,10 +79,12 @@ void OtasukeCluster::KillCollector() {
 
 bool OtasukeCluster::StartAgent(std::vector<std::string> extra_flags) {
   std::vector<std::string> argv = {
-      BinaryPath("otasuke-agent"), "--tenant", "it-tenant", "--hostname", "it-host",
-      "--collector", collector_address_, "--state-dir", dir_.file("agent"), "--rules",
-      SourceDir() + "/rules", "--heartbeat-interval", "1s", "--reconnect-initial-backoff",
-      "100ms", "--reconnect-max-backoff", "500ms"};
+      BinaryPath("otasuke-agent"), "--tenant", "it-tenant", "--hostname", "it-host", "--collector",
+      collector_address_, "--state-dir", dir_.file("agent"), "--rules", SourceDir() + "/rules",
+      "--heartbeat-interval", "1s", "--reconnect-initial-backoff", "100ms",
+      "--reconnect-max-backoff", "500ms",
+      // The test's directories are root's; tests of the privilege drop pass another user.
+      "--run-as-user", "root"};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   const size_t log_size = ReadFileOrEmpty(dir_.file("agent.log")).size();
   agent_ = std::make_unique<Subprocess>(argv, dir_.file("agent.log"));

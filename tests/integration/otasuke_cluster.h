@@ -40,6 +40,8 @@ class OtasukeCluster {
   std::string Ctl(const std::vector<std::string>& args, int* exit_code = nullptr) const;
 
   const std::string& collector_address() const { return collector_address_; }
+  pid_t agent_pid() const { return agent_ ? agent_->pid() : -1; }
+  pid_t collector_pid() const { return collector_ ? collector_->pid() : -1; }
   std::string agent_log() const { return agent_ ? agent_->ReadLog() : ""; }
   std::string collector_log() const { return ReadFileOrEmpty(dir_.file("collector.log")); }
   const TempDir& dir() const { return dir_; }
