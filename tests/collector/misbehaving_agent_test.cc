@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <thread>
 
@@ -169,6 +170,9 @@ TEST_F(MisbehavingAgentTest, FloodIsThrottledWhileAWellBehavedAgentIsStillServed
   EXPECT_EQ(Count("SELECT count(*) FROM alerts WHERE agent_id = 'good-agent'"), 5);
   // The flooder got no more than its rate, its burst and the batch read before each pause.
   const int64_t flood_stored = Count("SELECT count(*) FROM alerts WHERE agent_id = 'flood-agent'");
+  std::printf("flood: sent %llu alerts, stored %lld in %.1f s (limit %d/s)\n",
+              static_cast<unsigned long long>(sent.load()), static_cast<long long>(flood_stored),
+              flood_seconds, kAlertsPerSecond);
   EXPECT_GT(flood_stored, 0);
   EXPECT_LE(flood_stored, static_cast<int64_t>(kAlertsPerSecond * (flood_seconds + 1) + 200))
       << "sent " << sent.load() << " in " << flood_seconds << "s";
@@ -263,6 +267,8 @@ TEST_F(MisbehavingAgentTest, StreamsBeyondTheCapAreRefusedAndMemoryStaysBounded)
   EXPECT_TRUE(good.WaitForAck(1)) << log();
   streams.clear();
   const int64_t rss_after = ResidentKiB(collector_->pid());
+  std::printf("collector RSS: %lld kB before, %lld kB after %d parallel streams\n",
+              static_cast<long long>(rss_before), static_cast<long long>(rss_after), kStreams);
   EXPECT_LT(rss_after - rss_before, 64 * 1024) << rss_before << " kB -> " << rss_after << " kB";
 
   // Once they are gone, new agents get in again.
