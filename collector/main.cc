@@ -41,6 +41,10 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  if (absl::Status user = otasuke::collector::CheckNotRootWithoutRunAsUser(*config); !user.ok()) {
+    LOG_ERROR("cannot start: %s", user.message());
+    return 1;
+  }
   otasuke::collector::CollectorApp app(*config);
   absl::Status started = app.Start();
   if (!started.ok()) {

@@ -40,7 +40,7 @@ echo "     webhook receiver on http://127.0.0.1:$SINK_PORT/"
 
 say "2/6  Starting the collector (embedded SQLite in $WORK/collector)"
 "$BIN/otasuke-collector" --listen 127.0.0.1:0 --port-file "$WORK/collector.port" \
-  --data-dir "$WORK/collector" --webhook-url "http://127.0.0.1:$SINK_PORT/otasuke" \
+  --data-dir "$WORK/collector" --webhook-url "http://127.0.0.1:$SINK_PORT/otasuke" --run-as-user root \
   >"$WORK/collector.log" 2>&1 &
 PIDS+=($!)
 wait_for_file "$WORK/collector.port" 20
@@ -62,7 +62,7 @@ CA_FINGERPRINT=$(echo "$ENROLL" | sed -n 's/.*"ca_fingerprint":"\([^"]*\)".*/\1/
 
 say "3/6  Starting an agent for the SME 'demo-bakery' with the project's rule pack"
 "$BIN/otasuke-agent" --tenant demo-bakery --hostname reception-pc --collector "$COLLECTOR" \
-  --state-dir "$WORK/agent" --rules "$ROOT/rules" --heartbeat-interval 2s \
+  --state-dir "$WORK/agent" --rules "$ROOT/rules" --heartbeat-interval 2s --run-as-user root \
   >"$WORK/agent.log" 2>&1 &
 AGENT_PID=$!
 PIDS+=($AGENT_PID)

@@ -1,5 +1,6 @@
 #include "agent/app/agent_app.h"
 
+#include <linux/capability.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -10,8 +11,11 @@
 #include "agent/app/detector_factory.h"
 #include "agent/identity/agent_identity.h"
 #include "agent/network/scan/network_sensor.h"
+#include "agent/pipeline/sqlite_alert_spool.h"
+#include "agent/sources/event_file/event_file_source.h"
 #include "agent/sources/proc_connector/proc_connector_source.h"
 #include "common/log.h"
+#include "common/privileges.h"
 #include "common/status_macros.h"
 
 namespace otasuke::agent {
@@ -57,8 +61,11 @@ absl::Status AgentApp::Start() {
     absl::Status (AgentApp::*run)();
   };
   static constexpr Step kSteps[] = {
-      {"open state", &AgentApp::OpenState},       {"set up rules", &AgentApp::SetUpRules},
-      {"open sources", &AgentApp::OpenSources},   {"start workers", &AgentApp::StartWorkers},
+      {"open state", &AgentApp::OpenState},
+      {"set up rules", &AgentApp::SetUpRules},
+      {"open sources", &AgentApp::OpenSources},
+      {"drop privileges", &AgentApp::DropPrivileges},  // before any thread starts
+      {"start workers", &AgentApp::StartWorkers},
       {"start transport", &AgentApp::StartTransport},
   };
   for (const Step& step : kSteps) {
@@ -73,14 +80,19 @@ absl::Status AgentApp::Start() {
 
 absl::Status AgentApp::OpenState() {
   ASSIGN_OR_RETURN(state_, AgentState::Open(config_.state_dir, config_.agent_id));
+  ASSIGN_OR_RETURN(spool_, SqliteAlertSpool::Open(config_.state_dir + "/alert-spool.db"));
   AlertQueueLimits limits{.max_alerts = static_cast<size_t>(config_.queue_max_alerts),
-                          .max_bytes = static_cast<size_t>(config_.queue_max_bytes)};
-  queue_ = std::make_unique<AlertQueue>(limits, *state_, counters_);
+                          .max_bytes = static_cast<size_t>(config_.queue_max_bytes),
+                          .spool_max_bytes = static_cast<uint64_t>(config_.SpoolBudgetBytes())};
+  queue_ = std::make_unique<AlertQueue>(limits, *spool_, *state_, counters_);
   sink_ = std::make_unique<StampingSink>(
       AgentIdentity{.tenant_id = config_.tenant, .agent_id = state_->agent_id(),
                     .hostname = config_.hostname},
       static_cast<size_t>(config_.max_message_bytes) / 4, *queue_, counters_,
       RealClock::Get());
+  drop_reporter_ = std::make_unique<DropReporter>(counters_, *sink_, RealClock::Get(),
+                                                  config_.spool_drop_alert_interval);
+  LOG_INFO("alert spool: %d alerts kept, budget %d bytes", queue_->depth(), limits.spool_max_bytes);
   LOG_INFO("agent %s (tenant %s, host %s)", state_->agent_id(), config_.tenant,
            config_.hostname);
   return absl::OkStatus();
@@ -88,10 +100,10 @@ absl::Status AgentApp::OpenState() {
 
 absl::Status AgentApp::SetUpRules() {
   rules_ = std::make_unique<RuleSetManager>(config_.state_dir + "/active-ruleset.pb");
-  detectors_ = std::make_unique<DetectorFactory>(DetectorFactory::Options{
-      .strict = config_.rules_strict,
-      .network_vars_path = config_.network_vars,
-      .network_classification_path = config_.network_classification});
+  detectors_ = std::make_unique<DetectorFactory>(
+      DetectorFactory::Options{.strict = config_.rules_strict,
+                               .network_vars_path = config_.network_vars,
+                               .network_classification_path = config_.network_classification});
   detectors_->RegisterRuleEngines(*rules_);
   explaining_sink_ = detectors_->MakeExplainingSink(*sink_);
   return rules_->LoadInitial(config_.rules);
@@ -100,6 +112,12 @@ absl::Status AgentApp::SetUpRules() {
 absl::Status AgentApp::OpenSources() {
   if (config_.process_source) {
     auto source = std::make_unique<ProcConnectorSource>();
+    RETURN_IF_ERROR(source->Open());
+    workers_.push_back(std::make_unique<SourceWorker>(
+        std::move(source), detectors_->MakeHostDetectors(), *explaining_sink_, counters_));
+  }
+  if (!config_.events_file.empty()) {
+    auto source = std::make_unique<EventFileSource>(config_.events_file);
     RETURN_IF_ERROR(source->Open());
     workers_.push_back(std::make_unique<SourceWorker>(
         std::move(source), detectors_->MakeHostDetectors(), *explaining_sink_, counters_));
@@ -115,6 +133,23 @@ absl::Status AgentApp::OpenSources() {
   if (workers_.empty() && network_ == nullptr) {
     LOG_WARN("no event source enabled: this agent will see nothing");
   }
+  return absl::OkStatus();
+}
+
+absl::Status AgentApp::DropPrivileges() {
+  if (config_.run_as_user == "root") {
+    LOG_WARN("run_as_user is root: the agent keeps every privilege (not recommended)");
+    return absl::OkStatus();
+  }
+  // What the open sources still need: the process source reads /proc/<pid>/exe and cwd of
+  // other users' processes (ptrace access check). The netlink and capture handles are open
+  // already and need nothing more.
+  CapabilityMask keep = 0;
+  if (!workers_.empty()) keep |= CapabilityBit(CAP_SYS_PTRACE);
+  RETURN_IF_ERROR(otasuke::DropPrivileges(
+      {.user = config_.run_as_user, .keep = keep, .chown = {config_.state_dir}}));
+  LOG_INFO("running as user %s, keeping capabilities %s", config_.run_as_user,
+           CapabilityNames(keep));
   return absl::OkStatus();
 }
 
@@ -156,7 +191,7 @@ absl::Status AgentApp::StartTransport() {
     options.tls_target_name = std::move(mtls.tls_target_name);
   }
   transport_ = std::make_unique<Transport>(std::move(options), *queue_,
-                                          static_cast<TransportDelegate&>(*this));
+                                           static_cast<TransportDelegate&>(*this));
   transport_thread_ = std::jthread([this](std::stop_token stop) { transport_->Run(stop); });
   return absl::OkStatus();
 }
@@ -169,13 +204,16 @@ void AgentApp::Stop(absl::Duration drain) {
     network_thread_.request_stop();
     network_thread_.join();
   }
-  // Alerts live only in memory until the disk spool lands: give the collector a moment to
-  // acknowledge what is queued before the transport goes.
+  // Alerts are on disk once committed and are sent after the next start; while connected,
+  // give the collector a moment to acknowledge what is queued before the transport goes.
   if (queue_ != nullptr && transport_ != nullptr) {
     const absl::Time deadline = absl::Now() + drain;
-    while (queue_->depth() > 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(50));
+    queue_->Flush(deadline);
+    while (queue_->depth() > 0 && transport_->connected() && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(50));
+    }
     if (queue_->depth() > 0) {
-      LOG_WARN("stopping with %d unacknowledged alerts", queue_->depth());
+      LOG_INFO("stopping with %d unacknowledged alerts kept in the spool", queue_->depth());
     }
   }
   if (reload_thread_.joinable()) {
@@ -240,6 +278,9 @@ void AgentApp::OnCommand(const otasuke::v1::Command& command) {
 
 void AgentApp::ReloadLoop(std::stop_token stop) {
   while (!stop.stop_requested()) {
+    // This thread also wakes twice a second for housekeeping: drop meta-alerts are raised
+    // even while the collector is unreachable (that is when drops happen).
+    drop_reporter_->Poll();
     otasuke::v1::RuleSet next;
     {
       absl::MutexLock lock(&reload_mu_);

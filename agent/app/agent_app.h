@@ -15,6 +15,8 @@
 #include "agent/config/agent_config.h"
 #include "agent/pipeline/agent_counters.h"
 #include "agent/pipeline/alert_queue.h"
+#include "agent/pipeline/alert_spool.h"
+#include "agent/pipeline/drop_reporter.h"
 #include "agent/pipeline/source_worker.h"
 #include "agent/pipeline/stamping_sink.h"
 #include "agent/rules/rule_set_manager.h"
@@ -47,6 +49,7 @@ class AgentApp final : private TransportDelegate {
   absl::Status OpenState();
   absl::Status SetUpRules();
   absl::Status OpenSources();
+  absl::Status DropPrivileges();
   absl::Status StartWorkers();
   absl::Status StartTransport();
 
@@ -63,9 +66,11 @@ class AgentApp final : private TransportDelegate {
   const absl::Time started_ = absl::Now();
   AgentCounters counters_;
   std::unique_ptr<AgentState> state_;
+  std::unique_ptr<AlertSpool> spool_;
   std::unique_ptr<AlertQueue> queue_;
   std::unique_ptr<StampingSink> sink_;
   std::unique_ptr<AlertSink> explaining_sink_;  // detectors emit here; forwards to sink_
+  std::unique_ptr<DropReporter> drop_reporter_;  // polled by the reload thread
   std::unique_ptr<RuleSetManager> rules_;
   std::unique_ptr<DetectorFactory> detectors_;
   std::vector<std::unique_ptr<SourceWorker>> workers_;

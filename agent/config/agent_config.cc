@@ -18,6 +18,10 @@ std::vector<config::Field> AgentConfig::Fields() {
        .value = &transport_security},
       {.key = "state_dir", .help = "Agent state (identity, sequence, active rules)",
        .value = &state_dir},
+      {.key = "run_as_user",
+       .help = "User the agent becomes once its sources are open (keeping only the "
+               "capabilities they need); root: stay root",
+       .value = &run_as_user},
       {.key = "rules", .help = "Rule files or directories loaded at start (repeatable)",
        .value = &rules},
       {.key = "rules_strict",
@@ -36,10 +40,19 @@ std::vector<config::Field> AgentConfig::Fields() {
        .value = &queue_max_bytes},
       {.key = "max_message_bytes", .help = "Largest gRPC message sent or received",
        .value = &max_message_bytes},
+      {.key = "spool.max_bytes",
+       .help = "Disk budget of the alert spool; 0: 64MiB on a gateway, 256MiB on an endpoint",
+       .value = &spool_max_bytes},
+      {.key = "spool.drop_alert_interval",
+       .help = "Shortest time between two meta-alerts reporting dropped alerts",
+       .value = &spool_drop_alert_interval},
       {.key = "sources.process", .help = "Watch process starts (netlink proc connector)",
        .value = &process_source},
       {.key = "sources.network", .help = "Capture traffic and run the Suricata rules (libpcap)",
        .value = &network_source},
+      {.key = "sources.events_file",
+       .help = "Event file replayed once through the live pipeline at start (tests, forensics)",
+       .value = &events_file},
       {.key = "network.interface", .help = "Interface to capture on (e.g. eth0, br-lan)",
        .value = &network_interface},
       {.key = "network.bpf", .help = "BPF filter for the capture; empty: all traffic",
@@ -53,6 +66,11 @@ std::vector<config::Field> AgentConfig::Fields() {
   };
 }
 
+int64_t AgentConfig::SpoolBudgetBytes() const {
+  if (spool_max_bytes > 0) return spool_max_bytes;
+  return profile == "gateway" ? int64_t{64} << 20 : int64_t{256} << 20;
+}
+
 absl::Status AgentConfig::Validate() const {
   LogLevel level;
   if (!ParseLogLevel(log_level, &level)) {
@@ -62,6 +80,9 @@ absl::Status AgentConfig::Validate() const {
   if (profile != "endpoint" && profile != "gateway") {
     return absl::InvalidArgumentError(
         absl::StrCat("profile: expected endpoint or gateway, got '", profile, "'"));
+  }
+  if (run_as_user.empty()) {
+    return absl::InvalidArgumentError("run_as_user: must name a user (root: do not drop)");
   }
   if (tenant.empty()) return absl::InvalidArgumentError("tenant: must not be empty");
   if (collector.empty() || collector.find(':') == std::string::npos) {
@@ -81,6 +102,14 @@ absl::Status AgentConfig::Validate() const {
   }
   if (queue_max_alerts < 1 || queue_max_bytes < 4096) {
     return absl::InvalidArgumentError("queue: max_alerts >= 1 and max_bytes >= 4096 required");
+  }
+  if (spool_max_bytes != 0 && spool_max_bytes < (int64_t{1} << 20)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("spool.max_bytes: must be 0 (profile default) or at least 1MiB, got ",
+                     spool_max_bytes));
+  }
+  if (spool_drop_alert_interval < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("spool.drop_alert_interval: must be at least 1s");
   }
   if (max_message_bytes < 64 * 1024 || max_message_bytes > (int64_t{1} << 30)) {
     return absl::InvalidArgumentError("max_message_bytes: must be between 64KiB and 1GiB");

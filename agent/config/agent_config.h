@@ -22,6 +22,8 @@ struct AgentConfig {
   // collector only (the demo).
   std::string transport_security = "tls";
   std::string state_dir = "/var/lib/otasuke-agent";
+  // Account the agent becomes once its sources are open; "root" keeps root (not recommended).
+  std::string run_as_user = "otasuke";
   std::vector<std::string> rules = {"/etc/otasuke/rules"};
   bool rules_strict = true;
   std::string log_level = "info";
@@ -31,6 +33,10 @@ struct AgentConfig {
   int64_t queue_max_alerts = 10000;
   int64_t queue_max_bytes = 32 << 20;
   int64_t max_message_bytes = 4 << 20;
+  // Disk budget of the alert spool; 0: by profile (SpoolBudgetBytes()).
+  int64_t spool_max_bytes = 0;
+  absl::Duration spool_drop_alert_interval = absl::Minutes(1);
+  std::string events_file;  // replayed once through the live pipeline at start
   bool process_source = true;
   bool network_source = false;
   std::string network_interface;
@@ -41,6 +47,9 @@ struct AgentConfig {
 
   // The field table over this instance (pointers into it).
   std::vector<config::Field> Fields();
+  // spool.max_bytes, or the profile's default: 64 MiB on a gateway (router), 256 MiB on an
+  // endpoint (PC).
+  int64_t SpoolBudgetBytes() const;
   // Checks cross-field constraints after loading.
   absl::Status Validate() const;
 };

@@ -1,5 +1,7 @@
 #include "collector/app/collector_app.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -7,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/log.h"
+#include "common/privileges.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 
@@ -22,11 +25,33 @@ const CollectorApp::Step CollectorApp::kSteps[] = {
     {"start notifier", &CollectorApp::StartNotifier, &CollectorApp::StopNotifier},
     {"start workers", &CollectorApp::StartWorkers, &CollectorApp::StopWorkers},
     {"start gRPC server", &CollectorApp::StartServer, &CollectorApp::StopServer},
+    {"drop privileges", &CollectorApp::DropPrivileges, &CollectorApp::NoTeardown},
     {"write port file", &CollectorApp::WritePortFile, &CollectorApp::RemovePortFile},
 };
 
+namespace {
+
+RateLimits LimitsFrom(const CollectorConfig& config) {
+  return RateLimits{.alerts_per_second = static_cast<double>(config.limits_alerts_per_second),
+                    .bytes_per_second = static_cast<double>(config.limits_bytes_per_second),
+                    .burst = config.limits_burst,
+                    .max_streams = static_cast<int>(config.limits_max_streams)};
+}
+
+}  // namespace
+
+absl::Status CheckNotRootWithoutRunAsUser(const CollectorConfig& config) {
+  if (::geteuid() != 0 || !config.run_as_user.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      "refusing to run as root: set run_as_user (e.g. --run-as-user otasuke) and the collector "
+      "drops to it once listening, or start it as an unprivileged user (the systemd unit does)");
+}
+
 CollectorApp::CollectorApp(CollectorConfig config, const Clock& clock)
-    : config_(std::move(config)), clock_(clock), grouper_(config_.incident_window) {}
+    : config_(std::move(config)),
+      clock_(clock),
+      grouper_(config_.incident_window),
+      limiter_(LimitsFrom(config_), clock_) {}
 
 CollectorApp::~CollectorApp() { Stop(); }
 
@@ -60,6 +85,20 @@ std::string CollectorApp::database_path() const {
 
 std::string CollectorApp::admin_token_path() const {
   return (std::filesystem::path(config_.data_dir) / "admin.token").string();
+}
+
+absl::Status CollectorApp::DropPrivileges() {
+  if (config_.run_as_user.empty()) return absl::OkStatus();
+  if (config_.run_as_user == "root") {
+    LOG_WARN("run_as_user is root: the collector keeps every privilege (tests only)");
+    return absl::OkStatus();
+  }
+  // Nothing is kept: the port is bound and the files are open. The data directory becomes the
+  // user's so SQLite can create its journal files.
+  RETURN_IF_ERROR(otasuke::DropPrivileges(
+      {.user = config_.run_as_user, .keep = 0, .chown = {config_.data_dir}}));
+  LOG_INFO("running as user %s, no capabilities", config_.run_as_user);
+  return absl::OkStatus();
 }
 
 absl::Status CollectorApp::OpenDataDir() {
@@ -170,14 +209,19 @@ void CollectorApp::StopWorkers() { pool_->Stop(); }
 
 absl::Status CollectorApp::StartServer() {
   AgentServiceOptions agent_options;
+  agent_options.limits.max_alerts_per_batch = static_cast<int>(config_.limits_max_alerts_per_batch);
   agent_options.authorizer = identities_.get();
-  agent_service_ = std::make_unique<AgentServiceImpl>(*store_, registry_, *pool_, agent_options);
+  agent_service_ =
+      std::make_unique<AgentServiceImpl>(*store_, registry_, limiter_, *pool_, agent_options);
   console_service_ =
-      std::make_unique<ConsoleServiceImpl>(*store_, registry_, *pool_, *authenticator_);
+      std::make_unique<ConsoleServiceImpl>(*store_, registry_, limiter_, *pool_, *authenticator_);
   identity_admin_service_ = std::make_unique<IdentityAdminServiceImpl>(
       *console_tokens_, identities_.get(), ca_.get(), registry_, *pool_, *authenticator_);
+  ASSIGN_OR_RETURN(work_orders_, SqliteWorkOrders::Open(database_path(), clock_));
+  workorder_service_ =
+      std::make_unique<WorkOrderServiceImpl>(*work_orders_, *pool_, *authenticator_);
   std::vector<grpc::Service*> services = {agent_service_.get(), console_service_.get(),
-                                          identity_admin_service_.get()};
+                                          identity_admin_service_.get(), workorder_service_.get()};
   if (identities_ != nullptr) {
     enrollment_service_ = std::make_unique<EnrollmentServiceImpl>(*identities_, *ca_, *pool_);
     services.push_back(enrollment_service_.get());

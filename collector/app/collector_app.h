@@ -12,9 +12,9 @@
 #include "collector/auth/authenticator.h"
 #include "collector/auth/console_tokens.h"
 #include "collector/incident/rule_window_grouper.h"
+#include "collector/notify/dispatcher.h"
 #include "collector/pki/agent_identities.h"
 #include "collector/pki/certificate_authority.h"
-#include "collector/notify/dispatcher.h"
 #include "collector/server/agent_registry.h"
 #include "collector/server/agent_service.h"
 #include "collector/server/console_service.h"
@@ -23,10 +23,16 @@
 #include "collector/server/grpc_server.h"
 #include "collector/server/identity_admin_service.h"
 #include "collector/server/worker_pool.h"
+#include "collector/server/workorder_service.h"
 #include "collector/store/sqlite_store.h"
+#include "collector/workorder/sqlite_work_orders.h"
 #include "common/clock.h"
 
 namespace otasuke::collector {
+
+// The daemon's rule: as root only with run_as_user (to which DropPrivileges switches once the
+// port is bound). In-process users of CollectorApp (tests, benchmarks) are not daemons.
+absl::Status CheckNotRootWithoutRunAsUser(const CollectorConfig& config);
 
 class CollectorApp {
  public:
@@ -46,6 +52,7 @@ class CollectorApp {
   const CertificateAuthority* ca() const { return ca_.get(); }
   SqliteStore& store() { return *store_; }
   AgentRegistry& registry() { return registry_; }
+  AgentLimiter& limiter() { return limiter_; }
   NotificationDispatcher* dispatcher() { return dispatcher_.get(); }  // null without a channel
 
  private:
@@ -69,6 +76,7 @@ class CollectorApp {
   void StopWorkers();
   absl::Status StartServer();
   void StopServer();
+  absl::Status DropPrivileges();
   absl::Status WritePortFile();
   void RemovePortFile();
 
@@ -78,6 +86,7 @@ class CollectorApp {
 
   RuleWindowGrouper grouper_;
   AgentRegistry registry_;
+  AgentLimiter limiter_;
   std::unique_ptr<ServerCredentialsProvider> credentials_;
   std::unique_ptr<CertificateAuthority> ca_;
   std::unique_ptr<AgentIdentities> identities_;
@@ -91,6 +100,8 @@ class CollectorApp {
   std::unique_ptr<ConsoleServiceImpl> console_service_;
   std::unique_ptr<IdentityAdminServiceImpl> identity_admin_service_;
   std::unique_ptr<EnrollmentServiceImpl> enrollment_service_;
+  std::unique_ptr<SqliteWorkOrders> work_orders_;
+  std::unique_ptr<WorkOrderServiceImpl> workorder_service_;
   std::unique_ptr<GrpcServer> server_;
 };
 

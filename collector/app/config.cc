@@ -192,6 +192,37 @@ constexpr ConfigKey kConfigKeys[] = {
      .value_name = "DURATION",
      .help = "lifetime of the client certificates signed at enrollment",
      .member = &CollectorConfig::tls_agent_cert_validity},
+    {.path = "run_as_user",
+     .flag = "run-as-user",
+     .value_name = "USER",
+     .help = "started as root, become USER once listening (required as root; 'root' stays "
+             "root, for tests only)",
+     .member = &CollectorConfig::run_as_user},
+    {.path = "limits.alerts_per_second",
+     .flag = "limits-alerts-per-second",
+     .value_name = "N",
+     .help = "per agent; above it the collector pauses reading the agent's stream",
+     .member = &CollectorConfig::limits_alerts_per_second},
+    {.path = "limits.bytes_per_second",
+     .flag = "limits-bytes-per-second",
+     .value_name = "N",
+     .help = "per agent, all messages after Hello; above it reading pauses",
+     .member = &CollectorConfig::limits_bytes_per_second},
+    {.path = "limits.burst",
+     .flag = "limits-burst",
+     .value_name = "DURATION",
+     .help = "how many seconds of its rate an agent may send at once",
+     .member = &CollectorConfig::limits_burst},
+    {.path = "limits.max_streams",
+     .flag = "limits-max-streams",
+     .value_name = "N",
+     .help = "concurrent agent streams, all agents together; more are refused",
+     .member = &CollectorConfig::limits_max_streams},
+    {.path = "limits.max_alerts_per_batch",
+     .flag = "limits-max-alerts-per-batch",
+     .value_name = "N",
+     .help = "alerts in one AlertBatch; a larger batch closes the stream",
+     .member = &CollectorConfig::limits_max_alerts_per_batch},
 };
 
 std::string DefaultText(const ConfigKey& key) {
@@ -385,6 +416,16 @@ absl::Status ValidateConfig(const CollectorConfig& c) {
   }
   if (c.tls_agent_cert_validity < absl::Hours(1)) {
     errors.push_back("tls.agent_cert_validity: must be at least 1h");
+  }
+  if (c.limits_alerts_per_second < 1 || c.limits_bytes_per_second < 1024) {
+    errors.push_back("limits: alerts_per_second must be >= 1 and bytes_per_second >= 1024");
+  }
+  if (c.limits_burst < absl::Seconds(1)) errors.push_back("limits.burst: must be at least 1s");
+  if (c.limits_max_streams < 1 || c.limits_max_streams > 1000000) {
+    errors.push_back("limits.max_streams: must be 1 .. 1000000");
+  }
+  if (c.limits_max_alerts_per_batch < 1 || c.limits_max_alerts_per_batch > 100000) {
+    errors.push_back("limits.max_alerts_per_batch: must be 1 .. 100000");
   }
   if (!errors.empty()) {
     return absl::InvalidArgumentError(

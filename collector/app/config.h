@@ -48,6 +48,13 @@ struct CollectorConfig {
   std::string tls_server_key;
   std::string tls_server_names;  // comma-separated extra DNS names / IPs for the server cert
   absl::Duration tls_agent_cert_validity = absl::Hours(24 * 365);
+  // Started as root, the collector becomes this user once listening (required as root).
+  std::string run_as_user;
+  int64_t limits_alerts_per_second = 200;     // per agent
+  int64_t limits_bytes_per_second = 1 << 20;  // per agent
+  absl::Duration limits_burst = absl::Seconds(10);
+  int64_t limits_max_streams = 1000;
+  int64_t limits_max_alerts_per_batch = 1000;
 };
 
 // $STATE_DIRECTORY (first entry, as systemd sets it) or /var/lib/otasuke-collector.

@@ -20,17 +20,21 @@ const RolePermissions kRolePermissions[] = {
      "admin",
      {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents,
       Permission::kPushRules, Permission::kManageEnrollment, Permission::kRevokeAgents,
-      Permission::kManageConsoleTokens}},
+      Permission::kManageConsoleTokens, Permission::kReadWorkOrders,
+      Permission::kManageWorkOrders}},
     {Role::kLead,
      "lead",
      {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents,
-      Permission::kPushRules, Permission::kManageEnrollment, Permission::kRevokeAgents}},
+      Permission::kPushRules, Permission::kManageEnrollment, Permission::kRevokeAgents,
+      Permission::kReadWorkOrders, Permission::kManageWorkOrders}},
     {Role::kResponder,
      "responder",
-     {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents}},
+     {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents,
+      Permission::kReadWorkOrders, Permission::kManageWorkOrders}},
     {Role::kViewer,
      "viewer",
-     {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents}},
+     {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents,
+      Permission::kReadWorkOrders}},
 };
 
 const RolePermissions& Entry(Role role) {
@@ -67,6 +71,10 @@ std::string_view PermissionName(Permission permission) {
       return "revoke agents";
     case Permission::kManageConsoleTokens:
       return "manage console tokens";
+    case Permission::kReadWorkOrders:
+      return "read work orders";
+    case Permission::kManageWorkOrders:
+      return "open or advance work orders";
   }
   return "?";
 }

@@ -19,6 +19,8 @@ enum class Permission {
   kManageEnrollment,  // create and list enrollment tokens
   kRevokeAgents,
   kManageConsoleTokens,
+  kReadWorkOrders,
+  kManageWorkOrders,  // open and advance on-site work orders
 };
 
 std::string_view PermissionName(Permission permission);

@@ -8,6 +8,7 @@
 //   otasukectl tokens list | tokens revoke NAME
 //   otasukectl enroll-tokens create --tenant T --ttl D | enroll-tokens list
 //   otasukectl agents revoke AGENT [--reason TEXT]
+//   otasukectl workorders open|list|show|advance ...   (on-site visits, docs/WORKORDERS.md)
 //
 // Every call carries a console token: --token, OTASUKE_TOKEN, --token-file or OTASUKE_TOKEN_FILE,
 // over TLS verified with the collector CA (--ca-file / OTASUKE_CA_FILE), or plaintext with
@@ -21,12 +22,14 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "collector/ctl/table.h"
 #include "collector/notify/payload.h"
+#include "collector/workorder/work_order_states.h"
 #include "common/cli.h"
 #include "common/files.h"
 #include "common/rule_bundle.h"
@@ -34,6 +37,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "otasuke/v1/console_service.grpc.pb.h"
 #include "otasuke/v1/identity_service.grpc.pb.h"
+#include "otasuke/v1/workorder_service.grpc.pb.h"
 
 namespace otasuke::ctl {
 namespace {
@@ -60,6 +64,18 @@ struct Options {
   int64_t timeout_seconds = 10;
   bool json = false;
   bool help = false;
+  // workorders
+  int64_t incident = 0;
+  std::string origin = "responder";  // and `reason` above
+  std::string address;
+  std::string access_notes;
+  std::string actor;
+  std::string to;
+  std::string action;
+  std::string evidence;
+  int64_t cost = 0;
+  std::string cost_note;
+  bool open_only = false;
 };
 
 struct Context {
@@ -68,6 +84,7 @@ struct Context {
   std::string token;  // resolved from --token, OTASUKE_TOKEN, --token-file, OTASUKE_TOKEN_FILE
   std::unique_ptr<v1::ConsoleService::Stub> stub;
   std::unique_ptr<v1::IdentityAdminService::Stub> identity;
+  std::unique_ptr<v1::WorkOrderService::Stub> work_orders;
 };
 
 std::string Time(const google::protobuf::Timestamp& ts) {
@@ -249,6 +266,54 @@ int TokensList(Context& ctx) {
   return kExitOk;
 }
 
+std::string Yen(int64_t yen) { return absl::StrCat("¥", yen); }
+
+// The actor stamped on work-order steps: --as, else the login name.
+std::string Actor(const Options& o) {
+  if (!o.actor.empty()) return o.actor;
+  const char* user = std::getenv("USER");
+  return user != nullptr ? user : "";
+}
+
+// The work-order id argument of show/advance; prints the problem and returns 0 when missing.
+int64_t WorkOrderId(const Context& ctx) {
+  int64_t id = 0;
+  if (ctx.args.size() != 1 || !absl::SimpleAtoi(ctx.args[0], &id) || id <= 0) {
+    std::cerr << "otasukectl: give one work-order id (a positive number)\n";
+    return 0;
+  }
+  return id;
+}
+
+int PrintWorkOrder(const Context& ctx, const v1::WorkOrder& order) {
+  if (ctx.options.json) return PrintJson(order);
+  std::cout << "work order " << order.id() << " (" << collector::WorkOrderStateName(order.state())
+            << ")\n  tenant:   " << order.tenant_id() << "\n  incident: "
+            << (order.incident_id() != 0 ? absl::StrCat(order.incident_id()) : "-")
+            << "\n  origin:   " << collector::WorkOrderOriginName(order.origin())
+            << "\n  reason:   " << order.reason() << "\n  address:  " << order.site_address()
+            << "\n  access:   " << order.access_notes()
+            << "\n  opened:   " << Time(order.opened_at()) << " by " << order.opened_by()
+            << "\n  cost:     " << Yen(order.total_cost_yen()) << "\n\n";
+  Table table({"AT", "STEP", "BY", "ACTION", "EVIDENCE", "COST"});
+  for (const v1::WorkOrderEvent& event : order.events()) {
+    std::string step =
+        event.from_state() == event.to_state()
+            ? "note"
+            : absl::StrCat(
+                  event.from_state() == v1::WORK_ORDER_STATE_UNSPECIFIED
+                      ? ""
+                      : absl::StrCat(Sv(collector::WorkOrderStateName(event.from_state())), " -> "),
+                  Sv(collector::WorkOrderStateName(event.to_state())));
+    table.AddRow({Time(event.at()), step, event.actor(), event.action(), event.evidence(),
+                  event.cost_yen() == 0
+                      ? "-"
+                      : absl::StrCat(Yen(event.cost_yen()), " ", event.cost_note())});
+  }
+  std::cout << table.Render();
+  return kExitOk;
+}
+
 int TokensRevoke(Context& ctx) {
   if (ctx.args.size() != 1) {
     std::cerr << "otasukectl: tokens revoke needs exactly one NAME\n";
@@ -299,6 +364,49 @@ int EnrollTokensList(Context& ctx) {
                   token.created_by(), Time(token.expires_at()),
                   token.has_used_at() ? Time(token.used_at()) : "-",
                   token.used_by_agent().empty() ? "-" : token.used_by_agent()});
+  }
+  std::cout << table.Render();
+  return kExitOk;
+}
+
+int WorkOrdersOpen(Context& ctx) {
+  const Options& o = ctx.options;
+  absl::StatusOr<v1::WorkOrderOrigin> origin = collector::ParseWorkOrderOrigin(o.origin);
+  if (!origin.ok()) {
+    std::cerr << "otasukectl: --origin: " << origin.status().message() << "\n";
+    return kExitUsage;
+  }
+  v1::OpenWorkOrderRequest request;
+  request.set_tenant_id(o.tenant);
+  request.set_incident_id(o.incident);
+  request.set_origin(*origin);
+  request.set_reason(o.reason);
+  request.set_site_address(o.address);
+  request.set_access_notes(o.access_notes);
+  request.set_actor(Actor(o));
+  v1::OpenWorkOrderResponse response;
+  grpc::Status status = ctx.work_orders->OpenWorkOrder(CallContext(ctx).get(), request, &response);
+  if (!status.ok()) return RpcFailed(ctx, status);
+  return PrintWorkOrder(ctx, response.work_order());
+}
+
+int WorkOrdersList(Context& ctx) {
+  v1::ListWorkOrdersRequest request;
+  request.set_tenant_id(ctx.options.tenant);
+  request.set_open_only(ctx.options.open_only);
+  request.set_limit(static_cast<uint32_t>(ctx.options.limit));
+  v1::ListWorkOrdersResponse response;
+  grpc::Status status = ctx.work_orders->ListWorkOrders(CallContext(ctx).get(), request, &response);
+  if (!status.ok()) return RpcFailed(ctx, status);
+  if (ctx.options.json) return PrintJson(response);
+  Table table(
+      {"ID", "STATE", "TENANT", "INCIDENT", "ORIGIN", "OPENED", "UPDATED", "COST", "ADDRESS"});
+  for (const v1::WorkOrder& order : response.work_orders()) {
+    table.AddRow(
+        {absl::StrCat(order.id()), std::string(collector::WorkOrderStateName(order.state())),
+         order.tenant_id(), order.incident_id() != 0 ? absl::StrCat(order.incident_id()) : "-",
+         std::string(collector::WorkOrderOriginName(order.origin())), Time(order.opened_at()),
+         Time(order.updated_at()), Yen(order.total_cost_yen()), order.site_address()});
   }
   std::cout << table.Render();
   return kExitOk;
@@ -373,6 +481,41 @@ absl::StatusOr<std::string> ResolveToken(const Options& options) {
   return token;
 }
 
+int WorkOrdersShow(Context& ctx) {
+  v1::GetWorkOrderRequest request;
+  request.set_id(WorkOrderId(ctx));
+  if (request.id() == 0) return kExitUsage;
+  v1::GetWorkOrderResponse response;
+  grpc::Status status = ctx.work_orders->GetWorkOrder(CallContext(ctx).get(), request, &response);
+  if (!status.ok()) return RpcFailed(ctx, status);
+  return PrintWorkOrder(ctx, response.work_order());
+}
+
+int WorkOrdersAdvance(Context& ctx) {
+  const Options& o = ctx.options;
+  v1::AdvanceWorkOrderRequest request;
+  request.set_id(WorkOrderId(ctx));
+  if (request.id() == 0) return kExitUsage;
+  if (!o.to.empty()) {
+    absl::StatusOr<v1::WorkOrderState> to = collector::ParseWorkOrderState(o.to);
+    if (!to.ok()) {
+      std::cerr << "otasukectl: --to: " << to.status().message() << "\n";
+      return kExitUsage;
+    }
+    request.set_to_state(*to);
+  }
+  request.set_actor(Actor(o));
+  request.set_action(o.action);
+  request.set_evidence(o.evidence);
+  request.set_cost_yen(o.cost);
+  request.set_cost_note(o.cost_note);
+  v1::AdvanceWorkOrderResponse response;
+  grpc::Status status =
+      ctx.work_orders->AdvanceWorkOrder(CallContext(ctx).get(), request, &response);
+  if (!status.ok()) return RpcFailed(ctx, status);
+  return PrintWorkOrder(ctx, response.work_order());
+}
+
 struct Command {
   std::string_view noun;
   std::string_view verb;
@@ -398,6 +541,17 @@ constexpr Command kCommands[] = {
     {"enroll-tokens", "list", "enroll-tokens list [--json]", EnrollTokensList, false},
     {"agents", "revoke", "agents revoke AGENT [--reason TEXT]", AgentsRevoke, true},
     {"tokens", "revoke", "tokens revoke NAME", TokensRevoke, true},
+    {"workorders", "open",
+     "workorders open --tenant T [--incident N] [--origin responder|policy|sme_request] "
+     "[--reason R] [--address A] [--access-notes N] [--as WHO] [--json]",
+     WorkOrdersOpen, false},
+    {"workorders", "list", "workorders list [--tenant T] [--open] [--limit N] [--json]",
+     WorkOrdersList, false},
+    {"workorders", "show", "workorders show ID [--json]", WorkOrdersShow, true},
+    {"workorders", "advance",
+     "workorders advance ID [--to STATE] [--action A] [--evidence E] [--cost YEN] "
+     "[--cost-note N] [--as WHO] [--json]",
+     WorkOrdersAdvance, true},
 };
 
 std::string Usage(std::span<const cli::FlagSpec> flags) {
@@ -435,11 +589,25 @@ int Main(int argc, char** argv) {
       {"token-file", "FILE", "file holding the console token", &o.token_file},
       {"ca-file", "FILE", "collector CA certificate that verifies the collector (TLS)", &o.ca_file},
       {"insecure", "", "plaintext, for a demo collector on loopback", &o.insecure},
-      {"reason", "TEXT", "agents revoke: why (kept in the audit log)", &o.reason},
+      {"reason", "TEXT",
+       "agents revoke: why (kept in the audit log); workorders open: why the visit is needed",
+       &o.reason},
       {"role", "ROLE", "tokens create: admin, lead, responder or viewer (viewer needs --tenant)",
        &o.role},
       {"ttl", "DURATION", "tokens create: lifetime such as 24h (default: never expires)", &o.ttl},
       {"timeout", "SECONDS", "give up on the collector after this long", &o.timeout_seconds},
+      {"incident", "N", "workorders open: the incident the visit is for", &o.incident},
+      {"origin", "WHY", "workorders open: responder, policy or sme_request", &o.origin},
+      {"address", "TEXT", "workorders open: site address (default: the tenant's)", &o.address},
+      {"access-notes", "TEXT", "workorders open: how to get in (default: the tenant's)",
+       &o.access_notes},
+      {"as", "WHO", "workorders: who acts (default: $USER)", &o.actor},
+      {"to", "STATE", "workorders advance: the next state (none: add a note)", &o.to},
+      {"action", "TEXT", "workorders advance: what was done", &o.action},
+      {"evidence", "TEXT", "workorders advance: evidence notes", &o.evidence},
+      {"cost", "YEN", "workorders advance: cost of this step in yen", &o.cost},
+      {"cost-note", "TEXT", "workorders advance: what the cost was for", &o.cost_note},
+      {"open", "", "workorders list: only those not closed", &o.open_only},
       {"json", "", "print JSON instead of a table", &o.json},
       {"help", "", "show this help", &o.help},
   };
@@ -492,6 +660,7 @@ int Main(int argc, char** argv) {
   auto channel = grpc::CreateCustomChannel(o.collector, *credentials, args);
   ctx.stub = v1::ConsoleService::NewStub(channel);
   ctx.identity = v1::IdentityAdminService::NewStub(channel);
+  ctx.work_orders = v1::WorkOrderService::NewStub(channel);
   return command->run(ctx);
 }
 

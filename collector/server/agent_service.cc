@@ -1,5 +1,8 @@
 #include "collector/server/agent_service.h"
 
+#include <grpcpp/alarm.h>
+
+#include <chrono>
 #include <deque>
 
 #include "absl/strings/str_cat.h"
@@ -16,10 +19,11 @@ using Reactor = grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>;
 // (OnDone takes mu_ to clear `reactor_`). No lock is held across reactions.
 class Session final : public AgentStreamHandle, public std::enable_shared_from_this<Session> {
  public:
-  Session(Store& store, AgentRegistry& registry, WorkerPool& pool,
+  Session(Store& store, AgentRegistry& registry, AgentLimiter& limiter, WorkerPool& pool,
           const AgentServiceOptions& options, std::string peer, std::string peer_cert_pem)
       : store_(store),
         registry_(registry),
+        limiter_(limiter),
         pool_(pool),
         options_(options),
         validator_(options.limits),
@@ -55,11 +59,28 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
     v1::AgentMessage message = std::move(incoming_);
     incoming_.Clear();
     bool first = !validator_.has_hello();
+    const size_t bytes = first ? 0 : message.ByteSizeLong();
     absl::Status valid = validator_.Accept(message);
     if (!valid.ok()) {
       LOG_WARN("agent stream %s (%s): closing: %s", peer_, agent_id_, valid.ToString());
+      if (registered_) {
+        limiter_.CountViolation(agent_id_);
+        Audit("agent.protocol_violation", std::string(valid.message()));
+      }
       Close(valid);
       return;
+    }
+    if (!first) {
+      const int alerts = message.has_alerts() ? message.alerts().alerts_size() : 0;
+      absl::Duration pause = limiter_.Charge(agent_id_, alerts, bytes);
+      if (pause > absl::ZeroDuration()) {
+        Audit("limits.rate_exceeded",
+              absl::StrCat("stream paused ", absl::FormatDuration(pause), " (limits ",
+                           limiter_.limits().alerts_per_second, " alerts/s, ",
+                           limiter_.limits().bytes_per_second, " bytes/s)"));
+      }
+      absl::MutexLock lock(&mu_);
+      pause_ = pause;
     }
     auto self = shared_from_this();
     switch (message.msg_case()) {
@@ -128,6 +149,7 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
       absl::MutexLock lock(&mu_);
       reactor_ = nullptr;
     }
+    limiter_.ReleaseStream();
     if (registered_ && registry_.Unregister(this)) {
       LOG_INFO("agent %s disconnected (%s)", agent_id_, peer_);
       store_.MarkDisconnected(agent_id_, [](absl::Status) {});
@@ -201,9 +223,35 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
     StartReadLocked();
   }
 
+  // Reads the next message, or, when the agent is over its rate, after the pause: until then
+  // HTTP/2 flow control holds the agent back.
   void StartReadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (reactor_ == nullptr || finish_called_ || pending_finish_.has_value()) return;
+    if (pause_ > absl::ZeroDuration()) {
+      const auto deadline = std::chrono::system_clock::now() +
+                            std::chrono::microseconds(absl::ToInt64Microseconds(pause_));
+      pause_ = absl::ZeroDuration();
+      pause_alarm_ = std::make_unique<grpc::Alarm>();
+      // Weak: the alarm keeps its callback until the alarm is destroyed, and the session owns
+      // the alarm. The reactor keeps the session alive until the stream is done.
+      pause_alarm_->Set(deadline, [weak = weak_from_this()](bool) {
+        if (std::shared_ptr<Session> self = weak.lock()) {
+          absl::MutexLock lock(&self->mu_);
+          self->StartReadLocked();
+        }
+      });
+      return;
+    }
     reactor_->StartRead(&incoming_);
+  }
+
+  // An audit row about this agent, at most one per agent per RateLimits::audit_interval (a
+  // misbehaving agent cannot flood the audit log), also logged.
+  void Audit(std::string_view action, std::string detail) {
+    if (!limiter_.ShouldAudit(agent_id_)) return;
+    LOG_WARN("agent %s (%s): %s: %s", agent_id_, peer_, action, detail);
+    store_.AuditAgentEvent(agent_id_, tenant_id_, std::string(action), std::move(detail),
+                           [](absl::Status) {});
   }
 
   bool SendLocked(v1::CollectorMessage message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -243,6 +291,7 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
 
   Store& store_;
   AgentRegistry& registry_;
+  AgentLimiter& limiter_;
   WorkerPool& pool_;
   const AgentServiceOptions& options_;
   // Touched only by reactions, which gRPC runs one at a time for a reader (no lock needed):
@@ -260,6 +309,8 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
   std::deque<v1::CollectorMessage> outgoing_ ABSL_GUARDED_BY(mu_);
   v1::CollectorMessage writing_ ABSL_GUARDED_BY(mu_);
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Duration pause_ ABSL_GUARDED_BY(mu_);  // before the next read (rate limit)
+  std::unique_ptr<grpc::Alarm> pause_alarm_ ABSL_GUARDED_BY(mu_);
   bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<grpc::Status> pending_finish_ ABSL_GUARDED_BY(mu_);
 };
@@ -281,6 +332,16 @@ class AgentStreamReactor final : public Reactor {
   std::shared_ptr<Session> session_;
 };
 
+// Answers a stream over RateLimits::max_streams and ends.
+class RefusedStreamReactor final : public Reactor {
+ public:
+  RefusedStreamReactor() {
+    Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        "the collector has too many open agent streams; retry later"));
+  }
+  void OnDone() override { delete this; }
+};
+
 }  // namespace
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
@@ -289,6 +350,14 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 
 grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* AgentServiceImpl::Connect(
     grpc::CallbackServerContext* context) {
+  if (!limiter_.AdmitStream()) {
+    const uint64_t refused = limiter_.rejected_streams();
+    if ((refused & (refused - 1)) == 0) {  // 1st, 2nd, 4th, ...: a flood does not flood the log
+      LOG_WARN("refusing agent stream from %s: %d streams open (max_streams); %d refused so far",
+               context->peer(), limiter_.open_streams(), refused);
+    }
+    return new RefusedStreamReactor();
+  }
   // The client certificate the TLS layer verified against the CA (none in insecure mode).
   std::string peer_cert_pem;
   if (std::shared_ptr<const grpc::AuthContext> auth = context->auth_context(); auth != nullptr) {
@@ -296,8 +365,8 @@ grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* AgentServiceImp
         auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
     if (!certs.empty()) peer_cert_pem.assign(certs.front().data(), certs.front().size());
   }
-  auto session = std::make_shared<Session>(store_, registry_, pool_, options_, context->peer(),
-                                           std::move(peer_cert_pem));
+  auto session = std::make_shared<Session>(store_, registry_, limiter_, pool_, options_,
+                                           context->peer(), std::move(peer_cert_pem));
   return new AgentStreamReactor(std::move(session));
 }
 

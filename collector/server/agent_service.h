@@ -3,10 +3,14 @@
 // messages are handled strictly in order (the next read starts only after the store committed
 // the previous message), which both keeps ack semantics simple and pushes back on a fast agent.
 // Many streams share the one writer thread, whose transactions batch them together.
+// Limits: streams beyond RateLimits::max_streams are refused with RESOURCE_EXHAUSTED; an agent
+// over its rate is not read until its buckets are in credit again (agent_limits.h); invalid
+// messages close the stream, are counted and audited.
 
 #include <grpcpp/grpcpp.h>
 
 #include "collector/auth/agent_stream_authorizer.h"
+#include "collector/server/agent_limits.h"
 #include "collector/server/agent_registry.h"
 #include "collector/server/stream_validator.h"
 #include "collector/server/worker_pool.h"
@@ -25,9 +29,9 @@ struct AgentServiceOptions {
 
 class AgentServiceImpl final : public v1::AgentService::CallbackService {
  public:
-  AgentServiceImpl(Store& store, AgentRegistry& registry, WorkerPool& pool,
+  AgentServiceImpl(Store& store, AgentRegistry& registry, AgentLimiter& limiter, WorkerPool& pool,
                    AgentServiceOptions options)
-      : store_(store), registry_(registry), pool_(pool), options_(options) {}
+      : store_(store), registry_(registry), limiter_(limiter), pool_(pool), options_(options) {}
 
   grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* Connect(
       grpc::CallbackServerContext* context) override;
@@ -35,6 +39,7 @@ class AgentServiceImpl final : public v1::AgentService::CallbackService {
  private:
   Store& store_;
   AgentRegistry& registry_;
+  AgentLimiter& limiter_;
   WorkerPool& pool_;
   const AgentServiceOptions options_;
 };

@@ -48,7 +48,16 @@ grpc::ServerUnaryReactor* ConsoleServiceImpl::ListAgents(grpc::CallbackServerCon
         ASSIGN_OR_RETURN(std::string tenant,
                          AuthorizeScoped(caller, Permission::kReadAgents, request->tenant_id()));
         ASSIGN_OR_RETURN(std::vector<v1::AgentInfo> agents, store_.ListAgents(tenant));
-        for (v1::AgentInfo& agent : agents) *response->add_agents() = std::move(agent);
+        for (v1::AgentInfo& agent : agents) {
+          // Limit counters live in memory (since the collector started), not in the store.
+          if (std::optional<AgentLimitStats> stats = limiter_.Stats(agent.agent_id())) {
+            v1::AgentLimitCounters* limits = agent.mutable_limits();
+            limits->set_throttled(stats->throttled);
+            limits->set_throttled_seconds(absl::ToDoubleSeconds(stats->throttled_for));
+            limits->set_protocol_violations(stats->violations);
+          }
+          *response->add_agents() = std::move(agent);
+        }
         return absl::OkStatus();
       });
 }

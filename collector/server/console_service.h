@@ -6,6 +6,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "collector/auth/authenticator.h"
+#include "collector/server/agent_limits.h"
 #include "collector/server/agent_registry.h"
 #include "collector/server/worker_pool.h"
 #include "collector/store/store.h"
@@ -15,9 +16,13 @@ namespace otasuke::collector {
 
 class ConsoleServiceImpl final : public v1::ConsoleService::CallbackService {
  public:
-  ConsoleServiceImpl(Store& store, AgentRegistry& registry, WorkerPool& pool,
-                     const Authenticator& authenticator)
-      : store_(store), registry_(registry), pool_(pool), authenticator_(authenticator) {}
+  ConsoleServiceImpl(Store& store, AgentRegistry& registry, const AgentLimiter& limiter,
+                     WorkerPool& pool, const Authenticator& authenticator)
+      : store_(store),
+        registry_(registry),
+        limiter_(limiter),
+        pool_(pool),
+        authenticator_(authenticator) {}
 
   grpc::ServerUnaryReactor* ListAgents(grpc::CallbackServerContext* context,
                                        const v1::ListAgentsRequest* request,
@@ -35,6 +40,7 @@ class ConsoleServiceImpl final : public v1::ConsoleService::CallbackService {
  private:
   Store& store_;
   AgentRegistry& registry_;
+  const AgentLimiter& limiter_;
   WorkerPool& pool_;
   const Authenticator& authenticator_;
 };

@@ -53,7 +53,83 @@ absl::Status CheckTimestamp(std::string_view where, std::string_view field,
   return absl::OkStatus();
 }
 
+constexpr int kMaxMitreTags = 64;
+constexpr int kMaxDropCounters = 16;
+
+// Every string of an Alert with its byte cap (0: StreamLimits::max_text_bytes). A field added
+// to alert.proto gets a row here (the validator test checks each row is enforced).
+struct AlertTextField {
+  std::string_view name;
+  size_t max;
+  const std::string& (*get)(const v1::Alert&);
+};
+constexpr size_t kShort = 256;  // names, addresses, hashes, protocol tokens
+constexpr AlertTextField kAlertTextFields[] = {
+    {"hostname", 255, [](const v1::Alert& a) -> const std::string& { return a.hostname(); }},
+    {"rule.rule_id", 256,
+     [](const v1::Alert& a) -> const std::string& { return a.rule().rule_id(); }},
+    {"rule.ruleset_version", 128,
+     [](const v1::Alert& a) -> const std::string& { return a.rule().ruleset_version(); }},
+    {"title", 1024, [](const v1::Alert& a) -> const std::string& { return a.title(); }},
+    {"explanation.ja", 0,
+     [](const v1::Alert& a) -> const std::string& { return a.explanation().ja(); }},
+    {"explanation.en", 0,
+     [](const v1::Alert& a) -> const std::string& { return a.explanation().en(); }},
+    {"next_step.ja", 0,
+     [](const v1::Alert& a) -> const std::string& { return a.next_step().ja(); }},
+    {"next_step.en", 0,
+     [](const v1::Alert& a) -> const std::string& { return a.next_step().en(); }},
+    {"process.image", 4096,
+     [](const v1::Alert& a) -> const std::string& { return a.process().image(); }},
+    {"process.command_line", 0,
+     [](const v1::Alert& a) -> const std::string& { return a.process().command_line(); }},
+    {"process.user", kShort,
+     [](const v1::Alert& a) -> const std::string& { return a.process().user(); }},
+    {"process.parent_image", 4096,
+     [](const v1::Alert& a) -> const std::string& { return a.process().parent_image(); }},
+    {"process.parent_command_line", 0,
+     [](const v1::Alert& a) -> const std::string& { return a.process().parent_command_line(); }},
+    {"process.current_directory", 4096,
+     [](const v1::Alert& a) -> const std::string& { return a.process().current_directory(); }},
+    {"process.sha256", 64,
+     [](const v1::Alert& a) -> const std::string& { return a.process().sha256(); }},
+    {"network.src_ip", 64,
+     [](const v1::Alert& a) -> const std::string& { return a.network().src_ip(); }},
+    {"network.dest_ip", 64,
+     [](const v1::Alert& a) -> const std::string& { return a.network().dest_ip(); }},
+    {"network.transport", 32,
+     [](const v1::Alert& a) -> const std::string& { return a.network().transport(); }},
+    {"network.app_proto", 32,
+     [](const v1::Alert& a) -> const std::string& { return a.network().app_proto(); }},
+    {"network.community_id", 128,
+     [](const v1::Alert& a) -> const std::string& { return a.network().community_id(); }},
+    {"network.http.method", 32,
+     [](const v1::Alert& a) -> const std::string& { return a.network().http().method(); }},
+    {"network.http.uri", 0,
+     [](const v1::Alert& a) -> const std::string& { return a.network().http().uri(); }},
+    {"network.http.host", kShort,
+     [](const v1::Alert& a) -> const std::string& { return a.network().http().host(); }},
+    {"network.http.user_agent", 0,
+     [](const v1::Alert& a) -> const std::string& { return a.network().http().user_agent(); }},
+    {"network.dns.query", kShort,
+     [](const v1::Alert& a) -> const std::string& { return a.network().dns().query(); }},
+    {"network.dns.rrtype", 32,
+     [](const v1::Alert& a) -> const std::string& { return a.network().dns().rrtype(); }},
+    {"network.tls.sni", kShort,
+     [](const v1::Alert& a) -> const std::string& { return a.network().tls().sni(); }},
+    {"network.tls.ja3", kShort,
+     [](const v1::Alert& a) -> const std::string& { return a.network().tls().ja3(); }},
+    {"network.tls.ja4", kShort,
+     [](const v1::Alert& a) -> const std::string& { return a.network().tls().ja4(); }},
+};
+
 }  // namespace
+
+std::vector<std::string_view> AlertTextFieldNamesForTest() {
+  std::vector<std::string_view> names;
+  for (const AlertTextField& field : kAlertTextFields) names.push_back(field.name);
+  return names;
+}
 
 absl::Status StreamValidator::CheckHello(const v1::Hello& hello) const {
   RETURN_IF_ERROR(CheckId("Hello.agent_id", hello.agent_id(), limits_.max_id_bytes));
@@ -104,23 +180,19 @@ absl::Status StreamValidator::CheckAlert(v1::Alert& alert, int index) {
   }
   RETURN_IF_ERROR(CheckTimestamp(where, "event_time", alert.event_time()));
   RETURN_IF_ERROR(CheckTimestamp(where, "detection_time", alert.detection_time()));
-  size_t max = limits_.max_text_bytes;
-  RETURN_IF_ERROR(CheckText(where, "hostname", alert.hostname(), 255));
-  RETURN_IF_ERROR(CheckText(where, "rule.rule_id", alert.rule().rule_id(), 256));
-  RETURN_IF_ERROR(CheckText(where, "rule.ruleset_version", alert.rule().ruleset_version(), 128));
-  RETURN_IF_ERROR(CheckText(where, "title", alert.title(), 1024));
-  RETURN_IF_ERROR(CheckText(where, "explanation.ja", alert.explanation().ja(), max));
-  RETURN_IF_ERROR(CheckText(where, "explanation.en", alert.explanation().en(), max));
-  RETURN_IF_ERROR(CheckText(where, "next_step.ja", alert.next_step().ja(), max));
-  RETURN_IF_ERROR(CheckText(where, "next_step.en", alert.next_step().en(), max));
-  RETURN_IF_ERROR(CheckText(where, "process.command_line", alert.process().command_line(), max));
-  RETURN_IF_ERROR(
-      CheckText(where, "process.parent_command_line", alert.process().parent_command_line(), max));
+  for (const AlertTextField& field : kAlertTextFields) {
+    RETURN_IF_ERROR(CheckText(where, field.name, field.get(alert),
+                              field.max != 0 ? field.max : limits_.max_text_bytes));
+  }
   RETURN_IF_ERROR(
       CheckText(where, "raw_evidence", alert.raw_evidence(), limits_.max_raw_evidence_bytes));
-  if (alert.mitre_attack_size() > 64) {
+  if (alert.mitre_attack_size() > kMaxMitreTags) {
     return absl::InvalidArgumentError(absl::StrCat(where, "has ", alert.mitre_attack_size(),
-                                                   " MITRE ATT&CK tags; the limit is 64"));
+                                                   " MITRE ATT&CK tags; the limit is ",
+                                                   kMaxMitreTags));
+  }
+  for (const std::string& tag : alert.mitre_attack()) {
+    RETURN_IF_ERROR(CheckText(where, "mitre_attack[]", tag, 64));
   }
   alert.set_agent_id(hello.agent_id());
   alert.set_tenant_id(hello.tenant_id());
@@ -160,8 +232,21 @@ absl::Status StreamValidator::Accept(v1::AgentMessage& message) {
       }
       return absl::OkStatus();
     }
-    case v1::AgentMessage::kHeartbeat:
-      return CheckText("Heartbeat.", "ruleset_version", message.heartbeat().ruleset_version(), 128);
+    case v1::AgentMessage::kHeartbeat: {
+      const v1::Heartbeat& heartbeat = message.heartbeat();
+      if (heartbeat.alerts_dropped_size() > kMaxDropCounters) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("Heartbeat has ", heartbeat.alerts_dropped_size(),
+                         " drop counters; the limit is ", kMaxDropCounters));
+      }
+      for (const v1::DropCount& drop : heartbeat.alerts_dropped()) {
+        if (!v1::DropReason_IsValid(drop.reason())) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("Heartbeat.alerts_dropped reason ", drop.reason(), " is not known"));
+        }
+      }
+      return CheckText("Heartbeat.", "ruleset_version", heartbeat.ruleset_version(), 128);
+    }
     case v1::AgentMessage::kRulesetStatus:
       RETURN_IF_ERROR(
           CheckText("RuleSetStatus.", "version", message.ruleset_status().version(), 128));

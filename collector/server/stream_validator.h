@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "otasuke/v1/agent_service.pb.h"
@@ -37,5 +39,9 @@ class StreamValidator {
   std::optional<v1::Hello> hello_;
   uint64_t last_sequence_ = 0;
 };
+
+// The Alert string fields the validator bounds, by proto path (for the test that checks every
+// string field of alert.proto is covered).
+std::vector<std::string_view> AlertTextFieldNamesForTest();
 
 }  // namespace otasuke::collector

@@ -124,48 +124,6 @@ CREATE TABLE audit_log (
 );
 )sql";
 
-// Identity: console tokens and enrollment tokens are stored as SHA-256 hashes only (the secret
-// is shown once, at creation); issued agent certificates and revocations. See docs/IDENTITY.md.
-constexpr std::string_view kV3Identity = R"sql(
-CREATE TABLE console_tokens (
-  id INTEGER PRIMARY KEY,
-  name TEXT NOT NULL UNIQUE,
-  token_hash TEXT NOT NULL UNIQUE,
-  role TEXT NOT NULL CHECK (role IN ('admin', 'lead', 'responder', 'viewer')),
-  tenant_id TEXT NOT NULL DEFAULT '',
-  created_at INTEGER NOT NULL,
-  created_by TEXT NOT NULL,
-  expires_at INTEGER,
-  revoked_at INTEGER
-);
-CREATE TABLE enrollment_tokens (
-  id INTEGER PRIMARY KEY,
-  token_hash TEXT NOT NULL UNIQUE,
-  tenant_id TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  created_by TEXT NOT NULL,
-  expires_at INTEGER NOT NULL,
-  used_at INTEGER,
-  used_by_agent TEXT
-);
-CREATE TABLE agent_certificates (
-  serial TEXT PRIMARY KEY,
-  agent_id TEXT NOT NULL,
-  tenant_id TEXT NOT NULL,
-  fingerprint TEXT NOT NULL,
-  issued_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL,
-  enrollment_token_id INTEGER REFERENCES enrollment_tokens(id)
-);
-CREATE INDEX agent_certificates_by_agent ON agent_certificates(agent_id);
-CREATE TABLE revoked_agents (
-  agent_id TEXT PRIMARY KEY,
-  revoked_at INTEGER NOT NULL,
-  revoked_by TEXT NOT NULL,
-  reason TEXT NOT NULL DEFAULT ''
-);
-)sql";
-
 // Tenancy and dispatch (issue 5). Tenants gain their profile and contract terms (ack SLAs in
 // seconds per severity, 0 = no timer: reported only); responders their handle, channels, regions
 // and skills; rotas are weekly entries in the region's own time zone plus UTC overrides.
@@ -294,18 +252,62 @@ CREATE TABLE work_order_events (
 CREATE INDEX work_order_events_by_order ON work_order_events(work_order_id, id);
 )sql";
 
+// Identity: console tokens and enrollment tokens are stored as SHA-256 hashes only (the secret
+// is shown once, at creation); issued agent certificates and revocations. See docs/IDENTITY.md.
+constexpr std::string_view kV6Identity = R"sql(
+CREATE TABLE console_tokens (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  token_hash TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'lead', 'responder', 'viewer')),
+  tenant_id TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  expires_at INTEGER,
+  revoked_at INTEGER
+);
+CREATE TABLE enrollment_tokens (
+  id INTEGER PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER,
+  used_by_agent TEXT
+);
+CREATE TABLE agent_certificates (
+  serial TEXT PRIMARY KEY,
+  agent_id TEXT NOT NULL,
+  tenant_id TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  issued_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  enrollment_token_id INTEGER REFERENCES enrollment_tokens(id)
+);
+CREATE INDEX agent_certificates_by_agent ON agent_certificates(agent_id);
+CREATE TABLE revoked_agents (
+  agent_id TEXT PRIMARY KEY,
+  revoked_at INTEGER NOT NULL,
+  revoked_by TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT ''
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {.version = 1, .name = "core: tenants, agents, incidents, alerts", .sql = kV1Core},
     {.version = 2,
      .name = "dispatch: responders, notifications, rulesets, audit log",
      .sql = kV2Dispatch},
-    {.version = 3,
-     .name = "identity: console tokens, enrollment tokens, agent certificates, revocations",
-     .sql = kV3Identity},
     {.version = 4,
      .name = "tenancy: tenant profiles, responders, rotas, incident transitions, ack timers",
      .sql = kV4Tenancy},
     {.version = 5, .name = "work orders: on-site visits and their events", .sql = kV5WorkOrders},
+    // Version 6, not 3: identity was written beside 4 and 5 but landed after them, and the runner
+    // applies only versions above a database's highest, so 3 would never reach a v5 database.
+    {.version = 6,
+     .name = "identity: console tokens, enrollment tokens, agent certificates, revocations",
+     .sql = kV6Identity},
 };
 
 }  // namespace

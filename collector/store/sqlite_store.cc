@@ -459,6 +459,17 @@ void SqliteStore::MarkDisconnected(std::string agent_id, Done done) {
   });
 }
 
+void SqliteStore::AuditAgentEvent(std::string agent_id, std::string tenant_id,
+                                  std::string action, std::string detail, Done done) {
+  Submit(Write{
+      .apply = [this, agent_id = std::move(agent_id), tenant_id = std::move(tenant_id),
+                action = std::move(action), detail = std::move(detail)](SqliteDb& db) {
+        return Audit(db, "collector", action, tenant_id, absl::StrCat("agent:", agent_id), detail);
+      },
+      .done = std::move(done),
+  });
+}
+
 void SqliteStore::RecordRuleSetStatus(std::string agent_id, v1::RuleSetStatus status, Done done) {
   Submit(Write{
       .apply = [this, agent_id = std::move(agent_id),

@@ -59,6 +59,8 @@ class SqliteStore final : public Store {
                     std::function<void(absl::StatusOr<IngestResult>)> done) override;
   void RecordHeartbeat(std::string agent_id, v1::Heartbeat heartbeat, Done done) override;
   void MarkDisconnected(std::string agent_id, Done done) override;
+  void AuditAgentEvent(std::string agent_id, std::string tenant_id, std::string action,
+                       std::string detail, Done done) override;
   void RecordRuleSetStatus(std::string agent_id, v1::RuleSetStatus status, Done done) override;
   void StoreRuleSet(v1::RuleSet ruleset, std::string tenant_id, std::string actor,
                     Done done) override;

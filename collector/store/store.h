@@ -86,6 +86,9 @@ class Store {
   virtual void StoreRuleSet(v1::RuleSet ruleset, std::string tenant_id, std::string actor,
                             Done done) = 0;
   virtual void RecordNotificationAttempt(NotificationAttempt attempt, Done done) = 0;
+  // An audit row about an agent written by the collector itself (limits, protocol violations).
+  virtual void AuditAgentEvent(std::string agent_id, std::string tenant_id, std::string action,
+                               std::string detail, Done done) = 0;
 
   // --- Reads (own connection; safe from any thread). ---
 

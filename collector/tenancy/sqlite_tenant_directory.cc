@@ -60,6 +60,13 @@ std::string DescribeEntry(const RotaEntry& e) {
                       " ", e.responder);
 }
 
+bool SameShift(const RotaEntry& a, const RotaEntry& b) {
+  return a.responder == b.responder && a.region == b.region && a.tier == b.tier &&
+         a.weekday == b.weekday &&
+         (a.is_override() ? a.starts_at == b.starts_at && a.ends_at == b.ends_at
+                          : a.start_minute == b.start_minute && a.end_minute == b.end_minute);
+}
+
 // Tags an error with the record's origin, keeping its code.
 absl::Status At(std::string_view origin, const absl::Status& status) {
   if (status.ok() || origin.empty()) return status;
@@ -72,16 +79,6 @@ absl::StatusOr<std::unique_ptr<SqliteTenantDirectory>> SqliteTenantDirectory::Op
     const std::string& path, const Clock& clock) {
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(path, {}));
   return std::unique_ptr<SqliteTenantDirectory>(new SqliteTenantDirectory(std::move(db), clock));
-}
-
-absl::Status SqliteTenantDirectory::InTransaction(const std::function<absl::Status()>& body) {
-  RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
-  absl::Status status = body();
-  if (!status.ok()) {
-    (void)db_->Exec("ROLLBACK");
-    return status;
-  }
-  return db_->Exec("COMMIT");
 }
 
 absl::Status SqliteTenantDirectory::Audit(std::string_view actor, std::string_view action,
@@ -214,6 +211,7 @@ absl::StatusOr<int64_t> SqliteTenantDirectory::PutRotaEntry(const RotaEntry& ent
   }
   ASSIGN_OR_RETURN(std::vector<RotaEntry> existing, ReadRota(entry.region));
   for (const RotaEntry& other : existing) {
+    if (SameShift(entry, other)) return other.id;  // re-importing a rota changes nothing
     if (Overlaps(entry, other)) {
       RotaEntry shown = entry;
       shown.id = 0;
@@ -244,7 +242,7 @@ absl::StatusOr<int64_t> SqliteTenantDirectory::PutRotaEntry(const RotaEntry& ent
 
 absl::Status SqliteTenantDirectory::UpsertRegion(const Region& region, std::string_view actor) {
   absl::MutexLock lock(&mu_);
-  return InTransaction([&]() -> absl::Status {
+  return InImmediateTransaction(*db_, [&]() -> absl::Status {
     RETURN_IF_ERROR(PutRegion(region));
     return Audit(actor, "region.upsert", "", region.name);
   });
@@ -252,7 +250,7 @@ absl::Status SqliteTenantDirectory::UpsertRegion(const Region& region, std::stri
 
 absl::Status SqliteTenantDirectory::UpsertTenant(const Tenant& tenant, std::string_view actor) {
   absl::MutexLock lock(&mu_);
-  return InTransaction([&]() -> absl::Status {
+  return InImmediateTransaction(*db_, [&]() -> absl::Status {
     RETURN_IF_ERROR(PutTenant(tenant));
     return Audit(actor, "tenant.upsert", tenant.id, tenant.id);
   });
@@ -261,7 +259,7 @@ absl::Status SqliteTenantDirectory::UpsertTenant(const Tenant& tenant, std::stri
 absl::Status SqliteTenantDirectory::UpsertResponder(const Responder& responder,
                                                     std::string_view actor) {
   absl::MutexLock lock(&mu_);
-  return InTransaction([&]() -> absl::Status {
+  return InImmediateTransaction(*db_, [&]() -> absl::Status {
     RETURN_IF_ERROR(PutResponder(responder));
     return Audit(actor, "responder.upsert", responder.viewer_tenant_id, responder.handle);
   });
@@ -271,7 +269,7 @@ absl::StatusOr<int64_t> SqliteTenantDirectory::AddRotaEntry(const RotaEntry& ent
                                                             std::string_view actor) {
   absl::MutexLock lock(&mu_);
   int64_t id = 0;
-  RETURN_IF_ERROR(InTransaction([&]() -> absl::Status {
+  RETURN_IF_ERROR(InImmediateTransaction(*db_, [&]() -> absl::Status {
     ASSIGN_OR_RETURN(id, PutRotaEntry(entry));
     return Audit(actor, "rota.add", "", absl::StrCat(entry.region, "#", id));
   }));
@@ -280,7 +278,7 @@ absl::StatusOr<int64_t> SqliteTenantDirectory::AddRotaEntry(const RotaEntry& ent
 
 absl::Status SqliteTenantDirectory::RemoveRotaEntry(int64_t id, std::string_view actor) {
   absl::MutexLock lock(&mu_);
-  return InTransaction([&]() -> absl::Status {
+  return InImmediateTransaction(*db_, [&]() -> absl::Status {
     ASSIGN_OR_RETURN(Stmt stmt, db_->Prepare("DELETE FROM rota_entries WHERE id = ?"));
     RETURN_IF_ERROR(stmt.Bind(1, id).Run());
     if (db_->Changes() == 0) {
@@ -301,7 +299,7 @@ absl::StatusOr<ImportCounts> SqliteTenantDirectory::Import(const ImportBundle& b
     }
     return status.ok();
   };
-  RETURN_IF_ERROR(InTransaction([&]() -> absl::Status {
+  RETURN_IF_ERROR(InImmediateTransaction(*db_, [&]() -> absl::Status {
     // Order matters: regions, then tenants (viewers refer to them), responders, rota.
     for (const auto& [region, origin] : bundle.regions)
       counts.regions += note(origin, PutRegion(region));
@@ -443,6 +441,7 @@ absl::StatusOr<OnCall> SqliteTenantDirectory::OnCallFor(std::string_view tenant_
   OnCall on_call;
   ASSIGN_OR_RETURN(on_call.tenant, ReadTenant(tenant_id));
   const std::string& region = on_call.tenant.region;
+  if (region.empty()) return on_call;  // registered by an agent only: no rota applies
 
   ASSIGN_OR_RETURN(Stmt zone_stmt, db_->Prepare("SELECT time_zone FROM regions WHERE name = ?"));
   zone_stmt.Bind(1, region);

@@ -37,9 +37,6 @@ class SqliteTenantDirectory final : public TenantDirectory {
   SqliteTenantDirectory(std::unique_ptr<SqliteDb> db, const Clock& clock)
       : db_(std::move(db)), clock_(clock) {}
 
-  // Runs `body` in one IMMEDIATE transaction; rolls back when it fails.
-  absl::Status InTransaction(const std::function<absl::Status()>& body)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status PutRegion(const Region& region) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status PutTenant(const Tenant& tenant) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status PutResponder(const Responder& responder) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

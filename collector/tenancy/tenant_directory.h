@@ -58,7 +58,8 @@ class TenantDirectory {
   virtual absl::Status UpsertRegion(const Region& region, std::string_view actor) = 0;
   virtual absl::Status UpsertTenant(const Tenant& tenant, std::string_view actor) = 0;
   virtual absl::Status UpsertResponder(const Responder& responder, std::string_view actor) = 0;
-  // Rejects an entry that overlaps one of the same region and tier (AlreadyExists).
+  // Rejects an entry that overlaps one of the same region and tier (AlreadyExists); an entry
+  // identical to an existing one is that entry (so re-importing a rota is harmless).
   virtual absl::StatusOr<int64_t> AddRotaEntry(const RotaEntry& entry, std::string_view actor) = 0;
   virtual absl::Status RemoveRotaEntry(int64_t id, std::string_view actor) = 0;
   // Applies everything or nothing. Errors name the record's origin and field.

@@ -1,5 +1,6 @@
 #include "agent/pipeline/stamping_sink.h"
 
+#include "agent/pipeline/sqlite_alert_spool.h"
 #include "common/uuid.h"
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
@@ -11,10 +12,12 @@ class StampingSinkTest : public ::testing::Test {
  protected:
   void SetUp() override {
     state_ = *AgentState::Open(dir_.path(), "agent-s");
-    queue_ = std::make_unique<AlertQueue>(AlertQueueLimits{}, *state_, counters_);
+    spool_ = *SqliteAlertSpool::Open(dir_.file("alert-spool.db"));
+    queue_ = std::make_unique<AlertQueue>(AlertQueueLimits{}, *spool_, *state_, counters_);
   }
   otasuke::v1::Alert Next() {
     otasuke::v1::AlertBatch batch;
+    queue_->Flush(absl::Now() + absl::Seconds(5));
     queue_->NextBatch(&batch, 1, 1 << 20, absl::Now());
     return batch.alerts_size() ? batch.alerts(0) : otasuke::v1::Alert();
   }
@@ -22,6 +25,7 @@ class StampingSinkTest : public ::testing::Test {
   otasuke::testing::TempDir dir_;
   AgentCounters counters_;
   std::unique_ptr<AgentState> state_;
+  std::unique_ptr<SqliteAlertSpool> spool_;
   std::unique_ptr<AlertQueue> queue_;
   ManualClock clock_{absl::FromUnixSeconds(1700000000)};
 };

@@ -4,6 +4,8 @@
 
 #include "agent/transport/transport.h"
 
+#include "agent/pipeline/sqlite_alert_spool.h"
+
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -108,7 +110,8 @@ class TransportTest : public ::testing::Test {
  protected:
   void SetUp() override {
     state_ = *AgentState::Open(dir_.path(), "agent-t");
-    queue_ = std::make_unique<AlertQueue>(AlertQueueLimits{}, *state_, counters_);
+    spool_ = *SqliteAlertSpool::Open(dir_.file("alert-spool.db"));
+    queue_ = std::make_unique<AlertQueue>(AlertQueueLimits{}, *spool_, *state_, counters_);
   }
   void StartTransport(int port) {
     TransportOptions options{
@@ -132,6 +135,7 @@ class TransportTest : public ::testing::Test {
   TempDir dir_;
   AgentCounters counters_;
   std::unique_ptr<AgentState> state_;
+  std::unique_ptr<SqliteAlertSpool> spool_;
   std::unique_ptr<AlertQueue> queue_;
   RecordingDelegate delegate_;
   std::unique_ptr<Transport> transport_;

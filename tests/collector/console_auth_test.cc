@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "otasuke/v1/console_service.grpc.pb.h"
 #include "otasuke/v1/identity_service.grpc.pb.h"
+#include "otasuke/v1/workorder_service.grpc.pb.h"
 #include "tests/collector/test_agent.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/subprocess.h"
@@ -52,6 +53,10 @@ TEST(PermissionsTest, TheTableMatchesIssueFive) {
   EXPECT_THAT(Authorize(lead, Permission::kPushRules, "t9"), IsOk());
   EXPECT_THAT(Authorize(lead, Permission::kManageConsoleTokens, ""),
               StatusIs(absl::StatusCode::kPermissionDenied, "manage console tokens"));
+  EXPECT_THAT(Authorize(responder, Permission::kManageWorkOrders, "t1"), IsOk());
+  EXPECT_THAT(Authorize(viewer, Permission::kReadWorkOrders, "t1"), IsOk());
+  EXPECT_THAT(Authorize(viewer, Permission::kManageWorkOrders, "t1"),
+              StatusIs(absl::StatusCode::kPermissionDenied, "may not open or advance work orders"));
   EXPECT_EQ(ParseRole("lead"), Role::kLead);
   EXPECT_EQ(ParseRole("root"), std::nullopt);
 }
@@ -321,6 +326,51 @@ TEST_F(ConsoleAuthTest, BadTokenRequestsNameTheProblem) {
   grpc::Status dup = create("dup", "lead", "");
   EXPECT_EQ(dup.error_code(), grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM console_tokens"), 2);
+}
+
+}  // namespace
+}  // namespace otasuke::collector
+
+namespace otasuke::collector {
+namespace {
+
+// WorkOrderService is gated like ConsoleService: a token is needed, a viewer reads only its own
+// tenant's orders and opens none; an allowed caller reaches the work-order book (whose own
+// errors, such as an unknown tenant, come back unchanged).
+TEST_F(ConsoleAuthTest, WorkOrdersNeedATokenAndARoleThatMayDispatch) {
+  auto orders = v1::WorkOrderService::NewStub(channel_);
+  const std::string responder = CreateToken("wo-responder", "responder");
+  const std::string viewer = CreateToken("wo-viewer", "viewer", "t1");
+  v1::OpenWorkOrderRequest open;
+  open.set_tenant_id("t1");
+  open.set_site_address("1-2-3 Chuo");
+  open.set_actor("tanaka");
+  open.set_origin(v1::WORK_ORDER_ORIGIN_RESPONDER);
+  v1::OpenWorkOrderResponse opened;
+  EXPECT_EQ(orders->OpenWorkOrder(As("").get(), open, &opened).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  grpc::Status by_viewer = orders->OpenWorkOrder(As(viewer).get(), open, &opened);
+  EXPECT_EQ(by_viewer.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(by_viewer.error_message(), HasSubstr("may not open or advance work orders"));
+  // The responder passes authorisation; tenant t1 has no profile, which the book reports.
+  EXPECT_EQ(orders->OpenWorkOrder(As(responder).get(), open, &opened).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  v1::ListWorkOrdersRequest list;
+  v1::ListWorkOrdersResponse listed;
+  EXPECT_TRUE(orders->ListWorkOrders(As(viewer).get(), list, &listed).ok());  // scoped to t1
+  list.set_tenant_id("t2");
+  EXPECT_EQ(orders->ListWorkOrders(As(viewer).get(), list, &listed).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(orders->ListWorkOrders(As(responder).get(), list, &listed).ok());
+
+  v1::AdvanceWorkOrderRequest advance;
+  advance.set_id(1);
+  v1::AdvanceWorkOrderResponse advanced;
+  EXPECT_EQ(orders->AdvanceWorkOrder(As("").get(), advance, &advanced).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(orders->AdvanceWorkOrder(As(responder).get(), advance, &advanced).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 }  // namespace

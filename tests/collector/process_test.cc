@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/collector/test_agent.h"
+#include "tests/testing/smtp_sink.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 
@@ -59,15 +60,11 @@ class ProcessTest : public ::testing::Test {
 
   void StartCollector(std::vector<std::string> extra = {}) {
     std::filesystem::remove(dir_.file("collector.port"));
-    std::vector<std::string> argv = {BinaryPath("otasuke-collector"),
-                                     "--listen",
-                                     "127.0.0.1:0",
-                                     "--data-dir",
-                                     dir_.file("data"),
-                                     "--port-file",
-                                     dir_.file("collector.port"),
-                                     "--transport-security",
-                                     "insecure"};
+    std::vector<std::string> argv = {
+        BinaryPath("otasuke-collector"), "--listen", "127.0.0.1:0", "--data-dir", dir_.file("data"),
+        "--port-file", dir_.file("collector.port"), "--transport-security", "insecure",
+        // root's temp directory; the drop is least_privilege_test's
+        "--run-as-user", "root"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     collector_ = std::make_unique<Subprocess>(argv, dir_.file("collector.log"));
     port_ = ReadPort(dir_.file("collector.port"));
@@ -76,9 +73,12 @@ class ProcessTest : public ::testing::Test {
 
   RunResult Ctl(std::vector<std::string> args, const std::string& collector = "") {
     std::vector<std::string> argv = {
-        BinaryPath("otasukectl"), "--collector",
-        collector.empty() ? "127.0.0.1:" + std::to_string(port_) : collector, "--token-file",
-        dir_.file("data/admin.token"), "--insecure"};
+        BinaryPath("otasukectl"),
+        "--collector",
+        collector.empty() ? "127.0.0.1:" + std::to_string(port_) : collector,
+        "--token-file",
+        dir_.file("data/admin.token"),
+        "--insecure"};
     argv.insert(argv.end(), args.begin(), args.end());
     std::string log = dir_.file("ctl-" + std::to_string(++ctl_runs_) + ".out");
     Subprocess ctl(argv, log);
@@ -192,6 +192,86 @@ TEST_F(ProcessTest, OtasukectlErrorsAreClear) {
   EXPECT_THAT(unreachable.output, HasSubstr("cannot reach the collector at 127.0.0.1:"));
 }
 
+TEST_F(ProcessTest, NewIncidentIsMailedToTheSmtpSink) {
+  otasuke::testing::SmtpSink smtp({});
+  auto smtp_port = smtp.Start();
+  ASSERT_TRUE(smtp_port.ok());
+  StartCollector({"--email-to", "owner@sme.example", "--email-smtp-url",
+                  "smtp://127.0.0.1:" + std::to_string(*smtp_port), "--email-from",
+                  "otasuke@helpdesk.example"});
+  TestAgent agent(TestChannel(port_));
+  agent.SendHello(MakeHello("agent-1", "sme-ward-3", "reception-pc"));
+  agent.SendAlerts({MakeAlert(1, "rule-1", v1::SEVERITY_HIGH, "reception-pc")});
+  ASSERT_TRUE(agent.WaitForAck(1));
+  ASSERT_TRUE(WaitUntil(absl::Seconds(60), [&] { return !smtp.messages().empty(); }))
+      << ReadFileOrEmpty(dir_.file("collector.log"));
+  auto mail = smtp.messages()[0];
+  EXPECT_EQ(mail.rcpt_to, std::vector<std::string>{"owner@sme.example"});
+  EXPECT_THAT(mail.data, HasSubstr("X-Otasuke-Incident: 1\r\n"));
+  EXPECT_THAT(mail.data, HasSubstr("Content-Language: ja"));
+  EXPECT_THAT(ReadFileOrEmpty(dir_.file("collector.log")), HasSubstr("notifier: email"));
+}
+
+TEST_F(ProcessTest, WorkOrderGoesThroughItsLifecycleWithOtasukectl) {
+  StartCollector();
+  TestAgent agent(TestChannel(port_));
+  agent.SendHello(MakeHello("agent-1", "sme-ward-3", "reception-pc"));
+  agent.SendAlerts({MakeAlert(1, "rule-1", v1::SEVERITY_HIGH, "reception-pc")});
+  ASSERT_TRUE(agent.WaitForAck(1));
+
+  RunResult unknown =
+      Ctl({"workorders", "open", "--tenant", "nobody", "--address", "x", "--as", "tanaka"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.output, HasSubstr("unknown tenant 'nobody'"));
+  RunResult no_address = Ctl({"workorders", "open", "--tenant", "sme-ward-3", "--as", "tanaka"});
+  EXPECT_EQ(no_address.exit_code, 1);
+  EXPECT_THAT(no_address.output, HasSubstr("has no address on file"));
+
+  RunResult opened =
+      Ctl({"workorders", "open", "--tenant", "sme-ward-3", "--incident", "1", "--origin",
+           "sme_request", "--reason", "owner asked for a visit", "--address", "千代田区1-2-3",
+           "--access-notes", "back door", "--as", "tanaka", "--json"});
+  ASSERT_EQ(opened.exit_code, 0) << opened.output;
+  nlohmann::json order = nlohmann::json::parse(opened.output);
+  EXPECT_EQ(order["state"], "WORK_ORDER_STATE_REQUESTED");
+  EXPECT_EQ(order["site_address"], "千代田区1-2-3");
+  std::string id = order["id"].is_string() ? order["id"].get<std::string>()
+                                           : std::to_string(order["id"].get<int64_t>());
+
+  RunResult illegal = Ctl({"workorders", "advance", id, "--to", "arrived", "--as", "tanaka"});
+  EXPECT_EQ(illegal.exit_code, 1);
+  EXPECT_THAT(illegal.output, HasSubstr("it can go to accepted or closed, not to 'arrived'"));
+  RunResult bad_state = Ctl({"workorders", "advance", id, "--to", "done"});
+  EXPECT_EQ(bad_state.exit_code, 2);
+  EXPECT_THAT(bad_state.output, HasSubstr("unknown work-order state 'done'"));
+
+  for (std::vector<std::string> step : std::vector<std::vector<std::string>>{
+           {"--to", "accepted"},
+           {"--to", "departed", "--cost", "2400", "--cost-note", "taxi"},
+           {"--to", "arrived"},
+           {"--evidence", "ransom note photographed"},
+           {"--to", "contained", "--action", "unplugged the PC from the LAN"},
+           {"--to", "closed", "--action", "handed over to the owner"}}) {
+    std::vector<std::string> args = {"workorders", "advance", id, "--as", "tanaka"};
+    args.insert(args.end(), step.begin(), step.end());
+    RunResult result = Ctl(args);
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+  }
+  RunResult shown = Ctl({"workorders", "show", id});
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_THAT(shown.output, HasSubstr("work order " + id + " (closed)"));
+  EXPECT_THAT(shown.output, HasSubstr("contained -> closed"));
+  EXPECT_THAT(shown.output, HasSubstr("¥2400 taxi"));
+  EXPECT_THAT(shown.output, HasSubstr("ransom note photographed"));
+  RunResult open_list = Ctl({"workorders", "list", "--open", "--json"});
+  ASSERT_EQ(open_list.exit_code, 0) << open_list.output;
+  EXPECT_FALSE(nlohmann::json::parse(open_list.output).contains("work_orders") &&
+               !nlohmann::json::parse(open_list.output)["work_orders"].empty());
+  RunResult all = Ctl({"workorders", "list"});
+  EXPECT_THAT(all.output, HasSubstr("closed"));
+  EXPECT_THAT(all.output, HasSubstr("sme_request"));
+}
+
 TEST_F(ProcessTest, KilledCollectorRestartsWithEverythingItAcked) {
   StartCollector();
   {
@@ -227,7 +307,7 @@ TEST_F(ProcessTest, MalformedConfigStopsTheCollectorWithFileAndLine) {
 TEST_F(ProcessTest, AnUnusableDataDirectoryIsReported) {
   std::ofstream(dir_.file("file")) << "x";
   Subprocess collector({BinaryPath("otasuke-collector"), "--listen", "127.0.0.1:0", "--data-dir",
-                        dir_.file("file") + "/data"},
+                        dir_.file("file") + "/data", "--run-as-user", "root"},
                        dir_.file("bad.log"));
   EXPECT_EQ(collector.Wait(absl::Seconds(30)), 1);
   EXPECT_THAT(ReadFileOrEmpty(dir_.file("bad.log")), HasSubstr("cannot create data directory"));

@@ -2,6 +2,13 @@
 
 #include "collector/server/stream_validator.h"
 
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/reflection.h>
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/collector/test_agent.h"
@@ -97,6 +104,79 @@ TEST(StreamValidatorTest, RejectsBadHellosAndBatches) {
   EXPECT_THAT(fresh.Accept(no_tenant_hello),
               StatusIs(absl::StatusCode::kInvalidArgument, "Hello.tenant_id is empty"));
   EXPECT_FALSE(fresh.has_hello());
+}
+
+// Proto paths ("network.tls.sni") of every string or bytes field of `descriptor`, recursively.
+void StringFieldPaths(const google::protobuf::Descriptor* descriptor, const std::string& prefix,
+                      std::set<std::string>* out) {
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = descriptor->field(i);
+    const std::string path = prefix + field->name();
+    if (field->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
+      StringFieldPaths(field->message_type(), path + ".", out);
+    } else if (field->type() == google::protobuf::FieldDescriptor::TYPE_STRING ||
+               field->type() == google::protobuf::FieldDescriptor::TYPE_BYTES) {
+      out->insert(path);
+    }
+  }
+}
+
+// Sets the string at `path` of `alert` through reflection.
+void SetStringField(v1::Alert& alert, const std::string& path, const std::string& value) {
+  google::protobuf::Message* message = &alert;
+  std::vector<std::string> parts = absl::StrSplit(path, '.');
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    const auto* field = message->GetDescriptor()->FindFieldByName(parts[i]);
+    message = message->GetReflection()->MutableMessage(message, field);
+  }
+  const auto* field = message->GetDescriptor()->FindFieldByName(parts.back());
+  message->GetReflection()->SetString(message, field, value);
+}
+
+TEST(StreamValidatorTest, EveryStringFieldOfAlertIsBounded) {
+  std::set<std::string> in_proto;
+  StringFieldPaths(v1::Alert::descriptor(), "", &in_proto);
+  // Checked apart from the table: identity (ids, UUID), raw evidence, the repeated tags.
+  std::set<std::string> covered = {"uuid", "tenant_id", "agent_id", "raw_evidence", "mitre_attack"};
+  for (std::string_view name : AlertTextFieldNamesForTest()) covered.emplace(name);
+  EXPECT_EQ(in_proto, covered) << "a string field of alert.proto has no byte cap";
+
+  for (std::string_view name : AlertTextFieldNamesForTest()) {
+    StreamValidator validator;
+    v1::AgentMessage hello = HelloMessage(MakeHello("agent-1"));
+    ASSERT_THAT(validator.Accept(hello), IsOk());
+    v1::Alert alert = MakeAlert(1);
+    SetStringField(alert, std::string(name), std::string(64 * 1024 + 1, 'x'));
+    v1::AgentMessage message = AlertsMessage({alert});
+    EXPECT_THAT(validator.Accept(message),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         std::string(name) + " is 65537 bytes; the limit is "))
+        << name;
+  }
+  StreamValidator validator;
+  v1::AgentMessage hello = HelloMessage(MakeHello("agent-1"));
+  ASSERT_THAT(validator.Accept(hello), IsOk());
+  v1::Alert tagged = MakeAlert(1);
+  tagged.add_mitre_attack(std::string(65, 'T'));
+  v1::AgentMessage message = AlertsMessage({tagged});
+  EXPECT_THAT(validator.Accept(message),
+              StatusIs(absl::StatusCode::kInvalidArgument, "mitre_attack[] is 65 bytes"));
+}
+
+TEST(StreamValidatorTest, BoundsHeartbeatDropCounters) {
+  StreamValidator validator;
+  v1::AgentMessage hello = HelloMessage(MakeHello("agent-1"));
+  ASSERT_THAT(validator.Accept(hello), IsOk());
+  v1::AgentMessage many;
+  for (int i = 0; i < 17; ++i) {
+    many.mutable_heartbeat()->add_alerts_dropped()->set_reason(v1::DROP_REASON_QUEUE_FULL);
+  }
+  EXPECT_THAT(validator.Accept(many),
+              StatusIs(absl::StatusCode::kInvalidArgument, "17 drop counters; the limit is 16"));
+  v1::AgentMessage unknown;
+  unknown.mutable_heartbeat()->add_alerts_dropped()->set_reason(static_cast<v1::DropReason>(99));
+  EXPECT_THAT(validator.Accept(unknown),
+              StatusIs(absl::StatusCode::kInvalidArgument, "reason 99 is not known"));
 }
 
 }  // namespace

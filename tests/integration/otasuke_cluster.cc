@@ -35,8 +35,8 @@ OtasukeCluster::~OtasukeCluster() {
 bool OtasukeCluster::StartSink() {
   const std::string port_file = dir_.file("sink.port");
   sink_ = std::make_unique<Subprocess>(
-      std::vector<std::string>{BinaryPath("webhook_sink"), "--port", "0", "--port-file",
-                               port_file, "--output", dir_.file("webhook.jsonl")},
+      std::vector<std::string>{BinaryPath("webhook_sink"), "--port", "0", "--port-file", port_file,
+                               "--output", dir_.file("webhook.jsonl")},
       dir_.file("sink.log"));
   if (!WaitUntil(absl::Seconds(10), [&] { return !ReadFileOrEmpty(port_file).empty(); })) {
     return false;
@@ -58,7 +58,9 @@ bool OtasukeCluster::StartCollector() {
                                    "--webhook-initial-backoff",
                                    "100ms",
                                    "--transport-security",
-                                   secure_ ? "tls" : "insecure"};
+                                   secure_ ? "tls" : "insecure",
+                                   "--run-as-user",
+                                   "root"};
   if (sink_port_ != 0) {
     argv.push_back("--webhook-url");
     argv.push_back("http://127.0.0.1:" + std::to_string(sink_port_) + "/hook");
@@ -79,19 +81,21 @@ void OtasukeCluster::KillCollector() {
 
 bool OtasukeCluster::StartAgent(std::vector<std::string> extra_flags) {
   std::vector<std::string> argv = {
-      BinaryPath("otasuke-agent"), "--tenant", "it-tenant", "--hostname", "it-host",
-      "--collector", collector_address_, "--state-dir", dir_.file("agent"), "--rules",
-      SourceDir() + "/rules", "--heartbeat-interval", "1s", "--reconnect-initial-backoff",
-      "100ms", "--reconnect-max-backoff", "500ms", "--transport-security",
-      secure_ ? "tls" : "insecure"};
+      BinaryPath("otasuke-agent"), "--tenant", "it-tenant", "--hostname", "it-host", "--collector",
+      collector_address_, "--state-dir", dir_.file("agent"), "--rules", SourceDir() + "/rules",
+      "--heartbeat-interval", "1s", "--reconnect-initial-backoff", "100ms",
+      "--reconnect-max-backoff", "500ms", "--transport-security", secure_ ? "tls" : "insecure",
+      // The test's directories are root's; tests of the privilege drop pass another user.
+      "--run-as-user", "root"};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   const size_t log_size = ReadFileOrEmpty(dir_.file("agent.log")).size();
   agent_ = std::make_unique<Subprocess>(argv, dir_.file("agent.log"));
   if (collector_ == nullptr || !collector_->running()) {
-    // Wait until the agent is up (it has loaded its rules) before returning.
+    // Wait until the agent is up (it has loaded its rules and started a source).
     return WaitUntil(absl::Seconds(20), [&] {
-      return ReadFileOrEmpty(dir_.file("agent.log")).find("source process started", log_size) !=
-             std::string::npos;
+      const std::string log = ReadFileOrEmpty(dir_.file("agent.log"));
+      return log.find("source process started", log_size) != std::string::npos ||
+             log.find("source events_file started", log_size) != std::string::npos;
     });
   }
   return WaitUntil(absl::Seconds(20), [&] {

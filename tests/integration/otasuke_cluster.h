@@ -47,6 +47,8 @@ class OtasukeCluster {
   const std::string& collector_address() const { return collector_address_; }
   // The bootstrap admin console token the collector's first start wrote.
   std::string admin_token_file() const { return dir_.file("collector/admin.token"); }
+  pid_t agent_pid() const { return agent_ ? agent_->pid() : -1; }
+  pid_t collector_pid() const { return collector_ ? collector_->pid() : -1; }
   std::string agent_log() const { return agent_ ? agent_->ReadLog() : ""; }
   std::string collector_log() const { return ReadFileOrEmpty(dir_.file("collector.log")); }
   const TempDir& dir() const { return dir_; }

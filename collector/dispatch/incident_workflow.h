@@ -1,0 +1,72 @@
+#pragma once
+// What people do to incidents (through otasukectl): acknowledge, assign, move along the
+// lifecycle new -> assigned -> acknowledged -> investigating -> contained -> resolved |
+// false_positive, add notes, merge two incidents and split alerts off into a new one. Every
+// change is an incident_transitions row stamped with time, actor and note; merges and splits are
+// also audited.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "collector/dispatch/incident_records.h"
+#include "collector/store/sqlite_db.h"
+#include "collector/tenancy/tenant_directory.h"
+#include "common/clock.h"
+
+namespace otasuke::collector::dispatch {
+
+struct IncidentDetail {
+  IncidentRow row;
+  std::string assignee;  // handle; empty when unassigned
+  std::vector<Transition> transitions;
+  std::vector<DispatchAttempt> attempts;
+  std::vector<int64_t> alert_ids;
+};
+
+class IncidentWorkflow {
+ public:
+  static absl::StatusOr<std::unique_ptr<IncidentWorkflow>> Open(const std::string& path,
+                                                                tenancy::TenantDirectory& directory,
+                                                                const Clock& clock);
+
+  absl::StatusOr<IncidentDetail> Get(int64_t id);
+
+  // Stops the acknowledge timer. Only an incident that is new or assigned can be acknowledged.
+  absl::Status Acknowledge(int64_t id, std::string_view actor, std::string_view note);
+  // Assigns to a responder by handle (NotFound when unknown); a new incident becomes assigned and
+  // its acknowledge timer (re)starts from the tenant's SLA.
+  absl::Status Assign(int64_t id, std::string_view handle, std::string_view actor,
+                      std::string_view note);
+  // Moves forward in the lifecycle, or closes (resolved, false_positive) from any open state.
+  absl::Status Advance(int64_t id, v1::IncidentState to, std::string_view actor,
+                       std::string_view note);
+  absl::Status Note(int64_t id, std::string_view actor, std::string_view note);
+  // Moves every alert of `from` into `into`; `from` is closed as resolved ("merged into #n").
+  absl::Status Merge(int64_t into, int64_t from, std::string_view actor, std::string_view note);
+  // Moves the given alerts of `id` into a new incident (same tenant and host); returns its id.
+  absl::StatusOr<int64_t> Split(int64_t id, const std::vector<int64_t>& alert_ids,
+                                std::string_view actor, std::string_view note);
+
+ private:
+  IncidentWorkflow(std::unique_ptr<SqliteDb> db, tenancy::TenantDirectory& directory,
+                   const Clock& clock)
+      : db_(std::move(db)), directory_(directory), clock_(clock) {}
+
+  absl::StatusOr<IncidentRow> OpenIncident(int64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Move(const IncidentRow& incident, v1::IncidentState to, std::string_view actor,
+                    std::string_view note) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Recomputes count, severity, first and last seen of an incident from its alerts.
+  absl::Status Recount(int64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  absl::Mutex mu_;
+  std::unique_ptr<SqliteDb> db_ ABSL_GUARDED_BY(mu_);
+  tenancy::TenantDirectory& directory_;
+  const Clock& clock_;
+};
+
+}  // namespace otasuke::collector::dispatch

@@ -1,0 +1,107 @@
+#include "collector/server/agent_limits.h"
+
+#include <algorithm>
+
+namespace otasuke::collector {
+
+void TokenBucket::Refill(absl::Time now) {
+  if (now > last_) {
+    tokens_ = std::min(capacity_, tokens_ + absl::ToDoubleSeconds(now - last_) * rate_);
+    last_ = now;
+  }
+}
+
+absl::Duration TokenBucket::Take(double amount, absl::Time now) {
+  Refill(now);
+  tokens_ -= amount;
+  if (tokens_ >= 0 || rate_ <= 0) return absl::ZeroDuration();
+  return absl::Seconds(-tokens_ / rate_);
+}
+
+bool TokenBucket::full(absl::Time now) const {
+  const double elapsed = now > last_ ? absl::ToDoubleSeconds(now - last_) : 0;
+  return tokens_ + elapsed * rate_ >= capacity_;
+}
+
+bool AgentLimiter::AdmitStream() {
+  absl::MutexLock lock(&mu_);
+  if (open_streams_ >= limits_.max_streams) {
+    ++rejected_streams_;
+    return false;
+  }
+  ++open_streams_;
+  return true;
+}
+
+void AgentLimiter::ReleaseStream() {
+  absl::MutexLock lock(&mu_);
+  --open_streams_;
+}
+
+int AgentLimiter::open_streams() const {
+  absl::MutexLock lock(&mu_);
+  return open_streams_;
+}
+
+uint64_t AgentLimiter::rejected_streams() const {
+  absl::MutexLock lock(&mu_);
+  return rejected_streams_;
+}
+
+AgentLimiter::AgentEntry& AgentLimiter::EntryLocked(std::string_view agent_id, absl::Time now) {
+  auto it = agents_.find(agent_id);
+  if (it != agents_.end()) return it->second;
+  if (agents_.size() >= limits_.max_tracked_agents) {
+    // Forget agents whose buckets refilled: they carry no debt, only counters.
+    std::erase_if(agents_, [now](const auto& entry) {
+      return entry.second.alerts.full(now) && entry.second.bytes.full(now);
+    });
+  }
+  const double burst = absl::ToDoubleSeconds(limits_.burst);
+  return agents_
+      .try_emplace(std::string(agent_id),
+                   AgentEntry{
+                       .alerts = TokenBucket(limits_.alerts_per_second,
+                                             std::max(1.0, limits_.alerts_per_second * burst), now),
+                       .bytes = TokenBucket(limits_.bytes_per_second,
+                                            std::max(1.0, limits_.bytes_per_second * burst), now),
+                   })
+      .first->second;
+}
+
+absl::Duration AgentLimiter::Charge(std::string_view agent_id, int alerts, size_t bytes) {
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  AgentEntry& entry = EntryLocked(agent_id, now);
+  absl::Duration pause =
+      std::max(entry.alerts.Take(alerts, now), entry.bytes.Take(static_cast<double>(bytes), now));
+  if (pause > absl::ZeroDuration()) {
+    ++entry.stats.throttled;
+    entry.stats.throttled_for += pause;
+  }
+  return pause;
+}
+
+void AgentLimiter::CountViolation(std::string_view agent_id) {
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  ++EntryLocked(agent_id, now).stats.violations;
+}
+
+bool AgentLimiter::ShouldAudit(std::string_view agent_id) {
+  const absl::Time now = clock_.Now();
+  absl::MutexLock lock(&mu_);
+  AgentEntry& entry = EntryLocked(agent_id, now);
+  if (now - entry.last_audit < limits_.audit_interval) return false;
+  entry.last_audit = now;
+  return true;
+}
+
+std::optional<AgentLimitStats> AgentLimiter::Stats(std::string_view agent_id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = agents_.find(agent_id);
+  if (it == agents_.end()) return std::nullopt;
+  return it->second.stats;
+}
+
+}  // namespace otasuke::collector

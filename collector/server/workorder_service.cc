@@ -1,0 +1,69 @@
+#include "collector/server/workorder_service.h"
+
+#include <algorithm>
+
+#include "collector/auth/permissions.h"
+#include "collector/server/authorized_call.h"
+#include "common/status_macros.h"
+
+namespace otasuke::collector {
+
+grpc::ServerUnaryReactor* WorkOrderServiceImpl::OpenWorkOrder(
+    grpc::CallbackServerContext* context, const v1::OpenWorkOrderRequest* request,
+    v1::OpenWorkOrderResponse* response) {
+  return AuthorizedCall(
+      context, pool_, authenticator_,
+      [this, request, response](const Principal& caller) -> absl::Status {
+        RETURN_IF_ERROR(Authorize(caller, Permission::kManageWorkOrders, request->tenant_id()));
+        ASSIGN_OR_RETURN(*response->mutable_work_order(), orders_.Open(*request));
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* WorkOrderServiceImpl::ListWorkOrders(
+    grpc::CallbackServerContext* context, const v1::ListWorkOrdersRequest* request,
+    v1::ListWorkOrdersResponse* response) {
+  return AuthorizedCall(
+      context, pool_, authenticator_,
+      [this, request, response](const Principal& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(std::string tenant, AuthorizeScoped(caller, Permission::kReadWorkOrders,
+                                                             request->tenant_id()));
+        WorkOrderQuery query{.tenant_id = tenant,
+                             .open_only = request->open_only(),
+                             .limit = request->limit() == 0 ? 100
+                                                            : static_cast<int>(std::min<uint32_t>(
+                                                                  request->limit(), 10000))};
+        ASSIGN_OR_RETURN(std::vector<v1::WorkOrder> orders, orders_.List(query));
+        for (v1::WorkOrder& order : orders) *response->add_work_orders() = std::move(order);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* WorkOrderServiceImpl::GetWorkOrder(grpc::CallbackServerContext* context,
+                                                             const v1::GetWorkOrderRequest* request,
+                                                             v1::GetWorkOrderResponse* response) {
+  return AuthorizedCall(
+      context, pool_, authenticator_,
+      [this, request, response](const Principal& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(v1::WorkOrder order, orders_.Get(request->id()));
+        // The tenant is known only once the order is read; a viewer of another tenant is refused.
+        RETURN_IF_ERROR(Authorize(caller, Permission::kReadWorkOrders, order.tenant_id()));
+        *response->mutable_work_order() = std::move(order);
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* WorkOrderServiceImpl::AdvanceWorkOrder(
+    grpc::CallbackServerContext* context, const v1::AdvanceWorkOrderRequest* request,
+    v1::AdvanceWorkOrderResponse* response) {
+  return AuthorizedCall(
+      context, pool_, authenticator_,
+      [this, request, response](const Principal& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(v1::WorkOrder order, orders_.Get(request->id()));
+        RETURN_IF_ERROR(Authorize(caller, Permission::kManageWorkOrders, order.tenant_id()));
+        ASSIGN_OR_RETURN(*response->mutable_work_order(), orders_.Advance(*request));
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace otasuke::collector
