@@ -17,6 +17,7 @@
 #include "agent/app/subcommands.h"
 #include "agent/config/agent_config.h"
 #include "common/log.h"
+#include "common/privileges.h"
 
 namespace {
 
@@ -69,7 +70,8 @@ int RunDaemon(const std::vector<std::string>& args) {
     return 2;
   }
   if (absl::Status s = config.Validate(); !s.ok()) {
-    std::fprintf(stderr, "otasuke-agent: %s%s\n", config_path.empty() ? "" : (config_path + ": ").c_str(),
+    std::fprintf(stderr, "otasuke-agent: %s%s\n",
+                 config_path.empty() ? "" : (config_path + ": ").c_str(),
                  std::string(s.message()).c_str());
     return 2;
   }
@@ -85,6 +87,11 @@ int RunDaemon(const std::vector<std::string>& args) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Before any thread starts, so every thread inherits it (see common/privileges.h).
+  if (absl::Status s = otasuke::SetNoNewPrivileges(); !s.ok()) {
+    LOG_ERROR("cannot start: %s", s.ToString());
+    return 1;
+  }
   otasuke::agent::AgentApp app(std::move(config));
   if (absl::Status s = app.Start(); !s.ok()) {
     LOG_ERROR("cannot start: %s", s.ToString());

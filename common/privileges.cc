@@ -214,6 +214,13 @@ absl::StatusOr<CapabilityMask> ParseHexMask(std::string_view hex, std::string_vi
 
 }  // namespace
 
+absl::Status SetNoNewPrivileges() {
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    return absl::InternalError(Errno("PR_SET_NO_NEW_PRIVS"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<UserIds> LookUpUser(std::string_view name) {
   if (name.empty()) return absl::InvalidArgumentError("run_as_user is empty");
   std::vector<char> buf(16384);
@@ -248,9 +255,13 @@ absl::Status DropPrivileges(const PrivilegeDrop& drop) {
     return absl::InvalidArgumentError(
         absl::StrCat("run_as_user '", user.name, "' is root: name an unprivileged account"));
   }
-  if (drop.keep != 0 && ThreadCount() > 1) {
+  // Capabilities, keep-caps and no-new-privs are per thread. Threads started earlier lose every
+  // capability at the uid switch (their keep-caps is off), but only no-new-privs inherited from
+  // before they started stops them regaining any through exec.
+  if (drop.keep != 0 && ThreadCount() > 1 && ::prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) {
     return absl::FailedPreconditionError(
-        "privileges must be dropped before any thread starts (capabilities are per thread)");
+        "threads are running without no-new-privileges: call SetNoNewPrivileges() before "
+        "starting any thread, or drop privileges before (capabilities are per thread)");
   }
   const uid_t euid = ::geteuid();
   if (euid == user.uid) {

@@ -42,10 +42,15 @@ struct PrivilegeDrop {
 // Verifies the result (uid 0 cannot be regained). When the process already runs as that user
 // (systemd User= with AmbientCapabilities), it only trims the capabilities.
 //
-// Capabilities are per thread: with a non-empty `keep` the process must still be single-
-// threaded (FailedPrecondition otherwise). With an empty `keep` other threads may exist: the
-// uid switch (which glibc applies to every thread) clears their capabilities too.
+// Capabilities are per thread: with a non-empty `keep`, threads may already run only if they
+// inherited no-new-privileges (SetNoNewPrivileges() before starting them; FailedPrecondition
+// otherwise); they lose every capability at the uid switch. With an empty `keep` other threads
+// may exist: the uid switch (which glibc applies to every thread) clears their capabilities.
 absl::Status DropPrivileges(const PrivilegeDrop& drop);
+
+// Sets no-new-privileges on this thread; threads started afterwards inherit it. Daemons call it
+// first thing, so no thread can ever gain privileges through exec.
+absl::Status SetNoNewPrivileges();
 
 // What /proc/<pid>/status says about a process's identity; for the daemons' start-up log and
 // for tests that check a real process.

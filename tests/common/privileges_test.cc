@@ -95,7 +95,7 @@ TEST_F(DropPrivilegesTest, EmptyKeepClearsEveryCapabilityEvenWithThreads) {
             0);
 }
 
-TEST_F(DropPrivilegesTest, RefusesToKeepCapabilitiesOnceThreadsRun) {
+TEST_F(DropPrivilegesTest, RefusesToKeepCapabilitiesOnceThreadsRunWithoutNoNewPrivs) {
   EXPECT_EQ(InChild([&] {
               std::thread other([] { ::pause(); });
               other.detach();
@@ -103,6 +103,19 @@ TEST_F(DropPrivilegesTest, RefusesToKeepCapabilitiesOnceThreadsRun) {
                   DropPrivileges({.user = "nobody", .keep = CapabilityBit(CAP_NET_RAW)});
               if (s.code() != absl::StatusCode::kFailedPrecondition) return 1;
               return ::geteuid() == 0 ? 0 : 2;  // nothing changed
+            }),
+            0);
+}
+
+TEST_F(DropPrivilegesTest, KeepsCapabilitiesWithThreadsThatInheritedNoNewPrivs) {
+  EXPECT_EQ(InChild([&] {
+              if (!SetNoNewPrivileges().ok()) return 1;
+              std::thread other([] { ::pause(); });
+              other.detach();
+              const CapabilityMask keep = CapabilityBit(CAP_NET_RAW);
+              if (!DropPrivileges({.user = "nobody", .keep = keep}).ok()) return 2;
+              absl::StatusOr<ProcessCredentials> c = ReadProcessCredentials(::getpid());
+              return c.ok() && c->cap_permitted == keep ? 0 : 3;
             }),
             0);
 }
