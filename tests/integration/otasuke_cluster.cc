@@ -21,7 +21,7 @@ OtasukeCluster::OtasukeCluster() {
   script_ = tmpl;
   // Short-lived processes can exit before /proc is read (the proc connector reports only
   // the pid); the script lives long enough to be enriched, as real payloads do.
-  std::ofstream(script_) << "#!/bin/sh\nsleep 0.2\n";
+  std::ofstream(script_) << "#!/bin/sh\nsleep 0.4\n";
   ::chmod(script_.c_str(), 0755);
 }
 
