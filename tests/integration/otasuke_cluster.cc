@@ -58,7 +58,14 @@ bool OtasukeCluster::StartCollector() {
                                    "--webhook-initial-backoff",
                                    "100ms",
                                    "--run-as-user",
-                                   "root"};
+                                   "root",
+                                   // The delivery tests stream 100,000 alerts as fast as they
+                                   // go; the per-agent limits have their own test
+                                   // (collector_misbehaving_agent_test).
+                                   "--limits-alerts-per-second",
+                                   "1000000",
+                                   "--limits-bytes-per-second",
+                                   "1000000000"};
   if (sink_port_ != 0) {
     argv.push_back("--webhook-url");
     argv.push_back("http://127.0.0.1:" + std::to_string(sink_port_) + "/hook");
