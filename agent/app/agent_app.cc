@@ -14,6 +14,7 @@
 #include "agent/pipeline/sqlite_alert_spool.h"
 #include "agent/sources/event_file/event_file_source.h"
 #include "agent/sources/proc_connector/proc_connector_source.h"
+#include "agent/sources/sock_diag/sock_diag_source.h"
 #include "common/log.h"
 #include "common/privileges.h"
 #include "common/status_macros.h"
@@ -122,11 +123,21 @@ absl::Status AgentApp::OpenSources() {
     workers_.push_back(std::make_unique<SourceWorker>(
         std::move(source), detectors_->MakeHostDetectors(), *explaining_sink_, counters_));
   }
+  if (config_.connection_source) {
+    auto source = std::make_unique<SockDiagSource>(
+        SockDiagSource::Options{.interval = config_.connection_interval});
+    RETURN_IF_ERROR(source->Open());
+    workers_.push_back(std::make_unique<SourceWorker>(
+        std::move(source), detectors_->MakeHostDetectors(), *explaining_sink_, counters_));
+  }
   if (config_.network_source) {
     network::NetworkSensorOptions options;
     options.capture.interface = config_.network_interface;
     options.capture.bpf_filter = config_.network_bpf;
     options.capture.snaplen = static_cast<int>(config_.network_snaplen);
+    network_host_events_ = std::make_unique<DetectorChain>(detectors_->MakeHostDetectors(),
+                                                           *explaining_sink_, counters_);
+    options.host_events = network_host_events_.get();
     network_ = detectors_->MakeNetworkSensor(options, *explaining_sink_);
     RETURN_IF_ERROR(network_->Open());
   }

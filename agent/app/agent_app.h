@@ -74,6 +74,8 @@ class AgentApp final : private TransportDelegate {
   std::unique_ptr<RuleSetManager> rules_;
   std::unique_ptr<DetectorFactory> detectors_;
   std::vector<std::unique_ptr<SourceWorker>> workers_;
+  // Host rules over what the capture derives (DNS queries), on the capture thread.
+  std::unique_ptr<DetectorChain> network_host_events_;
   std::unique_ptr<network::NetworkSensor> network_;
   std::jthread network_thread_;
   std::unique_ptr<Transport> transport_;

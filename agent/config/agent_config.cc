@@ -8,7 +8,8 @@ namespace otasuke::agent {
 std::vector<config::Field> AgentConfig::Fields() {
   return {
       {.key = "tenant", .help = "Tenant (SME) this agent belongs to", .value = &tenant},
-      {.key = "agent_id", .help = "Agent id; empty: generated and kept in state_dir",
+      {.key = "agent_id",
+       .help = "Agent id; empty: generated and kept in state_dir",
        .value = &agent_id},
       {.key = "hostname", .help = "Host name reported; empty: the system's", .value = &hostname},
       {.key = "profile", .help = "endpoint (SME PC) or gateway (router)", .value = &profile},
@@ -16,29 +17,37 @@ std::vector<config::Field> AgentConfig::Fields() {
       {.key = "transport_security",
        .help = "tls (mTLS with the enrolled identity) or insecure (loopback collector only)",
        .value = &transport_security},
-      {.key = "state_dir", .help = "Agent state (identity, sequence, active rules)",
+      {.key = "state_dir",
+       .help = "Agent state (identity, sequence, active rules)",
        .value = &state_dir},
       {.key = "run_as_user",
        .help = "User the agent becomes once its sources are open (keeping only the "
                "capabilities they need); root: stay root",
        .value = &run_as_user},
-      {.key = "rules", .help = "Rule files or directories loaded at start (repeatable)",
+      {.key = "rules",
+       .help = "Rule files or directories loaded at start (repeatable)",
        .value = &rules},
       {.key = "rules_strict",
        .help = "Reject a whole rule set when any rule in it does not load",
        .value = &rules_strict},
       {.key = "log_level", .help = "debug, info, warn or error", .value = &log_level},
-      {.key = "heartbeat_interval", .help = "Time between heartbeats",
+      {.key = "heartbeat_interval",
+       .help = "Time between heartbeats",
        .value = &heartbeat_interval},
-      {.key = "reconnect.initial_backoff", .help = "First reconnect wait (then doubled, jittered)",
+      {.key = "reconnect.initial_backoff",
+       .help = "First reconnect wait (then doubled, jittered)",
        .value = &reconnect_initial_backoff},
-      {.key = "reconnect.max_backoff", .help = "Longest reconnect wait",
+      {.key = "reconnect.max_backoff",
+       .help = "Longest reconnect wait",
        .value = &reconnect_max_backoff},
-      {.key = "queue.max_alerts", .help = "Alerts kept until acknowledged, at most",
+      {.key = "queue.max_alerts",
+       .help = "Alerts kept until acknowledged, at most",
        .value = &queue_max_alerts},
-      {.key = "queue.max_bytes", .help = "Bytes of alerts kept until acknowledged, at most",
+      {.key = "queue.max_bytes",
+       .help = "Bytes of alerts kept until acknowledged, at most",
        .value = &queue_max_bytes},
-      {.key = "max_message_bytes", .help = "Largest gRPC message sent or received",
+      {.key = "max_message_bytes",
+       .help = "Largest gRPC message sent or received",
        .value = &max_message_bytes},
       {.key = "spool.max_bytes",
        .help = "Disk budget of the alert spool; 0: 64MiB on a gateway, 256MiB on an endpoint",
@@ -46,22 +55,33 @@ std::vector<config::Field> AgentConfig::Fields() {
       {.key = "spool.drop_alert_interval",
        .help = "Shortest time between two meta-alerts reporting dropped alerts",
        .value = &spool_drop_alert_interval},
-      {.key = "sources.process", .help = "Watch process starts (netlink proc connector)",
+      {.key = "sources.process",
+       .help = "Watch process starts (netlink proc connector)",
        .value = &process_source},
-      {.key = "sources.network", .help = "Capture traffic and run the Suricata rules (libpcap)",
+      {.key = "sources.connections",
+       .help = "Report new TCP/UDP connections with their process (sock_diag polling)",
+       .value = &connection_source},
+      {.key = "sources.connections_interval",
+       .help = "How often the socket table is read (shorter: fewer missed connections)",
+       .value = &connection_interval},
+      {.key = "sources.network",
+       .help = "Capture traffic and run the Suricata rules (libpcap)",
        .value = &network_source},
       {.key = "sources.events_file",
        .help = "Event file replayed once through the live pipeline at start (tests, forensics)",
        .value = &events_file},
-      {.key = "network.interface", .help = "Interface to capture on (e.g. eth0, br-lan)",
+      {.key = "network.interface",
+       .help = "Interface to capture on (e.g. eth0, br-lan)",
        .value = &network_interface},
-      {.key = "network.bpf", .help = "BPF filter for the capture; empty: all traffic",
+      {.key = "network.bpf",
+       .help = "BPF filter for the capture; empty: all traffic",
        .value = &network_bpf},
       {.key = "network.snaplen", .help = "Bytes captured per packet", .value = &network_snaplen},
       {.key = "network.vars",
        .help = "YAML with Suricata `vars:` ($HOME_NET, ...); a suricata.yaml also works",
        .value = &network_vars},
-      {.key = "network.classification", .help = "Suricata classification.config",
+      {.key = "network.classification",
+       .help = "Suricata classification.config",
        .value = &network_classification},
   };
 }
@@ -104,9 +124,8 @@ absl::Status AgentConfig::Validate() const {
     return absl::InvalidArgumentError("queue: max_alerts >= 1 and max_bytes >= 4096 required");
   }
   if (spool_max_bytes != 0 && spool_max_bytes < (int64_t{1} << 20)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("spool.max_bytes: must be 0 (profile default) or at least 1MiB, got ",
-                     spool_max_bytes));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "spool.max_bytes: must be 0 (profile default) or at least 1MiB, got ", spool_max_bytes));
   }
   if (spool_drop_alert_interval < absl::Seconds(1)) {
     return absl::InvalidArgumentError("spool.drop_alert_interval: must be at least 1s");
@@ -120,13 +139,15 @@ absl::Status AgentConfig::Validate() const {
   if (network_snaplen < 64 || network_snaplen > 262144) {
     return absl::InvalidArgumentError("network.snaplen: must be between 64 and 262144");
   }
+  if (connection_interval < absl::Milliseconds(100) || connection_interval > absl::Minutes(1)) {
+    return absl::InvalidArgumentError("sources.connections_interval: must be between 100ms and 1m");
+  }
   if (heartbeat_interval < absl::Seconds(1)) {
     return absl::InvalidArgumentError("heartbeat_interval: must be at least 1s");
   }
   if (reconnect_initial_backoff <= absl::ZeroDuration() ||
       reconnect_max_backoff < reconnect_initial_backoff) {
-    return absl::InvalidArgumentError(
-        "reconnect: initial_backoff must be > 0 and <= max_backoff");
+    return absl::InvalidArgumentError("reconnect: initial_backoff must be > 0 and <= max_backoff");
   }
   return absl::OkStatus();
 }

@@ -39,6 +39,8 @@ struct AgentConfig {
   std::string events_file;  // replayed once through the live pipeline at start
   bool process_source = true;
   bool network_source = false;
+  bool connection_source = true;
+  absl::Duration connection_interval = absl::Milliseconds(500);
   std::string network_interface;
   std::string network_bpf;
   int64_t network_snaplen = 65535;

@@ -4,14 +4,9 @@
 
 namespace otasuke::agent {
 
-void SourceWorker::OnEvent(const Event& event) {
-  counters_.CountEvent();
-  for (const auto& detector : detectors_) detector->Inspect(event, sink_);
-}
-
 void SourceWorker::Start() {
   thread_ = std::jthread([this](std::stop_token stop) {
-    result_ = source_->Run(*this, stop);
+    result_ = source_->Run(chain_, stop);
     if (!result_.ok()) {
       LOG_ERROR("source %s stopped: %s", source_->name(), result_.ToString());
     }

@@ -7,20 +7,16 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "agent/pipeline/agent_counters.h"
-#include "agent/pipeline/alert_sink.h"
-#include "agent/pipeline/detector.h"
-#include "agent/pipeline/event_source.h"
+#include "agent/pipeline/detector_chain.h"
 
 namespace otasuke::agent {
 
-class SourceWorker final : private EventHandler {
+class SourceWorker final {
  public:
   SourceWorker(std::unique_ptr<EventSource> source,
                std::vector<std::unique_ptr<Detector>> detectors, AlertSink& sink,
                AgentCounters& counters)
-      : source_(std::move(source)), detectors_(std::move(detectors)), sink_(sink),
-        counters_(counters) {}
+      : source_(std::move(source)), chain_(std::move(detectors), sink, counters) {}
   ~SourceWorker() { Stop(); }
 
   EventSource& source() { return *source_; }
@@ -32,12 +28,8 @@ class SourceWorker final : private EventHandler {
   absl::Status result() const { return result_; }
 
  private:
-  void OnEvent(const Event& event) override;
-
   std::unique_ptr<EventSource> source_;
-  std::vector<std::unique_ptr<Detector>> detectors_;
-  AlertSink& sink_;
-  AgentCounters& counters_;
+  DetectorChain chain_;
   std::jthread thread_;
   absl::Status result_;
 };

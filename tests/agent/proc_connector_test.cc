@@ -1,8 +1,6 @@
 // The proc connector source against the real kernel: runs a real process and expects its
 // exec event with /proc enrichment. Needs CAP_NET_ADMIN (root); skipped otherwise.
 
-#include "agent/sources/proc_connector/proc_connector_source.h"
-
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +8,7 @@
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
+#include "agent/sources/proc_connector/proc_connector_source.h"
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
 
@@ -17,7 +16,7 @@ namespace otasuke::agent {
 namespace {
 
 struct Seen {
-  std::string image, command_line, parent_image, user, cwd, pid;
+  std::string image, command_line, parent_image, user, cwd, pid, ppid, hashes, ancestors, guid;
 };
 
 class CollectingHandler final : public EventHandler {
@@ -26,12 +25,12 @@ class CollectingHandler final : public EventHandler {
     absl::MutexLock lock(&mu);
     ASSERT_EQ(e.source().category, "process_creation");
     ASSERT_EQ(e.source().product, "linux");
-    events.push_back(Seen{std::string(e.Get(FieldId::kImage)),
-                          std::string(e.Get(FieldId::kCommandLine)),
-                          std::string(e.Get(FieldId::kParentImage)),
-                          std::string(e.Get(FieldId::kUser)),
-                          std::string(e.Get(FieldId::kCurrentDirectory)),
-                          std::string(e.Get(FieldId::kProcessId))});
+    events.push_back(Seen{
+        std::string(e.Get(FieldId::kImage)), std::string(e.Get(FieldId::kCommandLine)),
+        std::string(e.Get(FieldId::kParentImage)), std::string(e.Get(FieldId::kUser)),
+        std::string(e.Get(FieldId::kCurrentDirectory)), std::string(e.Get(FieldId::kProcessId)),
+        std::string(e.Get(FieldId::kParentProcessId)), std::string(e.Get(FieldId::kHashes)),
+        std::string(e.Get(FieldId::kAncestors)), std::string(e.Get(FieldId::kProcessGuid))});
   }
   absl::Mutex mu;
   std::vector<Seen> events ABSL_GUARDED_BY(mu);
@@ -72,11 +71,49 @@ TEST(ProcConnectorSourceTest, SeesARealExecWithEnrichment) {
         EXPECT_EQ(s.pid, std::to_string(child));
         EXPECT_FALSE(s.user.empty());
         EXPECT_FALSE(s.parent_image.empty());
+        EXPECT_EQ(s.ppid, std::to_string(::getpid()));
+        // Sysmon's form, from the image the process runs (the interpreter, cached).
+        EXPECT_EQ(s.hashes.rfind("SHA256=", 0), 0u) << s.hashes;
+        EXPECT_EQ(s.hashes.size(), 7u + 64u) << s.hashes;
+        // The test binary forked the probe: it is the nearest ancestor.
+        EXPECT_NE(s.ancestors.find("agent_proc_connector_test"), std::string::npos) << s.ancestors;
+        EXPECT_NE(s.guid.find("-" + s.pid + "-"), std::string::npos) << s.guid;
       }
     }
   }
   EXPECT_TRUE(found) << "no exec event for the probe script";
   EXPECT_GE(source.stats().events, 1u);
+}
+
+// A process that is gone before /proc is read still yields an event: simulated by a /proc
+// root with nothing in it, while the kernel's fork/exec notifications are real.
+TEST(ProcConnectorSourceTest, VanishedProcessStillYieldsAnEventWithItsParent) {
+  otasuke::testing::TempDir empty_proc;
+  ProcConnectorSource source(empty_proc.path());
+  absl::Status opened = source.Open();
+  if (!opened.ok()) GTEST_SKIP() << "proc connector unavailable here: " << opened;
+  CollectingHandler handler;
+  std::jthread runner([&](std::stop_token stop) { ASSERT_TRUE(source.Run(handler, stop).ok()); });
+  absl::SleepFor(absl::Milliseconds(100));
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::execl("/bin/true", "/bin/true", nullptr);
+    ::_exit(127);
+  }
+  ::waitpid(child, nullptr, 0);
+  bool found = false;
+  for (int i = 0; i < 100 && !found; ++i) {
+    absl::SleepFor(absl::Milliseconds(20));
+    absl::MutexLock lock(&handler.mu);
+    for (const Seen& s : handler.events) {
+      if (s.pid != std::to_string(child)) continue;
+      found = true;
+      EXPECT_EQ(s.image, "");
+      EXPECT_EQ(s.ppid, std::to_string(::getpid()));  // known from the fork notification
+    }
+  }
+  EXPECT_TRUE(found) << "no event for the vanished process";
+  EXPECT_GE(source.stats().partial, 1u);
 }
 
 TEST(ProcReaderTest, ReadsThisProcess) {

@@ -21,7 +21,7 @@ OtasukeCluster::OtasukeCluster(bool secure) : secure_(secure) {
   script_ = tmpl;
   // Short-lived processes can exit before /proc is read (the proc connector reports only
   // the pid); the script lives long enough to be enriched, as real payloads do.
-  std::ofstream(script_) << "#!/bin/sh\nsleep 0.2\n";
+  std::ofstream(script_) << "#!/bin/sh\nsleep 0.4\n";
   ::chmod(script_.c_str(), 0755);
 }
 
@@ -60,7 +60,14 @@ bool OtasukeCluster::StartCollector() {
                                    "--transport-security",
                                    secure_ ? "tls" : "insecure",
                                    "--run-as-user",
-                                   "root"};
+                                   "root",
+                                   // The delivery tests stream 100,000 alerts as fast as they
+                                   // go; the per-agent limits have their own test
+                                   // (collector_misbehaving_agent_test).
+                                   "--limits-alerts-per-second",
+                                   "1000000",
+                                   "--limits-bytes-per-second",
+                                   "1000000000"};
   if (sink_port_ != 0) {
     argv.push_back("--webhook-url");
     argv.push_back("http://127.0.0.1:" + std::to_string(sink_port_) + "/hook");

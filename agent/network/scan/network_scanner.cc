@@ -198,6 +198,7 @@ void NetworkScanner::InspectApp(const PacketFlowView& view, detect::Inspection& 
   }
   ctx.http = nullptr;
   for (const DnsMessage& message : view.dns_messages) {
+    if (app_observer_ != nullptr) app_observer_->OnDnsMessage(*view.flow, view.direction, message);
     ctx.dns = &message;
     inspect_extra([&](detect::Inspection& in) {
       in.tx_id = message.tx_id;

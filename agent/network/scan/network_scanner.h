@@ -37,6 +37,15 @@ class AlertEventHandler {
   virtual void OnAlertEvent(const AlertEvent& event) = 0;
 };
 
+// Receives application-layer records as the parsers complete them (for host-event rules:
+// a DNS query becomes a Sigma dns_query event); called on the scanner's thread.
+class AppRecordObserver {
+ public:
+  virtual ~AppRecordObserver() = default;
+  // A DNS message of `flow` sent in `direction` (kToServer: a query).
+  virtual void OnDnsMessage(const Flow& flow, int direction, const DnsMessage& message) = 0;
+};
+
 struct ScannerStats {
   uint64_t packets = 0;
   uint64_t bytes = 0;
@@ -58,6 +67,8 @@ class NetworkScanner : private FlowEndHandler, private detect::AlertCallback {
   void Tick(int64_t now_usec) { tracker_.Expire(now_usec); }
   // Ends every flow: final stream flushes and their alerts.
   void Finish();
+  // Also reports application records to `observer` (may be null: none).
+  void SetAppRecordObserver(AppRecordObserver* observer) { app_observer_ = observer; }
   // Switches to a newly published rule set.
   void SetRules(std::shared_ptr<const detect::CompiledRules> rules) { engine_.SetRules(rules); }
 
@@ -97,6 +108,7 @@ class NetworkScanner : private FlowEndHandler, private detect::AlertCallback {
   FlowTracker tracker_;
   detect::DetectEngine engine_;
   AlertEventHandler* handler_;
+  AppRecordObserver* app_observer_ = nullptr;
   ScannerStats stats_;
   Packet packet_;
   PacketFlowView view_;

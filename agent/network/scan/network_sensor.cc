@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "agent/network/scan/alert_convert.h"
+#include "agent/network/scan/dns_query_event.h"
 #include "common/status_macros.h"
 
 namespace otasuke::network {
@@ -29,11 +30,18 @@ void NetworkSensor::OnAlertEvent(const AlertEvent& event) {
   sink_.Emit(ToOtasukeAlert(event));
 }
 
+void NetworkSensor::OnDnsMessage(const Flow& flow, int direction, const DnsMessage& message) {
+  if (DnsQueryToEvent(flow, message, flow.last_usec, &host_event_, &scratch_)) {
+    options_.host_events->OnEvent(host_event_);
+  }
+}
+
 absl::Status NetworkSensor::Run(std::stop_token stop) {
   if (source_ == nullptr) return absl::FailedPreconditionError("network sensor not opened");
   SnapshotReader<detect::CompiledRules> reader(rules_);
   if (reader.shared() == nullptr) return absl::FailedPreconditionError("no rule set published");
   NetworkScanner scanner(options_.scanner, reader.shared(), this);
+  if (options_.host_events != nullptr) scanner.SetAppRecordObserver(this);
   const detect::CompiledRules* current = reader.Get();
   RawFrame frame;
   uint64_t since_stats = 0;

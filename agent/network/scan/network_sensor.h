@@ -14,6 +14,7 @@
 #include "agent/network/detect/engine.h"
 #include "agent/network/scan/network_scanner.h"
 #include "agent/pipeline/alert_sink.h"
+#include "agent/pipeline/event_source.h"
 #include "common/snapshot.h"
 
 namespace otasuke::network {
@@ -21,6 +22,9 @@ namespace otasuke::network {
 struct NetworkSensorOptions {
   LiveCaptureOptions capture;
   ScannerConfig scanner;
+  // When set, DNS queries seen on the wire are also handed to it as host events (Sigma
+  // dns_query), on the capture thread.
+  agent::EventHandler* host_events = nullptr;
 };
 
 struct NetworkSensorStats {
@@ -31,7 +35,7 @@ struct NetworkSensorStats {
   uint64_t kernel_dropped = 0;
 };
 
-class NetworkSensor : private AlertEventHandler {
+class NetworkSensor : private AlertEventHandler, private AppRecordObserver {
  public:
   NetworkSensor(NetworkSensorOptions options, const Snapshot<detect::CompiledRules>& rules,
                 agent::AlertSink& sink);
@@ -45,6 +49,7 @@ class NetworkSensor : private AlertEventHandler {
 
  private:
   void OnAlertEvent(const AlertEvent& event) override;
+  void OnDnsMessage(const Flow& flow, int direction, const DnsMessage& message) override;
   void PublishStats();
 
   NetworkSensorOptions options_;
@@ -56,6 +61,8 @@ class NetworkSensor : private AlertEventHandler {
   std::atomic<uint64_t> alerts_{0};
   std::atomic<uint64_t> decode_errors_{0};
   std::atomic<uint64_t> kernel_dropped_{0};
+  agent::Event host_event_;  // reused for every DNS query event
+  std::string scratch_;
 };
 
 }  // namespace otasuke::network

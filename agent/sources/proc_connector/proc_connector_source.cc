@@ -9,13 +9,17 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/log.h"
 
 namespace otasuke::agent {
 namespace {
+
+constexpr int kMaxAncestry = 8;  // enough for service -> shell -> tool chains; bounds the work
 
 absl::Status SendListen(int fd, bool listen) {
   // nlmsghdr | cn_msg (flexible data) | proc_cn_mcast_op, laid out in one buffer.
@@ -67,6 +71,13 @@ absl::Status ProcConnectorSource::Open() {
     return absl::PermissionDeniedError(absl::StrCat(
         "proc connector: bind (needs CAP_NET_ADMIN; run as root): ", std::strerror(errno)));
   }
+  // Existing processes, so the first execs already have their ancestry.
+  tree_.Seed(proc_);
+  if (std::FILE* f = std::fopen("/proc/sys/kernel/random/boot_id", "re")) {
+    char line[64] = {};
+    if (std::fgets(line, sizeof(line), f) != nullptr) boot_id_.assign(line, 8);
+    std::fclose(f);
+  }
   absl::Status status = SendListen(fd_, true);
   if (!status.ok()) {
     return absl::PermissionDeniedError(
@@ -76,8 +87,27 @@ absl::Status ProcConnectorSource::Open() {
 }
 
 SourceStats ProcConnectorSource::stats() const {
-  return SourceStats{.events = events_.load(), .overruns = overruns_.load(),
-                     .partial = partial_.load()};
+  return SourceStats{
+      .events = events_.load(), .overruns = overruns_.load(), .partial = partial_.load()};
+}
+
+void ProcConnectorSource::SetParentFields(pid_t ppid) {
+  scratch_ = std::to_string(ppid);
+  event_.Set(FieldId::kParentProcessId, scratch_);
+  // The tree knows the parent even when it has exited; /proc is the fallback for a parent
+  // that started before the seed and was never seen since.
+  if (const ProcessNode* parent = tree_.Find(ppid); parent != nullptr) {
+    if (!parent->image.empty()) event_.Set(FieldId::kParentImage, parent->image);
+    if (!parent->command_line.empty()) {
+      event_.Set(FieldId::kParentCommandLine, parent->command_line);
+    }
+    if (!parent->user.empty()) event_.Set(FieldId::kParentUser, parent->user);
+  } else {
+    if (proc_.ReadImage(ppid, &scratch_)) event_.Set(FieldId::kParentImage, scratch_);
+    if (proc_.ReadCommandLine(ppid, &scratch_)) {
+      event_.Set(FieldId::kParentCommandLine, scratch_);
+    }
+  }
 }
 
 void ProcConnectorSource::OnExec(pid_t pid, absl::Time when, EventHandler& handler) {
@@ -87,9 +117,9 @@ void ProcConnectorSource::OnExec(pid_t pid, absl::Time when, EventHandler& handl
   source.product = "linux";
   source.category = "process_creation";
   source.service.clear();
-  const bool read_any = proc_.Read(pid, &info_);
+  proc_.Read(pid, &info_);
+  tree_.OnExec(pid, info_);
   if (!info_.complete()) partial_.fetch_add(1, std::memory_order_relaxed);
-  if (!read_any) return;  // nothing at all survived: counted as partial, no empty event
   scratch_ = std::to_string(pid);
   event_.Set(FieldId::kProcessId, scratch_);
   if (!info_.image.empty()) event_.Set(FieldId::kImage, info_.image);
@@ -101,14 +131,19 @@ void ProcConnectorSource::OnExec(pid_t pid, absl::Time when, EventHandler& handl
     event_.Set(FieldId::kUser, info_.user);
     scratch_ = std::to_string(info_.uid);
     event_.Set(FieldId::kUserId, scratch_);
-    scratch_ = std::to_string(info_.ppid);
-    event_.Set(FieldId::kParentProcessId, scratch_);
-    if (info_.ppid > 0) {
-      if (proc_.ReadImage(info_.ppid, &scratch_)) event_.Set(FieldId::kParentImage, scratch_);
-      if (proc_.ReadCommandLine(info_.ppid, &scratch_)) {
-        event_.Set(FieldId::kParentCommandLine, scratch_);
-      }
-    }
+  }
+  // The parent: from /proc/<pid>/status, or, when the process is already gone, from its fork.
+  const ProcessNode* self = tree_.Find(pid);
+  const pid_t ppid = info_.have_status ? info_.ppid : (self != nullptr ? self->ppid : 0);
+  if (ppid > 0) SetParentFields(ppid);
+  if (info_.start_ticks != 0) {
+    scratch_ = absl::StrFormat("%s-%d-%d", boot_id_, pid, info_.start_ticks);
+    event_.Set(FieldId::kProcessGuid, scratch_);
+  }
+  tree_.Ancestry(pid, kMaxAncestry, &scratch_);
+  if (!scratch_.empty()) event_.Set(FieldId::kAncestors, scratch_);
+  if (!info_.image.empty() && hasher_.HashOf(pid, &scratch_)) {
+    event_.Set(FieldId::kHashes, scratch_);
   }
   events_.fetch_add(1, std::memory_order_relaxed);
   handler.OnEvent(event_);
@@ -143,8 +178,24 @@ absl::Status ProcConnectorSource::Run(EventHandler& handler, std::stop_token sto
       auto* msg = static_cast<cn_msg*>(NLMSG_DATA(nlh));
       if (msg->id.idx != CN_IDX_PROC || msg->id.val != CN_VAL_PROC) continue;
       auto* ev = reinterpret_cast<proc_event*>(msg->data);
-      if (ev->what == proc_event::PROC_EVENT_EXEC) {
-        OnExec(static_cast<pid_t>(ev->event_data.exec.process_tgid), now, handler);
+      switch (ev->what) {
+        case proc_event::PROC_EVENT_FORK:
+          // Threads share their process's image: only new thread groups are processes.
+          if (ev->event_data.fork.child_pid == ev->event_data.fork.child_tgid) {
+            tree_.OnFork(static_cast<pid_t>(ev->event_data.fork.parent_tgid),
+                         static_cast<pid_t>(ev->event_data.fork.child_tgid));
+          }
+          break;
+        case proc_event::PROC_EVENT_EXEC:
+          OnExec(static_cast<pid_t>(ev->event_data.exec.process_tgid), now, handler);
+          break;
+        case proc_event::PROC_EVENT_EXIT:
+          if (ev->event_data.exit.process_pid == ev->event_data.exit.process_tgid) {
+            tree_.OnExit(static_cast<pid_t>(ev->event_data.exit.process_tgid));
+          }
+          break;
+        default:
+          break;
       }
     }
   }

@@ -59,6 +59,21 @@ void JoinArgv(std::string_view raw, std::string* out) {
   }
 }
 
+uint64_t ParseStartTicks(std::string_view stat) {
+  const size_t close = stat.rfind(')');
+  if (close == std::string_view::npos) return 0;
+  // Fields after the command: state(3) ppid(4) ... starttime(22): 20 spaces to cross.
+  size_t pos = close + 1;
+  for (int field = 2; field < 22; ++field) {
+    pos = stat.find(' ', pos);
+    if (pos == std::string_view::npos) return 0;
+    ++pos;
+  }
+  uint64_t ticks = 0;
+  std::from_chars(stat.data() + pos, stat.data() + stat.size(), ticks);
+  return ticks;
+}
+
 std::string UserName(uid_t uid) {
   struct passwd pw;
   struct passwd* result = nullptr;
@@ -87,7 +102,9 @@ bool ProcReader::Read(pid_t pid, ProcessInfo* info) const {
   info->command_line.clear();
   info->current_directory.clear();
   info->user.clear();
+  info->start_ticks = 0;
   std::string status;
+  if (ReadSmallFile(dir + "/stat", &status, 4096)) info->start_ticks = ParseStartTicks(status);
   info->have_status = ReadSmallFile(dir + "/status", &status);
   if (info->have_status) {
     int ppid = 0;

@@ -4,7 +4,9 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace otasuke::agent {
 
@@ -13,6 +15,7 @@ struct ProcessInfo {
   pid_t ppid = 0;
   uid_t uid = 0;
   bool have_status = false;
+  uint64_t start_ticks = 0;       // /proc/<pid>/stat field 22: clock ticks after boot
   std::string image;              // readlink /proc/<pid>/exe
   std::string command_line;       // /proc/<pid>/cmdline, arguments joined by spaces
   std::string current_directory;  // readlink /proc/<pid>/cwd
@@ -32,12 +35,18 @@ class ProcReader {
   bool ReadCommandLine(pid_t pid, std::string* out) const;
   bool ReadImage(pid_t pid, std::string* out) const;
 
+  const std::string& root() const { return root_; }
+
  private:
   std::string root_;
 };
 
 // Turns NUL-separated argv into one space-separated line (trailing NULs dropped).
 void JoinArgv(std::string_view raw, std::string* out);
+
+// The starttime field of a /proc/<pid>/stat line (after the parenthesised command name, which
+// may itself contain spaces and parentheses), or 0.
+uint64_t ParseStartTicks(std::string_view stat);
 
 // Name of a uid from the passwd database, or the number as text.
 std::string UserName(uid_t uid);

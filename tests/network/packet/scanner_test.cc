@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "agent/network/scan/alert_convert.h"
+#include "agent/network/scan/dns_query_event.h"
 #include "agent/network/scan/network_scanner.h"
 #include "agent/network/scan/network_sensor.h"
 #include "agent/network/scan/pcap_scan.h"
@@ -170,6 +171,51 @@ TEST(ScannerTest, DnsQueryOverUdpAndTcp) {
   ASSERT_EQ(c.Count(1), 2);
   EXPECT_EQ(c.json[0]["proto"], "UDP");
   EXPECT_EQ(c.json[0]["dns"]["query"][0]["rrname"], "evil.example.net");
+}
+
+// DNS queries on the wire become Sigma dns_query host events (one per query, none for the
+// response), joined to the flow by community_id.
+class DnsEvents : public AppRecordObserver {
+ public:
+  void OnDnsMessage(const Flow& flow, int direction, const DnsMessage& message) override {
+    ++messages;
+    agent::Event event;
+    std::string scratch;
+    if (!DnsQueryToEvent(flow, message, flow.last_usec, &event, &scratch)) return;
+    EXPECT_EQ(direction, kToServer);
+    EXPECT_EQ(event.source().category, "dns_query");
+    names.emplace_back(event.Get(agent::FieldId::kQueryName));
+    sources.emplace_back(event.Get(agent::FieldId::kSourceIp));
+    community_ids.emplace_back(event.Get(agent::FieldId::kCommunityId));
+  }
+  int messages = 0;
+  std::vector<std::string> names, sources, community_ids;
+};
+
+TEST(ScannerTest, DnsQueriesBecomeHostEvents) {
+  Endpoints query{"192.168.1.10", "192.168.1.1", 5353, 53};
+  Endpoints reply{"192.168.1.1", "192.168.1.10", 53, 5353};
+  std::string response = DnsQuery("evil.example.net");
+  response[2] = static_cast<char>(0x81);  // QR: a response (no answers: still not a query)
+  const std::string path = testing::TempPath("dns-events.pcap");
+  testing::WritePcap(path, {testing::EthUdp(query, DnsQuery("evil.example.net")),
+                            testing::EthUdp(reply, response)});
+  detect::LoadOptions load;
+  load.rule_texts = {{"none.rules", ""}};
+  auto loaded = detect::LoadRules(load);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  Collector alerts;
+  DnsEvents events;
+  NetworkScanner scanner({}, loaded->rules, &alerts);
+  scanner.SetAppRecordObserver(&events);
+  uint64_t cnt = 0;
+  ASSERT_TRUE(ScanPcapFile(path, scanner, &cnt).ok());
+  scanner.Finish();
+  EXPECT_EQ(events.messages, 2);
+  ASSERT_EQ(events.names.size(), 1u);
+  EXPECT_EQ(events.names[0], "evil.example.net");
+  EXPECT_EQ(events.sources[0], "192.168.1.10");
+  EXPECT_EQ(events.community_ids[0].rfind("1:", 0), 0u);
 }
 
 TEST(ScannerTest, TlsSni) {
