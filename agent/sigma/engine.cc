@@ -1,6 +1,7 @@
 #include "agent/sigma/engine.h"
 
 #include <algorithm>
+#include <memory>
 
 namespace otasuke::agent::sigma {
 
@@ -96,23 +97,67 @@ bool AnyAlternative(const std::vector<ValueTest>& alternatives, EventView& view,
   return false;
 }
 
-bool ItemMatches(const FieldItem& item, EventView& view) {
-  if (item.field.name.empty()) {  // keywords: against every value of the event
-    auto one = [&](const std::vector<ValueTest>& alternatives) {
-      return view.AnyValue([&](std::string_view value, uint32_t slot) {
-        return AnyAlternative(alternatives, view, true, value, slot);
-      });
-    };
-    if (item.all) {
-      for (const auto& v : item.values) {
-        if (!one(v)) return false;
-      }
-      return true;
-    }
+// Keywords: tested against every value of the event.
+bool KeywordMatches(const FieldItem& item, EventView& view) {
+  auto one = [&](const std::vector<ValueTest>& alternatives) {
+    return view.AnyValue([&](std::string_view value, uint32_t slot) {
+      return AnyAlternative(alternatives, view, true, value, slot);
+    });
+  };
+  if (item.all) {
     for (const auto& v : item.values) {
-      if (one(v)) return true;
+      if (!one(v)) return false;
     }
-    return false;
+    return true;
+  }
+  for (const auto& v : item.values) {
+    if (one(v)) return true;
+  }
+  return false;
+}
+
+bool IndexedItemMatches(const FieldItem& item, const FieldItemIndex& index, EventView& view) {
+  std::string_view value;
+  uint32_t slot = 0;
+  const bool present = view.Find(item.field, &value, &slot);
+  if (present && index.strings.AnyMatches(view.Lowered(slot, value))) return true;
+  for (const auto& [v, a] : index.rest) {
+    if (TestValue(item.values[v][a], view, present, value, slot)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void IndexFieldItems(DetectionRule& rule) {
+  for (Selection& selection : rule.selections) {
+    for (auto& group : selection.groups) {
+      for (FieldItem& item : group) {
+        if (item.field.name.empty() || item.all) continue;
+        std::vector<const StringMatcher*> indexable;
+        auto index = std::make_shared<FieldItemIndex>();
+        for (uint32_t v = 0; v < item.values.size(); ++v) {
+          for (uint32_t a = 0; a < item.values[v].size(); ++a) {
+            const ValueTest& t = item.values[v][a];
+            if (t.kind == ValueTest::Kind::kString && StringTestSet::Indexable(t.text)) {
+              indexable.push_back(&t.text);
+            } else {
+              index->rest.emplace_back(v, a);
+            }
+          }
+        }
+        if (indexable.size() < kMinIndexedTests) continue;
+        index->strings = StringTestSet::Build(indexable);
+        item.index = std::move(index);
+      }
+    }
+  }
+}
+
+bool RuleEvaluator::ItemMatches(const FieldItem& item, EventView& view) const {
+  if (item.field.name.empty()) return KeywordMatches(item, view);
+  if (use_item_indexes_ && item.index != nullptr) {
+    return IndexedItemMatches(item, *item.index, view);
   }
   std::string_view value;
   uint32_t slot = 0;
@@ -128,8 +173,6 @@ bool ItemMatches(const FieldItem& item, EventView& view) {
   }
   return false;
 }
-
-}  // namespace
 
 bool RuleEvaluator::SelectionMatches(uint32_t index, const DetectionRule& rule, EventView& view) {
   int8_t& memo = memo_[index];
@@ -195,8 +238,9 @@ void SigmaEngine::RouteBuckets(const CompiledSigmaRules& rules, const LogSource&
     return;
   }
   if (cached_serial_ != rules.serial()) {
-    for (const LogSourceBucket& bucket : rules.buckets())
-      bucket.prefilter.scanner().Prepare(scratch_);
+    for (const LogSourceBucket& bucket : rules.buckets()) {
+      for (const Prefilter::FieldScan& f : bucket.prefilter.fields()) f.scanner.Prepare(scratch_);
+    }
   }
   cached_serial_ = rules.serial();
   cached_source_ = source;
@@ -230,30 +274,22 @@ void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
     const size_t first = candidates_.size();
     touched_.clear();
     const Prefilter& pf = bucket.prefilter;
-    scan_buffer_.clear();
-    regions_.assign(pf.fields().size(), {1, 0});  // empty: absent fields take no hit
-    for (size_t k = 0; k < pf.fields().size(); ++k) {
+    for (const Prefilter::FieldScan& f : pf.fields()) {
       std::string_view value;
       uint32_t slot = 0;
-      if (!view_.Find(pf.fields()[k], &value, &slot)) continue;
-      const size_t begin = scan_buffer_.size();
-      scan_buffer_.append(view_.Lowered(slot, value));
-      regions_[k] = {begin, scan_buffer_.size()};
-      scan_buffer_.push_back('\0');
-    }
-    pf.scanner().Scan(scan_buffer_, scratch_, [&](uint32_t pattern, size_t end) {
-      const auto& region = regions_[pf.pattern_field(pattern)];
-      if (end > region.second || end < region.first + pf.pattern_length(pattern)) return;
-      for (const uint32_t hit : pf.pattern_hits(pattern)) {
-        const uint32_t local = hit >> 5;
-        if (stamp_[local] != gen) {
-          stamp_[local] = gen;
-          mask_[local] = 0;
-          touched_.push_back(local);
+      if (!view_.Find(f.field, &value, &slot)) continue;  // absent fields take no hit
+      f.scanner.Scan(view_.Lowered(slot, value), scratch_, [&](uint32_t pattern, size_t) {
+        for (const uint32_t hit : pf.pattern_hits(f.first_pattern + pattern)) {
+          const uint32_t local = hit >> 5;
+          if (stamp_[local] != gen) {
+            stamp_[local] = gen;
+            mask_[local] = 0;
+            touched_.push_back(local);
+          }
+          mask_[local] |= 1u << (hit & 31);
         }
-        mask_[local] |= 1u << (hit & 31);
-      }
-    });
+      });
+    }
     const std::vector<uint32_t>& full = bucket.prefilter.full_mask();
     for (uint32_t local : touched_) {
       if (mask_[local] == full[local]) candidates_.push_back(bucket.rules[local]);

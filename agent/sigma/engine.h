@@ -47,14 +47,24 @@ class EventView {
   std::vector<uint64_t> stamp_;
 };
 
-// Exact evaluation of one rule on the current view.
+// Builds the FieldItem indexes of a rule (rule.h) that SigmaEngine's evaluator uses: items
+// with at least kMinIndexedTests plain exact/prefix/suffix tests. Called by the compiler.
+inline constexpr size_t kMinIndexedTests = 4;
+void IndexFieldItems(DetectionRule& rule);
+
+// Exact evaluation of one rule on the current view. With use_item_indexes false every value
+// is tested one by one (the oracle's way); with it true, items with an index use it.
 class RuleEvaluator {
  public:
+  explicit RuleEvaluator(bool use_item_indexes = true) : use_item_indexes_(use_item_indexes) {}
   bool Matches(const DetectionRule& rule, EventView& view);
 
  private:
   bool Node(const ConditionNode& node, const DetectionRule& rule, EventView& view);
   bool SelectionMatches(uint32_t index, const DetectionRule& rule, EventView& view);
+  bool ItemMatches(const FieldItem& item, EventView& view) const;
+
+  bool use_item_indexes_;
   std::vector<int8_t> memo_;  // per selection: -1 unknown, 0/1
 };
 
@@ -84,9 +94,7 @@ class SigmaEngine {
   std::vector<uint32_t> stamp_;  // per bucket-local rule: generation of mask_
   std::vector<uint32_t> mask_;   // clauses hit this event
   uint32_t stamp_generation_ = 0;
-  std::vector<uint32_t> touched_;                   // bucket-local rules with some clause hit
-  std::string scan_buffer_;                         // the lowered prefilter fields, end to end
-  std::vector<std::pair<size_t, size_t>> regions_;  // per prefilter field: [begin, end)
+  std::vector<uint32_t> touched_;  // bucket-local rules with some clause hit
   std::vector<uint32_t> candidates_;
   EngineStats stats_;
 };
@@ -98,7 +106,7 @@ class RuleByRuleEngine {
 
  private:
   EventView view_;
-  RuleEvaluator evaluator_;
+  RuleEvaluator evaluator_{/*use_item_indexes=*/false};
 };
 
 }  // namespace otasuke::agent::sigma

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/sigma/compiled_rules.h"
+#include "agent/sigma/engine.h"
 #include "agent/sigma/modifiers.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -573,6 +574,7 @@ absl::Status RuleSetBuilder::ResolveCorrelations() {
 void RuleSetBuilder::BuildIndex() {
   std::map<std::tuple<std::string, std::string, std::string>, uint32_t> bucket_of;
   for (uint32_t i = 0; i < set_->rules_.size(); ++i) {
+    IndexFieldItems(set_->rules_[i]);
     const LogSource& ls = set_->rules_[i].logsource;
     auto key = std::make_tuple(ls.product, ls.category, ls.service);
     auto [it, inserted] = bucket_of.emplace(key, static_cast<uint32_t>(set_->buckets_.size()));

@@ -158,27 +158,29 @@ Prefilter Prefilter::Build(const std::vector<Trigger>& triggers, bool prefer_hyp
       }
     }
   }
-  std::vector<std::string> patterns;
   for (auto& [name, entry] : by_field) {
-    const uint32_t field = static_cast<uint32_t>(pf.fields_.size());
-    pf.fields_.push_back(entry.first);
+    std::vector<std::string> patterns;
+    const uint32_t first = static_cast<uint32_t>(pf.pattern_length_.size());
     for (auto& [text, hits] : entry.second) {
-      patterns.push_back(text);
-      pf.pattern_field_.push_back(field);
       pf.pattern_length_.push_back(static_cast<uint32_t>(text.size()));
       pf.hits_begin_.push_back(static_cast<uint32_t>(pf.hits_.size()));
       pf.hits_.insert(pf.hits_.end(), hits.begin(), hits.end());
+      patterns.push_back(text);
     }
+    pf.fields_.push_back({.field = entry.first,
+                          .scanner = LiteralScanner::Build(patterns, prefer_hyperscan),
+                          .first_pattern = first});
   }
   pf.hits_begin_.push_back(static_cast<uint32_t>(pf.hits_.size()));
-  pf.scanner_ = LiteralScanner::Build(patterns, prefer_hyperscan);
   return pf;
 }
 
 size_t Prefilter::memory_bytes() const {
-  return scanner_.memory_bytes() + (always_.size() + full_mask_.size() + pattern_field_.size() +
-                                    pattern_length_.size() + hits_begin_.size() + hits_.size()) *
-                                       sizeof(uint32_t);
+  size_t bytes = (always_.size() + full_mask_.size() + pattern_length_.size() + hits_begin_.size() +
+                  hits_.size()) *
+                 sizeof(uint32_t);
+  for (const FieldScan& f : fields_) bytes += f.scanner.memory_bytes();
+  return bytes;
 }
 
 }  // namespace otasuke::agent::sigma

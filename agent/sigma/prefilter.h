@@ -2,9 +2,10 @@
 // The literal prefilter of one log-source bucket. For each rule the compiler derives, from its
 // condition, a conjunction of clauses; each clause is a set of (field, literal) pairs of which
 // at least one must occur in its field (lowercased) for the rule to match. At match time each
-// field involved is scanned once with one Aho-Corasick automaton for all the bucket's literals
-// on that field; a rule is evaluated exactly only when every one of its clauses was hit.
-// Rules with no clause (e.g. a bare `not`) are always evaluated.
+// field involved is scanned once with its own scanner, built from the bucket's literals on that
+// field only (a literal never meets another field's bytes, and each database stays small); a
+// rule is evaluated exactly only when every one of its clauses was hit. Rules with no clause
+// (e.g. a bare `not`) are always evaluated.
 
 #include <cstdint>
 #include <optional>
@@ -43,11 +44,14 @@ class Prefilter {
   // triggers[i] belongs to the bucket's i-th rule.
   static Prefilter Build(const std::vector<Trigger>& triggers, bool prefer_hyperscan);
 
-  // The fields the literals are searched in. At match time their lowered values are laid end
-  // to end and scanned once; a hit counts only inside its own field's region.
-  const std::vector<FieldRef>& fields() const { return fields_; }
-  const LiteralScanner& scanner() const { return scanner_; }
-  uint32_t pattern_field(uint32_t pattern) const { return pattern_field_[pattern]; }
+  // A field the literals are searched in, with the scanner of its literals. The scanner's
+  // pattern ids are local: the bucket-wide pattern id is first_pattern + local id.
+  struct FieldScan {
+    FieldRef field;
+    LiteralScanner scanner;
+    uint32_t first_pattern = 0;
+  };
+  const std::vector<FieldScan>& fields() const { return fields_; }
   uint32_t pattern_length(uint32_t pattern) const { return pattern_length_[pattern]; }
   // (bucket-local rule << 5) | clause, for each clause the pattern satisfies.
   std::span<const uint32_t> pattern_hits(uint32_t pattern) const {
@@ -58,13 +62,11 @@ class Prefilter {
   // Per bucket-local rule: the clause mask that makes it a candidate (0 for always-rules).
   const std::vector<uint32_t>& full_mask() const { return full_mask_; }
   size_t rule_count() const { return full_mask_.size(); }
-  size_t pattern_count() const { return pattern_field_.size(); }
+  size_t pattern_count() const { return pattern_length_.size(); }
   size_t memory_bytes() const;
 
  private:
-  std::vector<FieldRef> fields_;
-  LiteralScanner scanner_;
-  std::vector<uint32_t> pattern_field_;
+  std::vector<FieldScan> fields_;
   std::vector<uint32_t> pattern_length_;
   std::vector<uint32_t> hits_begin_;  // per pattern, into hits_; size patterns + 1
   std::vector<uint32_t> hits_;

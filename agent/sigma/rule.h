@@ -8,12 +8,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
 #include "agent/event/event.h"
 #include "agent/event/fields.h"
 #include "agent/sigma/condition.h"
+#include "agent/sigma/string_test_set.h"
 #include "agent/sigma/value_matcher.h"
 #include "otasuke/v1/alert.pb.h"
 
@@ -40,11 +42,21 @@ struct ValueTest {
   FieldRef other;      // kFieldRef
 };
 
+// The indexed engine's shortcut for a field item with many plain string values: `strings`
+// holds the tests StringTestSet can index, `rest` the positions (value, alternative) of the
+// others, tested one by one.
+struct FieldItemIndex {
+  StringTestSet strings;
+  std::vector<std::pair<uint32_t, uint32_t>> rest;
+};
+
 struct FieldItem {
   FieldRef field;    // empty name: a keyword, tested against every value of the event
   bool all = false;  // every value must match (modifier `all`), else any
   // One entry per rule value; each is the OR of the value's expansions (windash, base64offset).
   std::vector<std::vector<ValueTest>> values;
+  // Built by the compiler (IndexFieldItems) for the indexed engine; null: one by one.
+  std::shared_ptr<const FieldItemIndex> index;
 };
 
 struct Selection {

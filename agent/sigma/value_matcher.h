@@ -28,6 +28,8 @@ class StringMatcher {
   bool Matches(std::string_view value, std::string_view lowered) const;
   Kind kind() const { return kind_; }
   bool cased() const { return cased_; }
+  // The folded text of kExact/kPrefix/kSuffix/kContains (empty for kGlob).
+  const std::string& literal() const { return literal_; }
   // Text every match contains (lowercased), empty when none: the prefilter literal.
   std::string_view required_literal() const { return required_; }
   std::string DebugString() const;

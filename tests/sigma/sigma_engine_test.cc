@@ -61,6 +61,59 @@ TEST(SigmaEngine, MapListAndNot) {
               IsEmpty());
 }
 
+// Long value lists go through the engine's hash index (string_test_set.h); MatchIds checks
+// the oracle, which tests the values one by one, agrees on every case: short and long
+// literals sharing key bytes, values shorter than the key, case, cased and glob values that
+// stay outside the index, null, and an absent field.
+TEST(SigmaEngine, IndexedValueListsAgreeWithTheOracle) {
+  auto rules = MustCompile(R"(
+title: lists
+id: r-lists
+logsource: {product: windows, category: process_creation}
+detection:
+  by_suffix:
+    Image|endswith: ['\a.exe', '\cmd.exe', 'md.exe', '.scr', '\tool.com']
+  by_exact:
+    OriginalFileName: ['cmd.exe', 'PowerShell.EXE', 'x', 'reg.exe', 'w?script.exe', null]
+  by_prefix:
+    CommandLine|startswith: ['rundll32 ', 'regsvr32 /s', 'mshta', 'ms']
+  cased:
+    Description|cased: ['Tool', 'Another', 'Third', 'Fourth', 'Fifth']
+  condition: 1 of them
+)");
+  ASSERT_NE(rules, nullptr);
+  const std::vector<std::pair<std::string, std::string>> hits[] = {
+      {{"Image", "C:\\Windows\\CMD.EXE"}},  // suffix, other case
+      {{"Image", "C:\\x\\xmd.exe"}},        // shorter suffix sharing key bytes
+      {{"Image", "a.scr"}},                 // short literal
+      {{"OriginalFileName", "powershell.exe"}},
+      {{"OriginalFileName", "X"}},             // exact, one byte
+      {{"OriginalFileName", "WXScript.exe"}},  // glob, outside the index
+      {{"Image", "C:\\y.exe"}},                // OriginalFileName absent: null holds
+      {{"CommandLine", "MS"}},
+      {{"CommandLine", "regsvr32 /s x.dll"}},
+      {{"Description", "Tool"}},
+  };
+  for (auto fields : hits) {
+    const std::string what = fields[0].first + "=" + fields[0].second;
+    // A present OriginalFileName keeps `null` from matching, except in the case about it.
+    if (fields[0].first != "OriginalFileName" && fields[0].second != "C:\\y.exe") {
+      fields.push_back({"OriginalFileName", "other.exe"});
+    }
+    EXPECT_THAT(MatchIds(*rules, ProcessEvent(fields)), ElementsAre("r-lists")) << what;
+  }
+  const std::vector<std::pair<std::string, std::string>> misses[] = {
+      {{"Image", "C:\\cmd.exe\\x"}, {"OriginalFileName", "cmd.ex"}},
+      {{"Image", "e"}, {"OriginalFileName", "xx"}},
+      {{"CommandLine", "m"}, {"OriginalFileName", "reg.exe2"}},
+      {{"CommandLine", "run rundll32 "}, {"OriginalFileName", "-"}},
+      {{"Description", "tool"}, {"OriginalFileName", "wscript.ex"}},
+  };
+  for (const auto& fields : misses) {
+    EXPECT_THAT(MatchIds(*rules, ProcessEvent(fields)), IsEmpty()) << fields[0].second;
+  }
+}
+
 TEST(SigmaEngine, WildcardsEscapesNullAndEmpty) {
   auto rules = MustCompile(R"(
 title: Wildcards

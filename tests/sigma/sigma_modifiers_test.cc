@@ -28,6 +28,27 @@ bool Fires(const std::string& selection, std::vector<std::pair<std::string, std:
   return !MatchIds(*rules, ProcessEvent(std::move(fields))).empty();
 }
 
+// LowerAscii folds eight bytes at a time: every byte value, in every lane, next to every
+// kind of neighbour (carries must not cross lanes), plus the byte-wise tail.
+TEST(SigmaModifiers, LowerAsciiFoldsExactlyAsciiUppercase) {
+  std::string in(11, 'x'), out;
+  for (size_t lane = 0; lane < in.size(); ++lane) {
+    for (int b = 0; b < 256; ++b) {
+      for (int neighbour = 0; neighbour < 256; neighbour += 15) {
+        in.assign(in.size(), static_cast<char>(neighbour));
+        in[lane] = static_cast<char>(b);
+        LowerAscii(in, &out);
+        ASSERT_EQ(out.size(), in.size());
+        for (size_t k = 0; k < in.size(); ++k) {
+          const auto c = static_cast<unsigned char>(in[k]);
+          const int expected = c >= 'A' && c <= 'Z' ? c + 32 : c;
+          ASSERT_EQ(static_cast<unsigned char>(out[k]), expected) << lane << " " << b;
+        }
+      }
+    }
+  }
+}
+
 TEST(SigmaModifiers, ContainsStartsEndsAllCased) {
   EXPECT_TRUE(Fires("    CommandLine|contains: 'ABC'", {{"CommandLine", "xxabcxx"}}));
   EXPECT_TRUE(Fires("    CommandLine|startswith: 'ab'", {{"CommandLine", "ABc"}}));
