@@ -23,6 +23,7 @@ const CollectorApp::Step CollectorApp::kSteps[] = {
     {"open console tokens", &CollectorApp::OpenConsoleTokens, &CollectorApp::NoTeardown},
     {"open identity", &CollectorApp::OpenIdentity, &CollectorApp::NoTeardown},
     {"start notifier", &CollectorApp::StartNotifier, &CollectorApp::StopNotifier},
+    {"start dispatch", &CollectorApp::StartDispatch, &CollectorApp::StopDispatch},
     {"start workers", &CollectorApp::StartWorkers, &CollectorApp::StopWorkers},
     {"start gRPC server", &CollectorApp::StartServer, &CollectorApp::StopServer},
     {"drop privileges", &CollectorApp::DropPrivileges, &CollectorApp::NoTeardown},
@@ -198,6 +199,27 @@ absl::Status CollectorApp::StartNotifier() {
 
 void CollectorApp::StopNotifier() {
   if (dispatcher_ != nullptr) dispatcher_->Stop();
+}
+
+absl::Status CollectorApp::StartDispatch() {
+  ASSIGN_OR_RETURN(directory_, tenancy::SqliteTenantDirectory::Open(database_path(), clock_));
+  // Responder notifications go out through the "webhook" notifier (to each responder's own URL).
+  ASSIGN_OR_RETURN(dispatch_, dispatch::DispatchEngine::Open(database_path(), *directory_, clock_,
+                                                             dispatch::DispatchOptions{}, [this] {
+                                                               if (dispatcher_ != nullptr)
+                                                                 dispatcher_->Wake();
+                                                             }));
+  if (dispatcher_ == nullptr) {
+    LOG_WARN(
+        "dispatch: no notification channel is configured, so responders are assigned and "
+        "escalated but their webhooks are not called (set webhook.url to enable delivery)");
+  }
+  dispatch_->Start();
+  return absl::OkStatus();
+}
+
+void CollectorApp::StopDispatch() {
+  if (dispatch_ != nullptr) dispatch_->Stop();
 }
 
 absl::Status CollectorApp::StartWorkers() {

@@ -11,6 +11,7 @@
 #include "collector/app/notification_channels.h"
 #include "collector/auth/authenticator.h"
 #include "collector/auth/console_tokens.h"
+#include "collector/dispatch/dispatch_engine.h"
 #include "collector/incident/rule_window_grouper.h"
 #include "collector/notify/dispatcher.h"
 #include "collector/pki/agent_identities.h"
@@ -25,6 +26,7 @@
 #include "collector/server/worker_pool.h"
 #include "collector/server/workorder_service.h"
 #include "collector/store/sqlite_store.h"
+#include "collector/tenancy/sqlite_tenant_directory.h"
 #include "collector/workorder/sqlite_work_orders.h"
 #include "common/clock.h"
 
@@ -54,6 +56,7 @@ class CollectorApp {
   AgentRegistry& registry() { return registry_; }
   AgentLimiter& limiter() { return limiter_; }
   NotificationDispatcher* dispatcher() { return dispatcher_.get(); }  // null without a channel
+  dispatch::DispatchEngine& dispatch() { return *dispatch_; }
 
  private:
   struct Step {
@@ -72,6 +75,8 @@ class CollectorApp {
   absl::Status OpenIdentity();
   absl::Status StartNotifier();
   void StopNotifier();
+  absl::Status StartDispatch();
+  void StopDispatch();
   absl::Status StartWorkers();
   void StopWorkers();
   absl::Status StartServer();
@@ -95,6 +100,8 @@ class CollectorApp {
   std::unique_ptr<ConsoleTokenStore> console_tokens_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<NotificationDispatcher> dispatcher_;
+  std::unique_ptr<tenancy::SqliteTenantDirectory> directory_;
+  std::unique_ptr<dispatch::DispatchEngine> dispatch_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<AgentServiceImpl> agent_service_;
   std::unique_ptr<ConsoleServiceImpl> console_service_;
