@@ -1,6 +1,8 @@
 // otasuke-collector: receives alerts from agents, stores them, groups them into incidents and
 // notifies the helper team. Stops cleanly on SIGINT or SIGTERM.
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -45,6 +47,14 @@ int main(int argc, char** argv) {
     LOG_ERROR("cannot start: %s", user.message());
     return 1;
   }
+  // Every connected agent holds a connection: raise the soft limit on open files to the hard
+  // limit (systemd's default soft limit, 1024, would refuse agents long before 10,000).
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &files) != 0) LOG_WARN("cannot raise the open-file limit");
+  }
+
   otasuke::collector::CollectorApp app(*config);
   absl::Status started = app.Start();
   if (!started.ok()) {

@@ -119,6 +119,7 @@ absl::Status CollectorApp::OpenStore() {
   options.path = database_path();
   options.busy_timeout = config_.store_busy_timeout;
   options.max_batch_writes = static_cast<int>(config_.store_max_batch);
+  options.sync_every_commit = config_.store_synchronous == "full";
   for (const ConfiguredChannel& channel : channels_) {
     options.notification_channels.push_back(
         {.channel = std::string(channel.notifier->channel()), .target = channel.target});

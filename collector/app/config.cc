@@ -150,6 +150,12 @@ constexpr ConfigKey kConfigKeys[] = {
      .value_name = "DURATION",
      .help = "how long SQLite waits for a lock",
      .member = &CollectorConfig::store_busy_timeout},
+    {.path = "store.synchronous",
+     .flag = "store-synchronous",
+     .value_name = "full|normal",
+     .help = "full: an acknowledged alert survives a power cut (the log is synced at every "
+             "commit); normal: it survives a crash of the collector only",
+     .member = &CollectorConfig::store_synchronous},
     {.path = "worker_threads",
      .flag = "worker-threads",
      .value_name = "N",
@@ -398,6 +404,10 @@ absl::Status ValidateConfig(const CollectorConfig& c) {
     errors.push_back("webhook backoff: initial must be positive and at most max_backoff");
   }
   if (c.webhook_timeout <= absl::ZeroDuration()) errors.push_back("webhook.timeout: not positive");
+  if (c.store_synchronous != "full" && c.store_synchronous != "normal") {
+    errors.push_back(
+        absl::StrCat("store.synchronous: '", c.store_synchronous, "' is not full or normal"));
+  }
   if (c.store_max_batch < 1 || c.store_max_batch > 100000) {
     errors.push_back("store.max_batch: must be 1 .. 100000");
   }

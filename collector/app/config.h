@@ -38,6 +38,7 @@ struct CollectorConfig {
   std::string email_password_file;
   int64_t store_max_batch = 256;
   absl::Duration store_busy_timeout = absl::Seconds(5);
+  std::string store_synchronous = "full";  // "full" or "normal" (docs/COLLECTOR.md)
   int64_t worker_threads = 2;
   // "tls" (mTLS for agents, TLS + tokens for otasukectl) or "insecure" (loopback demo only).
   std::string transport_security = "tls";

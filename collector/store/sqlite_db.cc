@@ -88,11 +88,13 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path
   sqlite3_busy_timeout(raw, static_cast<int>(absl::ToInt64Milliseconds(options.busy_timeout)));
   sqlite3_extended_result_codes(raw, 1);
   if (!options.read_only) {
-    // WAL lets console reads run beside the writer; NORMAL sync is durable across process
-    // crashes (a power cut may lose the last commits, never corrupt the file).
+    // WAL lets console reads run beside the writer. Either sync mode keeps the file
+    // consistent; they differ in whether a power cut can lose the last commits (Options).
     // A 32 MiB page cache keeps the alert indexes of a large batch in memory.
-    absl::Status status =
-        db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768;");
+    absl::Status status = db->Exec(
+        options.sync_every_commit
+            ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-32768;"
+            : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768;");
     if (!status.ok()) return status;
   }
   absl::Status status = db->Exec("PRAGMA foreign_keys=ON;");
@@ -133,6 +135,27 @@ absl::StatusOr<Stmt> SqliteDb::Prepare(const char* sql) {
   }
   cache_.emplace(sql, stmt);
   return Stmt(stmt);
+}
+
+void SqliteDb::SetWalHook(std::function<void(int wal_pages)> hook) {
+  wal_hook_ = std::move(hook);
+  sqlite3_wal_hook(
+      db_,
+      +[](void* self, sqlite3*, const char*, int pages) -> int {
+        static_cast<SqliteDb*>(self)->wal_hook_(pages);
+        return SQLITE_OK;
+      },
+      this);
+}
+
+absl::Status SqliteDb::CheckpointPassive() {
+  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc == SQLITE_OK) return absl::OkStatus();
+  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+    return absl::UnavailableError(
+        absl::StrCat("sqlite (", path_, "): checkpoint busy: ", sqlite3_errmsg(db_)));
+  }
+  return Error("wal checkpoint");
 }
 
 int64_t SqliteDb::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }

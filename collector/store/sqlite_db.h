@@ -55,6 +55,10 @@ class SqliteDb {
   struct Options {
     bool read_only = false;
     absl::Duration busy_timeout = absl::Seconds(5);
+    // PRAGMA synchronous=FULL (the WAL is synced at every commit: a commit survives a power
+    // cut) instead of NORMAL (synced at checkpoints only: a commit survives a crash of the
+    // process, but a power cut may lose the commits since the last checkpoint).
+    bool sync_every_commit = false;
   };
 
   // Opens (creating unless read_only) a database in WAL mode with foreign keys on.
@@ -70,6 +74,13 @@ class SqliteDb {
   absl::StatusOr<Stmt> Prepare(const char* sql);
   int64_t LastInsertRowId() const;
   int Changes() const;
+
+  // Replaces SQLite's automatic checkpoint (run by the committing thread) with `hook`, called
+  // after each commit with the number of pages in the write-ahead log.
+  void SetWalHook(std::function<void(int wal_pages)> hook);
+  // Copies what it can of the write-ahead log into the database without waiting for readers
+  // or writers (SQLITE_CHECKPOINT_PASSIVE); safe beside a writer on another connection.
+  absl::Status CheckpointPassive();
   const std::string& path() const { return path_; }
 
  private:
@@ -79,6 +90,7 @@ class SqliteDb {
   sqlite3* db_;
   std::string path_;
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
+  std::function<void(int)> wal_hook_;
 };
 
 // Runs `body` in one BEGIN IMMEDIATE transaction on `db`; rolls back when it fails. For the

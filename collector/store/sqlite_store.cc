@@ -67,24 +67,33 @@ absl::Status AwaitWrite(const std::function<void(Store::Done)>& write) {
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(Options options, const Clock& clock,
                                                                const IncidentGrouper& grouper) {
-  SqliteDb::Options db_options{.read_only = false, .busy_timeout = options.busy_timeout};
+  SqliteDb::Options db_options{.read_only = false,
+                               .busy_timeout = options.busy_timeout,
+                               .sync_every_commit = options.sync_every_commit};
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> writer, SqliteDb::Open(options.path, db_options));
   ASSIGN_OR_RETURN(int version, ApplyMigrations(*writer, AllMigrations()));
   LOG_DEBUG("store %s at schema version %d", options.path, version);
   RETURN_IF_ERROR(writer->Exec("UPDATE agents SET connected = 0 WHERE connected <> 0"));
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> reader, SqliteDb::Open(options.path, db_options));
   RETURN_IF_ERROR(reader->Exec("PRAGMA query_only = ON"));
-  return std::unique_ptr<SqliteStore>(
-      new SqliteStore(std::move(options), clock, grouper, std::move(writer), std::move(reader)));
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> checkpointer,
+                   SqliteDb::Open(options.path, db_options));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(options), clock, grouper,
+                                                      std::move(writer), std::move(reader),
+                                                      std::move(checkpointer)));
 }
 
 SqliteStore::SqliteStore(Options options, const Clock& clock, const IncidentGrouper& grouper,
-                         std::unique_ptr<SqliteDb> writer, std::unique_ptr<SqliteDb> reader)
+                         std::unique_ptr<SqliteDb> writer, std::unique_ptr<SqliteDb> reader,
+                         std::unique_ptr<SqliteDb> checkpointer)
     : options_(std::move(options)),
       clock_(clock),
       grouper_(grouper),
       writer_db_(std::move(writer)),
-      reader_db_(std::move(reader)) {
+      reader_db_(std::move(reader)),
+      checkpoint_db_(std::move(checkpointer)) {
+  writer_db_->SetWalHook([this](int wal_pages) { OnWalCommit(wal_pages); });
+  checkpointer_ = std::thread([this] { CheckpointLoop(); });
   writer_ = std::thread([this] { WriterLoop(); });
 }
 
@@ -96,6 +105,45 @@ void SqliteStore::Stop() {
     stopping_ = true;
   }
   if (writer_.joinable()) writer_.join();
+  {
+    absl::MutexLock lock(&checkpoint_mu_);
+    checkpoint_stopping_ = true;
+  }
+  if (checkpointer_.joinable()) checkpointer_.join();
+}
+
+void SqliteStore::OnWalCommit(int wal_pages) {
+  if (wal_pages < options_.checkpoint_pages) return;
+  if (wal_pages >= 8 * options_.checkpoint_pages) {
+    // The checkpoint thread is not keeping up (or a reader holds the log): bound the log here.
+    absl::Status status = writer_db_->CheckpointPassive();
+    if (!status.ok()) LOG_WARN("store checkpoint by the writer: %s", status.ToString());
+    return;
+  }
+  absl::MutexLock lock(&checkpoint_mu_);
+  checkpoint_due_ = true;
+}
+
+void SqliteStore::CheckpointLoop() {
+  while (true) {
+    {
+      absl::MutexLock lock(&checkpoint_mu_);
+      checkpoint_mu_.Await(absl::Condition(
+          +[](SqliteStore* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->checkpoint_mu_) {
+            return self->checkpoint_due_ || self->checkpoint_stopping_;
+          },
+          this));
+      if (checkpoint_stopping_) return;  // closing the last connection checkpoints the rest
+      checkpoint_due_ = false;
+    }
+    absl::Status status = checkpoint_db_->CheckpointPassive();
+    if (!status.ok()) {
+      LOG_WARN("store checkpoint: %s", status.ToString());
+      continue;
+    }
+    absl::MutexLock lock(&queue_mu_);
+    counters_.checkpoints += 1;
+  }
 }
 
 StoreCounters SqliteStore::counters() const {
@@ -234,65 +282,71 @@ void SqliteStore::UpsertAgent(const v1::Hello& hello,
   });
 }
 
-absl::StatusOr<SqliteStore::BatchIncident*> SqliteStore::IncidentFor(SqliteDb& db,
-                                                                     const v1::Alert& alert,
-                                                                     absl::Time now,
-                                                                     BatchIncidents& batch) {
-  std::string group_key = grouper_.GroupKey(alert);
+absl::StatusOr<SqliteStore::BatchIncident*> SqliteStore::OpenIncidentFor(
+    SqliteDb& db, const std::string& group_key, absl::Time now, BatchIncidents& batch) {
   auto it = batch.find(group_key);
   if (it != batch.end()) return &it->second;  // same batch, same time: it joins
-  int64_t now_us = ToMicros(now);
   ASSIGN_OR_RETURN(Stmt open, db.Prepare("SELECT id, last_seen FROM incidents WHERE group_key = ? "
                                          "AND state NOT IN (?, ?) ORDER BY id DESC LIMIT 1"));
   open.Bind(1, group_key).Bind(2, kStateResolved).Bind(3, kStateFalsePositive);
   ASSIGN_OR_RETURN(bool found, open.Step());
-  BatchIncident incident;
-  if (found && grouper_.Joins(FromMicros(open.Int(1)), now)) {
-    incident.id = open.Int(0);
-  } else {
-    ASSIGN_OR_RETURN(
-        Stmt create,
-        db.Prepare("INSERT INTO incidents (tenant_id, hostname, group_key, dedup_key, title, "
-                   "severity, state, alert_count, first_seen, last_seen, rule_engine, rule_id, "
-                   "rule_revision, ruleset_version) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, "
-                   "?, ?)"));
-    RETURN_IF_ERROR(create.Bind(1, alert.tenant_id())
-                        .Bind(2, alert.hostname())
-                        .Bind(3, group_key)
-                        .Bind(4, grouper_.DedupKey(alert, now))
-                        .Bind(5, alert.title())
-                        .Bind(6, static_cast<int64_t>(alert.severity()))
-                        .Bind(7, static_cast<int64_t>(v1::INCIDENT_STATE_NEW))
-                        .Bind(8, now_us)
-                        .Bind(9, now_us)
-                        .Bind(10, static_cast<int64_t>(alert.rule().engine()))
-                        .Bind(11, alert.rule().rule_id())
-                        .Bind(12, static_cast<int64_t>(alert.rule().revision()))
-                        .Bind(13, alert.rule().ruleset_version())
-                        .Run());
-    incident.id = db.LastInsertRowId();
-    incident.created = true;
-  }
+  if (!found || !grouper_.Joins(FromMicros(open.Int(1)), now)) return nullptr;
+  return &batch.emplace(group_key, BatchIncident{.id = open.Int(0)}).first->second;
+}
+
+absl::StatusOr<SqliteStore::BatchIncident*> SqliteStore::CreateIncident(SqliteDb& db,
+                                                                        const v1::Alert& alert,
+                                                                        std::string group_key,
+                                                                        absl::Time now,
+                                                                        BatchIncidents& batch) {
+  int64_t now_us = ToMicros(now);
+  ASSIGN_OR_RETURN(
+      Stmt create,
+      db.Prepare("INSERT INTO incidents (tenant_id, hostname, group_key, dedup_key, title, "
+                 "severity, state, alert_count, first_seen, last_seen, rule_engine, rule_id, "
+                 "rule_revision, ruleset_version) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, "
+                 "?, ?)"));
+  RETURN_IF_ERROR(create.Bind(1, alert.tenant_id())
+                      .Bind(2, alert.hostname())
+                      .Bind(3, group_key)
+                      .Bind(4, grouper_.DedupKey(alert, now))
+                      .Bind(5, alert.title())
+                      .Bind(6, static_cast<int64_t>(alert.severity()))
+                      .Bind(7, static_cast<int64_t>(v1::INCIDENT_STATE_NEW))
+                      .Bind(8, now_us)
+                      .Bind(9, now_us)
+                      .Bind(10, static_cast<int64_t>(alert.rule().engine()))
+                      .Bind(11, alert.rule().rule_id())
+                      .Bind(12, static_cast<int64_t>(alert.rule().revision()))
+                      .Bind(13, alert.rule().ruleset_version())
+                      .Run());
+  BatchIncident incident{.id = db.LastInsertRowId(), .created = true};
   return &batch.emplace(std::move(group_key), incident).first->second;
 }
 
-absl::Status SqliteStore::IngestOne(SqliteDb& db, const v1::Alert& alert, absl::Time now,
+absl::Status SqliteStore::IngestOne(SqliteDb& db, const IncomingAlert& incoming, absl::Time now,
                                     BatchIncidents& batch, bool* stored, int64_t* new_incident) {
+  const v1::Alert& alert = incoming.alert;
   *stored = false;
   *new_incident = 0;
-  // A resend under a new sequence (an agent that lost its state) is still a duplicate.
-  ASSIGN_OR_RETURN(Stmt known, db.Prepare("SELECT 1 FROM alerts WHERE uuid = ?"));
-  known.Bind(1, alert.uuid());
-  ASSIGN_OR_RETURN(bool duplicate, known.Step());
-  if (duplicate) return absl::OkStatus();
-
-  ASSIGN_OR_RETURN(BatchIncident * incident, IncidentFor(db, alert, now, batch));
+  std::string group_key = grouper_.GroupKey(alert);
+  ASSIGN_OR_RETURN(BatchIncident * incident, OpenIncidentFor(db, group_key, now, batch));
+  if (incident == nullptr) {
+    // Before opening an incident, make sure the alert is new: a resend under a new sequence (an
+    // agent that lost its state) must not leave an empty incident behind. When the alert joins
+    // an open incident the insert below detects the resend itself, saving a look-up per alert.
+    ASSIGN_OR_RETURN(Stmt known, db.Prepare("SELECT 1 FROM alerts WHERE uuid = ?"));
+    known.Bind(1, alert.uuid());
+    ASSIGN_OR_RETURN(bool duplicate, known.Step());
+    if (duplicate) return absl::OkStatus();
+    ASSIGN_OR_RETURN(incident, CreateIncident(db, alert, std::move(group_key), now, batch));
+  }
   ASSIGN_OR_RETURN(
       Stmt insert,
       db.Prepare("INSERT INTO alerts (uuid, agent_id, sequence, tenant_id, hostname, "
                  "rule_engine, rule_id, severity, title, event_time, detection_time, "
                  "received_at, incident_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                 "?)"));
+                 "?) ON CONFLICT (uuid) DO NOTHING"));
   RETURN_IF_ERROR(insert.Bind(1, alert.uuid())
                       .Bind(2, alert.agent_id())
                       .Bind(3, static_cast<int64_t>(alert.sequence()))
@@ -306,8 +360,9 @@ absl::Status SqliteStore::IngestOne(SqliteDb& db, const v1::Alert& alert, absl::
                       .Bind(11, ProtoMicros(alert.detection_time()))
                       .Bind(12, ToMicros(now))
                       .Bind(13, incident->id)
-                      .BindBlob(14, alert.SerializeAsString())
+                      .BindBlob(14, incoming.body)
                       .Run());
+  if (db.Changes() == 0) return absl::OkStatus();  // its UUID is stored: a resend
   *stored = true;
   incident->added += 1;
   incident->max_severity = std::max<int64_t>(incident->max_severity, alert.severity());
@@ -356,7 +411,12 @@ absl::Status SqliteStore::ApplyIncidentCounts(SqliteDb& db, const BatchIncidents
 void SqliteStore::IngestAlerts(std::string agent_id, std::vector<v1::Alert> alerts,
                                std::function<void(absl::StatusOr<IngestResult>)> done) {
   auto result = std::make_shared<IngestResult>();
-  auto shared_alerts = std::make_shared<std::vector<v1::Alert>>(std::move(alerts));
+  auto shared_alerts = std::make_shared<std::vector<IncomingAlert>>(alerts.size());
+  for (size_t i = 0; i < alerts.size(); ++i) {
+    IncomingAlert& incoming = (*shared_alerts)[i];
+    incoming.alert.Swap(&alerts[i]);
+    incoming.body = incoming.alert.SerializeAsString();
+  }
   Submit(Write{
       .apply = [this, agent_id = std::move(agent_id), shared_alerts,
                 result](SqliteDb& db) -> absl::Status {
@@ -371,7 +431,8 @@ void SqliteStore::IngestAlerts(std::string agent_id, std::vector<v1::Alert> aler
         uint64_t highest = static_cast<uint64_t>(acked.Int(0));
         absl::Time now = clock_.Now();
         BatchIncidents incidents;
-        for (const v1::Alert& alert : *shared_alerts) {
+        for (const IncomingAlert& incoming : *shared_alerts) {
+          const v1::Alert& alert = incoming.alert;
           if (alert.sequence() <= highest) {
             // At or below what is durable: a resend, unless the UUID is new, which means the
             // agent reused sequence numbers (its state was lost). Such alerts cannot be stored
@@ -384,7 +445,7 @@ void SqliteStore::IngestAlerts(std::string agent_id, std::vector<v1::Alert> aler
           }
           bool stored = false;
           int64_t new_incident = 0;
-          RETURN_IF_ERROR(IngestOne(db, alert, now, incidents, &stored, &new_incident));
+          RETURN_IF_ERROR(IngestOne(db, incoming, now, incidents, &stored, &new_incident));
           if (stored) {
             ++result->stored;
           } else {

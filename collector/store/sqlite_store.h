@@ -30,6 +30,7 @@ struct StoreCounters {
   uint64_t failed_writes = 0;
   uint64_t alerts_stored = 0;
   uint64_t alerts_duplicate = 0;
+  uint64_t checkpoints = 0;  // by the checkpoint thread
 };
 
 class SqliteStore final : public Store {
@@ -38,6 +39,11 @@ class SqliteStore final : public Store {
     std::string path;
     absl::Duration busy_timeout = absl::Seconds(5);
     int max_batch_writes = 256;  // writes per transaction
+    // See SqliteDb::Options::sync_every_commit: whether an Ack survives a power cut.
+    bool sync_every_commit = false;
+    // Write-ahead log size (pages of 4 KiB) at which the checkpoint thread copies it into the
+    // database; at 8 times this the writer checkpoints itself, so the log stays bounded.
+    int checkpoint_pages = 4096;
     std::vector<NotificationChannel> notification_channels;
     // Runs on the writer thread after a commit that queued notifications.
     std::function<void()> on_notifications_queued;
@@ -83,10 +89,22 @@ class SqliteStore final : public Store {
     bool notifications_queued = false;
   };
 
+  // An alert as the writer stores it: its body serialised on the submitting thread (a gRPC
+  // thread), so the one writer thread, which bounds ingest, only binds and steps.
+  struct IncomingAlert {
+    v1::Alert alert;
+    std::string body;
+  };
+
   SqliteStore(Options options, const Clock& clock, const IncidentGrouper& grouper,
-              std::unique_ptr<SqliteDb> writer, std::unique_ptr<SqliteDb> reader);
+              std::unique_ptr<SqliteDb> writer, std::unique_ptr<SqliteDb> reader,
+              std::unique_ptr<SqliteDb> checkpointer);
   void Submit(Write write);
   void WriterLoop();
+  // Copies the write-ahead log into the database off the writer thread (the checkpoint's
+  // page writes would otherwise stall every writer commit that crosses the threshold).
+  void CheckpointLoop();
+  void OnWalCommit(int wal_pages);
   absl::Status RunBatch(std::vector<Write>& batch, std::vector<absl::Status>& results);
   // Incidents touched by one ingest write, by group key: each is looked up (or created) once
   // and its count and severity updated once, however many of the batch's alerts join it.
@@ -97,9 +115,13 @@ class SqliteStore final : public Store {
     int64_t max_severity = 0;
   };
   using BatchIncidents = std::unordered_map<std::string, BatchIncident>;
-  absl::StatusOr<BatchIncident*> IncidentFor(SqliteDb& db, const v1::Alert& alert, absl::Time now,
-                                             BatchIncidents& batch);
-  absl::Status IngestOne(SqliteDb& db, const v1::Alert& alert, absl::Time now,
+  // The incident an alert with `group_key` joins, or nullptr when it would open one.
+  absl::StatusOr<BatchIncident*> OpenIncidentFor(SqliteDb& db, const std::string& group_key,
+                                                 absl::Time now, BatchIncidents& batch);
+  absl::StatusOr<BatchIncident*> CreateIncident(SqliteDb& db, const v1::Alert& alert,
+                                                std::string group_key, absl::Time now,
+                                                BatchIncidents& batch);
+  absl::Status IngestOne(SqliteDb& db, const IncomingAlert& incoming, absl::Time now,
                          BatchIncidents& batch, bool* stored, int64_t* new_incident);
   absl::Status ApplyIncidentCounts(SqliteDb& db, const BatchIncidents& batch, absl::Time now);
   absl::Status Audit(SqliteDb& db, std::string_view actor, std::string_view action,
@@ -120,6 +142,12 @@ class SqliteStore final : public Store {
   std::unique_ptr<SqliteDb> reader_db_ ABSL_GUARDED_BY(read_mu_);
 
   std::thread writer_;
+
+  absl::Mutex checkpoint_mu_;
+  bool checkpoint_due_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
+  bool checkpoint_stopping_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
+  std::unique_ptr<SqliteDb> checkpoint_db_;  // used only by the checkpoint thread
+  std::thread checkpointer_;
 };
 
 }  // namespace otasuke::collector

@@ -37,6 +37,7 @@ TEST(ConfigTest, DefaultsAreDocumented) {
   EXPECT_EQ(config->listen, "127.0.0.1:7443");
   EXPECT_EQ(config->incident_window, absl::Hours(1));
   EXPECT_EQ(config->max_message_bytes, 4 << 20);
+  EXPECT_EQ(config->store_synchronous, "full");
   std::string help = CollectorHelp();
   EXPECT_THAT(help, HasSubstr("--webhook-url URL   [webhook.url]"));
   EXPECT_THAT(help, HasSubstr("--incident-window DURATION   [incident_window]"));
@@ -137,6 +138,9 @@ TEST(ConfigTest, BadValuesAreRejected) {
                "insecure is allowed only on a loopback listen address"));
   EXPECT_THAT(Load({"--data-dir", "/x", "--transport-security", "none"}),
               StatusIs(absl::StatusCode::kInvalidArgument, "'none' is not tls or insecure"));
+  EXPECT_THAT(Load({"--data-dir", "/x", "--store-synchronous", "off"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "store.synchronous: 'off' is not full or normal"));
   EXPECT_THAT(Load({"--data-dir", "/x", "--log-level", "loud"}),
               StatusIs(absl::StatusCode::kInvalidArgument, "log_level: 'loud'"));
   EXPECT_THAT(Load({"--data-dir", "/x", "--incident-window", "-5m"}),

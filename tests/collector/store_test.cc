@@ -1,8 +1,10 @@
 // SqliteStore on real database files: idempotent ingest, migrations, incident grouping with a
 // ManualClock, rule sets and the audit log.
 
+#include <filesystem>
 #include <future>
 
+#include "absl/strings/str_cat.h"
 #include "collector/incident/rule_window_grouper.h"
 #include "collector/store/schema.h"
 #include "collector/store/sqlite_store.h"
@@ -10,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "tests/collector/test_agent.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 
 namespace otasuke::collector {
@@ -111,6 +114,56 @@ TEST_F(StoreTest, SameUuidUnderANewSequenceIsADuplicate) {
   EXPECT_EQ(result->stored, 0);
   EXPECT_EQ(result->duplicates, 1);
   EXPECT_EQ(Count(path_, "SELECT COUNT(*) FROM alerts"), 1);
+}
+
+// A resend under a new sequence joins no incident: not when its incident is open (the insert
+// finds the UUID), and not by opening a new one when its incident was resolved meanwhile.
+TEST_F(StoreTest, AResendUnderANewSequenceNeverCountsNorOpensAnIncident) {
+  ASSERT_THAT(Upsert(*store_, MakeHello("agent-1")), IsOk());
+  v1::Alert alert = MakeAlert(1);
+  ASSERT_THAT(Ingest(*store_, "agent-1", {alert}), IsOk());
+  alert.set_sequence(2);
+  ASSERT_THAT(Ingest(*store_, "agent-1", {alert, MakeAlert(3)}), IsOk());
+  EXPECT_EQ(Count(path_, "SELECT alert_count FROM incidents"), 2);
+  {
+    auto db = SqliteDb::Open(path_, {});
+    ASSERT_THAT(db, IsOk());
+    ASSERT_THAT(
+        (*db)->Exec(absl::StrCat("UPDATE incidents SET state = ", v1::INCIDENT_STATE_RESOLVED)),
+        IsOk());
+  }
+  alert.set_sequence(4);
+  auto result = Ingest(*store_, "agent-1", {alert});
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(result->duplicates, 1);
+  EXPECT_EQ(result->stored, 0);
+  EXPECT_TRUE(result->new_incident_ids.empty());
+  EXPECT_EQ(Count(path_, "SELECT COUNT(*) FROM incidents"), 1);
+  EXPECT_EQ(Count(path_, "SELECT COUNT(*) FROM alerts"), 2);
+}
+
+// The writer never checkpoints on its own below 8 times the threshold: the checkpoint thread
+// does, so the write-ahead log stays near the threshold however much is written.
+TEST_F(StoreTest, TheCheckpointThreadKeepsTheLogBounded) {
+  store_.reset();
+  SqliteStore::Options options;
+  options.path = path_;
+  options.checkpoint_pages = 16;
+  auto store = SqliteStore::Open(std::move(options), clock_, grouper_);
+  ASSERT_THAT(store, IsOk());
+  ASSERT_THAT(Upsert(**store, MakeHello("agent-1")), IsOk());
+  uint64_t sequence = 0;
+  for (int batch = 0; batch < 40; ++batch) {
+    std::vector<v1::Alert> alerts;
+    for (int i = 0; i < 25; ++i) alerts.push_back(MakeAlert(++sequence));
+    ASSERT_THAT(Ingest(**store, "agent-1", std::move(alerts)), IsOk());
+  }
+  // The checkpoint thread runs beside the writer: give it time to get to the last request.
+  EXPECT_TRUE(otasuke::testing::WaitUntil(absl::Seconds(10),
+                                          [&] { return (*store)->counters().checkpoints > 0; }));
+  // 1,000 alerts are about 1 MiB of pages; without checkpoints the log would hold them all.
+  EXPECT_LT(std::filesystem::file_size(path_ + "-wal"), 8 * 16 * 4096 + 512 * 1024);
+  EXPECT_EQ(Count(path_, "SELECT COUNT(*) FROM alerts"), 1000);
 }
 
 TEST_F(StoreTest, ReusedSequenceWithANewUuidIsReportedNotStored) {

@@ -1,18 +1,14 @@
 #include "agent/network/packet/flow_table.h"
 
 #include "common/check.h"
+#include "common/splitmix.h"
 
 namespace otasuke::network {
 namespace {
 
-// splitmix64: spreads a serial number into an id that looks random, as Suricata's hash-based
-// flow_id does, while staying unique.
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
+// Spreads a serial number into an id that looks random, as Suricata's hash-based flow_id does,
+// while staying unique.
+uint64_t Mix(uint64_t x) { return SplitMix64(x); }
 
 constexpr int64_t kUsec = 1'000'000;
 
