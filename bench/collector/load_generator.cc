@@ -295,6 +295,7 @@ class LoadRun {
   }
 
   int Shutdown(int rc) {
+    absl::Time start = absl::Now();
     for (auto& agent : agents_) agent->FinishWhenAcked();
     if (!WaitFor(absl::Seconds(30), [&] { return counters_.ended >= options_.agents; })) {
       for (auto& agent : agents_) agent->Cancel();
@@ -304,7 +305,11 @@ class LoadRun {
       std::printf("%lld stream(s) ended with an error\n",
                   static_cast<long long>(counters_.failed.load()));
     }
-    int collector_rc = collector_->Stop();
+    absl::Time streams_ended = absl::Now();
+    int collector_rc = collector_->Stop(absl::Seconds(60));
+    std::printf("shutdown: streams ended in %.1f s, the collector stopped in %.1f s\n",
+                absl::ToDoubleSeconds(streams_ended - start),
+                absl::ToDoubleSeconds(absl::Now() - streams_ended));
     if (collector_rc != 0) {
       std::printf("the collector exited with %d; its log is in %s\n", collector_rc,
                   collector_->log_path().c_str());
