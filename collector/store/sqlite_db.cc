@@ -148,8 +148,8 @@ void SqliteDb::SetWalHook(std::function<void(int wal_pages)> hook) {
       this);
 }
 
-absl::Status SqliteDb::CheckpointPassive() {
-  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+absl::Status SqliteDb::Checkpoint(int mode) {
+  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, mode, nullptr, nullptr);
   if (rc == SQLITE_OK) return absl::OkStatus();
   if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
     return absl::UnavailableError(
@@ -157,6 +157,8 @@ absl::Status SqliteDb::CheckpointPassive() {
   }
   return Error("wal checkpoint");
 }
+
+absl::Status SqliteDb::CheckpointPassive() { return Checkpoint(SQLITE_CHECKPOINT_PASSIVE); }
 
 int64_t SqliteDb::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 int SqliteDb::Changes() const { return sqlite3_changes(db_); }

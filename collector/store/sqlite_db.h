@@ -79,13 +79,14 @@ class SqliteDb {
   // after each commit with the number of pages in the write-ahead log.
   void SetWalHook(std::function<void(int wal_pages)> hook);
   // Copies what it can of the write-ahead log into the database without waiting for readers
-  // or writers (SQLITE_CHECKPOINT_PASSIVE); safe beside a writer on another connection.
+  // or writers (SQLITE_CHECKPOINT_PASSIVE).
   absl::Status CheckpointPassive();
   const std::string& path() const { return path_; }
 
  private:
   SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   absl::Status Error(std::string_view what) const;
+  absl::Status Checkpoint(int mode);
 
   sqlite3* db_;
   std::string path_;

@@ -76,24 +76,18 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(Options options, 
   RETURN_IF_ERROR(writer->Exec("UPDATE agents SET connected = 0 WHERE connected <> 0"));
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> reader, SqliteDb::Open(options.path, db_options));
   RETURN_IF_ERROR(reader->Exec("PRAGMA query_only = ON"));
-  ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> checkpointer,
-                   SqliteDb::Open(options.path, db_options));
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(options), clock, grouper,
-                                                      std::move(writer), std::move(reader),
-                                                      std::move(checkpointer)));
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(std::move(options), clock, grouper, std::move(writer), std::move(reader)));
 }
 
 SqliteStore::SqliteStore(Options options, const Clock& clock, const IncidentGrouper& grouper,
-                         std::unique_ptr<SqliteDb> writer, std::unique_ptr<SqliteDb> reader,
-                         std::unique_ptr<SqliteDb> checkpointer)
+                         std::unique_ptr<SqliteDb> writer, std::unique_ptr<SqliteDb> reader)
     : options_(std::move(options)),
       clock_(clock),
       grouper_(grouper),
       writer_db_(std::move(writer)),
-      reader_db_(std::move(reader)),
-      checkpoint_db_(std::move(checkpointer)) {
+      reader_db_(std::move(reader)) {
   writer_db_->SetWalHook([this](int wal_pages) { OnWalCommit(wal_pages); });
-  checkpointer_ = std::thread([this] { CheckpointLoop(); });
   writer_ = std::thread([this] { WriterLoop(); });
 }
 
@@ -105,45 +99,16 @@ void SqliteStore::Stop() {
     stopping_ = true;
   }
   if (writer_.joinable()) writer_.join();
-  {
-    absl::MutexLock lock(&checkpoint_mu_);
-    checkpoint_stopping_ = true;
-  }
-  if (checkpointer_.joinable()) checkpointer_.join();
 }
 
 void SqliteStore::OnWalCommit(int wal_pages) {
   if (wal_pages < options_.checkpoint_pages) return;
-  if (wal_pages >= 8 * options_.checkpoint_pages) {
-    // The checkpoint thread is not keeping up (or a reader holds the log): bound the log here.
-    absl::Status status = writer_db_->CheckpointPassive();
-    if (!status.ok()) LOG_WARN("store checkpoint by the writer: %s", status.ToString());
-    return;
-  }
-  absl::MutexLock lock(&checkpoint_mu_);
-  checkpoint_due_ = true;
-}
-
-void SqliteStore::CheckpointLoop() {
-  while (true) {
-    {
-      absl::MutexLock lock(&checkpoint_mu_);
-      checkpoint_mu_.Await(absl::Condition(
-          +[](SqliteStore* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->checkpoint_mu_) {
-            return self->checkpoint_due_ || self->checkpoint_stopping_;
-          },
-          this));
-      if (checkpoint_stopping_) return;  // closing the last connection checkpoints the rest
-      checkpoint_due_ = false;
-    }
-    absl::Status status = checkpoint_db_->CheckpointPassive();
-    if (!status.ok()) {
-      LOG_WARN("store checkpoint: %s", status.ToString());
-      continue;
-    }
-    absl::MutexLock lock(&queue_mu_);
-    counters_.checkpoints += 1;
-  }
+  // As SQLite's automatic checkpoint does (from this hook, after the commit), but at a larger
+  // log: fewer passes, each copying a page written several times only once.
+  absl::Status status = writer_db_->CheckpointPassive();
+  if (!status.ok()) LOG_WARN("store checkpoint: %s", status.ToString());
+  absl::MutexLock lock(&queue_mu_);
+  counters_.checkpoints += 1;
 }
 
 StoreCounters SqliteStore::counters() const {

@@ -30,7 +30,7 @@ struct StoreCounters {
   uint64_t failed_writes = 0;
   uint64_t alerts_stored = 0;
   uint64_t alerts_duplicate = 0;
-  uint64_t checkpoints = 0;  // by the checkpoint thread
+  uint64_t checkpoints = 0;
 };
 
 class SqliteStore final : public Store {
@@ -41,8 +41,8 @@ class SqliteStore final : public Store {
     int max_batch_writes = 256;  // writes per transaction
     // See SqliteDb::Options::sync_every_commit: whether an Ack survives a power cut.
     bool sync_every_commit = false;
-    // Write-ahead log size (pages of 4 KiB) at which the checkpoint thread copies it into the
-    // database; at 8 times this the writer checkpoints itself, so the log stays bounded.
+    // Write-ahead log size (pages of 4 KiB) at which the writer copies it into the database
+    // (SQLite's own default is 1,000).
     int checkpoint_pages = 4096;
     std::vector<NotificationChannel> notification_channels;
     // Runs on the writer thread after a commit that queued notifications.
@@ -97,13 +97,10 @@ class SqliteStore final : public Store {
   };
 
   SqliteStore(Options options, const Clock& clock, const IncidentGrouper& grouper,
-              std::unique_ptr<SqliteDb> writer, std::unique_ptr<SqliteDb> reader,
-              std::unique_ptr<SqliteDb> checkpointer);
+              std::unique_ptr<SqliteDb> writer, std::unique_ptr<SqliteDb> reader);
   void Submit(Write write);
   void WriterLoop();
-  // Copies the write-ahead log into the database off the writer thread (the checkpoint's
-  // page writes would otherwise stall every writer commit that crosses the threshold).
-  void CheckpointLoop();
+  // After each commit (SqliteDb::SetWalHook): checkpoints once the log is large enough.
   void OnWalCommit(int wal_pages);
   absl::Status RunBatch(std::vector<Write>& batch, std::vector<absl::Status>& results);
   // Incidents touched by one ingest write, by group key: each is looked up (or created) once
@@ -142,12 +139,6 @@ class SqliteStore final : public Store {
   std::unique_ptr<SqliteDb> reader_db_ ABSL_GUARDED_BY(read_mu_);
 
   std::thread writer_;
-
-  absl::Mutex checkpoint_mu_;
-  bool checkpoint_due_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
-  bool checkpoint_stopping_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
-  std::unique_ptr<SqliteDb> checkpoint_db_;  // used only by the checkpoint thread
-  std::thread checkpointer_;
 };
 
 }  // namespace otasuke::collector
