@@ -166,6 +166,13 @@ class LoadRun {
         absl::StrCat("--data-dir=", options_.work_dir, "/data"),
         absl::StrCat("--webhook-url=http://127.0.0.1:", *sink_port, "/otasuke"),
         "--log-level=warn",
+        // Plaintext loopback, root, and no per-agent limits or stream cap: the bench measures
+        // the ingest path itself, with up to 10,000 agents streaming as fast as they can.
+        "--transport-security=insecure",
+        "--run-as-user=root",
+        "--limits-alerts-per-second=1000000000",
+        "--limits-bytes-per-second=1000000000000",
+        "--limits-max-streams=100000",
     };
     for (const std::string& flag : options_.collector_flags) argv.push_back(flag);
     collector_ = std::make_unique<testing::Subprocess>(argv, options_.work_dir + "/collector.log");
