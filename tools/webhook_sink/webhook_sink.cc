@@ -146,20 +146,18 @@ void WebhookSink::HandleConnection(int fd) {
     if (!ReadMore(fd, buffer)) return;
   }
   request.body = buffer.substr(body_start, content_length);
+  // Recorded before the reply: a client that has its answer must find its request here.
   {
     absl::MutexLock lock(&mu_);
     request.answered = static_cast<int>(requests_.size()) < options_.fail_first ? 500 : 200;
+    requests_.push_back(request);
   }
+  if (options_.on_request) options_.on_request(request);
   std::string reply = request.answered == 200
                           ? "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n"
                           : "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 7\r\n"
                             "Connection: close\r\n\r\nfailed\n";
   SendAll(fd, reply);
-  {
-    absl::MutexLock lock(&mu_);
-    requests_.push_back(request);
-  }
-  if (options_.on_request) options_.on_request(request);
 }
 
 }  // namespace otasuke::tools
