@@ -9,11 +9,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "agent/sources/sock_diag/sock_diag_source.h"
+#include "agent/sources/sock_diag/socket_activity.h"
+#include "common/files.h"
 #include "gtest/gtest.h"
 
 namespace otasuke::agent {
@@ -150,6 +155,7 @@ TEST(SockDiagSourceTest, ConnectedUdpIsAConnectionUnconnectedIsNot) {
   any.sin_family = AF_INET;
   ::bind(unconnected, reinterpret_cast<sockaddr*>(&any), sizeof(any));
   const int connected = ConnectTo(SOCK_DGRAM, 53);
+  ASSERT_EQ(::send(connected, "q", 1, 0), 1);
   ASSERT_TRUE(source.Poll(recorder).ok());
   std::vector<Fields> udp = recorder.With(LocalPort(connected), 53);
   ASSERT_EQ(udp.size(), 1u);
@@ -198,4 +204,93 @@ TEST(InetDiagDecodeTest, KernelErrorAndTruncationAreErrors) {
 }
 
 }  // namespace
+constexpr char kSnmp[] =
+    "Ip: Forwarding DefaultTTL\nIp: 2 64\n"
+    "Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails EstabResets "
+    "CurrEstab InSegs\n"
+    "Tcp: 1 200 120000 -1 34405 32807 1573 9205 7 2842486\n"
+    "Udp: InDatagrams NoPorts InErrors OutDatagrams\nUdp: 54 308 0 399\n"
+    "UdpLite: InDatagrams NoPorts InErrors OutDatagrams\nUdpLite: 0 0 0 5\n";
+
+TEST(SocketActivityTest, ParsesTheCountersThatMoveWhenConnectionsOpenOrClose) {
+  absl::StatusOr<SocketCounters> c =
+      ParseSocketCounters(kSnmp, "Udp6InDatagrams  3\nUdp6OutDatagrams                \t12\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->values, (std::array<uint64_t, 5>{34405, 32807, 7, 399, 12}));
+  // IPv6 off: no snmp6, zero.
+  EXPECT_EQ(ParseSocketCounters(kSnmp, "")->values[4], 0u);
+  // A kernel without a field is an error naming it; the gate then lets every poll dump.
+  absl::StatusOr<SocketCounters> bad = ParseSocketCounters("Tcp: ActiveOpens\nTcp: 1\n", "");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("PassiveOpens"), std::string::npos);
+  EXPECT_FALSE(ParseSocketCounters("Tcp: ActiveOpens\nTcp: x1\n", "").ok());
+  EXPECT_FALSE(ParseSocketCounters("", "").ok());
+}
+
+class FakeProcNet {
+ public:
+  FakeProcNet() : root_(absl::StrCat(::testing::TempDir(), "/proc-", ::getpid())) {
+    std::filesystem::create_directories(root_ + "/net");
+  }
+  ~FakeProcNet() { std::filesystem::remove_all(root_); }
+  void Write(std::string_view snmp) {
+    ASSERT_TRUE(WriteFileAtomically(root_ + "/net/snmp", snmp).ok());
+  }
+  const std::string& root() const { return root_; }
+
+ private:
+  std::string root_;
+};
+
+TEST(SocketActivityTest, ChangedOnlyWhenACounterMoves) {
+  FakeProcNet proc;
+  SocketActivity unreadable(proc.root());
+  EXPECT_TRUE(unreadable.Changed());  // no file: never skip a dump
+  EXPECT_TRUE(unreadable.Changed());
+
+  proc.Write(kSnmp);
+  SocketActivity activity(proc.root());
+  EXPECT_TRUE(activity.Changed());  // first look
+  EXPECT_FALSE(activity.Changed());
+  std::string moved = kSnmp;
+  moved.replace(moved.find("399"), 3, "400");  // one UDP datagram sent
+  proc.Write(moved);
+  EXPECT_TRUE(activity.Changed());
+  EXPECT_FALSE(activity.Changed());
+}
+
+TEST(SocketActivityTest, RealCountersMoveWhenATcpConnectionOpens) {
+  SocketActivity activity;
+  activity.Changed();
+  const int listener = Listener();
+  const int client = ConnectTo(SOCK_STREAM, LocalPort(listener));
+  EXPECT_TRUE(activity.Changed());
+  ::close(client);
+  ::close(listener);
+}
+
+// Run() dumps the socket table only when the counters moved, or when the full dump is due.
+TEST(SockDiagSourceTest, RunSkipsTheDumpWhileNoCounterMoves) {
+  FakeProcNet proc;
+  proc.Write(kSnmp);
+  SockDiagSource source({.interval = absl::Milliseconds(5),
+                         .full_dump_every = absl::Hours(1),
+                         .proc_root = proc.root()});
+  ASSERT_TRUE(source.Open().ok());
+  Recorder recorder;
+  std::jthread runner([&](std::stop_token stop) { ASSERT_TRUE(source.Run(recorder, stop).ok()); });
+  auto wait_for_dumps = [&](uint64_t n) {
+    for (int i = 0; i < 2000 && source.dumps() < n; ++i) absl::SleepFor(absl::Milliseconds(5));
+    return source.dumps();
+  };
+  EXPECT_EQ(wait_for_dumps(1), 1u);        // the baseline
+  absl::SleepFor(absl::Milliseconds(60));  // a dozen intervals with nothing moving
+  EXPECT_EQ(source.dumps(), 1u);
+  std::string moved = kSnmp;
+  moved.replace(moved.find("34405"), 5, "34406");  // a TCP connection opened
+  proc.Write(moved);
+  EXPECT_EQ(wait_for_dumps(2), 2u);
+  runner.request_stop();
+}
+
 }  // namespace otasuke::agent

@@ -27,7 +27,10 @@ size_t SockDiagSource::KeyHash::operator()(const Key& k) const {
 }
 
 SockDiagSource::SockDiagSource(Options options)
-    : options_(std::move(options)), owners_(options_.proc_root), proc_(options_.proc_root) {}
+    : options_(std::move(options)),
+      owners_(options_.proc_root),
+      activity_(options_.proc_root),
+      proc_(options_.proc_root) {}
 
 absl::Status SockDiagSource::Open() { return table_.Open(); }
 
@@ -37,7 +40,7 @@ SourceStats SockDiagSource::stats() const {
 
 absl::Status SockDiagSource::Run(EventHandler& handler, std::stop_token stop) {
   while (!stop.stop_requested()) {
-    RETURN_IF_ERROR(Poll(handler));
+    if (DumpDue()) RETURN_IF_ERROR(Poll(handler));
     // Sleep in slices so a stop request is seen within 250 ms, as EventSource promises.
     for (absl::Duration left = options_.interval;
          left > absl::ZeroDuration() && !stop.stop_requested(); left -= absl::Milliseconds(250)) {
@@ -47,7 +50,16 @@ absl::Status SockDiagSource::Run(EventHandler& handler, std::stop_token stop) {
   return absl::OkStatus();
 }
 
+bool SockDiagSource::DumpDue() {
+  // The counters are read before the dump: a connection opening in between moves them again,
+  // so the next poll dumps too — a duplicate dump, never a missed connection.
+  const bool moved = activity_.Changed();
+  return moved || absl::Now() - last_dump_ >= options_.full_dump_every;
+}
+
 absl::Status SockDiagSource::Poll(EventHandler& handler) {
+  last_dump_ = absl::Now();
+  dumps_.fetch_add(1, std::memory_order_relaxed);
   fresh_.clear();
   listening_tcp_ports_.clear();
   wanted_inodes_.clear();

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "agent/pipeline/event_source.h"
 #include "agent/sources/proc_connector/proc_reader.h"
+#include "agent/sources/sock_diag/socket_activity.h"
 #include "agent/sources/sock_diag/socket_owners.h"
 #include "agent/sources/sock_diag/socket_table.h"
 
@@ -28,6 +29,9 @@ class SockDiagSource final : public EventSource {
  public:
   struct Options {
     absl::Duration interval = absl::Milliseconds(500);
+    // Between these, a poll dumps only when the kernel's connection counters moved
+    // (socket_activity.h); a full dump at least this often catches the rest.
+    absl::Duration full_dump_every = absl::Seconds(30);
     std::string proc_root = "/proc";
   };
   explicit SockDiagSource(Options options);
@@ -36,6 +40,9 @@ class SockDiagSource final : public EventSource {
   absl::Status Open() override;
   absl::Status Run(EventHandler& handler, std::stop_token stop) override;
   SourceStats stats() const override;
+
+  // Dumps counted since Open(), for tests and stats: how often the gate let a poll through.
+  uint64_t dumps() const { return dumps_.load(); }
 
   // One poll: dumps the table and reports connections not seen in the previous dump. Public
   // for tests, which drive it without the timer.
@@ -51,11 +58,16 @@ class SockDiagSource final : public EventSource {
   struct KeyHash {
     size_t operator()(const Key& k) const;
   };
+  // Whether this interval's poll must dump: the counters moved or the full dump is due.
+  bool DumpDue();
   void Emit(const SocketEntry& entry, bool initiated, pid_t pid, EventHandler& handler);
 
   Options options_;
   SocketTable table_;
   SocketOwners owners_;
+  SocketActivity activity_;
+  absl::Time last_dump_ = absl::InfinitePast();
+  std::atomic<uint64_t> dumps_{0};
   ProcReader proc_;
   bool baseline_taken_ = false;
   // Connections of the previous dump (value: seen in the current one).
