@@ -348,15 +348,31 @@ std::string RegexRequiredLiteral(std::string_view p) {
   return best;
 }
 
+// Generous next to Suricata's per-packet 3,500 / 1,500: an event is matched once, not per
+// packet, and the regression corpus' regexes run far below these; a pathological one stops.
+constexpr uint32_t kRegexMatchLimit = 100'000;
+constexpr uint32_t kRegexDepthLimit = 5'000;
+
 bool RegexMatcher::Matches(std::string_view value) const {
-  // One match-data block per thread: matchers are shared, so it cannot live in them.
-  struct MatchData {
+  // One match-data block and match context per thread: matchers are shared, so they cannot
+  // live in them. The limits bound a backtracking pattern from a rule file (`(a+)+$` on a long
+  // command line) to about 2 ms, where PCRE2's default limit lets one event take ~0.2 s; a
+  // limit hit is no match, as in the network engine's pcre.
+  struct MatchState {
+    MatchState() {
+      pcre2_set_match_limit(context, kRegexMatchLimit);
+      pcre2_set_depth_limit(context, kRegexDepthLimit);
+    }
+    ~MatchState() {
+      pcre2_match_context_free(context);
+      pcre2_match_data_free(data);
+    }
     pcre2_match_data* data = pcre2_match_data_create(1, nullptr);
-    ~MatchData() { pcre2_match_data_free(data); }
+    pcre2_match_context* context = pcre2_match_context_create(nullptr);
   };
-  thread_local MatchData match_data;
+  thread_local MatchState state;
   const int rc = pcre2_match(code_->code, reinterpret_cast<PCRE2_SPTR>(value.data()), value.size(),
-                             0, 0, match_data.data, nullptr);
+                             0, 0, state.data, state.context);
   return rc >= 0;
 }
 
