@@ -27,3 +27,12 @@ hwm_kb=$(awk '/VmHWM/ {print $2}' "/proc/$AGENT/status")
 awk -v t0="$t0" -v t1="$t1" -v s0="$s0" -v s1="$s1" -v hz="$hz" -v rss="$rss_kb" -v hwm="$hwm_kb" \
   'BEGIN { printf "agent idle: RSS %.1f MB (peak %.1f MB), CPU %.3f %% of one core over %.0f s\n",
            rss/1024, hwm/1024, 100*(t1-t0)/hz/(s1-s0), s1-s0 }'
+# Where the resident pages are: anonymous (the agent's own heap, stacks, rule databases) versus
+# file-backed (library and program text, shared with every other process mapping the same
+# files), and the largest mappings.
+awk '/^(Rss|Pss|Anonymous|Shared_Clean|Private_Clean|Private_Dirty):/ {printf "  %-14s %6.1f MB\n", $1, $2/1024}' \
+  "/proc/$AGENT/smaps_rollup"
+echo "  largest mappings (RSS):"
+awk '/^[0-9a-f]+-[0-9a-f]+ / {name = ($6 == "" ? "[anon]" : $6)} /^Rss:/ {rss[name] += $2}
+     END {for (n in rss) printf "    %6.1f MB %s\n", rss[n]/1024, n}' "/proc/$AGENT/smaps" |
+  sort -rn | head -8
