@@ -108,17 +108,6 @@ absl::StatusOr<Set> ParseList(std::string_view text, const Traits& traits, int d
   return traits.Subtract(positive, negative);
 }
 
-uint32_t V4(const IpAddress& a) {
-  return (uint32_t{a.bytes[0]} << 24) | (uint32_t{a.bytes[1]} << 16) | (uint32_t{a.bytes[2]} << 8) |
-         a.bytes[3];
-}
-U128 V6(const IpAddress& a) {
-  U128 v;
-  for (int i = 0; i < 8; ++i) v.hi = (v.hi << 8) | a.bytes[i];
-  for (int i = 8; i < 16; ++i) v.lo = (v.lo << 8) | a.bytes[i];
-  return v;
-}
-
 struct IpTraits {
   const RuleVars& vars;
   const std::string* Lookup(std::string_view name) const {
@@ -158,11 +147,11 @@ struct IpTraits {
         return absl::InvalidArgumentError(absl::StrCat("bad address range '", Sv(item), "'"));
       }
       if (lo.family == 4) {
-        if (V4(hi) < V4(lo)) return absl::InvalidArgumentError("address range upside down");
-        s.v4.ranges = {{V4(lo), V4(hi)}};
+        if (V4Key(hi) < V4Key(lo)) return absl::InvalidArgumentError("address range upside down");
+        s.v4.ranges = {{V4Key(lo), V4Key(hi)}};
       } else {
-        if (V6(hi) < V6(lo)) return absl::InvalidArgumentError("address range upside down");
-        s.v6.ranges = {{V6(lo), V6(hi)}};
+        if (V6Key(hi) < V6Key(lo)) return absl::InvalidArgumentError("address range upside down");
+        s.v6.ranges = {{V6Key(lo), V6Key(hi)}};
       }
       return s;
     }
@@ -183,7 +172,7 @@ struct IpTraits {
       IpAddress netmask;
       if (address.family == 4 && mask.find('.') != std::string_view::npos &&
           ParseIpAddress(mask, &netmask) && netmask.family == 4) {
-        const uint32_t m = V4(netmask);
+        const uint32_t m = V4Key(netmask);
         prefix = __builtin_popcount(m);
         if (m != (prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix))) {
           return absl::InvalidArgumentError(absl::StrCat("bad netmask '", Sv(mask), "'"));
@@ -194,10 +183,10 @@ struct IpTraits {
     }
     if (address.family == 4) {
       const uint32_t net_mask = prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
-      const uint32_t first = V4(address) & net_mask;
+      const uint32_t first = V4Key(address) & net_mask;
       s.v4.ranges = {{first, first | ~net_mask}};
     } else {
-      const U128 v = V6(address);
+      const U128 v = V6Key(address);
       U128 m;
       m.hi = prefix >= 64 ? ~uint64_t{0} : (prefix == 0 ? 0 : ~uint64_t{0} << (64 - prefix));
       m.lo = prefix <= 64 ? 0 : (prefix == 128 ? ~uint64_t{0} : ~uint64_t{0} << (128 - prefix));
@@ -336,10 +325,22 @@ IntervalSet<T> IntervalSet<T>::Subtract(const IntervalSet& other, const T& min,
 template struct IntervalSet<uint32_t>;
 template struct IntervalSet<U128>;
 
+uint32_t V4Key(const IpAddress& a) {
+  return (uint32_t{a.bytes[0]} << 24) | (uint32_t{a.bytes[1]} << 16) | (uint32_t{a.bytes[2]} << 8) |
+         a.bytes[3];
+}
+
+U128 V6Key(const IpAddress& a) {
+  U128 v;
+  for (int i = 0; i < 8; ++i) v.hi = (v.hi << 8) | a.bytes[i];
+  for (int i = 8; i < 16; ++i) v.lo = (v.lo << 8) | a.bytes[i];
+  return v;
+}
+
 bool IpSet::Contains(const IpAddress& address) const {
   if (any) return true;
-  if (address.family == 4) return v4.Contains(V4(address));
-  if (address.family == 6) return v6.Contains(V6(address));
+  if (address.family == 4) return v4.Contains(V4Key(address));
+  if (address.family == 6) return v6.Contains(V6Key(address));
   return false;
 }
 

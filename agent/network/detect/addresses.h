@@ -49,6 +49,10 @@ struct PortSet {
   bool Contains(uint16_t port) const { return any || ports.Contains(port); }
 };
 
+// An address as an integer key: IPv4 (family 4) and IPv6 (family 6) in host order.
+uint32_t V4Key(const IpAddress& address);
+U128 V6Key(const IpAddress& address);
+
 // Variables from the vars file: name without '$' -> definition text.
 struct RuleVars {
   absl::flat_hash_map<std::string, std::string> addresses;

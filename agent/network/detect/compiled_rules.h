@@ -21,26 +21,42 @@ struct PrefilterDatabase {
   std::vector<uint32_t> rules;
 };
 
-// Content-less rules whose source or destination is a narrow IPv4 set (plus any IPv6 part) (ET's IP
-// reputation lists: thousands of rules of hundreds of addresses each), indexed by that set:
-// elementary address segments, each with the rules whose set covers it (CSR layout). A packet meets
-// a rule only if its source or destination address falls in the rule's indexed set.
-struct AddressIndex {
-  std::vector<uint32_t> segment_start;  // sorted; segment i is [start[i], start[i+1])
-  std::vector<uint32_t> rule_begin;     // segment i's rules: rules[rule_begin[i]..[i+1])
+// Rules indexed by a set of keys (addresses or ports): the elementary segments of all the
+// rules' intervals, each with the rules whose set covers it (CSR layout).
+template <typename Key>
+struct IntervalIndex {
+  std::vector<Key> segment_start;    // sorted; segment i is [start[i], start[i+1]), the last to max
+  std::vector<uint32_t> rule_begin;  // segment i's rules: rules[rule_begin[i]..[i+1])
   std::vector<uint32_t> rules;
-  // Indexed rules whose set also has IPv6 ranges: candidates for every IPv6 packet.
-  std::vector<uint32_t> v6_rules;
-  // Calls add(rule) for the rules whose indexed set contains address.
+  // Calls add(rule) for the rules whose indexed set contains key.
   template <typename F>
-  void ForEachRule(uint32_t address, F&& add) const {
-    if (segment_start.empty() || address < segment_start.front()) return;
+  void ForEachRule(const Key& key, F&& add) const {
+    if (segment_start.empty() || key < segment_start.front()) return;
     const size_t i =
-        static_cast<size_t>(std::upper_bound(segment_start.begin(), segment_start.end(), address) -
+        static_cast<size_t>(std::upper_bound(segment_start.begin(), segment_start.end(), key) -
                             segment_start.begin() - 1);
-    if (i + 1 >= rule_begin.size()) return;
     for (uint32_t k = rule_begin[i]; k < rule_begin[i + 1]; ++k) add(rules[k]);
   }
+};
+
+// Content-less rules whose source or destination is a narrow address set (ET's IP reputation
+// lists: thousands of rules of hundreds of addresses each), indexed by that set. A packet meets
+// a rule only if its source or destination address falls in the rule's indexed set.
+struct AddressIndex {
+  IntervalIndex<uint32_t> v4;
+  IntervalIndex<U128> v6;
+  template <typename F>
+  void ForEachRule(const IpAddress& address, F&& add) const {
+    if (address.family == 4) v4.ForEachRule(V4Key(address), add);
+    if (address.family == 6) v6.ForEachRule(V6Key(address), add);
+  }
+};
+
+// A group's rules without a prefilter pattern.
+struct PatternlessRules {
+  AddressIndex by_address;          // content-less rules with a narrow address set
+  IntervalIndex<uint32_t> by_port;  // other content-less TCP/UDP rules with a narrow port set
+  std::vector<uint32_t> always;     // the rest
 };
 
 // Rules that can apply to one (protocol class or app protocol, direction).
@@ -50,9 +66,11 @@ struct RuleGroup {
   // (no_stream, dsize), scanned over a packet whose payload went to reassembly: the other
   // payload rules see that data in the stream chunk.
   std::array<std::unique_ptr<PrefilterDatabase>, kBufferCount> databases;
-  AddressIndex by_address;       // content-less rules with a narrow address set
-  AddressIndex by_port;          // other content-less TCP/UDP rules with a narrow port set
-  std::vector<uint32_t> always;  // the other rules without a prefilter pattern
+  // IP-only rules are inspected on the first packet of each flow direction only, so they are
+  // kept apart and not even collected for the other packets (ET's IP reputation lists with
+  // IPv6 parts made every IPv6 packet a candidate for hundreds of them).
+  PatternlessRules ip_only;
+  PatternlessRules other;  // patternless rules that are not IP-only
   size_t rule_count = 0;
 };
 

@@ -43,11 +43,6 @@ uint8_t ProtoBit(uint8_t ip_proto) {
   }
 }
 
-uint32_t V4Key(const IpAddress& a) {
-  return (uint32_t{a.bytes[0]} << 24) | (uint32_t{a.bytes[1]} << 16) | (uint32_t{a.bytes[2]} << 8) |
-         a.bytes[3];
-}
-
 bool AddressesMatch(const Rule& rule, const Inspection& in) {
   const bool has_ports = in.ip_proto == 6 || in.ip_proto == 17;
   if (!has_ports && !(rule.src_ports.any && rule.dst_ports.any)) return false;
@@ -163,20 +158,22 @@ struct DetectEngine::Impl {
     for (uint32_t rule : candidates) candidate_bits[rule / 64] = 0;
   }
 
-  void CollectCandidates(const RuleGroup& group, const Inspection& in) {
-    for (uint32_t rule : group.always) AddCandidate(rule);
-    if (in.src.family == 4) {
-      auto add = [this](uint32_t rule) { AddCandidate(rule); };
-      group.by_address.ForEachRule(V4Key(in.src), add);
-      group.by_address.ForEachRule(V4Key(in.dst), add);
-    } else if (in.src.family == 6) {
-      for (uint32_t rule : group.by_address.v6_rules) AddCandidate(rule);
-    }
+  void CollectPatternless(const PatternlessRules& rules, const Inspection& in) {
+    for (uint32_t rule : rules.always) AddCandidate(rule);
+    auto add = [this](uint32_t rule) { AddCandidate(rule); };
+    rules.by_address.ForEachRule(in.src, add);
+    rules.by_address.ForEachRule(in.dst, add);
     if (in.ip_proto == 6 || in.ip_proto == 17) {
-      auto add = [this](uint32_t rule) { AddCandidate(rule); };
-      group.by_port.ForEachRule(in.dst_port, add);
-      group.by_port.ForEachRule(in.src_port, add);
+      rules.by_port.ForEachRule(in.dst_port, add);
+      rules.by_port.ForEachRule(in.src_port, add);
     }
+  }
+
+  // `ip_only_due`: this inspection is one IP-only rules apply to (Inspect skips them on every
+  // other one, so they are not collected there).
+  void CollectCandidates(const RuleGroup& group, const Inspection& in, bool ip_only_due) {
+    CollectPatternless(group.other, in);
+    if (ip_only_due) CollectPatternless(group.ip_only, in);
     for (size_t b = 0; b < kBufferCount; ++b) {
       const PrefilterDatabase* database = group.databases[b].get();
       if (database == nullptr) continue;
@@ -266,20 +263,24 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
     result.passed = true;
     return result;
   }
+  const uint8_t direction_bit = in.direction == Direction::kToServer ? 1 : 2;
+  const bool ip_only_done = flow != nullptr && (flow->ip_only_done & direction_bit) != 0;
+  // IP-only rules have no content: the loop below would skip them on flushes and on
+  // transaction-only inspections too.
+  const bool ip_only_due = !ip_only_done && in.kind == InspectionKind::kPacket && !in.tx_only;
   s.candidates.clear();
-  s.CollectCandidates(compiled.groups[GroupIndex(ProtoGroup(in.ip_proto), in.direction)], in);
+  s.CollectCandidates(compiled.groups[GroupIndex(ProtoGroup(in.ip_proto), in.direction)], in,
+                      ip_only_due);
   GroupClass app_group = kGroupClassCount;
   if (in.app_proto == AppProto::kHttp) app_group = kGroupHttp;
   if (in.app_proto == AppProto::kDns) app_group = kGroupDns;
   if (in.app_proto == AppProto::kTls) app_group = kGroupTls;
   if (app_group != kGroupClassCount) {
-    s.CollectCandidates(compiled.groups[GroupIndex(app_group, in.direction)], in);
+    s.CollectCandidates(compiled.groups[GroupIndex(app_group, in.direction)], in, ip_only_due);
   }
   s.OrderCandidates();
   s.stats.candidates += s.candidates.size();
 
-  const uint8_t direction_bit = in.direction == Direction::kToServer ? 1 : 2;
-  const bool ip_only_done = flow != nullptr && (flow->ip_only_done & direction_bit) != 0;
   if (flow != nullptr && in.kind == InspectionKind::kPacket && !in.tx_only) {
     flow->ip_only_done |= direction_bit;
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <limits>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -101,8 +102,13 @@ struct PatternKey {
 };
 
 // A content-less rule goes into the address index when one side covers at most this many
-// IPv4 addresses (its IPv6 part, if any, is handled by a plain list).
-constexpr uint64_t kMaxIndexedAddresses = uint64_t{1} << 20;
+// IPv4 addresses (ET's reputation lists); the IPv6 part of that side is indexed as it is.
+constexpr uint64_t kNarrowAddresses = uint64_t{1} << 20;
+// Failing that and failing a narrow port set, a side of up to this many addresses (about 1.5 %
+// of the space: lists of whole /12s, $HOME_NET) still indexes the rule. The bound keeps rules
+// with wide sides (`!1.2.3.4`) out of the index, where they would be listed in nearly every
+// segment.
+constexpr uint64_t kMaxIndexedAddresses = uint64_t{1} << 26;
 
 uint64_t V4Coverage(const IpSet& set) {
   uint64_t total = 0;
@@ -110,10 +116,11 @@ uint64_t V4Coverage(const IpSet& set) {
   return total;
 }
 
-// The narrow side of a rule's header, or null.
-const IpSet* IndexableSide(const Rule& rule) {
+// The narrower side of a rule's header if it covers at most `max_coverage` IPv4 addresses, or
+// null.
+const IpSet* IndexableSide(const Rule& rule, uint64_t max_coverage) {
   const IpSet* best = nullptr;
-  uint64_t best_coverage = kMaxIndexedAddresses + 1;
+  uint64_t best_coverage = max_coverage + 1;
   for (const IpSet* side : {&rule.src, &rule.dst}) {
     if (side->any) continue;
     const uint64_t coverage = V4Coverage(*side);
@@ -125,34 +132,47 @@ const IpSet* IndexableSide(const Rule& rule) {
   return best;
 }
 
-using IndexEntries = std::vector<std::pair<const IntervalSet<uint32_t>*, uint32_t>>;
+template <typename Key>
+using IndexEntries = std::vector<std::pair<const IntervalSet<Key>*, uint32_t>>;
+
+// The key after `key`, false when key is the largest.
+bool KeyAfter(uint32_t key, uint32_t* next) {
+  *next = key + 1;
+  return key != std::numeric_limits<uint32_t>::max();
+}
+bool KeyAfter(const U128& key, U128* next) {
+  *next = key.lo == ~uint64_t{0} ? U128{key.hi + 1, 0} : U128{key.hi, key.lo + 1};
+  return !(key.hi == ~uint64_t{0} && key.lo == ~uint64_t{0});
+}
 
 // Elementary segments of all the entries' intervals, each with the rules covering it.
-void BuildIntervalIndex(const IndexEntries& entries, AddressIndex* index) {
-  std::vector<uint64_t> bounds;
+template <typename Key>
+void BuildIntervalIndex(const IndexEntries<Key>& entries, IntervalIndex<Key>* index) {
+  std::vector<Key> bounds;
   for (const auto& [set, rule] : entries) {
     for (const auto& [first, last] : set->ranges) {
       bounds.push_back(first);
-      bounds.push_back(uint64_t{last} + 1);
+      Key next;
+      if (KeyAfter(last, &next)) bounds.push_back(next);
     }
   }
+  if (bounds.empty()) return;
   std::sort(bounds.begin(), bounds.end());
   bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
-  // Segment i is [bounds[i], bounds[i+1]); the last one, up to the key space's end, is empty.
+  // Segment i is [bounds[i], bounds[i+1]); the last one runs to the key space's end.
   std::vector<std::vector<uint32_t>> per_segment(bounds.size());
   for (const auto& [set, rule] : entries) {
     for (const auto& [first, last] : set->ranges) {
-      auto it = std::lower_bound(bounds.begin(), bounds.end(), uint64_t{first});
+      auto it = std::lower_bound(bounds.begin(), bounds.end(), first);
       for (size_t i = it - bounds.begin(); i < bounds.size() && bounds[i] <= last; ++i) {
         per_segment[i].push_back(rule);
       }
     }
   }
-  for (size_t i = 0; i < bounds.size(); ++i) {
-    if (bounds[i] > UINT32_MAX) break;
-    index->segment_start.push_back(static_cast<uint32_t>(bounds[i]));
+  index->segment_start = std::move(bounds);
+  for (const std::vector<uint32_t>& rules : per_segment) {
     index->rule_begin.push_back(static_cast<uint32_t>(index->rules.size()));
-    index->rules.insert(index->rules.end(), per_segment[i].begin(), per_segment[i].end());
+    index->rules.insert(index->rules.end(), rules.begin(), rules.end());
   }
   index->rule_begin.push_back(static_cast<uint32_t>(index->rules.size()));
 }
@@ -176,10 +196,38 @@ const PortSet* IndexablePorts(const Rule& rule) {
   return best;
 }
 
+// Index entries of one group's patternless rules, before the indexes are built.
+struct PatternlessEntries {
+  IndexEntries<uint32_t> by_v4;
+  IndexEntries<U128> by_v6;
+  IndexEntries<uint32_t> by_port;
+
+  void Add(const Rule& rule, PatternlessRules& target) {
+    const bool contentless = rule.chains.empty();
+    const IpSet* side = contentless ? IndexableSide(rule, kNarrowAddresses) : nullptr;
+    const PortSet* ports = side == nullptr ? IndexablePorts(rule) : nullptr;
+    if (side == nullptr && ports == nullptr && contentless) {
+      side = IndexableSide(rule, kMaxIndexedAddresses);
+    }
+    if (side != nullptr) {
+      by_v4.emplace_back(&side->v4, rule.index);
+      by_v6.emplace_back(&side->v6, rule.index);
+    } else if (ports != nullptr) {
+      by_port.emplace_back(&ports->ports, rule.index);
+    } else {
+      target.always.push_back(rule.index);
+    }
+  }
+  void Build(PatternlessRules& target) const {
+    BuildIntervalIndex(by_v4, &target.by_address.v4);
+    BuildIntervalIndex(by_v6, &target.by_address.v6);
+    BuildIntervalIndex(by_port, &target.by_port);
+  }
+};
+
 absl::Status BuildGroups(CompiledRules& compiled) {
-  std::array<IndexEntries, kGroupClassCount * 2> by_address;
-  std::array<std::vector<uint32_t>, kGroupClassCount * 2> v6_rules;
-  std::array<IndexEntries, kGroupClassCount * 2> by_port;
+  // Per group: IP-only rules, other patternless rules.
+  std::array<std::array<PatternlessEntries, 2>, kGroupClassCount * 2> patternless;
   // Per group and buffer: pattern -> rules.
   using PatternRules = absl::flat_hash_map<PatternKey, std::vector<uint32_t>>;
   std::array<std::array<PatternRules, kBufferCount>, kGroupClassCount * 2> patterns;
@@ -191,15 +239,8 @@ absl::Status BuildGroups(CompiledRules& compiled) {
         RuleGroup& target = compiled.groups[GroupIndex(group, direction)];
         ++target.rule_count;
         if (rule.fast_chain < 0) {
-          const size_t g = GroupIndex(group, direction);
-          if (const IpSet* side = rule.chains.empty() ? IndexableSide(rule) : nullptr) {
-            by_address[g].emplace_back(&side->v4, rule.index);
-            if (!side->v6.ranges.empty()) v6_rules[g].push_back(rule.index);
-          } else if (const PortSet* ports = IndexablePorts(rule)) {
-            by_port[g].emplace_back(&ports->ports, rule.index);
-          } else {
-            target.always.push_back(rule.index);
-          }
+          patternless[GroupIndex(group, direction)][rule.ip_only ? 0 : 1].Add(
+              rule, rule.ip_only ? target.ip_only : target.other);
           continue;
         }
         const BufferChain& chain = rule.chains[rule.fast_chain];
@@ -219,9 +260,8 @@ absl::Status BuildGroups(CompiledRules& compiled) {
     }
   }
   for (size_t g = 0; g < compiled.groups.size(); ++g) {
-    if (!by_address[g].empty()) BuildIntervalIndex(by_address[g], &compiled.groups[g].by_address);
-    compiled.groups[g].by_address.v6_rules = std::move(v6_rules[g]);
-    if (!by_port[g].empty()) BuildIntervalIndex(by_port[g], &compiled.groups[g].by_port);
+    patternless[g][0].Build(compiled.groups[g].ip_only);
+    patternless[g][1].Build(compiled.groups[g].other);
     for (size_t b = 0; b < kBufferCount; ++b) {
       PatternRules& map = patterns[g][b];
       if (map.empty()) continue;

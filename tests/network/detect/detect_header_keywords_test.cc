@@ -297,6 +297,26 @@ TEST(IpOnlyTest, InspectedOnFirstPacketOfEachDirection) {
   EXPECT_THAT(send(Direction::kToClient), ElementsAre(2));
 }
 
+// A transaction-only inspection or a flush before the direction's first packet does not use up
+// the IP-only inspection of that direction.
+TEST(IpOnlyTest, TransactionsAndFlushesDoNotCountAsFirstPacket) {
+  auto rules = LoadText(
+      "alert tcp 10.0.0.0/8 any -> any any (sid:1;)\n"
+      "alert tcp [10.0.0.1,10.0.0.2] any -> any 80 (sid:2;)\n");
+  DetectEngine engine(rules);
+  FlowDetectStatePtr flow = NewFlowDetectState();
+  PacketBuilder p;
+  p.in.flow_state = flow.get();
+  p.in.tx_only = true;
+  EXPECT_THAT(InspectSids(engine, p.in), IsEmpty());
+  p.in.tx_only = false;
+  p.in.kind = InspectionKind::kStreamFlush;
+  EXPECT_THAT(InspectSids(engine, p.in), IsEmpty());
+  p.in.kind = InspectionKind::kPacket;
+  EXPECT_THAT(InspectSids(engine, p.in), ElementsAre(1, 2));
+  EXPECT_THAT(InspectSids(engine, p.in), IsEmpty());
+}
+
 TEST(ActionTest, PassOnPacketPayloadCoversOnlyThatPacket) {
   auto rules = LoadText(
       "alert tcp any any -> any any (content:\"x\"; sid:1;)\n"
@@ -330,6 +350,15 @@ TEST(ActionTest, ContentlessRulesIgnoreStreamFlushes) {
 namespace otasuke::network::detect::testing {
 namespace {
 
+// The default test packet with other addresses (either family).
+std::vector<uint32_t> SidsBetween(const std::string& rules, const char* src, const char* dst) {
+  PacketBuilder p;
+  ParseIpAddress(src, &p.in.src);
+  ParseIpAddress(dst, &p.in.dst);
+  p.in.ip_version = p.in.src.family;
+  return Sids(rules, p.in);
+}
+
 // Content-less rules with address lists go through the address index instead of being
 // checked on every packet; matching must not change.
 TEST(AddressIndexTest, ListRulesMatchExactlyTheirAddresses) {
@@ -337,13 +366,7 @@ TEST(AddressIndexTest, ListRulesMatchExactlyTheirAddresses) {
       "alert ip [1.2.3.4,5.6.7.0/24,2001:db8::1] any -> $HOME_NET any (sid:1;)\n"
       "alert tcp $HOME_NET any -> [8.8.8.8,9.9.9.0/30] any (sid:2;)\n"
       "alert ip [5.6.0.0/16] any <> any any (sid:3;)\n";
-  auto from = [&](const char* src, const char* dst) {
-    PacketBuilder p;
-    ParseIpAddress(src, &p.in.src);
-    ParseIpAddress(dst, &p.in.dst);
-    p.in.ip_version = p.in.src.family;
-    return Sids(rules, p.in);
-  };
+  auto from = [&](const char* src, const char* dst) { return SidsBetween(rules, src, dst); };
   EXPECT_THAT(from("1.2.3.4", "10.0.0.1"), ElementsAre(1));
   EXPECT_THAT(from("5.6.7.200", "192.168.0.9"), ElementsAre(1, 3));
   EXPECT_THAT(from("1.2.3.5", "10.0.0.1"), IsEmpty());
@@ -351,6 +374,46 @@ TEST(AddressIndexTest, ListRulesMatchExactlyTheirAddresses) {
   EXPECT_THAT(from("10.0.0.1", "9.9.9.4"), IsEmpty());
   EXPECT_THAT(from("10.0.0.1", "5.6.1.1"), ElementsAre(3));    // <> matches the reverse side
   EXPECT_THAT(from("2001:db8::1", "2001:db8::2"), IsEmpty());  // HOME_NET is IPv4 only
+}
+
+// The IPv6 parts of indexed sides are indexed too: an IPv6 packet meets only the rules whose
+// set holds one of its addresses.
+TEST(AddressIndexTest, Ipv6PartsMatchExactlyTheirAddresses) {
+  const std::string rules =
+      "alert tcp [2001:db8::1,2001:db8:1::/48,1.2.3.4] any -> any any (flowbits:set,a; sid:1;)\n"
+      "alert ip any any <> [2001:db8:2::/64,5.6.7.8] any (sid:2;)\n"
+      "alert ip [fe80::/10,!fe80::1] any -> any any (sid:3;)\n";
+  auto from = [&](const char* src, const char* dst) { return SidsBetween(rules, src, dst); };
+  EXPECT_THAT(from("2001:db8::1", "2001:db8::2"), ElementsAre(1));
+  EXPECT_THAT(from("2001:db8:1:ffff::9", "::1"), ElementsAre(1));
+  EXPECT_THAT(from("2001:db8::3", "2001:db8:3::1"), IsEmpty());
+  EXPECT_THAT(from("2001:db8:2::5", "::1"), ElementsAre(2));  // <>: the reverse side
+  EXPECT_THAT(from("::1", "2001:db8:2::5"), ElementsAre(2));
+  EXPECT_THAT(from("fe80::2", "::1"), ElementsAre(3));
+  EXPECT_THAT(from("fe80::1", "::1"), IsEmpty());
+  EXPECT_THAT(from("1.2.3.4", "10.0.0.1"), ElementsAre(1));
+}
+
+// Lists wider than the narrow-list bound (whole /12s) are indexed as well, and rules whose only
+// narrow side is a port set stay in the port index.
+TEST(AddressIndexTest, WideListsAndPortRules) {
+  const std::string rules =
+      "alert ip [42.128.0.0/12,42.160.0.0/12] any -> $HOME_NET any (flowbits:set,a; sid:1;)\n"
+      "alert tcp $HOME_NET any -> $EXTERNAL_NET 3389 (flags:S; sid:2;)\n";
+  auto send = [&](const char* src, const char* dst, uint16_t dport) {
+    PacketBuilder p;
+    ParseIpAddress(src, &p.in.src);
+    ParseIpAddress(dst, &p.in.dst);
+    p.in.tcp_flags = kTcpSyn;
+    p.in.dst_port = dport;
+    return Sids(rules, p.in);
+  };
+  EXPECT_THAT(send("42.130.1.1", "10.0.0.1", 80), ElementsAre(1));
+  EXPECT_THAT(send("42.175.255.255", "10.0.0.1", 80), ElementsAre(1));
+  EXPECT_THAT(send("42.176.0.0", "10.0.0.1", 80), IsEmpty());
+  EXPECT_THAT(send("10.0.0.1", "8.8.8.8", 3389), ElementsAre(2));
+  EXPECT_THAT(send("10.0.0.1", "8.8.8.8", 3390), IsEmpty());
+  EXPECT_THAT(send("8.8.4.4", "8.8.8.8", 3389), IsEmpty());
 }
 
 }  // namespace
