@@ -187,6 +187,9 @@ absl::Status AgentApp::StartTransport() {
       .heartbeat_interval = config_.heartbeat_interval,
       .initial_backoff = config_.reconnect_initial_backoff,
       .max_backoff = config_.reconnect_max_backoff,
+      .ack_timeout = config_.reconnect_ack_timeout,
+      .keepalive_interval = config_.reconnect_keepalive_interval,
+      .keepalive_timeout = config_.reconnect_keepalive_timeout,
   };
   if (config_.transport_security == "insecure") {
     LOG_WARN("connecting to %s WITHOUT transport security (demo mode)", config_.collector);

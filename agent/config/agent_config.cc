@@ -40,6 +40,15 @@ std::vector<config::Field> AgentConfig::Fields() {
       {.key = "reconnect.max_backoff",
        .help = "Longest reconnect wait",
        .value = &reconnect_max_backoff},
+      {.key = "reconnect.ack_timeout",
+       .help = "Alerts sent and none acknowledged for this long: the link is dead, reconnect",
+       .value = &reconnect_ack_timeout},
+      {.key = "reconnect.keepalive_interval",
+       .help = "Time between keepalive pings to the collector (at least 10s)",
+       .value = &reconnect_keepalive_interval},
+      {.key = "reconnect.keepalive_timeout",
+       .help = "A keepalive ping unanswered for this long: the link is dead, reconnect",
+       .value = &reconnect_keepalive_timeout},
       {.key = "queue.max_alerts",
        .help = "Alerts kept until acknowledged, at most",
        .value = &queue_max_alerts},
@@ -148,6 +157,13 @@ absl::Status AgentConfig::Validate() const {
   if (reconnect_initial_backoff <= absl::ZeroDuration() ||
       reconnect_max_backoff < reconnect_initial_backoff) {
     return absl::InvalidArgumentError("reconnect: initial_backoff must be > 0 and <= max_backoff");
+  }
+  if (reconnect_ack_timeout < absl::Seconds(1) || reconnect_keepalive_timeout < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("reconnect: ack_timeout and keepalive_timeout must be >= 1s");
+  }
+  // The collector answers pings more frequent than every 10 s with GOAWAY (too many pings).
+  if (reconnect_keepalive_interval < absl::Seconds(10)) {
+    return absl::InvalidArgumentError("reconnect.keepalive_interval: must be at least 10s");
   }
   return absl::OkStatus();
 }

@@ -30,6 +30,11 @@ struct AgentConfig {
   absl::Duration heartbeat_interval = absl::Seconds(30);
   absl::Duration reconnect_initial_backoff = absl::Seconds(1);
   absl::Duration reconnect_max_backoff = absl::Seconds(60);
+  // A silently dead link: alerts sent and none acknowledged for this long, or a keepalive ping
+  // unanswered (docs/DELIVERY.md).
+  absl::Duration reconnect_ack_timeout = absl::Seconds(30);
+  absl::Duration reconnect_keepalive_interval = absl::Seconds(30);
+  absl::Duration reconnect_keepalive_timeout = absl::Seconds(10);
   int64_t queue_max_alerts = 10000;
   int64_t queue_max_bytes = 32 << 20;
   int64_t max_message_bytes = 4 << 20;

@@ -15,12 +15,17 @@ using Stream = grpc::ClientReaderWriter<otasuke::v1::AgentMessage, otasuke::v1::
 
 std::chrono::system_clock::time_point ToChrono(absl::Time t) { return absl::ToChronoTime(t); }
 
-// Sleeps for `d` or until stop is requested.
-void SleepUnlessStopped(absl::Duration d, std::stop_token stop) {
+// Sleeps for `d` or until stop is requested; true if stop was requested.
+bool SleepUnlessStopped(absl::Duration d, std::stop_token stop) {
   std::mutex m;
   std::condition_variable_any cv;
   std::unique_lock lock(m);
-  cv.wait_for(lock, stop, absl::ToChronoMilliseconds(d), [] { return false; });
+  return cv.wait_for(lock, stop, absl::ToChronoMilliseconds(d), [] { return false; }) ||
+         stop.stop_requested();
+}
+
+int Milliseconds(absl::Duration d) {
+  return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(d), INT32_MAX));
 }
 
 }  // namespace
@@ -113,24 +118,44 @@ void Transport::HandleMessage(const otasuke::v1::CollectorMessage& message) {
   }
 }
 
+bool Transport::WatchAcks(const AckDeadline& deadline, grpc::ClientContext& context,
+                          std::stop_token done) {
+  // Checked a few times per timeout: the link is declared dead at most 25 % late.
+  const absl::Duration period =
+      std::clamp(deadline.timeout() / 4, absl::Milliseconds(50), absl::Seconds(1));
+  while (!SleepUnlessStopped(period, done)) {
+    if (deadline.Expired()) {
+      LOG_WARN("collector acknowledged none of %d alerts sent within %s; closing the stream",
+               deadline.unacknowledged(), absl::FormatDuration(deadline.timeout()));
+      context.TryCancel();
+      return true;
+    }
+  }
+  return false;
+}
+
 absl::Status Transport::RunStream(std::stop_token stop) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(static_cast<int>(options_.max_message_bytes));
   args.SetMaxSendMessageSize(static_cast<int>(options_.max_message_bytes));
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 60000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, Milliseconds(options_.keepalive_interval));
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, Milliseconds(options_.keepalive_timeout));
+  // Pings while no call is open too, and however little data flows, so an idle stream into a
+  // dead link is noticed as soon as a busy one.
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   if (!options_.tls_target_name.empty()) args.SetSslTargetNameOverride(options_.tls_target_name);
-  auto credentials = options_.credentials ? options_.credentials
-                                          : grpc::InsecureChannelCredentials();
+  auto credentials =
+      options_.credentials ? options_.credentials : grpc::InsecureChannelCredentials();
   auto channel = grpc::CreateCustomChannel(options_.collector_address, credentials, args);
   // Wait for the connection in short slices so a stop request is honoured promptly.
   const absl::Time connect_deadline = absl::Now() + options_.connect_timeout;
-  while (!channel->WaitForConnected(ToChrono(std::min(connect_deadline,
-                                                       absl::Now() + absl::Milliseconds(250))))) {
+  while (!channel->WaitForConnected(
+      ToChrono(std::min(connect_deadline, absl::Now() + absl::Milliseconds(250))))) {
     if (stop.stop_requested()) return absl::CancelledError("stopping");
     if (absl::Now() >= connect_deadline) {
-      return absl::UnavailableError(absl::StrFormat("cannot connect within %s",
-                                                    absl::FormatDuration(options_.connect_timeout)));
+      return absl::UnavailableError(absl::StrFormat(
+          "cannot connect within %s", absl::FormatDuration(options_.connect_timeout)));
     }
   }
   auto stub = otasuke::v1::AgentService::NewStub(channel);
@@ -144,7 +169,11 @@ absl::Status Transport::RunStream(std::stop_token stop) {
   otasuke::v1::AgentMessage hello;
   *hello.mutable_hello() = delegate_.MakeHello();
   std::atomic<bool> broken{false};
+  std::atomic<bool> ack_timed_out{false};
+  AckDeadline ack_deadline(options_.ack_timeout,
+                           options_.clock != nullptr ? *options_.clock : RealClock::Get());
   std::thread reader;
+  std::jthread watchdog;
   if (stream->Write(hello)) {
     queue_.RewindUnsent();
     LOG_INFO("connected to collector %s as agent %s", options_.collector_address,
@@ -156,11 +185,14 @@ absl::Status Transport::RunStream(std::stop_token stop) {
           absl::MutexLock lock(&mu_);
           connected_ = true;
         }
+        if (message.has_ack()) ack_deadline.Acked(message.ack().sequence());
         HandleMessage(message);
       }
       broken = true;
       queue_.Interrupt();
     });
+    watchdog = std::jthread(
+        [&](std::stop_token done) { ack_timed_out = WatchAcks(ack_deadline, context, done); });
     absl::Time next_heartbeat = absl::Now();
     while (!stop.stop_requested() && !broken) {
       if (!WriteOutbox(*stream)) break;
@@ -173,21 +205,33 @@ absl::Status Transport::RunStream(std::stop_token stop) {
       otasuke::v1::AgentMessage batch;
       const size_t n = queue_.NextBatch(batch.mutable_alerts(), options_.max_batch_alerts,
                                         options_.max_message_bytes / 2, next_heartbeat);
-      if (n > 0 && !stream->Write(batch)) break;
+      if (n > 0) {
+        const uint64_t last = batch.alerts().alerts(static_cast<int>(n) - 1).sequence();
+        if (!stream->Write(batch)) break;
+        ack_deadline.Sent(last);
+      }
     }
   }
   // On stop we end the call ourselves; otherwise it already failed, and Finish() says why.
   if (stop.stop_requested()) context.TryCancel();
   if (reader.joinable()) reader.join();
+  if (watchdog.joinable()) {
+    watchdog.request_stop();
+    watchdog.join();
+  }
   grpc::Status status = stream->Finish();
   {
     absl::MutexLock lock(&mu_);
     current_ = nullptr;
   }
   if (stop.stop_requested()) return absl::CancelledError("stopping");
+  if (ack_timed_out) {
+    return absl::DeadlineExceededError(
+        absl::StrFormat("no acknowledgement within %s for alerts sent; the link looks dead",
+                        absl::FormatDuration(options_.ack_timeout)));
+  }
   if (status.ok()) return absl::UnavailableError("collector closed the stream");
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
 }  // namespace otasuke::agent

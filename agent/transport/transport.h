@@ -2,8 +2,8 @@
 // The agent's one connection to the collector: a single AgentService.Connect bidirectional
 // stream. It sends Hello, then alert batches from the AlertQueue and periodic heartbeats;
 // it applies Acks to the queue and hands RuleSets and Commands to its delegate. When the
-// stream breaks it reconnects with exponential backoff and jitter, then resends everything
-// not yet acknowledged.
+// stream breaks, or stops acknowledging (a silently dead link), it reconnects with exponential
+// backoff and jitter, then resends everything not yet acknowledged.
 
 #include <memory>
 #include <stop_token>
@@ -15,6 +15,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "agent/pipeline/alert_queue.h"
+#include "agent/transport/ack_deadline.h"
+#include "common/clock.h"
 #include "grpcpp/grpcpp.h"
 #include "otasuke/v1/agent_service.grpc.pb.h"
 
@@ -31,6 +33,15 @@ struct TransportOptions {
   absl::Duration initial_backoff = absl::Seconds(1);
   absl::Duration max_backoff = absl::Seconds(60);
   absl::Duration connect_timeout = absl::Seconds(10);
+  // A silently dead link (no FIN, no RST): with alerts in flight, noticed when none is
+  // acknowledged for ack_timeout (ack_deadline.h); on an idle stream, by HTTP/2 keepalive pings
+  // every keepalive_interval that must be answered within keepalive_timeout. The collector
+  // accepts pings at most every 10 s.
+  absl::Duration ack_timeout = absl::Seconds(30);
+  absl::Duration keepalive_interval = absl::Seconds(30);
+  absl::Duration keepalive_timeout = absl::Seconds(10);
+  // The ack watchdog's clock (tests drive it); null: the real clock.
+  const Clock* clock = nullptr;
 };
 
 // What the transport needs from the rest of the agent. Called on transport threads.
@@ -60,9 +71,12 @@ class Transport {
  private:
   // One stream's life: connect, hello, exchange until it breaks or stop. Returns why it ended.
   absl::Status RunStream(std::stop_token stop);
-  bool WriteOutbox(grpc::ClientReaderWriter<otasuke::v1::AgentMessage,
-                                            otasuke::v1::CollectorMessage>& stream);
+  bool WriteOutbox(
+      grpc::ClientReaderWriter<otasuke::v1::AgentMessage, otasuke::v1::CollectorMessage>& stream);
   void HandleMessage(const otasuke::v1::CollectorMessage& message);
+  // Cancels `context` once `deadline` expires, checking until `done`; true if it did.
+  static bool WatchAcks(const AckDeadline& deadline, grpc::ClientContext& context,
+                        std::stop_token done);
   void CancelCurrentStream();
 
   const TransportOptions options_;

@@ -32,6 +32,9 @@ heartbeat_interval: 2s
 reconnect:
   initial_backoff: 250ms
   max_backoff: 5m
+  ack_timeout: 45s
+  keepalive_interval: 20s
+  keepalive_timeout: 5s
 queue:
   max_alerts: 500
   max_bytes: 8MiB
@@ -39,12 +42,15 @@ rules: [/etc/a, /etc/b]
 sources:
   process: false
 )",
-                                    "agent.yaml"),
+                                   "agent.yaml"),
               IsOk());
   EXPECT_EQ(config.tenant, "sme-042");
   EXPECT_EQ(config.heartbeat_interval, absl::Seconds(2));
   EXPECT_EQ(config.reconnect_initial_backoff, absl::Milliseconds(250));
   EXPECT_EQ(config.reconnect_max_backoff, absl::Minutes(5));
+  EXPECT_EQ(config.reconnect_ack_timeout, absl::Seconds(45));
+  EXPECT_EQ(config.reconnect_keepalive_interval, absl::Seconds(20));
+  EXPECT_EQ(config.reconnect_keepalive_timeout, absl::Seconds(5));
   EXPECT_EQ(config.queue_max_alerts, 500);
   EXPECT_EQ(config.queue_max_bytes, 8 << 20);
   EXPECT_EQ(config.rules, (std::vector<std::string>{"/etc/a", "/etc/b"}));
@@ -113,6 +119,13 @@ TEST(AgentConfigTest, ValidateRejectsNonsense) {
   config = AgentConfig();
   config.max_message_bytes = 10;
   EXPECT_THAT(config.Validate(), StatusIs(absl::StatusCode::kInvalidArgument, "max_message"));
+  config = AgentConfig();
+  config.reconnect_keepalive_interval = absl::Seconds(5);  // the collector would answer GOAWAY
+  EXPECT_THAT(config.Validate(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          "reconnect.keepalive_interval: must be at least 10s"));
+  config = AgentConfig();
+  config.reconnect_ack_timeout = absl::Milliseconds(10);
+  EXPECT_THAT(config.Validate(), StatusIs(absl::StatusCode::kInvalidArgument, "ack_timeout"));
 }
 
 TEST(AgentConfigTest, HelpListsEveryFieldWithDefault) {

@@ -4,10 +4,10 @@
 
 #include "agent/transport/transport.h"
 
-#include "agent/pipeline/sqlite_alert_spool.h"
-
 #include <thread>
 
+#include "agent/pipeline/sqlite_alert_spool.h"
+#include "agent/transport/ack_deadline.h"
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
 
@@ -100,8 +100,8 @@ class RecordingDelegate final : public TransportDelegate {
 
 std::unique_ptr<grpc::Server> StartServer(TestCollector* service, int* port) {
   grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:" + std::to_string(*port),
-                           grpc::InsecureServerCredentials(), port);
+  builder.AddListeningPort("127.0.0.1:" + std::to_string(*port), grpc::InsecureServerCredentials(),
+                           port);
   builder.RegisterService(service);
   return builder.BuildAndStart();
 }
@@ -113,13 +113,14 @@ class TransportTest : public ::testing::Test {
     spool_ = *SqliteAlertSpool::Open(dir_.file("alert-spool.db"));
     queue_ = std::make_unique<AlertQueue>(AlertQueueLimits{}, *spool_, *state_, counters_);
   }
-  void StartTransport(int port) {
+  void StartTransport(int port, absl::Duration ack_timeout = absl::Seconds(30)) {
     TransportOptions options{
         .collector_address = "127.0.0.1:" + std::to_string(port),
         .heartbeat_interval = absl::Seconds(1),
         .initial_backoff = absl::Milliseconds(100),
         .max_backoff = absl::Milliseconds(400),
         .connect_timeout = absl::Seconds(1),
+        .ack_timeout = ack_timeout,
     };
     transport_ = std::make_unique<Transport>(options, *queue_, delegate_);
     thread_ = std::jthread([this](std::stop_token stop) { transport_->Run(stop); });
@@ -180,6 +181,68 @@ TEST_F(TransportTest, ResendsUnackedAlertsAfterTheCollectorRestarts) {
   EXPECT_GE(transport_->reconnects(), 1u);
   thread_ = {};
   server2->Shutdown();
+}
+
+TEST_F(TransportTest, AStreamThatAcknowledgesNothingIsClosedAndEverythingResent) {
+  // The collector takes alerts and never acknowledges them, like a link that silently stopped
+  // forwarding: the transport gives the stream up after ack_timeout and sends them again.
+  TestCollector collector;
+  {
+    absl::MutexLock lock(&collector.mu_);
+    collector.ack_ = false;
+  }
+  int port = 0;
+  auto server = StartServer(&collector, &port);
+  StartTransport(port, /*ack_timeout=*/absl::Milliseconds(300));
+  PushAlerts(5);
+  ASSERT_TRUE(collector.WaitFor([&] { return collector.received_.size() >= 10; }));
+  EXPECT_GE(transport_->reconnects(), 1u);
+  EXPECT_EQ(queue_->depth(), 5u) << "nothing is released without an acknowledgement";
+  thread_ = {};
+  server->Shutdown();
+  absl::MutexLock lock(&collector.mu_);
+  EXPECT_GE(collector.connections_, 2);
+  EXPECT_EQ(std::vector<uint64_t>(collector.received_.begin(), collector.received_.begin() + 10),
+            (std::vector<uint64_t>{1, 2, 3, 4, 5, 1, 2, 3, 4, 5}));
+}
+
+TEST_F(TransportTest, AStreamIdleOrAcknowledgingIsKept) {
+  // Heartbeats only, then alerts that are acknowledged: no ack timeout, one connection.
+  TestCollector collector;
+  int port = 0;
+  auto server = StartServer(&collector, &port);
+  StartTransport(port, /*ack_timeout=*/absl::Milliseconds(300));
+  ASSERT_TRUE(collector.WaitFor([&] { return collector.heartbeats_ >= 2; }));
+  PushAlerts(20);
+  ASSERT_TRUE(collector.WaitFor([&] { return collector.received_.size() >= 20; }));
+  absl::SleepFor(absl::Milliseconds(600));
+  EXPECT_EQ(transport_->reconnects(), 0u);
+  thread_ = {};
+  server->Shutdown();
+}
+
+TEST(AckDeadlineTest, ExpiresOnlyWhileSentAlertsWaitWithoutProgress) {
+  ManualClock clock(absl::FromUnixSeconds(1000));
+  AckDeadline deadline(absl::Seconds(30), clock);
+  clock.Advance(absl::Hours(1));
+  EXPECT_FALSE(deadline.Expired()) << "nothing sent: an idle stream never expires";
+  deadline.Sent(10);
+  clock.Advance(absl::Seconds(29));
+  EXPECT_FALSE(deadline.Expired());
+  deadline.Sent(20);  // more sent does not restart the wait for the oldest
+  clock.Advance(absl::Seconds(2));
+  EXPECT_TRUE(deadline.Expired());
+  EXPECT_EQ(deadline.unacknowledged(), 20u);
+  deadline.Acked(10);  // progress restarts it
+  EXPECT_FALSE(deadline.Expired());
+  clock.Advance(absl::Seconds(31));
+  EXPECT_TRUE(deadline.Expired());
+  deadline.Acked(5);  // an older acknowledgement is no progress
+  EXPECT_TRUE(deadline.Expired());
+  deadline.Acked(20);
+  clock.Advance(absl::Hours(1));
+  EXPECT_FALSE(deadline.Expired()) << "everything acknowledged";
+  EXPECT_EQ(deadline.unacknowledged(), 0u);
 }
 
 TEST_F(TransportTest, DeliversPushedRuleSetsAndSendsStatus) {

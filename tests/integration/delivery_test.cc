@@ -2,7 +2,8 @@
 // replays an events file through its live pipeline (sources.events_file), so every event
 // becomes one real alert (the rule pack's "program run from /tmp" rule) carrying a unique
 // marker. Faults: kill -9 of the collector mid-stream (briefly, and for two minutes), kill -9
-// of the agent with alerts still in its spool, and a link cut by a TCP proxy. Afterwards every
+// of the agent with alerts still in its spool, and a link cut by a TCP proxy, with resets or
+// silently (a blackhole the agent must notice by itself). Afterwards every
 // alert is stored exactly once: count, distinct markers, distinct uuids and (agent, sequence)
 // in the collector's SQLite file. A full spool drops the least severe and oldest alerts and
 // says so in a meta-alert and in heartbeats.
@@ -51,6 +52,12 @@ class DeliveryTest : public ::testing::Test {
       flags.push_back(events_file);
     }
     return flags;
+  }
+
+  // A proxy in front of the running collector (the link the tests cut).
+  std::unique_ptr<TcpProxy> StartProxyToCollector() const {
+    const std::string& address = cluster_.collector_address();
+    return TcpProxy::Start(std::stoi(address.substr(address.rfind(':') + 1)));
   }
 
   int64_t Stored() const {
@@ -118,9 +125,7 @@ TEST_F(DeliveryTest, HundredThousandAlertsThroughCollectorCrashAgentCrashAndLink
   constexpr int kAlerts = 100000;
   const std::string events = WriteEvents(cluster_.dir(), kAlerts);
   ASSERT_TRUE(cluster_.StartCollector()) << cluster_.collector_log();
-  const int collector_port =
-      std::stoi(cluster_.collector_address().substr(cluster_.collector_address().rfind(':') + 1));
-  std::unique_ptr<TcpProxy> proxy = TcpProxy::Start(collector_port);
+  std::unique_ptr<TcpProxy> proxy = StartProxyToCollector();
   ASSERT_NE(proxy, nullptr);
   const std::string via_proxy = absl::StrCat("127.0.0.1:", proxy->port());
   ASSERT_TRUE(cluster_.StartAgent(AgentFlags(via_proxy, events))) << cluster_.agent_log();
@@ -222,6 +227,62 @@ TEST_F(DeliveryTest, AFullSpoolKeepsTheNewestAndReportsTheDrops) {
   // Every alert not stored is counted (meta-alerts, being high too, may evict a few more).
   EXPECT_GE(static_cast<int64_t>(evicted), kAlerts - kept);
   EXPECT_LE(static_cast<int64_t>(evicted), kAlerts - kept + 10);
+}
+
+// A link that silently stops forwarding (no FIN, no RST: bytes vanish, new connections hang)
+// must be noticed by the agent itself: with alerts in flight by the ack timeout, on an idle
+// stream by keepalive pings. It reconnects when the link returns and nothing is lost or doubled.
+TEST_F(DeliveryTest, ASilentlyDeadLinkIsNoticedAndDeliveryResumes) {
+  constexpr int kAlerts = 20000;
+  const std::string events = WriteEvents(cluster_.dir(), kAlerts);
+  ASSERT_TRUE(cluster_.StartCollector()) << cluster_.collector_log();
+  std::unique_ptr<TcpProxy> proxy = StartProxyToCollector();
+  ASSERT_NE(proxy, nullptr);
+  std::vector<std::string> flags = AgentFlags(absl::StrCat("127.0.0.1:", proxy->port()), events);
+  flags.insert(flags.end(), {"--reconnect-ack-timeout", "3s", "--reconnect-keepalive-interval",
+                             "10s", "--reconnect-keepalive-timeout", "2s"});
+  ASSERT_TRUE(cluster_.StartAgent(flags)) << cluster_.agent_log();
+  ASSERT_TRUE(WaitForStored(kAlerts / 4, absl::Seconds(120))) << cluster_.agent_log();
+
+  // 1. Mid-stream: the ack timeout notices.
+  const uint64_t connections_before = proxy->connections();
+  size_t log_from = cluster_.agent_log().size();
+  proxy->Blackhole();
+  absl::Time cut = absl::Now();
+  ASSERT_TRUE(WaitUntil(absl::Seconds(30), [&] {
+    return cluster_.agent_log().find("acknowledged none", log_from) != std::string::npos;
+  })) << cluster_.agent_log().substr(log_from);
+  std::printf("silent cut with alerts in flight noticed after %s (ack timeout 3s)\n",
+              absl::FormatDuration(absl::Now() - cut).c_str());
+  const int64_t during = Stored();
+  absl::SleepFor(absl::Seconds(1));
+  EXPECT_EQ(Stored(), during) << "nothing passes the dead link";
+  EXPECT_LT(during, kAlerts);
+  proxy->Restore();
+  ASSERT_TRUE(WaitForStored(kAlerts, absl::Seconds(120))) << Stored() << " stored\n"
+                                                          << cluster_.agent_log();
+  ExpectEachStoredOnce(kAlerts);
+  EXPECT_GT(proxy->connections(), connections_before) << "the agent reconnected";
+
+  // 2. Idle (everything acknowledged, heartbeats only): keepalive pings notice.
+  ASSERT_TRUE(WaitUntil(absl::Seconds(20), [&] { return LastHeartbeat().queue_depth() == 0; }));
+  log_from = cluster_.agent_log().size();
+  const uint64_t connections_idle = proxy->connections();
+  proxy->Blackhole();
+  cut = absl::Now();
+  ASSERT_TRUE(WaitUntil(absl::Seconds(40), [&] {
+    return cluster_.agent_log().find("reconnecting in", log_from) != std::string::npos;
+  })) << cluster_.agent_log().substr(log_from);
+  const std::string after_idle_cut = cluster_.agent_log().substr(log_from);
+  std::printf("silent cut of an idle stream noticed after %s (keepalive 10s + 2s): %s\n",
+              absl::FormatDuration(absl::Now() - cut).c_str(),
+              after_idle_cut.substr(0, after_idle_cut.find('\n')).c_str());
+  proxy->Restore();
+  EXPECT_TRUE(WaitUntil(absl::Seconds(30), [&] {
+    return proxy->connections() > connections_idle &&
+           cluster_.agent_log().find("connected to collector", log_from) != std::string::npos;
+  })) << cluster_.agent_log().substr(log_from);
+  ExpectEachStoredOnce(kAlerts);
 }
 
 // Slow (ctest: integration_delivery_slow_test, label "slow"; about 2.5 minutes).

@@ -77,6 +77,11 @@ void TcpProxy::Loop() {
       }
       pairs.clear();
     }
+    if (blackhole_) {
+      // Neither read, accept nor close: the peers see a link that takes bytes and answers none.
+      ::poll(nullptr, 0, 20);
+      continue;
+    }
     std::vector<pollfd> fds = {{.fd = listen_fd_, .events = POLLIN, .revents = 0}};
     for (const Pair& p : pairs) {
       fds.push_back({.fd = p.client, .events = POLLIN, .revents = 0});
