@@ -2,18 +2,16 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
 #include "common/check.h"
 
 namespace otasuke {
+namespace {
 
-std::string NewUuid() {
-  std::array<uint8_t, 16> b;
-  OTASUKE_CHECK(RAND_bytes(b.data(), static_cast<int>(b.size())) == 1);
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
+std::string FormatUuid(const std::array<uint8_t, 16>& b) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(36);
@@ -23,6 +21,29 @@ std::string NewUuid() {
     out.push_back(kHex[b[i] & 0xf]);
   }
   return out;
+}
+
+std::array<uint8_t, 16> RandomBytes() {
+  std::array<uint8_t, 16> b;
+  OTASUKE_CHECK(RAND_bytes(b.data(), static_cast<int>(b.size())) == 1);
+  b[8] = (b[8] & 0x3f) | 0x80;  // RFC 9562 variant
+  return b;
+}
+
+}  // namespace
+
+std::string NewUuid() {
+  std::array<uint8_t, 16> b = RandomBytes();
+  b[6] = (b[6] & 0x0f) | 0x40;
+  return FormatUuid(b);
+}
+
+std::string NewUuidV7(absl::Time now) {
+  std::array<uint8_t, 16> b = RandomBytes();
+  const uint64_t millis = static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixMillis(now)));
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<uint8_t>(millis >> (8 * (5 - i)));
+  b[6] = (b[6] & 0x0f) | 0x70;
+  return FormatUuid(b);
 }
 
 bool IsUuid(std::string_view text) {

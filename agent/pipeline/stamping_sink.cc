@@ -35,11 +35,11 @@ void BoundAlertFields(otasuke::v1::Alert* alert) {
 }
 
 void StampingSink::Emit(otasuke::v1::Alert&& alert) {
-  alert.set_uuid(NewUuid());
+  const absl::Time now = clock_.Now();
+  alert.set_uuid(NewUuidV7(now));
   alert.set_tenant_id(identity_.tenant_id);
   alert.set_agent_id(identity_.agent_id);
   alert.set_hostname(identity_.hostname);
-  const absl::Time now = clock_.Now();
   *alert.mutable_detection_time() =
       google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(now));
   if (!alert.has_event_time()) *alert.mutable_event_time() = alert.detection_time();

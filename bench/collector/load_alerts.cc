@@ -10,8 +10,9 @@
 
 namespace otasuke::collector::bench {
 
-AlertFactory::AlertFactory(int64_t new_incident_every)
+AlertFactory::AlertFactory(int64_t new_incident_every, int uuid_version)
     : new_incident_every_(new_incident_every),
+      uuid_version_(uuid_version),
       run_id_((uint64_t{std::random_device{}()} << 32) | std::random_device{}()) {
   v1::Alert& a = template_;
   a.mutable_rule()->set_engine(v1::ENGINE_SIGMA);
@@ -27,6 +28,7 @@ AlertFactory::AlertFactory(int64_t new_incident_every)
   a.add_mitre_attack("T1059.004");
   v1::ProcessEvidence& p = *a.mutable_process();
   p.set_pid(4242);
+  p.set_ppid(4200);
   p.set_image("/usr/bin/bash");
   p.set_command_line("bash /tmp/.cache/x.sh --quiet --no-profile");
   p.set_current_directory("/home/yamada");
@@ -35,15 +37,20 @@ AlertFactory::AlertFactory(int64_t new_incident_every)
   p.set_parent_command_line("python3 /home/yamada/Downloads/invoice.py");
 }
 
-std::string AlertFactory::FormatUuid(uint64_t n) const {
-  // Version-4 layout, random-looking like the agent's (so the collector's UUID index sees
-  // random inserts, not an append), but far cheaper than the CSPRNG: the generator shares the
-  // two cores with the collector it measures.
+std::string AlertFactory::FormatUuid(uint64_t n, absl::Time created) const {
+  // The agent's layouts (version 7: Unix milliseconds first, so the collector's UUID index
+  // grows at its end; version 4: random, a random index leaf per alert), with bits that are far
+  // cheaper than the CSPRNG: the generator shares the two cores with the collector it measures.
   uint64_t hi = SplitMix64(run_id_ ^ n);
   uint64_t lo = SplitMix64(~run_id_ ^ n);
+  if (uuid_version_ == 7) {
+    uint64_t millis = static_cast<uint64_t>(absl::ToUnixMillis(created));
+    hi = (millis << 16) | (hi & 0xffff);
+  }
   char text[37];
-  std::snprintf(text, sizeof(text), "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xfff),
+  std::snprintf(text, sizeof(text), "%08x-%04x-%d%03x-%04x-%012llx",
+                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xffff),
+                uuid_version_, static_cast<unsigned>(hi & 0xfff),
                 static_cast<unsigned>(0x8000 | (lo >> 50)),
                 static_cast<unsigned long long>(lo & 0xffffffffffffULL));
   return text;
@@ -53,7 +60,7 @@ void AlertFactory::Fill(uint64_t sequence, const std::string& hostname, absl::Ti
                         v1::Alert* alert) {
   uint64_t n = made_.fetch_add(1, std::memory_order_relaxed);
   alert->CopyFrom(template_);
-  alert->set_uuid(FormatUuid(n));
+  alert->set_uuid(FormatUuid(n, created));
   alert->set_sequence(sequence);
   alert->set_hostname(hostname);
   int64_t seconds = absl::ToUnixSeconds(created);
@@ -67,6 +74,8 @@ void AlertFactory::Fill(uint64_t sequence, const std::string& hostname, absl::Ti
   if (new_incident_every_ <= 0) return;
   if (n % static_cast<uint64_t>(new_incident_every_) != 0) return;
   alert->mutable_rule()->set_rule_id(absl::StrCat("load-new-", n));
+  alert->mutable_process()->set_pid(static_cast<int64_t>(100000 + n));
+  alert->mutable_process()->set_ppid(static_cast<int64_t>(100000 + n + 1));
   absl::MutexLock lock(&mu_);
   marked_.emplace(alert->uuid(), created);
   ++marked_count_;

@@ -3,8 +3,9 @@
 //
 // Every alert is a copy of one realistic template (Japanese and English texts, process
 // evidence: about 600 bytes on the wire) with its own UUID and sequence. Steady alerts of a host
-// all carry one rule, so after the first they join that host's open incident and notify nobody.
-// Every `new_incident_every`-th alert instead carries a rule of its own, opens an incident, and
+// all carry one rule and one process, so after the first they join that host's open incident and
+// notify nobody. Every `new_incident_every`-th alert instead carries a rule and a process of its
+// own (no entity it shares with an open incident), opens an incident, and
 // so makes the collector send a webhook; its creation time is kept by UUID until the webhook
 // arrives, which gives alert -> notification latency.
 
@@ -24,8 +25,9 @@ namespace otasuke::collector::bench {
 
 class AlertFactory {
  public:
-  // new_incident_every: 0 means no alert opens an incident of its own.
-  explicit AlertFactory(int64_t new_incident_every);
+  // new_incident_every: 0 means no alert opens an incident of its own. uuid_version: 7 (time
+  // ordered, what agents send) or 4 (random, what agents sent before).
+  AlertFactory(int64_t new_incident_every, int uuid_version);
 
   // Builds alert `sequence` of `hostname`, created at `created`, into `alert` (reusing its
   // storage).
@@ -41,9 +43,10 @@ class AlertFactory {
   std::vector<int32_t> TakeNotificationLatencies();
 
  private:
-  std::string FormatUuid(uint64_t n) const;
+  std::string FormatUuid(uint64_t n, absl::Time created) const;
 
   const int64_t new_incident_every_;
+  const int uuid_version_;
   const uint64_t run_id_;  // random: UUIDs of two runs on one database never collide
   v1::Alert template_;
   std::atomic<uint64_t> made_{0};

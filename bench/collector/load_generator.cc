@@ -44,6 +44,7 @@ struct LoadOptions {
   int64_t seconds = 20;
   int64_t settle_seconds = 5;
   int64_t new_incident_every = 500;
+  int64_t uuid_version = 7;
   std::string collector_bin;
   std::vector<std::string> collector_flags;
   std::string work_dir;
@@ -122,7 +123,8 @@ void PrintLatency(const char* what, std::vector<int32_t> samples) {
 class LoadRun {
  public:
   explicit LoadRun(LoadOptions options)
-      : options_(std::move(options)), factory_(options_.new_incident_every) {}
+      : options_(std::move(options)),
+        factory_(options_.new_incident_every, static_cast<int>(options_.uuid_version)) {}
 
   int Run() {
     if (absl::Status s = StartCollector(); !s.ok()) {
@@ -365,6 +367,8 @@ int main(int argc, char** argv) {
        &o.settle_seconds},
       {"new-incident-every", "N", "every Nth alert opens an incident (a webhook); 0: none",
        &o.new_incident_every},
+      {"uuid-version", "N", "alert UUIDs: 7 (time-ordered, as agents send) or 4 (random)",
+       &o.uuid_version},
       {"collector-bin", "PATH", "the otasuke-collector binary", &o.collector_bin},
       {"collector-flag", "FLAG", "extra flag for the collector (repeatable)", &o.collector_flags},
       {"work-dir", "DIR", "database and logs (default: a fresh temporary directory, removed)",
@@ -373,7 +377,8 @@ int main(int argc, char** argv) {
   };
   auto parsed = otasuke::cli::ParseFlags(flags, argc, argv, 1);
   if (!parsed.ok() || help || (o.mode != "ingest" && o.mode != "latency" && o.mode != "idle") ||
-      o.agents < 1 || o.batch < 1 || o.tenants < 1 || o.max_in_flight < 1 || o.rate < 1) {
+      (o.uuid_version != 4 && o.uuid_version != 7) || o.agents < 1 || o.batch < 1 ||
+      o.tenants < 1 || o.max_in_flight < 1 || o.rate < 1) {
     if (!parsed.ok()) std::cerr << parsed.status().message() << "\n";
     std::cerr << "usage: collector_load [flags]\n" << otasuke::cli::FlagsHelp(flags);
     return help ? 0 : 2;

@@ -294,6 +294,41 @@ CREATE TABLE revoked_agents (
 );
 )sql";
 
+// Ingest (issue 5): alerts lose UNIQUE(agent_id, sequence). The writer never needed it: an
+// alert is stored only above the agent's acked_sequence, read and advanced in the same
+// transaction by the one writer thread, so (agent, sequence) idempotency does not depend on the
+// index. With many agents its inserts land on a different leaf page per agent, which costs a
+// page written per alert. UNIQUE(uuid) stays (UUID idempotency); agents now send time-ordered
+// (version 7) UUIDs, whose index grows at its end. Columns, ids and other indexes unchanged.
+constexpr std::string_view kV7AlertsAppendOnly = R"sql(
+CREATE TABLE alerts_v7 (
+  id INTEGER PRIMARY KEY,
+  uuid TEXT NOT NULL UNIQUE,
+  agent_id TEXT NOT NULL REFERENCES agents(id),
+  sequence INTEGER NOT NULL,
+  tenant_id TEXT NOT NULL,
+  hostname TEXT NOT NULL,
+  rule_engine INTEGER NOT NULL,
+  rule_id TEXT NOT NULL,
+  severity INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  event_time INTEGER NOT NULL,
+  detection_time INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  incident_id INTEGER REFERENCES incidents(id),
+  body BLOB NOT NULL
+);
+INSERT INTO alerts_v7 (id, uuid, agent_id, sequence, tenant_id, hostname, rule_engine, rule_id,
+                       severity, title, event_time, detection_time, received_at, incident_id,
+                       body)
+  SELECT id, uuid, agent_id, sequence, tenant_id, hostname, rule_engine, rule_id, severity,
+         title, event_time, detection_time, received_at, incident_id, body FROM alerts;
+DROP TABLE alerts;
+ALTER TABLE alerts_v7 RENAME TO alerts;
+CREATE INDEX alerts_by_tenant ON alerts(tenant_id, id);
+CREATE INDEX alerts_by_incident ON alerts(incident_id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {.version = 1, .name = "core: tenants, agents, incidents, alerts", .sql = kV1Core},
     {.version = 2,
@@ -308,7 +343,21 @@ constexpr Migration kMigrations[] = {
     {.version = 6,
      .name = "identity: console tokens, enrollment tokens, agent certificates, revocations",
      .sql = kV6Identity},
+    {.version = 7,
+     .name = "alerts without UNIQUE(agent_id, sequence): the writer's acked_sequence enforces it",
+     .sql = kV7AlertsAppendOnly,
+     .rebuilds_tables = true},
 };
+
+// After a rebuild with enforcement off: every reference must still resolve.
+absl::Status CheckForeignKeys(SqliteDb& db) {
+  ASSIGN_OR_RETURN(Stmt check, db.Prepare("PRAGMA foreign_key_check"));
+  ASSIGN_OR_RETURN(bool violation, check.Step());
+  if (!violation) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("foreign key violation after the rebuild: table ", check.Text(0), " row ",
+                   check.Int(1), " references a missing row of ", check.Text(2)));
+}
 
 }  // namespace
 
@@ -334,8 +383,11 @@ absl::StatusOr<int> ApplyMigrations(SqliteDb& db, std::span<const Migration> mig
   }
   for (const Migration& migration : migrations) {
     if (migration.version <= current) continue;
-    RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-    absl::Status status = db.Exec(migration.sql);
+    // Outside a transaction: SQLite ignores this pragma inside one.
+    if (migration.rebuilds_tables) RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys=OFF"));
+    absl::Status status = db.Exec("BEGIN IMMEDIATE");
+    if (status.ok()) status = db.Exec(migration.sql);
+    if (status.ok() && migration.rebuilds_tables) status = CheckForeignKeys(db);
     if (status.ok()) {
       absl::StatusOr<Stmt> record = db.Prepare(
           "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, "
@@ -343,12 +395,16 @@ absl::StatusOr<int> ApplyMigrations(SqliteDb& db, std::span<const Migration> mig
       status = record.ok() ? record->Bind(1, migration.version).Bind(2, migration.name).Run()
                            : record.status();
     }
+    if (status.ok()) status = db.Exec("COMMIT");
+    if (!status.ok()) (void)db.Exec("ROLLBACK");
+    if (migration.rebuilds_tables) {
+      absl::Status on = db.Exec("PRAGMA foreign_keys=ON");
+      if (status.ok()) status = on;
+    }
     if (!status.ok()) {
-      (void)db.Exec("ROLLBACK");
       return absl::InternalError(absl::StrCat("schema migration ", migration.version, " (",
                                               Sv(migration.name), ") failed: ", status.message()));
     }
-    RETURN_IF_ERROR(db.Exec("COMMIT"));
     current = migration.version;
   }
   return current;

@@ -15,6 +15,10 @@ struct Migration {
   int version;
   std::string_view name;
   std::string_view sql;
+  // Rebuilds a table others reference (SQLite cannot drop a constraint in place): run with
+  // foreign-key enforcement off, as SQLite's documented rebuild procedure does, and checked
+  // with PRAGMA foreign_key_check before the commit.
+  bool rebuilds_tables = false;
 };
 
 // Every migration the collector knows, in version order. Append only: never edit a shipped one.

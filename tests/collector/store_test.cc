@@ -1,6 +1,7 @@
 // SqliteStore on real database files: idempotent ingest, migrations, incident grouping with a
 // ManualClock, rule sets and the audit log.
 
+#include <algorithm>
 #include <filesystem>
 #include <future>
 
@@ -401,6 +402,65 @@ TEST(SchemaTest, MigratesAnExistingDatabaseKeepingItsData) {
   ASSERT_THAT(version, IsOk());
   EXPECT_EQ(*version, AllMigrations().back().version);
   EXPECT_THAT((*db)->Exec("SELECT COUNT(*) FROM notification_attempts"), IsOk());
+}
+
+// Migration 7 rebuilds the alerts table (without UNIQUE(agent_id, sequence)) under a database
+// whose notifications reference its rows: every row, id and reference survives, UUIDs stay
+// unique and foreign keys are enforced again afterwards.
+TEST(SchemaTest, AlertsRebuildKeepsRowsAndReferences) {
+  otasuke::testing::TempDir dir;
+  std::string path = dir.file("v6.db");
+  {
+    auto db = SqliteDb::Open(path, {});
+    ASSERT_THAT(db, IsOk());
+    auto v6 = std::find_if(AllMigrations().begin(), AllMigrations().end(),
+                           [](const Migration& m) { return m.version == 6; });
+    ASSERT_NE(v6, AllMigrations().end());
+    const size_t upto = static_cast<size_t>(v6 - AllMigrations().begin()) + 1;
+    ASSERT_THAT(ApplyMigrations(**db, AllMigrations().subspan(0, upto)), IsOk());
+    ASSERT_THAT(
+        (*db)->Exec(
+            "INSERT INTO tenants (id, name, created_at) VALUES ('t', 't', 1);"
+            "INSERT INTO agents (id, tenant_id, first_seen, last_seen, acked_sequence) VALUES "
+            "('a', 't', 1, 1, 2);"
+            "INSERT INTO incidents (id, tenant_id, hostname, group_key, dedup_key, title, "
+            "severity, state, alert_count, first_seen, last_seen, rule_engine, rule_id, "
+            "rule_revision, ruleset_version) VALUES (5, 't', 'h', 'g', 'd', 'x', 3, 1, 2, 1, 1, "
+            "1, 'r', 1, 'v');"
+            "INSERT INTO alerts (id, uuid, agent_id, sequence, tenant_id, hostname, rule_engine, "
+            "rule_id, severity, title, event_time, detection_time, received_at, incident_id, "
+            "body) VALUES (10, 'u-1', 'a', 1, 't', 'h', 1, 'r', 3, 'x', 1, 1, 1, 5, x'00'),"
+            "(11, 'u-2', 'a', 2, 't', 'h', 1, 'r', 3, 'x', 1, 1, 1, 5, x'01');"
+            "INSERT INTO notifications (incident_id, alert_id, channel, target, state, "
+            "next_attempt_at, created_at, updated_at) VALUES (5, 11, 'webhook', 'u', "
+            "'pending', 1, 1, 1);"),
+        IsOk());
+  }
+  ManualClock clock(absl::FromUnixSeconds(1));
+  RuleWindowGrouper grouper(absl::Hours(1));
+  auto store = SqliteStore::Open({.path = path}, clock, grouper);
+  ASSERT_THAT(store, IsOk());
+  (*store).reset();
+  EXPECT_EQ(Count(path, "SELECT MAX(version) FROM schema_migrations"),
+            AllMigrations().back().version);
+  EXPECT_EQ(Count(path, "SELECT COUNT(*) FROM alerts WHERE id IN (10, 11) AND incident_id = 5"), 2);
+  EXPECT_EQ(Count(path,
+                  "SELECT a.sequence FROM notifications n JOIN alerts a ON a.id = "
+                  "n.alert_id"),
+            2);
+  EXPECT_EQ(Count(path, "SELECT COUNT(*) FROM pragma_index_list('alerts') WHERE \"unique\""), 1);
+  auto db = SqliteDb::Open(path, {});
+  ASSERT_THAT(db, IsOk());
+  EXPECT_THAT((*db)->Exec("INSERT INTO alerts (uuid, agent_id, sequence, tenant_id, hostname, "
+                          "rule_engine, rule_id, severity, title, event_time, detection_time, "
+                          "received_at, body) VALUES ('u-1', 'a', 3, 't', 'h', 1, 'r', 3, 'x', "
+                          "1, 1, 1, x'00')"),
+              StatusIs(absl::StatusCode::kInternal, "UNIQUE constraint failed: alerts.uuid"));
+  EXPECT_THAT((*db)->Exec("INSERT INTO alerts (uuid, agent_id, sequence, tenant_id, hostname, "
+                          "rule_engine, rule_id, severity, title, event_time, detection_time, "
+                          "received_at, body) VALUES ('u-3', 'nobody', 3, 't', 'h', 1, 'r', 3, "
+                          "'x', 1, 1, 1, x'00')"),
+              StatusIs(absl::StatusCode::kInternal, "FOREIGN KEY constraint failed"));
 }
 
 TEST(SchemaTest, RefusesADatabaseFromANewerCollector) {

@@ -64,6 +64,21 @@ TEST(UuidTest, RandomVersion4) {
   EXPECT_FALSE(IsUuid("not-a-uuid"));
 }
 
+// Alert ids sort by creation time (the collector's UUID index then grows at its end): the first
+// 48 bits are the Unix milliseconds, then the version, the random bits and the variant.
+TEST(UuidTest, TimeOrderedVersion7) {
+  const absl::Time t = absl::FromUnixMillis(0x0123456789ab);
+  std::string a = NewUuidV7(t), b = NewUuidV7(t);
+  EXPECT_TRUE(IsUuid(a));
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.substr(0, 13), "01234567-89ab");
+  EXPECT_EQ(a[14], '7');
+  EXPECT_NE(std::string("89ab").find(a[19]), std::string::npos);
+  EXPECT_LT(NewUuidV7(t), NewUuidV7(t + absl::Milliseconds(1)));
+  EXPECT_LT(NewUuidV7(absl::FromUnixSeconds(1700000000)),
+            NewUuidV7(absl::FromUnixSeconds(1800000000)));
+}
+
 TEST(Sha256Test, KnownVector) {
   EXPECT_EQ(Sha256Hex("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
