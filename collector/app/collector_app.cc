@@ -50,7 +50,11 @@ absl::Status CheckNotRootWithoutRunAsUser(const CollectorConfig& config) {
 
 CollectorApp::CollectorApp(CollectorConfig config, const Clock& clock)
     : config_(std::move(config)),
-      clock_(clock),
+      manual_clock_(config_.clock == "manual"
+                        ? std::make_unique<ManualClock>(
+                              ManualClockStart(config_, clock.Now()).value_or(clock.Now()))
+                        : nullptr),
+      clock_(manual_clock_ != nullptr ? *manual_clock_ : clock),
       grouper_(config_.incident_window),
       limiter_(LimitsFrom(config_), clock_) {}
 
@@ -245,6 +249,16 @@ absl::Status CollectorApp::StartServer() {
       std::make_unique<WorkOrderServiceImpl>(*work_orders_, *pool_, *authenticator_);
   std::vector<grpc::Service*> services = {agent_service_.get(), console_service_.get(),
                                           identity_admin_service_.get(), workorder_service_.get()};
+  ASSIGN_OR_RETURN(report_builder_,
+                   report::ReportBuilder::Open(database_path(), *directory_, clock_));
+  report_service_ = std::make_unique<ReportServiceImpl>(*report_builder_, *pool_, *authenticator_);
+  services.push_back(report_service_.get());
+  if (manual_clock_ != nullptr) {
+    LOG_WARN("clock: manual (test mode): time stands still until TestClockService moves it");
+    test_clock_service_ = std::make_unique<TestClockServiceImpl>(
+        *manual_clock_, [this] { return AfterClockMoved(); }, *pool_, *authenticator_);
+    services.push_back(test_clock_service_.get());
+  }
   if (identities_ != nullptr) {
     enrollment_service_ = std::make_unique<EnrollmentServiceImpl>(*identities_, *ca_, *pool_);
     services.push_back(enrollment_service_.get());
@@ -254,6 +268,12 @@ absl::Status CollectorApp::StartServer() {
   ASSIGN_OR_RETURN(server_, GrpcServer::Start(options, *credentials_, services));
   LOG_INFO("listening on %s (port %d, %s)", config_.listen, server_->port(),
            identities_ != nullptr ? "TLS; agents need an enrolled certificate" : "INSECURE");
+  return absl::OkStatus();
+}
+
+absl::Status CollectorApp::AfterClockMoved() {
+  RETURN_IF_ERROR(dispatch_->RunDue().status());
+  if (dispatcher_ != nullptr) dispatcher_->Wake();
   return absl::OkStatus();
 }
 

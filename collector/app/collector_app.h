@@ -23,6 +23,8 @@
 #include "collector/server/enrollment_service.h"
 #include "collector/server/grpc_server.h"
 #include "collector/server/identity_admin_service.h"
+#include "collector/server/report_service.h"
+#include "collector/server/test_clock_service.h"
 #include "collector/server/worker_pool.h"
 #include "collector/server/workorder_service.h"
 #include "collector/store/sqlite_store.h"
@@ -81,11 +83,14 @@ class CollectorApp {
   void StopWorkers();
   absl::Status StartServer();
   void StopServer();
+  // The manual clock moved: fire the dispatch timers now due and wake the notifier.
+  absl::Status AfterClockMoved();
   absl::Status DropPrivileges();
   absl::Status WritePortFile();
   void RemovePortFile();
 
   CollectorConfig config_;
+  std::unique_ptr<ManualClock> manual_clock_;  // with clock: manual (tests) only
   const Clock& clock_;
   int started_steps_ = 0;
 
@@ -109,6 +114,9 @@ class CollectorApp {
   std::unique_ptr<EnrollmentServiceImpl> enrollment_service_;
   std::unique_ptr<SqliteWorkOrders> work_orders_;
   std::unique_ptr<WorkOrderServiceImpl> workorder_service_;
+  std::unique_ptr<report::ReportBuilder> report_builder_;
+  std::unique_ptr<ReportServiceImpl> report_service_;
+  std::unique_ptr<TestClockServiceImpl> test_clock_service_;
   std::unique_ptr<GrpcServer> server_;
 };
 

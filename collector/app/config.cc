@@ -204,6 +204,18 @@ constexpr ConfigKey kConfigKeys[] = {
      .help = "started as root, become USER once listening (required as root; 'root' stays "
              "root, for tests only)",
      .member = &CollectorConfig::run_as_user},
+    {.path = "clock",
+     .flag = "clock",
+     .value_name = "real|manual",
+     .help = "manual is for scenario tests only: time stands still until an admin token moves "
+             "it (TestClockService); allowed only with transport_security insecure",
+     .member = &CollectorConfig::clock},
+    {.path = "clock_start",
+     .flag = "clock-start",
+     .value_name = "TIME",
+     .help = "with clock: manual, the time it starts at (RFC 3339, e.g. "
+             "2026-10-05T10:00:00+09:00); empty: the real time at start",
+     .member = &CollectorConfig::clock_start},
     {.path = "limits.alerts_per_second",
      .flag = "limits-alerts-per-second",
      .value_name = "N",
@@ -370,6 +382,17 @@ absl::Status ApplyConfigFile(const std::string& path, CollectorConfig& config) {
   return ApplyConfigYaml(text.str(), path, config);
 }
 
+absl::StatusOr<absl::Time> ManualClockStart(const CollectorConfig& config, absl::Time otherwise) {
+  if (config.clock_start.empty()) return otherwise;
+  absl::Time start;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, config.clock_start, &start, &error)) {
+    return absl::InvalidArgumentError(absl::StrCat("clock_start: '", config.clock_start,
+                                                   "' is not an RFC 3339 time (", error, ")"));
+  }
+  return start;
+}
+
 absl::Status ValidateConfig(const CollectorConfig& c) {
   std::vector<std::string> errors;
   size_t colon = c.listen.rfind(':');
@@ -423,6 +446,19 @@ absl::Status ValidateConfig(const CollectorConfig& c) {
         "transport_security: insecure is allowed only on a loopback listen address (127.x, "
         "localhost, [::1]), and listen is '",
         c.listen, "'"));
+  }
+  if (c.clock != "real" && c.clock != "manual") {
+    errors.push_back(absl::StrCat("clock: '", c.clock, "' is not real or manual"));
+  }
+  if (c.clock == "manual" && c.transport_security != "insecure") {
+    errors.push_back(
+        "clock: manual is a test mode, allowed only with transport_security insecure (loopback)");
+  }
+  if (!c.clock_start.empty()) {
+    if (c.clock != "manual") errors.push_back("clock_start: only with clock: manual");
+    if (absl::StatusOr<absl::Time> start = ManualClockStart(c, absl::Now()); !start.ok()) {
+      errors.push_back(std::string(start.status().message()));
+    }
   }
   if (c.tls_agent_cert_validity < absl::Hours(1)) {
     errors.push_back("tls.agent_cert_validity: must be at least 1h");

@@ -51,6 +51,10 @@ struct CollectorConfig {
   absl::Duration tls_agent_cert_validity = absl::Hours(24 * 365);
   // Started as root, the collector becomes this user once listening (required as root).
   std::string run_as_user;
+  // "real", or "manual" for scenario tests: time stands still until an admin moves it
+  // (TestClockService). Only with transport_security insecure (loopback).
+  std::string clock = "real";
+  std::string clock_start;  // manual clock's first time (RFC 3339); empty: the real time
   int64_t limits_alerts_per_second = 200;     // per agent
   int64_t limits_bytes_per_second = 1 << 20;  // per agent
   absl::Duration limits_burst = absl::Seconds(10);
@@ -69,6 +73,8 @@ absl::Status ApplyConfigFile(const std::string& path, CollectorConfig& config);
 // Reads argv: --config FILE first, then every other flag on top. Sets *help when --help was
 // given (the caller prints CollectorHelp()).
 absl::StatusOr<CollectorConfig> LoadCollectorConfig(int argc, const char* const* argv, bool* help);
+// The manual clock's first time: clock_start, or `otherwise` when it is empty.
+absl::StatusOr<absl::Time> ManualClockStart(const CollectorConfig& config, absl::Time otherwise);
 // Checks the merged values (ranges, URL scheme, log level).
 absl::Status ValidateConfig(const CollectorConfig& config);
 std::string CollectorHelp();

@@ -20,21 +20,22 @@ const RolePermissions kRolePermissions[] = {
      "admin",
      {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents,
       Permission::kPushRules, Permission::kManageEnrollment, Permission::kRevokeAgents,
-      Permission::kManageConsoleTokens, Permission::kReadWorkOrders,
-      Permission::kManageWorkOrders}},
+      Permission::kManageConsoleTokens, Permission::kReadWorkOrders, Permission::kManageWorkOrders,
+      Permission::kReadReports, Permission::kReadKpis, Permission::kAdvanceTestClock}},
     {Role::kLead,
      "lead",
      {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents,
       Permission::kPushRules, Permission::kManageEnrollment, Permission::kRevokeAgents,
-      Permission::kReadWorkOrders, Permission::kManageWorkOrders}},
+      Permission::kReadWorkOrders, Permission::kManageWorkOrders, Permission::kReadReports,
+      Permission::kReadKpis}},
     {Role::kResponder,
      "responder",
      {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents,
-      Permission::kReadWorkOrders, Permission::kManageWorkOrders}},
+      Permission::kReadWorkOrders, Permission::kManageWorkOrders, Permission::kReadReports}},
     {Role::kViewer,
      "viewer",
      {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents,
-      Permission::kReadWorkOrders}},
+      Permission::kReadWorkOrders, Permission::kReadReports}},
 };
 
 const RolePermissions& Entry(Role role) {
@@ -75,6 +76,12 @@ std::string_view PermissionName(Permission permission) {
       return "read work orders";
     case Permission::kManageWorkOrders:
       return "open or advance work orders";
+    case Permission::kReadReports:
+      return "read reports";
+    case Permission::kReadKpis:
+      return "read programme KPIs";
+    case Permission::kAdvanceTestClock:
+      return "move the test clock";
   }
   return "?";
 }

@@ -21,6 +21,9 @@ enum class Permission {
   kManageConsoleTokens,
   kReadWorkOrders,
   kManageWorkOrders,  // open and advance on-site work orders
+  kReadReports,       // a tenant's monthly report
+  kReadKpis,          // programme KPIs across tenants
+  kAdvanceTestClock,  // move the manual clock of a test collector (--clock manual)
 };
 
 std::string_view PermissionName(Permission permission);

@@ -155,6 +155,28 @@ TEST(ConfigTest, BadValuesAreRejected) {
   EXPECT_THAT(Load({"stray"}), StatusIs(absl::StatusCode::kInvalidArgument, "unexpected argument"));
 }
 
+TEST(ConfigTest, ManualClockIsATestModeOfTheInsecureLoopbackCollectorOnly) {
+  EXPECT_THAT(Load({"--data-dir", "/x", "--clock", "manual"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "clock: manual is a test mode, allowed only with transport_security "
+                       "insecure"));
+  EXPECT_THAT(Load({"--data-dir", "/x", "--clock", "fast"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "clock: 'fast' is not real or manual"));
+  EXPECT_THAT(Load({"--data-dir", "/x", "--clock-start", "2026-10-05T10:00:00+09:00"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "clock_start: only with clock: manual"));
+  EXPECT_THAT(Load({"--data-dir", "/x", "--transport-security", "insecure", "--clock", "manual",
+                    "--clock-start", "monday"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "clock_start: 'monday' is not an RFC 3339 time"));
+  auto config = Load({"--data-dir", "/x", "--transport-security", "insecure", "--clock", "manual",
+                      "--clock-start", "2026-10-05T10:00:00+09:00"});
+  ASSERT_THAT(config, IsOk());
+  auto start = ManualClockStart(*config, absl::UnixEpoch());
+  ASSERT_THAT(start, IsOk());
+  EXPECT_EQ(absl::FormatTime(absl::RFC3339_sec, *start, absl::UTCTimeZone()),
+            "2026-10-05T01:00:00+00:00");
+}
+
 TEST(ConfigTest, AnEmptyFileMeansDefaults) {
   otasuke::testing::TempDir dir;
   std::string path = Write(dir, "");
