@@ -21,20 +21,42 @@ struct PrefilterDatabase {
   std::vector<uint32_t> rules;
 };
 
+// The top 12 bits of a key: IntervalIndex's coarse table.
+inline uint32_t KeyBucket(uint32_t key) { return key >> 20; }
+inline uint32_t KeyBucket(const U128& key) { return static_cast<uint32_t>(key.hi >> 52); }
+
 // Rules indexed by a set of keys (addresses or ports): the elementary segments of all the
 // rules' intervals, each with the rules whose set covers it (CSR layout).
 template <typename Key>
 struct IntervalIndex {
+  static constexpr uint32_t kBuckets = 4096;
   std::vector<Key> segment_start;    // sorted; segment i is [start[i], start[i+1]), the last to max
   std::vector<uint32_t> rule_begin;  // segment i's rules: rules[rule_begin[i]..[i+1])
   std::vector<uint32_t> rules;
+  // bucket_first[b]: the first segment whose start has KeyBucket >= b (kBuckets + 1 entries), so
+  // a lookup searches a handful of segments instead of all of them (ET's IP lists make ~12,000).
+  std::vector<uint32_t> bucket_first;
+
+  // Fills bucket_first once segment_start is final.
+  void BuildBuckets() {
+    bucket_first.assign(kBuckets + 1, static_cast<uint32_t>(segment_start.size()));
+    for (size_t i = segment_start.size(); i-- > 0;) {
+      bucket_first[KeyBucket(segment_start[i])] = static_cast<uint32_t>(i);
+    }
+    for (size_t b = kBuckets; b-- > 0;)
+      bucket_first[b] = std::min(bucket_first[b], bucket_first[b + 1]);
+  }
   // Calls add(rule) for the rules whose indexed set contains key.
   template <typename F>
   void ForEachRule(const Key& key, F&& add) const {
     if (segment_start.empty() || key < segment_start.front()) return;
+    const uint32_t bucket = KeyBucket(key);
+    // The segment holding key starts in key's bucket or is the last one before it.
+    const uint32_t first = bucket_first[bucket];
+    const auto begin = segment_start.begin() + (first > 0 ? first - 1 : 0);
+    const auto end = segment_start.begin() + bucket_first[bucket + 1];
     const size_t i =
-        static_cast<size_t>(std::upper_bound(segment_start.begin(), segment_start.end(), key) -
-                            segment_start.begin() - 1);
+        static_cast<size_t>(std::upper_bound(begin, end, key) - segment_start.begin() - 1);
     for (uint32_t k = rule_begin[i]; k < rule_begin[i + 1]; ++k) add(rules[k]);
   }
 };
@@ -66,6 +88,7 @@ struct RuleGroup {
   // (no_stream, dsize), scanned over a packet whose payload went to reassembly: the other
   // payload rules see that data in the stream chunk.
   std::array<std::unique_ptr<PrefilterDatabase>, kBufferCount> databases;
+  std::vector<BufferId> database_buffers;  // the slots of `databases` that are set
   // IP-only rules are inspected on the first packet of each flow direction only, so they are
   // kept apart and not even collected for the other packets (ET's IP reputation lists with
   // IPv6 parts made every IPv6 packet a candidate for hundreds of them).

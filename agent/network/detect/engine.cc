@@ -174,34 +174,32 @@ struct DetectEngine::Impl {
   void CollectCandidates(const RuleGroup& group, const Inspection& in, bool ip_only_due) {
     CollectPatternless(group.other, in);
     if (ip_only_due) CollectPatternless(group.ip_only, in);
-    for (size_t b = 0; b < kBufferCount; ++b) {
-      const PrefilterDatabase* database = group.databases[b].get();
-      if (database == nullptr) continue;
-      auto on_match = [&](uint32_t pattern) {
-        for (uint32_t k = database->rule_begin[pattern]; k < database->rule_begin[pattern + 1];
-             ++k) {
-          AddCandidate(database->rules[k]);
-        }
-      };
-      const auto id = static_cast<BufferId>(b);
+    for (const BufferId id : group.database_buffers) {
+      const PrefilterDatabase& database = *group.databases[static_cast<size_t>(id)];
       if (id == BufferId::kPktData) {
         // All payload patterns over stream data, and over packet data unless the packet's
         // payload went to reassembly.
-        if (in.HasBuffer(BufferId::kPktData) && !in.payload_in_stream) {
-          database->matcher->Scan(in.Buffer(BufferId::kPktData), prefilter_scratch, on_match);
-        }
-        if (in.HasBuffer(BufferId::kStream)) {
-          database->matcher->Scan(in.Buffer(BufferId::kStream), prefilter_scratch, on_match);
-        }
+        if (!in.payload_in_stream) Scan(database, in, BufferId::kPktData);
+        Scan(database, in, BufferId::kStream);
       } else if (id == BufferId::kStream) {
         // Packet-only payload patterns over a packet whose payload went to reassembly.
-        if (in.HasBuffer(BufferId::kPktData) && in.payload_in_stream) {
-          database->matcher->Scan(in.Buffer(BufferId::kPktData), prefilter_scratch, on_match);
-        }
-      } else if (in.HasBuffer(id)) {
-        database->matcher->Scan(in.Buffer(id), prefilter_scratch, on_match);
+        if (in.payload_in_stream) Scan(database, in, BufferId::kPktData);
+      } else {
+        Scan(database, in, id);
       }
     }
+  }
+
+  // Scans buffer `id` of the inspection, if present and not empty (no pattern is empty), with
+  // one database, and makes the rules of every pattern found candidates.
+  void Scan(const PrefilterDatabase& database, const Inspection& in, BufferId id) {
+    const std::span<const uint8_t> data = in.Buffer(id);
+    if (data.empty() || !in.HasBuffer(id)) return;
+    database.matcher->Scan(data, prefilter_scratch, [&](uint32_t pattern) {
+      for (uint32_t k = database.rule_begin[pattern]; k < database.rule_begin[pattern + 1]; ++k) {
+        AddCandidate(database.rules[k]);
+      }
+    });
   }
 
   // The payload chain against stream and/or packet data as Suricata chooses.

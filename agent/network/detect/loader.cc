@@ -175,6 +175,7 @@ void BuildIntervalIndex(const IndexEntries<Key>& entries, IntervalIndex<Key>* in
     index->rules.insert(index->rules.end(), rules.begin(), rules.end());
   }
   index->rule_begin.push_back(static_cast<uint32_t>(index->rules.size()));
+  index->BuildBuckets();
 }
 
 // Content-less TCP/UDP rules that name at most this many ports on one side are indexed by port.
@@ -284,6 +285,7 @@ absl::Status BuildGroups(CompiledRules& compiled) {
         ASSIGN_OR_RETURN(database->matcher, BuildAhoCorasick(list));
       }
       compiled.groups[g].databases[b] = std::move(database);
+      compiled.groups[g].database_buffers.push_back(static_cast<BufferId>(b));
     }
   }
   return absl::OkStatus();

@@ -4,6 +4,7 @@
 // and the detection engine's per-flow state. Owned by the FlowTable.
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -32,12 +33,17 @@ struct FlowKey {
   // Builds the key of a packet; *swapped is true when the packet goes hi -> lo.
   static FlowKey Of(const Packet& p, bool* swapped);
 
+  // Hashed as five 64-bit words: hashing the addresses as byte strings cost about three times
+  // as much, once per packet.
   template <typename H>
   friend H AbslHashValue(H h, const FlowKey& k) {
-    return H::combine(std::move(h),
-                      absl::string_view(reinterpret_cast<const char*>(k.lo.bytes), 16),
-                      absl::string_view(reinterpret_cast<const char*>(k.hi.bytes), 16), k.lo.family,
-                      k.lo_port, k.hi_port, k.proto, k.vlan);
+    uint64_t words[4];
+    std::memcpy(&words[0], k.lo.bytes, 16);
+    std::memcpy(&words[2], k.hi.bytes, 16);
+    const uint64_t rest = uint64_t{k.lo_port} | uint64_t{k.hi_port} << 16 |
+                          uint64_t{k.proto} << 32 | uint64_t{k.vlan} << 40 |
+                          uint64_t{k.lo.family} << 56;
+    return H::combine(std::move(h), words[0], words[1], words[2], words[3], rest);
   }
   friend bool operator==(const FlowKey& a, const FlowKey& b) {
     return a.lo == b.lo && a.hi == b.hi && a.lo_port == b.lo_port && a.hi_port == b.hi_port &&

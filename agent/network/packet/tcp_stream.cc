@@ -141,19 +141,30 @@ void TcpStream::FlushAll(StreamSink& sink, int direction, StreamStats& stats) {
 }
 
 std::span<const uint8_t> TcpStream::RawPending(bool all) const {
-  size_t len = raw_.size();
+  const size_t pending = raw_.size() - raw_head_;
+  size_t len = pending;
   if (!all) {
     const uint64_t edge = std::min(acked_, next_);
-    len = edge > raw_base_ ? std::min<uint64_t>(edge - raw_base_, raw_.size()) : 0;
+    len = edge > raw_base_ ? std::min<uint64_t>(edge - raw_base_, pending) : 0;
   }
-  return std::span<const uint8_t>(raw_.data(), len);
+  return std::span<const uint8_t>(raw_.data() + raw_head_, len);
 }
 
 void TcpStream::ConsumeRaw(size_t len) {
-  len = std::min(len, raw_.size());
-  raw_.erase(raw_.begin(), raw_.begin() + static_cast<std::ptrdiff_t>(len));
+  len = std::min(len, raw_.size() - raw_head_);
+  raw_head_ += len;
   raw_base_ += len;
-  if (raw_.empty() && raw_.capacity() > 64 * 1024) raw_.shrink_to_fit();
+  if (raw_head_ == raw_.size()) {
+    raw_.clear();
+    raw_head_ = 0;
+    if (raw_.capacity() > 64 * 1024) raw_.shrink_to_fit();
+  } else if (raw_head_ * 2 >= raw_.size()) {
+    // Moving the rest to the front costs at most the bytes consumed since the last move, so
+    // each byte is moved at most once on average (erasing at every call moved the whole
+    // unacknowledged tail each time).
+    raw_.erase(raw_.begin(), raw_.begin() + static_cast<std::ptrdiff_t>(raw_head_));
+    raw_head_ = 0;
+  }
 }
 
 }  // namespace otasuke::network

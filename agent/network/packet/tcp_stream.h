@@ -86,7 +86,9 @@ class TcpStream {
   bool depth_reached_ = false;
   uint64_t depth_ = 0;
 
-  std::vector<uint8_t> raw_;  // in-order bytes from raw_base_ not yet inspected
+  // In-order bytes; raw_[raw_head_..] are not yet inspected and start at offset raw_base_.
+  std::vector<uint8_t> raw_;
+  size_t raw_head_ = 0;
   uint64_t raw_base_ = 0;
   std::map<uint64_t, std::vector<uint8_t>> ooo_;  // queued segments by offset
   size_t ooo_bytes_ = 0;

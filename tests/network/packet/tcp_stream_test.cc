@@ -126,5 +126,29 @@ TEST_F(TcpStreamTest, RawChunksFollowAcknowledgements) {
   EXPECT_EQ(Raw(true), "\r\n");
 }
 
+// Acknowledgements that lag behind the data: each chunk is consumed while later data waits,
+// and what waits stays intact however often the consumed front is dropped.
+TEST_F(TcpStreamTest, PartlyConsumedRawDataStaysInOrder) {
+  std::string expected;
+  uint32_t offset = 0;
+  uint32_t acked = 0;
+  for (int i = 0; i < 200; ++i) {
+    const std::string segment = std::string(1 + i % 7, static_cast<char>('a' + i % 26));
+    Add(offset, segment);
+    offset += static_cast<uint32_t>(segment.size());
+    expected += segment;
+    // The peer acknowledges all but the last few bytes.
+    const uint32_t ack = offset > 5 ? offset - 5 : 0;
+    if (ack <= acked) continue;
+    stream.OnPeerAck(base + ack, sink, 0, stats);
+    ASSERT_EQ(Raw(false), expected.substr(0, ack - acked)) << "segment " << i;
+    ASSERT_EQ(Raw(true), expected);
+    stream.ConsumeRaw(ack - acked);
+    expected.erase(0, ack - acked);
+    acked = ack;
+  }
+  EXPECT_EQ(Raw(true), expected);
+}
+
 }  // namespace
 }  // namespace otasuke::network
