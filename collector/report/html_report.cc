@@ -34,6 +34,7 @@ class Html {
     absl::StrAppend(&out_, "<", Sv(tag));
     if (!cls.empty()) absl::StrAppend(&out_, " class=\"", Sv(cls), "\"");
     absl::StrAppend(&out_, ">", HtmlEscape(text), "</", Sv(tag), ">");
+    if (tag != "td" && tag != "th") out_ += "\n";
   }
   void Row(std::initializer_list<std::string_view> cells, bool header = false,
            bool numeric_tail = false) {
