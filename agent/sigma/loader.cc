@@ -19,6 +19,7 @@
 #include "agent/sigma/compiled_rules.h"
 #include "agent/sigma/engine.h"
 #include "agent/sigma/modifiers.h"
+#include "agent/sigma/yaml_documents.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 
@@ -294,7 +295,7 @@ void RuleSetBuilder::AddFile(const RuleFile& file) {
   ++report_.files;
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(file.content);
+    docs = LoadYamlDocuments(file.content);
   } catch (const YAML::Exception& e) {
     Reject(file.path, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "yaml-syntax", e.msg);
     return;

@@ -29,6 +29,9 @@ struct BadCase {
 TEST(SigmaLoader, EachBadRuleIsReportedWithPositionAndReason) {
   const std::vector<BadCase> cases = {
       {"title: [unclosed\n", "yaml-syntax", ""},
+      // yaml-cpp 0.7's LoadAll would collect empty documents here until memory ran out.
+      {",z?\n", "yaml-syntax", "no YAML document can start here"},
+      {"!,z?", "yaml-syntax", "no YAML document can start here"},
       {"- a\n- b\n", "not-a-rule", "not a YAML map"},
       {"id: x1\nlogsource: {product: linux}\ndetection: {sel: {a: b}, condition: sel}\n",
        "missing-title", ""},
