@@ -1,12 +1,14 @@
 // otasuke-pcap-repeat: builds a large benchmark capture by repeating capture files until the
 // output holds at least --min-bytes of (wire) traffic. Each repetition is shifted forward in
 // time past the flow timeouts, so its flows are new flows again rather than one endless flow.
+// Timestamps always move forward and stay below 2^31 seconds (pcap's signed 32-bit field).
 //
 //   otasuke-pcap-repeat --out /tmp/bench.pcap --min-bytes 1073741824 ../shared/bench/pcaps
 
 #include <pcap/pcap.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -57,6 +59,7 @@ int main(int argc, char** argv) {
   }
   std::sort(files.begin(), files.end());
   // Load every Ethernet capture once, on one time line.
+  constexpr int64_t kMaxGap = int64_t{7200} * 1'000'000;  // 2 h: past every flow timeout
   std::vector<Frame> frames;
   int64_t clock = 0;
   uint64_t input_bytes = 0;
@@ -76,18 +79,24 @@ int main(int argc, char** argv) {
     }
     pcap_pkthdr* header;
     const u_char* data;
-    int64_t first = -1;
-    int64_t last = 0;
+    // Time inside a file runs as captured, except that a pause longer than kMaxGap (some
+    // captures are several captures of different years laid end to end) or a step back in
+    // time is cut to kMaxGap: past every flow timeout either way, and the output's clock
+    // stays small enough for pcap's 32-bit seconds over many repetitions.
+    int64_t previous = -1;
     while (pcap_next_ex(in, &header, &data) == 1) {
       const int64_t ts = int64_t{header->ts.tv_sec} * 1'000'000 + header->ts.tv_usec;
-      if (first < 0) first = ts;
-      last = std::max(last, ts);
-      frames.push_back(Frame{clock + (ts - first),
-                             std::vector<uint8_t>(data, data + header->caplen), header->len});
+      if (previous >= 0) {
+        const int64_t step = ts - previous;
+        clock += step >= 0 && step <= kMaxGap ? step : kMaxGap;
+      }
+      previous = ts;
+      frames.push_back(
+          Frame{clock, std::vector<uint8_t>(data, data + header->caplen), header->len});
       input_bytes += header->len;
     }
     pcap_close(in);
-    clock += (last - std::max<int64_t>(first, 0)) + 1'000'000;
+    clock += 1'000'000;
   }
   if (frames.empty() || input_bytes == 0) {
     std::fprintf(stderr, "no Ethernet packets in the inputs\n");
@@ -107,6 +116,12 @@ int main(int argc, char** argv) {
   uint64_t packets = 0;
   int repetitions = 0;
   while (written < static_cast<uint64_t>(min_bytes)) {
+    if (base + (repetitions + 1) * period > int64_t{INT32_MAX} * 1'000'000) {
+      // pcap stores seconds as a signed 32-bit number: later times would wrap to 1901.
+      std::fprintf(stderr, "%s: stopped after %d repetitions at the end of 32-bit time\n",
+                   out.c_str(), repetitions);
+      break;
+    }
     for (const Frame& f : frames) {
       const int64_t ts = base + repetitions * period + f.ts_usec;
       pcap_pkthdr header{};
