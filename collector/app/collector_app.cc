@@ -253,6 +253,10 @@ absl::Status CollectorApp::StartServer() {
                    report::ReportBuilder::Open(database_path(), *directory_, clock_));
   report_service_ = std::make_unique<ReportServiceImpl>(*report_builder_, *pool_, *authenticator_);
   services.push_back(report_service_.get());
+  ASSIGN_OR_RETURN(notification_log_, NotificationLog::Open(database_path()));
+  notification_service_ =
+      std::make_unique<NotificationServiceImpl>(*notification_log_, *pool_, *authenticator_);
+  services.push_back(notification_service_.get());
   if (manual_clock_ != nullptr) {
     LOG_WARN("clock: manual (test mode): time stands still until TestClockService moves it");
     test_clock_service_ = std::make_unique<TestClockServiceImpl>(

@@ -23,6 +23,7 @@
 #include "collector/server/enrollment_service.h"
 #include "collector/server/grpc_server.h"
 #include "collector/server/identity_admin_service.h"
+#include "collector/server/notification_service.h"
 #include "collector/server/report_service.h"
 #include "collector/server/test_clock_service.h"
 #include "collector/server/worker_pool.h"
@@ -117,6 +118,8 @@ class CollectorApp {
   std::unique_ptr<report::ReportBuilder> report_builder_;
   std::unique_ptr<ReportServiceImpl> report_service_;
   std::unique_ptr<TestClockServiceImpl> test_clock_service_;
+  std::unique_ptr<NotificationLog> notification_log_;
+  std::unique_ptr<NotificationServiceImpl> notification_service_;
   std::unique_ptr<GrpcServer> server_;
 };
 

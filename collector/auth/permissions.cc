@@ -21,21 +21,26 @@ const RolePermissions kRolePermissions[] = {
      {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents,
       Permission::kPushRules, Permission::kManageEnrollment, Permission::kRevokeAgents,
       Permission::kManageConsoleTokens, Permission::kReadWorkOrders, Permission::kManageWorkOrders,
-      Permission::kReadReports, Permission::kReadKpis, Permission::kAdvanceTestClock}},
+      Permission::kReadReports, Permission::kReadKpis, Permission::kAdvanceTestClock,
+      Permission::kReadNotifications, Permission::kReadTenants, Permission::kManageTenants,
+      Permission::kReadResponders, Permission::kManageResponders, Permission::kManageIncidents}},
     {Role::kLead,
      "lead",
      {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents,
       Permission::kPushRules, Permission::kManageEnrollment, Permission::kRevokeAgents,
       Permission::kReadWorkOrders, Permission::kManageWorkOrders, Permission::kReadReports,
-      Permission::kReadKpis}},
+      Permission::kReadKpis, Permission::kReadNotifications, Permission::kReadTenants,
+      Permission::kReadResponders, Permission::kManageResponders, Permission::kManageIncidents}},
     {Role::kResponder,
      "responder",
      {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents,
-      Permission::kReadWorkOrders, Permission::kManageWorkOrders, Permission::kReadReports}},
+      Permission::kReadWorkOrders, Permission::kManageWorkOrders, Permission::kReadReports,
+      Permission::kReadNotifications, Permission::kReadTenants, Permission::kReadResponders,
+      Permission::kManageIncidents}},
     {Role::kViewer,
      "viewer",
      {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents,
-      Permission::kReadWorkOrders, Permission::kReadReports}},
+      Permission::kReadWorkOrders, Permission::kReadReports, Permission::kReadTenants}},
 };
 
 const RolePermissions& Entry(Role role) {
@@ -82,6 +87,18 @@ std::string_view PermissionName(Permission permission) {
       return "read programme KPIs";
     case Permission::kAdvanceTestClock:
       return "move the test clock";
+    case Permission::kReadNotifications:
+      return "read notifications";
+    case Permission::kReadTenants:
+      return "read tenants";
+    case Permission::kManageTenants:
+      return "manage tenants and regions";
+    case Permission::kReadResponders:
+      return "read responders and rotas";
+    case Permission::kManageResponders:
+      return "manage responders and rotas";
+    case Permission::kManageIncidents:
+      return "change incidents";
   }
   return "?";
 }

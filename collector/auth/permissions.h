@@ -24,6 +24,12 @@ enum class Permission {
   kReadReports,       // a tenant's monthly report
   kReadKpis,          // programme KPIs across tenants
   kAdvanceTestClock,  // move the manual clock of a test collector (--clock manual)
+  kReadNotifications,
+  kReadTenants,       // tenant records (a viewer: its own)
+  kManageTenants,     // tenants, regions, bulk import
+  kReadResponders,    // responders, rota entries, who is on call
+  kManageResponders,  // responders and rota entries
+  kManageIncidents,   // acknowledge, assign, note, merge, split, resolve
 };
 
 std::string_view PermissionName(Permission permission);

@@ -212,6 +212,49 @@ TEST_F(ProcessTest, NewIncidentIsMailedToTheSmtpSink) {
   EXPECT_THAT(ReadFileOrEmpty(dir_.file("collector.log")), HasSubstr("notifier: email"));
 }
 
+TEST_F(ProcessTest, AFailedNotificationIsVisibleInOtasukectl) {
+  int dead_port = 0;
+  {
+    otasuke::testing::SmtpSink smtp({});
+    dead_port = *smtp.Start();
+  }  // nothing listens there any more
+  StartCollector({"--email-to", "owner@sme.example", "--email-smtp-url",
+                  "smtp://127.0.0.1:" + std::to_string(dead_port), "--email-from",
+                  "otasuke@helpdesk.example", "--webhook-max-attempts", "2",
+                  "--webhook-initial-backoff", "100ms"});
+  TestAgent agent(TestChannel(port_));
+  agent.SendHello(MakeHello("agent-1", "sme-ward-3", "reception-pc"));
+  agent.SendAlerts({MakeAlert(1, "rule-1", v1::SEVERITY_HIGH, "reception-pc")});
+  ASSERT_TRUE(agent.WaitForAck(1));
+  RunResult failed;
+  ASSERT_TRUE(WaitUntil(absl::Seconds(60),
+                        [&] {
+                          failed = Ctl({"notifications", "list", "--state", "failed"});
+                          return failed.output.find("email") != std::string::npos;
+                        }))
+      << failed.output << ReadFileOrEmpty(dir_.file("collector.log"));
+  EXPECT_EQ(failed.exit_code, 0);
+  EXPECT_THAT(failed.output, HasSubstr("failed"));
+  EXPECT_THAT(failed.output, HasSubstr("SMTP smtp://127.0.0.1:" + std::to_string(dead_port)));
+  RunResult json = Ctl({"notifications", "list", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  nlohmann::json list = nlohmann::json::parse(json.output);
+  ASSERT_EQ(list["notifications"].size(), 1u);
+  EXPECT_EQ(list["notifications"][0]["attempts"], 2);
+  RunResult bad = Ctl({"notifications", "list", "--state", "lost"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.output, HasSubstr("state: 'lost' is not pending, sent or failed"));
+  // Notifications are the helper team's: an SME viewer is refused, like every console call
+  // without the permission.
+  RunResult viewer =
+      Ctl({"tokens", "create", "owner", "--role", "viewer", "--tenant", "sme-ward-3"});
+  ASSERT_EQ(viewer.exit_code, 0) << viewer.output;
+  std::string secret = viewer.output.substr(viewer.output.find("otk-"), 68);
+  RunResult refused = Ctl({"notifications", "list", "--token", secret});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.output, HasSubstr("(role viewer) may not read notifications"));
+}
+
 TEST_F(ProcessTest, WorkOrderGoesThroughItsLifecycleWithOtasukectl) {
   StartCollector();
   TestAgent agent(TestChannel(port_));

@@ -5,8 +5,14 @@ namespace {
 
 // ADD NEW COMMAND GROUPS HERE (and their declaration in commands.h).
 constexpr std::span<const Command> (*kGroups[])() = {
-    AgentCommands,     AlertCommands, IncidentCommands,    RuleCommands,
-    WorkOrderCommands, TokenCommands, EnrollTokenCommands,
+    AgentCommands,         // agents list | revoke
+    AlertCommands,         // alerts list
+    IncidentCommands,      // incidents ...
+    NotificationCommands,  // notifications list
+    RuleCommands,          // rules push
+    WorkOrderCommands,     // workorders open | list | show | advance
+    TokenCommands,         // tokens create | list | revoke
+    EnrollTokenCommands,   // enroll-tokens create | list
 };
 
 }  // namespace

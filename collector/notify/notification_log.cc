@@ -1,0 +1,59 @@
+#include "collector/notify/notification_log.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace otasuke::collector {
+namespace {
+
+void SetTime(google::protobuf::Timestamp* ts, int64_t micros) {
+  ts->set_seconds(micros / 1'000'000);
+  ts->set_nanos(static_cast<int32_t>(micros % 1'000'000) * 1000);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<NotificationLog>> NotificationLog::Open(const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(path, {}));
+  return std::unique_ptr<NotificationLog>(new NotificationLog(std::move(db)));
+}
+
+absl::StatusOr<std::vector<v1::NotificationInfo>> NotificationLog::List(
+    const v1::ListNotificationsRequest& request) {
+  const std::string& state = request.state();
+  if (!state.empty() && state != "pending" && state != "sent" && state != "failed") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("state: '", state, "' is not pending, sent or failed"));
+  }
+  int limit =
+      request.limit() == 0 ? 100 : static_cast<int>(std::min<uint32_t>(request.limit(), 10000));
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(
+      Stmt stmt,
+      db_->Prepare("SELECT n.id, n.incident_id, i.tenant_id, n.channel, n.target, n.state, "
+                   "n.attempts, n.last_error, n.created_at, n.updated_at FROM notifications n "
+                   "JOIN incidents i ON i.id = n.incident_id WHERE (?1 = '' OR i.tenant_id = ?1) "
+                   "AND (?2 = '' OR n.state = ?2) ORDER BY n.id DESC LIMIT ?3"));
+  stmt.Bind(1, request.tenant_id()).Bind(2, state).Bind(3, limit);
+  std::vector<v1::NotificationInfo> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    v1::NotificationInfo& info = out.emplace_back();
+    info.set_id(stmt.Int(0));
+    info.set_incident_id(stmt.Int(1));
+    info.set_tenant_id(stmt.Text(2));
+    info.set_channel(stmt.Text(3));
+    info.set_target(stmt.Text(4));
+    info.set_state(stmt.Text(5));
+    info.set_attempts(static_cast<uint32_t>(stmt.Int(6)));
+    info.set_last_error(stmt.Text(7));
+    SetTime(info.mutable_created_at(), stmt.Int(8));
+    SetTime(info.mutable_updated_at(), stmt.Int(9));
+  }
+  return out;
+}
+
+}  // namespace otasuke::collector
