@@ -45,6 +45,29 @@ absl::Status ReadGroup(const YAML::Node& group, std::string_view section, std::s
   return absl::OkStatus();
 }
 
+// The document's root mapping; errors name `source` with line and column.
+absl::StatusOr<YAML::Node> LoadYamlMapping(std::string_view yaml_text, std::string_view source) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(StripYamlDirective(yaml_text));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Sv(source), ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
+  }
+  if (!root.IsMap()) {
+    return absl::InvalidArgumentError(absl::StrCat(Sv(source), ": not a YAML mapping"));
+  }
+  return root;
+}
+
+std::optional<RuleAction> ActionByName(std::string_view name) {
+  if (name == "pass") return RuleAction::kPass;
+  if (name == "drop") return RuleAction::kDrop;
+  if (name == "reject") return RuleAction::kReject;
+  if (name == "alert") return RuleAction::kAlert;
+  return std::nullopt;
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> ReadTextFile(const std::string& path) {
@@ -62,17 +85,8 @@ absl::StatusOr<std::string> ReadTextFile(const std::string& path) {
 
 absl::StatusOr<RuleVars> ParseVarsYaml(std::string_view yaml_text, std::string_view source) {
   RuleVars vars;
-  YAML::Node root;
+  ASSIGN_OR_RETURN(const YAML::Node root, LoadYamlMapping(yaml_text, source));
   try {
-    root = YAML::Load(StripYamlDirective(yaml_text));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Sv(source), ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
-  }
-  try {
-    if (!root.IsMap()) {
-      return absl::InvalidArgumentError(absl::StrCat(Sv(source), ": not a YAML mapping"));
-    }
     const YAML::Node section = root["vars"];
     if (!section) return vars;
     if (!section.IsMap()) {
@@ -91,6 +105,48 @@ absl::StatusOr<RuleVars> ParseVarsYaml(std::string_view yaml_text, std::string_v
 absl::StatusOr<RuleVars> LoadVarsFile(const std::string& path) {
   ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
   return ParseVarsYaml(text, path);
+}
+
+absl::StatusOr<std::optional<ActionOrder>> ParseActionOrderYaml(std::string_view yaml_text,
+                                                                std::string_view source) {
+  ASSIGN_OR_RETURN(const YAML::Node root, LoadYamlMapping(yaml_text, source));
+  const YAML::Node list = root["action-order"];
+  if (!list) return std::nullopt;
+  const std::string where = absl::StrCat(Sv(source), ":", list.Mark().line + 1, ": action-order");
+  constexpr char kExpected[] = "list each of pass, drop, reject, alert once, in lower case";
+  if (!list.IsSequence()) {
+    return absl::InvalidArgumentError(absl::StrCat(where, " is not a list; ", kExpected));
+  }
+  ActionOrder order = kDefaultActionOrder;
+  size_t count = 0;
+  bool seen[4] = {};
+  for (const YAML::Node& item : list) {
+    const std::string name = item.IsScalar() ? item.Scalar() : std::string();
+    const std::optional<RuleAction> action = ActionByName(name);
+    if (!action) {
+      return absl::InvalidArgumentError(absl::StrCat(Sv(source), ":", item.Mark().line + 1,
+                                                     ": action-order: invalid action '", name,
+                                                     "'; ", kExpected));
+    }
+    bool& already = seen[static_cast<size_t>(*action)];
+    if (already || count == order.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(Sv(source), ":", item.Mark().line + 1,
+                                                     ": action-order: '", name, "' given twice; ",
+                                                     kExpected));
+    }
+    already = true;
+    order[count++] = *action;
+  }
+  if (count != order.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, " names ", count, " of the 4 actions; ", kExpected));
+  }
+  return order;
+}
+
+absl::StatusOr<std::optional<ActionOrder>> LoadActionOrderFile(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
+  return ParseActionOrderYaml(text, path);
 }
 
 absl::StatusOr<ClassificationMap> ParseClassificationConfig(std::string_view text,

@@ -2,12 +2,14 @@
 // The two side files of a Suricata rule set: the `vars:` section of a YAML config
 // (address-groups / port-groups) and classification.config. Both report errors with file:line.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "agent/network/detect/addresses.h"
+#include "agent/network/detect/engine.h"
 
 namespace otasuke::network::detect {
 
@@ -15,6 +17,13 @@ namespace otasuke::network::detect {
 // else is ignored). `source` names the document in errors.
 absl::StatusOr<RuleVars> ParseVarsYaml(std::string_view yaml_text, std::string_view source);
 absl::StatusOr<RuleVars> LoadVarsFile(const std::string& path);
+
+// Reads the `action-order:` list of a YAML document (a whole suricata.yaml is fine): all four
+// of pass, drop, reject, alert, each once, in lower case, as Suricata requires. nullopt when the
+// document has no action-order.
+absl::StatusOr<std::optional<ActionOrder>> ParseActionOrderYaml(std::string_view yaml_text,
+                                                                std::string_view source);
+absl::StatusOr<std::optional<ActionOrder>> LoadActionOrderFile(const std::string& path);
 
 struct Classification {
   std::string description;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "agent/network/detect/alert_queue.h"
 #include "agent/network/detect/compiled_rules.h"
 #include "agent/network/detect/flow_state.h"
 #include "agent/network/detect/payload_match.h"
@@ -127,6 +128,7 @@ struct DetectEngine::Impl {
   // Membership bits of `candidates` (deduplication without a hash set).
   std::vector<uint64_t> candidate_bits;
   ThresholdTracker thresholds;
+  AlertQueue queue;
   DetectStats stats;
 
   void Prepare() {
@@ -253,12 +255,14 @@ const DetectStats& DetectEngine::stats() const { return impl_->stats; }
 InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callback) {
   Impl& s = *impl_;
   const CompiledRules& compiled = *s.rules;
-  InspectResult result;
   ++s.stats.inspections;
   FlowDetectState* flow = in.flow_state;
   if (flow != nullptr && flow->rules_identity != &compiled) flow->ResetFor(&compiled);
-  if (flow != nullptr && flow->passed) {
-    result.passed = true;
+  if (flow != nullptr && flow->action != FlowAction::kNone) {
+    // Suricata inspects a passed or dropped flow no more.
+    InspectResult result;
+    result.flow_passed = flow->action == FlowAction::kPass;
+    result.flow_dropped = flow->action == FlowAction::kDrop;
     return result;
   }
   const uint8_t direction_bit = in.direction == Direction::kToServer ? 1 : 2;
@@ -282,6 +286,7 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
   if (flow != nullptr && in.kind == InspectionKind::kPacket && !in.tx_only) {
     flow->ip_only_done |= direction_bit;
   }
+  s.queue.Clear();
   for (uint32_t index : s.candidates) {
     const Rule& rule = compiled.rules[index];
     if (in.tx_only && !rule.uses_app_buffers) continue;
@@ -300,6 +305,8 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
     Alert alert;
     if (!s.ChainsMatch(rule, in, &alert)) continue;
     ++s.stats.matches;
+    // Flowbits are set at match time, for every matching rule, as Suricata's post-match
+    // keywords are; which matches are reported is decided when the inspection is finalised.
     ApplyFlowbits(rule, flow);
     if (per_tx) {
       if (flow->tx_alerted.size() >= kMaxTxMarks) {
@@ -308,33 +315,9 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
       }
       flow->tx_alerted.emplace_back(index, in.tx_id);
     }
-    if (rule.info.action == RuleAction::kPass) {
-      // As Suricata: pass covers the flow when the match was in stream or app-layer data or
-      // the rule is IP-only or app-layer; otherwise only this packet.
-      result.passed = true;
-      const bool whole_flow = alert.matched_in_stream || rule.uses_app_buffers || rule.ip_only ||
-                              rule.app_proto != AppProto::kUnknown;
-      if (flow != nullptr && in.has_flow && whole_flow) flow->passed = true;
-      break;
-    }
-    if (rule.noalert) continue;
-    if (rule.detection_filter && !s.thresholds.Allow(rule, *rule.detection_filter, in)) {
-      ++s.stats.suppressed;
-      continue;
-    }
-    if (rule.threshold && !s.thresholds.Allow(rule, *rule.threshold, in)) {
-      ++s.stats.suppressed;
-      continue;
-    }
-    alert.rule = &rule.info;
-    const bool blocking =
-        rule.info.action == RuleAction::kDrop || rule.info.action == RuleAction::kReject;
-    alert.action = blocking && compiled.ips_mode ? "blocked" : "allowed";
-    ++s.stats.alerts;
-    ++result.alerts;
-    callback.OnAlert(alert);
+    s.queue.Add(index, alert);
   }
-  return result;
+  return s.queue.Finalize(compiled, in, flow, s.thresholds, s.stats, callback);
 }
 
 }  // namespace otasuke::network::detect

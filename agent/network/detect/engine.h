@@ -4,10 +4,12 @@
 // it through common/snapshot.h on reload); each DetectEngine owns its scratch and threshold
 // state and must only be used by one thread.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,6 +26,16 @@ enum class PrefilterKind : uint8_t {
   kHyperscan,    // fails to load when Hyperscan is not built in
   kAhoCorasick,  // portable
 };
+
+// What a rule does when it matches.
+enum class RuleAction : uint8_t { kAlert, kPass, kDrop, kReject };
+
+// Suricata's `action-order`: when several rules match one packet, rules of an earlier action
+// are considered first (a pass stops the alerts ordered after it; the first drop or pass that
+// applies to the flow wins). Each of the four actions appears exactly once.
+using ActionOrder = std::array<RuleAction, 4>;
+inline constexpr ActionOrder kDefaultActionOrder = {RuleAction::kPass, RuleAction::kDrop,
+                                                    RuleAction::kReject, RuleAction::kAlert};
 
 struct LoadOptions {
   // Rule files, or directories whose *.rules files are loaded in name order.
@@ -42,6 +54,8 @@ struct LoadOptions {
   bool strict = false;
   // IPS mode: drop/reject alerts report action "blocked". IDS (default): "allowed".
   bool ips_mode = false;
+  // Unset: the `action-order:` of the vars document when it has one, else the default.
+  std::optional<ActionOrder> action_order;
   PrefilterKind prefilter = PrefilterKind::kDefault;
 };
 
@@ -66,15 +80,17 @@ struct LoadReport {
   std::string Summary() const;
 };
 
-// What an alert reports about its rule.
-enum class RuleAction : uint8_t { kAlert, kPass, kDrop, kReject };
 enum class AlertTarget : uint8_t { kNone, kSrcIp, kDestIp };
+// Where a reject rule sends its reset / ICMP error: reject and rejectsrc to the packet's
+// source (EVE "to_client"), rejectdst to its destination, rejectboth to both.
+enum class RejectTarget : uint8_t { kNone, kToClient, kToServer, kBoth };
 
 struct RuleInfo {
   uint32_t sid = 0;
   uint32_t gid = 1;
   uint32_t rev = 0;
   RuleAction action = RuleAction::kAlert;
+  RejectTarget reject_target = RejectTarget::kNone;  // reject rules only
   std::string msg;
   std::string classtype;  // short name, "trojan-activity"
   std::string category;   // classification description, "A Network Trojan was detected"
@@ -105,6 +121,17 @@ const RuleInfo& RuleAt(const CompiledRules& rules, size_t index);
 // The matcher actually used for the prefilter ("hyperscan" / "aho-corasick").
 std::string_view PrefilterName(const CompiledRules& rules);
 
+// Suricata's EVE `verdict`: what the engine decided for the packet once every rule that
+// matched it was weighed in action order. kDrop only in IPS mode; a pass that applied to the
+// packet (or to its flow) gives kPass.
+enum class VerdictAction : uint8_t { kAlert, kPass, kDrop };
+struct PacketVerdict {
+  VerdictAction action = VerdictAction::kAlert;
+  RejectTarget reject = RejectTarget::kNone;  // a reject rule applied to the packet
+};
+std::string_view VerdictActionName(VerdictAction action);
+std::string_view RejectTargetName(RejectTarget target);  // "to_client", "to_server", "both"
+
 struct Alert {
   const RuleInfo* rule = nullptr;
   // EVE alert.action: "allowed" for alert, and for drop/reject in IDS mode; "blocked" for
@@ -112,6 +139,7 @@ struct Alert {
   std::string_view action;
   BufferId buffer = BufferId::kPktData;  // the buffer the rule's last content matched in
   bool matched_in_stream = false;        // the payload match was in reassembled stream data
+  PacketVerdict verdict;
 };
 
 class AlertCallback {
@@ -120,11 +148,17 @@ class AlertCallback {
   virtual void OnAlert(const Alert& alert) = 0;
 };
 
+// Alerts are finalised per inspection as Suricata's PacketAlertFinalize does: matches in
+// action order, thresholds applied, a drop or pass applied to the packet unless a conflicting
+// one already was, to the flow when the rule's scope is the flow (first flow action wins), and
+// nothing after a pass is reported.
 struct InspectResult {
   size_t alerts = 0;
-  // A pass rule matched: the rest of this packet was not inspected and, for a flow, the
-  // flow is passed (later inspections of it return at once).
+  // A pass rule applied: later matches of this inspection were not reported.
   bool passed = false;
+  // The flow is passed or dropped (now or earlier): later inspections of it return at once.
+  bool flow_passed = false;
+  bool flow_dropped = false;
 };
 
 struct DetectStats {

@@ -10,12 +10,16 @@
 
 namespace otasuke::network::detect {
 
+// A pass or drop that applies to the whole flow; the first one set wins.
+enum class FlowAction : uint8_t { kNone, kPass, kDrop };
+
 struct FlowDetectState {
   const void* rules_identity = nullptr;
   std::vector<uint64_t> flowbits;  // bitset over the rule set's flowbit ids, grown on set
   // (rule index, transaction) pairs that already alerted: app-layer rules alert once per tx.
   std::vector<std::pair<uint32_t, uint64_t>> tx_alerted;
-  bool passed = false;  // a pass rule matched this flow
+  // Survives a rule reload, as the verdict on the flow does in Suricata.
+  FlowAction action = FlowAction::kNone;
   // IP-only rules were inspected for the first packet of this direction (bit 0 to server,
   // bit 1 to client).
   uint8_t ip_only_done = 0;
@@ -24,7 +28,6 @@ struct FlowDetectState {
     rules_identity = identity;
     flowbits.clear();
     tx_alerted.clear();
-    passed = false;
     ip_only_done = 0;
   }
   bool IsSet(uint32_t bit) const {

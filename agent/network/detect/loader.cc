@@ -57,18 +57,13 @@ int FlowbitRank(const Rule& rule) {
   return 3;
 }
 
-int ActionRank(RuleAction action) {
-  switch (action) {
-    case RuleAction::kPass:
-      return 0;
-    case RuleAction::kDrop:
-      return 1;
-    case RuleAction::kReject:
-      return 2;
-    case RuleAction::kAlert:
-      return 3;
+// Position of `action` in the configured action order (Suricata's action-order: the first
+// sorting key of the rule set).
+int ActionRank(const ActionOrder& order, RuleAction action) {
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (order[i] == action) return static_cast<int>(i);
   }
-  return 3;
+  return static_cast<int>(order.size());
 }
 
 std::vector<GroupClass> GroupsOf(const Rule& rule) {
@@ -374,10 +369,19 @@ absl::StatusOr<LoadedRules> LoadRules(const LoadOptions& options) {
   }
 
   RuleVars vars;
-  if (!options.vars_yaml_text.empty()) {
-    ASSIGN_OR_RETURN(vars, ParseVarsYaml(options.vars_yaml_text, "<vars>"));
-  } else if (!options.vars_path.empty()) {
-    ASSIGN_OR_RETURN(vars, LoadVarsFile(options.vars_path));
+  ActionOrder action_order = options.action_order.value_or(kDefaultActionOrder);
+  if (!options.vars_yaml_text.empty() || !options.vars_path.empty()) {
+    std::string vars_text = options.vars_yaml_text;
+    std::string vars_source = "<vars>";
+    if (vars_text.empty()) {
+      ASSIGN_OR_RETURN(vars_text, ReadTextFile(options.vars_path));
+      vars_source = options.vars_path;
+    }
+    ASSIGN_OR_RETURN(vars, ParseVarsYaml(vars_text, vars_source));
+    // A whole suricata.yaml given as the vars document also brings its action-order.
+    ASSIGN_OR_RETURN(const std::optional<ActionOrder> configured,
+                     ParseActionOrderYaml(vars_text, vars_source));
+    if (configured && !options.action_order) action_order = *configured;
   }
   ClassificationMap classifications;
   const bool have_classifications = !options.classification_path.empty();
@@ -423,9 +427,11 @@ absl::StatusOr<LoadedRules> LoadRules(const LoadOptions& options) {
     rules.resize(kept);
   }
 
-  std::stable_sort(rules.begin(), rules.end(), [](const Rule& a, const Rule& b) {
-    return std::make_tuple(ActionRank(a.info.action), FlowbitRank(a), a.info.priority) <
-           std::make_tuple(ActionRank(b.info.action), FlowbitRank(b), b.info.priority);
+  std::stable_sort(rules.begin(), rules.end(), [&action_order](const Rule& a, const Rule& b) {
+    return std::make_tuple(ActionRank(action_order, a.info.action), FlowbitRank(a),
+                           a.info.priority) <
+           std::make_tuple(ActionRank(action_order, b.info.action), FlowbitRank(b),
+                           b.info.priority);
   });
   for (uint32_t i = 0; i < rules.size(); ++i) {
     rules[i].index = i;

@@ -134,6 +134,13 @@ struct FlagsTest {
 inline constexpr uint8_t kProtoTcp = 1, kProtoUdp = 2, kProtoIcmp4 = 4, kProtoIcmp6 = 8,
                          kProtoOther = 16, kProtoAll = 31;
 
+// Whether a matching pass / drop rule decides the packet only or the whole flow, as Suricata 8
+// decides by signature type: IP-only rules, app-layer rules (tx buffers, or an app protocol and
+// nothing else) and stream-only payload rules decide the flow; payload rules that may see a
+// packet or the stream decide the flow when the match was in the stream; packet rules (header
+// keywords, dsize, no_stream, a flow keyword) decide the packet.
+enum class ActionScope : uint8_t { kPacket, kFlow, kFlowIfStreamMatch };
+
 struct Rule {
   RuleInfo info;
   uint32_t index = 0;  // position in the sorted rule set
@@ -170,6 +177,7 @@ struct Rule {
   // Suricata's "IP-only" rules (addresses, ports and meta only): inspected on the first packet
   // of each direction of a flow, and their pass/drop applies to the whole flow.
   bool ip_only = false;
+  ActionScope action_scope = ActionScope::kPacket;
 
   // Prefilter pattern: chain index + matcher index of the chosen content, or -1 (always check).
   int fast_chain = -1;

@@ -97,6 +97,24 @@ void ChooseFastPattern(Rule* rule) {
   }
 }
 
+// Suricata 8's signature types and their flow action (detect-engine-build.c SignatureSetType,
+// signature_properties[]). Keywords that only set flowbits are post-match and do not make a rule
+// a packet rule; every other non-payload keyword does.
+ActionScope ActionScopeOf(const Rule& rule) {
+  if (rule.ip_only || rule.uses_app_buffers) return ActionScope::kFlow;
+  const bool payload = !rule.chains.empty();
+  if (payload) {
+    if (rule.RequiresPacket()) return ActionScope::kPacket;
+    return rule.only_stream ? ActionScope::kFlow : ActionScope::kFlowIfStreamMatch;
+  }
+  const bool packet_match = rule.ttl || rule.dsize || rule.itype || rule.icode || rule.flags ||
+                            !rule.flowbit_checks.empty() || rule.flow_established ||
+                            rule.flow_not_established || rule.flow_to_server ||
+                            rule.flow_to_client || rule.only_stream || rule.no_stream;
+  if (packet_match) return ActionScope::kPacket;
+  return rule.app_proto != AppProto::kUnknown ? ActionScope::kFlow : ActionScope::kPacket;
+}
+
 bool Fail(RuleParseError* error, size_t column, std::string reason, std::string reason_class) {
   error->column = static_cast<int>(column) + 1;
   error->reason = std::move(reason);
@@ -147,9 +165,15 @@ bool ParseRule(std::string_view text, const RuleParseEnv& env, Rule* rule, RuleP
     rule->info.action = RuleAction::kPass;
   } else if (action == "drop") {
     rule->info.action = RuleAction::kDrop;
-  } else if (action == "reject" || action == "rejectsrc" || action == "rejectdst" ||
-             action == "rejectboth") {
+  } else if (action == "reject" || action == "rejectsrc") {
     rule->info.action = RuleAction::kReject;
+    rule->info.reject_target = RejectTarget::kToClient;
+  } else if (action == "rejectdst") {
+    rule->info.action = RuleAction::kReject;
+    rule->info.reject_target = RejectTarget::kToServer;
+  } else if (action == "rejectboth") {
+    rule->info.action = RuleAction::kReject;
+    rule->info.reject_target = RejectTarget::kBoth;
   } else {
     return Fail(error, tokens[0].position, absl::StrCat("unsupported action '", Sv(action), "'"),
                 absl::StrCat("unsupported action '", Sv(action), "'"));
@@ -258,6 +282,7 @@ bool ParseRule(std::string_view text, const RuleParseEnv& env, Rule* rule, RuleP
                   rule->flowbit_actions.empty() && rule->app_proto == AppProto::kUnknown &&
                   !rule->flow_established && !rule->flow_not_established && !rule->flow_to_server &&
                   !rule->flow_to_client && !rule->only_stream && !rule->no_stream;
+  rule->action_scope = ActionScopeOf(*rule);
   ChooseFastPattern(rule);
   return true;
 }

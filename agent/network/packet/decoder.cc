@@ -21,6 +21,32 @@ constexpr uint16_t kEtherTransparentBridging = 0x6558;
 constexpr uint16_t kEtherNsh = 0x894f;
 constexpr int kMaxVlans = 2;
 
+// Whether a TCP option list carries TCP Fast Open: kind 34 (RFC 7413), or the experimental
+// kinds 253 / 254 with the TFO magic 0xF989, as Suricata's DecodeTCPOptions accepts. A
+// malformed list ends the walk.
+bool HasFastOpenOption(const uint8_t* options, uint32_t len) {
+  constexpr uint8_t kEnd = 0, kNop = 1, kFastOpen = 34, kExperiment1 = 253, kExperiment2 = 254;
+  uint32_t i = 0;
+  while (i < len) {
+    const uint8_t kind = options[i];
+    if (kind == kEnd) return false;
+    if (kind == kNop) {
+      ++i;
+      continue;
+    }
+    if (i + 1 >= len) return false;
+    const uint8_t option_len = options[i + 1];
+    if (option_len < 2 || i + option_len > len) return false;
+    if (kind == kFastOpen) return true;
+    if ((kind == kExperiment1 || kind == kExperiment2) && option_len >= 4 &&
+        Be16(options + i + 2) == 0xF989) {
+      return true;
+    }
+    i += option_len;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool Decoder::SupportsLinkType(int link_type) {
@@ -395,6 +421,10 @@ Decoder::Verdict Decoder::DecodeL4(uint8_t proto, const uint8_t* data, uint32_t 
       p->payload = data + hlen;
       p->payload_len = len - hlen;
       p->l4_decoded = true;
+      // Options are only read where they change anything: data on a SYN.
+      if ((p->tcp_flags & kTcpSyn) && p->payload_len > 0) {
+        p->tcp_fast_open = HasFastOpenOption(data + 20, hlen - 20);
+      }
       return Verdict::kReady;
     }
     case kProtoUdp: {
@@ -438,6 +468,10 @@ Decoder::Verdict Decoder::DecodeL4(uint8_t proto, const uint8_t* data, uint32_t 
       p->payload = data + hlen;
       p->payload_len = len - hlen;
       p->l4_decoded = true;
+      // Options are only read where they change anything: data on a SYN.
+      if ((p->tcp_flags & kTcpSyn) && p->payload_len > 0) {
+        p->tcp_fast_open = HasFastOpenOption(data + 20, hlen - 20);
+      }
       return Verdict::kReady;
     }
     case kProtoIpip:

@@ -81,8 +81,9 @@ void FlowTracker::HandleTcp(const Packet& packet, Flow& flow, int direction, Pac
         ++stats_.tcp_syn;
         flow.tcp_state = TcpState::kSynSent;
         flow.streams[kToServer].Init(packet.tcp_seq + 1);
-        if (packet.payload_len > 0) {
-          // TCP Fast Open: data on the SYN belongs to the stream.
+        if (packet.payload_len > 0 && packet.tcp_fast_open) {
+          // TCP Fast Open: data on the SYN belongs to the stream. Without the option it does
+          // not (Suricata): such a payload is inspected as a packet only.
           flow.streams[kToServer].AddSegment(packet.tcp_seq + 1, packet.payload, packet.payload_len,
                                              *this, kToServer, config_.stream, stats_.stream);
           view->payload_in_stream = true;

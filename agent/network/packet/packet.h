@@ -154,6 +154,7 @@ struct Packet {
   uint32_t tcp_seq = 0;
   uint32_t tcp_ack = 0;
   uint16_t tcp_window = 0;
+  bool tcp_fast_open = false;  // a SYN with data carrying the TCP Fast Open option
   uint8_t icmp_type = 0;
   uint8_t icmp_code = 0;
   bool l4_decoded = false;  // transport header decoded (ports / icmp valid)

@@ -114,6 +114,15 @@ std::string ToEveJson(const AlertEvent& e) {
     j["packet"] = absl::Base64Escape(absl::string_view(e.packet));
     j["packet_info"] = {{"linktype", e.link_type}};
   }
+  if (e.verdict) {
+    nlohmann::ordered_json verdict;
+    verdict["action"] = e.verdict->action;
+    if (!e.verdict->reject_target.empty()) {
+      verdict["reject-target"] = e.verdict->reject_target;
+      verdict["reject"] = e.verdict->reject;
+    }
+    j["verdict"] = std::move(verdict);
+  }
   // Invalid UTF-8 from the wire (msg, hostnames) is replaced, never thrown on.
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

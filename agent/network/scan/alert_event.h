@@ -38,6 +38,13 @@ struct TlsEventInfo {
   std::string ja3_hash;
 };
 
+// Suricata's alert `verdict` object: the engine's final decision for the packet.
+struct VerdictInfo {
+  std::string action;               // "alert", "pass", "drop"
+  std::string reject_target;        // "to_client", "to_server", "both"; empty: no reject
+  std::vector<std::string> reject;  // "tcp-reset" / "icmp-prohib"
+};
+
 struct AlertEvent {
   int64_t ts_usec = 0;
   uint64_t pcap_cnt = 0;  // 0: not from a capture packet (stream flush at flow end)
@@ -94,6 +101,7 @@ struct AlertEvent {
   std::optional<HttpEventInfo> http;
   std::optional<DnsEventInfo> dns;
   std::optional<TlsEventInfo> tls;
+  std::optional<VerdictInfo> verdict;
 };
 
 // EVE JSON (one line, no trailing newline) for the alert, as Suricata writes event_type

@@ -166,7 +166,9 @@ const HttpTransaction* NetworkScanner::LatestTransaction(const HttpParser& http,
 void NetworkScanner::Run(const detect::Inspection& in, const Context& ctx) {
   ctx_ = ctx;
   ++stats_.inspections;
-  engine_.Inspect(in, *this);
+  const detect::InspectResult result = engine_.Inspect(in, *this);
+  // A drop that applies to the flow: Suricata inspects the flow no more, in IDS mode too.
+  if (result.flow_dropped && ctx.flow != nullptr) ctx.flow->dropped = true;
 }
 
 void NetworkScanner::InspectApp(const PacketFlowView& view, detect::Inspection& base, Context& ctx,
@@ -385,11 +387,20 @@ void NetworkScanner::OnAlert(const detect::Alert& alert) {
     e.flow_start_usec = flow->first_usec;
   }
   const detect::RuleInfo& rule = *alert.rule;
-  if (flow != nullptr &&
-      (rule.action == detect::RuleAction::kDrop || rule.action == detect::RuleAction::kReject)) {
-    ctx.flow->dropped = true;
-  }
   e.action = std::string(alert.action);
+  if (config_.eve_verdict) {
+    VerdictInfo v;
+    v.action = std::string(detect::VerdictActionName(alert.verdict.action));
+    if (alert.verdict.reject != detect::RejectTarget::kNone) {
+      v.reject_target = std::string(detect::RejectTargetName(alert.verdict.reject));
+      const uint8_t proto = p != nullptr ? p->proto : (flow != nullptr ? flow->proto : 0);
+      if (proto == kProtoTcp) v.reject.emplace_back("tcp-reset");
+      if (proto == kProtoUdp || proto == kProtoIcmp || proto == kProtoIcmpv6) {
+        v.reject.emplace_back("icmp-prohib");
+      }
+    }
+    e.verdict = std::move(v);
+  }
   e.gid = rule.gid;
   e.sid = rule.sid;
   e.rev = rule.rev;

@@ -28,6 +28,9 @@ struct ScannerConfig {
   bool eve_packet = false;
   // Add "ether": {src_mac, dest_mac} to EVE alerts, as Suricata's eve `ethernet: yes`.
   bool eve_ethernet = false;
+  // Add "verdict": {action, reject-target, reject} to EVE alerts, as Suricata's eve alert
+  // `verdict: yes`.
+  bool eve_verdict = false;
 };
 
 // Receives every alert; called on the scanner's thread.

@@ -4,12 +4,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "agent/network/detect/config_files.h"
 #include "agent/network/detect/engine.h"
 #include "agent/network/scan/pcap_scan.h"
 #include "common/strings.h"
@@ -233,7 +235,7 @@ std::string CheckSuricataYaml(const std::string& path) {
     if (key == "vars" || key == "outputs" || key == "logging" || key == "classification-file") {
       continue;
     }
-    if (key == "action-order") continue;  // IDS: pass before alert either way
+    if (key == "action-order") continue;  // read by detect::LoadActionOrderFile
     return absl::StrCat("suricata.yaml setting '", key, "'");
   }
   return "";
@@ -355,12 +357,20 @@ TestResult RunTest(const std::string& root, const IndexEntry& entry) {
     return result;
   }
   std::string vars = (fs::path(root) / "_etc" / "default-vars.yaml").string();
+  std::optional<detect::ActionOrder> action_order;
   if (entry.has_suricata_yaml) {
     const std::string yaml = (dir / "suricata.yaml").string();
     if (std::string why = CheckSuricataYaml(yaml); !why.empty()) {
       result.reason = why;
       return result;
     }
+    auto order = detect::LoadActionOrderFile(yaml);
+    if (!order.ok()) {
+      result.outcome = Outcome::kFail;
+      result.reason = std::string(order.status().message());
+      return result;
+    }
+    action_order = *order;
     // Its vars replace the defaults only when it has a vars section.
     try {
       if (YAML::LoadFile(yaml)["vars"]) vars = yaml;
@@ -373,6 +383,7 @@ TestResult RunTest(const std::string& root, const IndexEntry& entry) {
   load.vars_path = vars;
   load.classification_path = (fs::path(root) / "_etc" / "classification.config").string();
   load.ips_mode = options.ips;
+  load.action_order = action_order;
   auto loaded = detect::LoadRules(load);
   result.outcome = Outcome::kFail;
   if (!loaded.ok()) {
@@ -386,6 +397,7 @@ TestResult RunTest(const std::string& root, const IndexEntry& entry) {
   config.stream_inline = options.stream_inline || options.ips;
   config.eve_packet = true;
   config.eve_ethernet = true;
+  config.eve_verdict = true;
   config.flows.async_oneside = options.async_oneside;
   NetworkScanner scanner(config, loaded->rules, &collector);
   uint64_t pcap_cnt = 0;

@@ -198,7 +198,9 @@ TEST(ActionTest, PassSuppressesAlertsOfTheFlow) {
   EXPECT_THAT(InspectSids(engine, later.in), IsEmpty());
 }
 
-TEST(ActionTest, DropAndRejectReportAllowedInIdsMode) {
+// As Suricata's AlertJsonHeader: a drop alert is "allowed" in IDS mode and "blocked" in IPS
+// mode; a reject alert is "blocked" in both (the reset is sent either way).
+TEST(ActionTest, DropIsAllowedInIdsModeRejectIsBlocked) {
   PacketBuilder p;
   p.Payload("x");
   CollectingCallback callback;
@@ -208,8 +210,11 @@ TEST(ActionTest, DropAndRejectReportAllowedInIdsMode) {
                "alert tcp any any -> any any (content:\"x\"; sid:3;)\n"));
   engine.Inspect(p.in, callback);
   ASSERT_EQ(callback.alerts.size(), 3u);
-  for (const Alert& alert : callback.alerts) EXPECT_EQ(alert.action, "allowed");
   EXPECT_EQ(callback.alerts[0].rule->action, RuleAction::kDrop);
+  EXPECT_EQ(callback.alerts[0].action, "allowed");
+  EXPECT_EQ(callback.alerts[1].rule->action, RuleAction::kReject);
+  EXPECT_EQ(callback.alerts[1].action, "blocked");
+  EXPECT_EQ(callback.alerts[2].action, "allowed");
 
   LoadOptions options;
   options.rule_texts.emplace_back("ips.rules",

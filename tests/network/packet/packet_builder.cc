@@ -40,17 +40,21 @@ Bytes L3(const Endpoints& e, uint8_t proto, const Bytes& l4) {
 
 }  // namespace
 
-Bytes Tcp(const Endpoints& e, uint32_t seq, uint32_t ack, uint8_t flags, std::string_view payload) {
+Bytes Tcp(const Endpoints& e, uint32_t seq, uint32_t ack, uint8_t flags, std::string_view payload,
+          const Bytes& options) {
+  Bytes padded = options;
+  while (padded.size() % 4 != 0) padded.push_back(0);
   Bytes b;
   Put16(b, e.sport);
   Put16(b, e.dport);
   Put32(b, seq);
   Put32(b, ack);
-  b.push_back(5 << 4);
+  b.push_back(static_cast<uint8_t>((5 + padded.size() / 4) << 4));
   b.push_back(flags);
   Put16(b, 65535);
   Put16(b, 0);  // checksum: not validated by the engine
   Put16(b, 0);
+  b.insert(b.end(), padded.begin(), padded.end());
   const Bytes p = Payload(payload);
   b.insert(b.end(), p.begin(), p.end());
   return b;
@@ -124,9 +128,12 @@ Bytes Ethernet(const Bytes& l3, uint16_t ethertype, const std::vector<uint16_t>&
 }
 
 Bytes EthTcp(const Endpoints& e, uint32_t seq, uint32_t ack, uint8_t flags,
-             std::string_view payload) {
-  return Ethernet(L3(e, 6, Tcp(e, seq, ack, flags, payload)), IsV6(e.src) ? 0x86dd : 0x0800);
+             std::string_view payload, const Bytes& options) {
+  return Ethernet(L3(e, 6, Tcp(e, seq, ack, flags, payload, options)),
+                  IsV6(e.src) ? 0x86dd : 0x0800);
 }
+
+Bytes TcpFastOpenOption() { return {34, 10, 0xc0, 0xff, 0xee, 0x00, 0x11, 0x22, 0x33, 0x44}; }
 
 Bytes EthUdp(const Endpoints& e, std::string_view payload) {
   return Ethernet(L3(e, 17, Udp(e, payload)), IsV6(e.src) ? 0x86dd : 0x0800);

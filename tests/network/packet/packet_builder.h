@@ -19,7 +19,11 @@ struct Endpoints {
   uint16_t dport = 80;
 };
 
-Bytes Tcp(const Endpoints& e, uint32_t seq, uint32_t ack, uint8_t flags, std::string_view payload);
+// `options` (raw TCP option bytes) are padded with end-of-list bytes to a multiple of 4.
+Bytes Tcp(const Endpoints& e, uint32_t seq, uint32_t ack, uint8_t flags, std::string_view payload,
+          const Bytes& options = {});
+// The TCP Fast Open option (kind 34) with an 8-byte cookie.
+Bytes TcpFastOpenOption();
 Bytes Udp(const Endpoints& e, std::string_view payload);
 Bytes Icmp(uint8_t type, uint8_t code, std::string_view payload);
 // An IPv4 header (checksum filled) around an L4 segment.
@@ -32,7 +36,7 @@ Bytes Ethernet(const Bytes& l3, uint16_t ethertype, const std::vector<uint16_t>&
 
 // Convenience: Ethernet + IPv4 (or IPv6 when addresses contain ':') + TCP.
 Bytes EthTcp(const Endpoints& e, uint32_t seq, uint32_t ack, uint8_t flags,
-             std::string_view payload);
+             std::string_view payload, const Bytes& options = {});
 Bytes EthUdp(const Endpoints& e, std::string_view payload);
 
 // Splits an IPv4 datagram's payload (after its 20-byte header) into fragments of

@@ -282,12 +282,28 @@ TEST(ScannerTest, EstablishedNeedsHandshakeUnlessMidstream) {
 
 TEST(ScannerTest, TcpFastOpenDataOnSyn) {
   const Endpoints e;
-  const std::vector<Bytes> frames = {
-      testing::EthTcp(e, 100, 0, kTcpSyn, "GET /tfo HTTP/1.1\r\nHost: x\r\n\r\n")};
+  const std::vector<Bytes> frames = {testing::EthTcp(
+      e, 100, 0, kTcpSyn, "GET /tfo HTTP/1.1\r\nHost: x\r\n\r\n", testing::TcpFastOpenOption())};
   const Collector c = Scan(
       frames, "alert http any any -> any any (msg:\"t\"; http.uri; content:\"/tfo\"; sid:1;)\n");
   ASSERT_EQ(c.Count(1), 1);
   EXPECT_EQ(c.events[0].pcap_cnt, 1u);
+}
+
+// Without the Fast Open option, data on a SYN is not stream data (Suricata): payload rules see
+// it as this packet's payload and the application layer never sees it.
+TEST(ScannerTest, SynDataWithoutFastOpenIsPacketPayloadOnly) {
+  const Endpoints e;
+  const std::vector<Bytes> frames = {
+      testing::EthTcp(e, 100, 0, kTcpSyn, "GET /syn HTTP/1.1\r\nHost: x\r\n\r\n")};
+  const Collector c = Scan(frames,
+                           "alert tcp any any -> any any (msg:\"p\"; content:\"/syn\"; sid:1;)\n"
+                           "alert http any any -> any any (msg:\"u\"; http.uri; content:\"/syn\"; "
+                           "sid:2;)\n");
+  ASSERT_EQ(c.Count(1), 1);
+  EXPECT_EQ(c.events[0].pcap_cnt, 1u);
+  EXPECT_EQ(c.events[0].in_stream, false);
+  EXPECT_EQ(c.Count(2), 0);
 }
 
 TEST(ScannerTest, MalformedPacketsAreCountedNotFatal) {
