@@ -208,6 +208,64 @@ TEST(LoaderTest, UnreadableInputsFailWithTheirPath) {
   EXPECT_THAT(std::string(loaded.status().message()), HasSubstr("c.config:1:"));
 }
 
+// Suricata's action-order: all four actions, each once, lower case; anything else is refused
+// with the file, the line and what is wrong.
+TEST(ActionOrderConfigTest, ParsesTheListAndRefusesBadOnes) {
+  auto order =
+      ParseActionOrderYaml("action-order:\n  - drop\n  - pass\n  - reject\n  - alert\n", "s.yaml");
+  ASSERT_TRUE(order.ok()) << order.status();
+  ASSERT_TRUE(order->has_value());
+  EXPECT_THAT(**order, ElementsAre(RuleAction::kDrop, RuleAction::kPass, RuleAction::kReject,
+                                   RuleAction::kAlert));
+  auto none = ParseActionOrderYaml("vars: {}\n", "s.yaml");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+
+  auto error = [](const std::string& yaml) {
+    auto parsed = ParseActionOrderYaml(yaml, "s.yaml");
+    EXPECT_FALSE(parsed.ok()) << yaml;
+    return parsed.ok() ? std::string() : std::string(parsed.status().message());
+  };
+  EXPECT_THAT(error("action-order:\n  - drop\n  - pass\n  - alert\n"),
+              HasSubstr("s.yaml:2: action-order names 3 of the 4 actions"));
+  EXPECT_THAT(error("action-order:\n  - drop\n  - Pass\n  - reject\n  - alert\n"),
+              HasSubstr("s.yaml:3: action-order: invalid action 'Pass'"));
+  EXPECT_THAT(error("action-order:\n  - drop\n  - drop\n  - reject\n  - alert\n"),
+              HasSubstr("s.yaml:3: action-order: 'drop' given twice"));
+  EXPECT_THAT(error("action-order: drop\n"), HasSubstr("s.yaml:1: action-order is not a list"));
+  EXPECT_THAT(error("action-order: [drop, pass\n"), HasSubstr("s.yaml:"));
+}
+
+TEST(ActionOrderConfigTest, OrdersTheRulesAndBadOrderFailsTheLoad) {
+  const std::string rules =
+      "alert tcp any any -> any any (content:\"x\"; sid:1;)\n"
+      "pass tcp any any -> any any (content:\"x\"; sid:2;)\n";
+  PacketBuilder p;
+  p.Payload("x");
+  EXPECT_THAT(Sids(rules, p.in), ElementsAre());  // default: pass first
+
+  LoadOptions options;
+  options.rule_texts.emplace_back("t.rules", rules);
+  options.action_order =
+      ActionOrder{RuleAction::kAlert, RuleAction::kPass, RuleAction::kDrop, RuleAction::kReject};
+  auto loaded = LoadRules(options);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  DetectEngine engine(loaded->rules);
+  CollectingCallback callback;
+  engine.Inspect(p.in, callback);
+  EXPECT_THAT(callback.sids, ElementsAre(1u));
+  ASSERT_EQ(callback.alerts.size(), 1u);
+  EXPECT_EQ(callback.alerts[0].verdict.action, VerdictAction::kPass);
+
+  TempDir dir;
+  options.action_order.reset();
+  options.vars_path = dir.Write("suricata.yaml", "action-order:\n  - alert\n");
+  loaded = LoadRules(options);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(std::string(loaded.status().message()),
+              HasSubstr("suricata.yaml:2: action-order names 1 of the 4"));
+}
+
 TEST(LoaderTest, ExposesRulesAndPrefilterName) {
   auto rules = LoadText("alert tcp any any -> any any (content:\"a\"; sid:1;)\n");
   ASSERT_NE(rules, nullptr);

@@ -22,45 +22,16 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/network/packet/packet_builder.h"
+#include "tests/network/packet/scan_test_util.h"
 
 namespace otasuke::network {
 namespace {
 
 using testing::Bytes;
+using testing::Collector;
 using testing::Endpoints;
+using testing::Scan;
 using testing::TcpSession;
-
-class Collector : public AlertEventHandler {
- public:
-  void OnAlertEvent(const AlertEvent& event) override {
-    events.push_back(event);
-    json.push_back(nlohmann::json::parse(ToEveJson(event)));
-  }
-  int Count(uint32_t sid) const {
-    int n = 0;
-    for (const AlertEvent& e : events) n += e.sid == sid;
-    return n;
-  }
-  std::vector<AlertEvent> events;
-  std::vector<nlohmann::json> json;
-};
-
-Collector Scan(const std::vector<Bytes>& frames, const std::string& rules,
-               ScannerConfig config = {}) {
-  const std::string path = testing::TempPath("scan.pcap");
-  testing::WritePcap(path, frames);
-  detect::LoadOptions load;
-  load.rule_texts = {{"test.rules", rules}};
-  auto loaded = detect::LoadRules(load);
-  EXPECT_TRUE(loaded.ok()) << loaded.status();
-  EXPECT_EQ(loaded->report.skipped, 0u) << loaded->report.Summary();
-  Collector collector;
-  NetworkScanner scanner(config, loaded->rules, &collector);
-  uint64_t cnt = 0;
-  EXPECT_TRUE(ScanPcapFile(path, scanner, &cnt).ok());
-  scanner.Finish();
-  return collector;
-}
 
 std::vector<Bytes> Concat(std::vector<Bytes> a, const std::vector<Bytes>& b) {
   a.insert(a.end(), b.begin(), b.end());
