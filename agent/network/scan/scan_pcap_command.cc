@@ -28,6 +28,7 @@ int RunScanPcap(int argc, const char* const* argv) {
   std::string classification;
   bool strict = false;
   bool midstream = false;
+  bool eve_verdict = false;
   int64_t stream_depth = 1024 * 1024;
   bool help = false;
   const cli::FlagSpec specs[] = {
@@ -37,6 +38,8 @@ int RunScanPcap(int argc, const char* const* argv) {
       {"eve", "FILE", "EVE JSON output ('-' = stdout)", &eve},
       {"strict", "", "fail when any rule is skipped", &strict},
       {"midstream", "", "pick up TCP sessions without a handshake", &midstream},
+      {"eve-verdict", "", "add the packet's verdict to EVE alerts (Suricata's verdict: yes)",
+       &eve_verdict},
       {"stream-depth", "BYTES", "TCP reassembly depth per direction (0 = unlimited)",
        &stream_depth},
       {"help", "", "show this help", &help},
@@ -83,6 +86,7 @@ int RunScanPcap(int argc, const char* const* argv) {
   }
   ScannerConfig config;
   config.flows.midstream = midstream;
+  config.eve_verdict = eve_verdict;
   config.flows.stream.depth = static_cast<uint64_t>(stream_depth);
   NetworkScanner scanner(config, loaded->rules, writer->get());
   uint64_t pcap_cnt = 0;

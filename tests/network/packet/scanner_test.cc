@@ -449,6 +449,17 @@ TEST(ScanPcapCommandTest, WritesEveAndReportsBadInput) {
   std::string line;
   ASSERT_TRUE(std::getline(in, line));
   EXPECT_EQ(nlohmann::json::parse(line)["alert"]["signature_id"], 9);
+  EXPECT_FALSE(nlohmann::json::parse(line).contains("verdict"));
+  // A suricata.yaml given as --vars brings its action-order; --eve-verdict adds the verdict.
+  const std::string yaml = testing::TempPath("cmd.suricata.yaml");
+  std::ofstream(yaml) << "%YAML 1.1\n---\naction-order: [alert, pass, drop, reject]\n";
+  std::ofstream(rules, std::ios::app)
+      << "pass udp any any -> any any (msg:\"p\"; content:\"needle\"; sid:11;)\n";
+  EXPECT_EQ(RunCommand({"--rules", rules, "--vars", yaml, "--eve-verdict", "--eve", eve, pcap}), 0);
+  std::ifstream verdict_in(eve);
+  ASSERT_TRUE(std::getline(verdict_in, line));
+  EXPECT_EQ(nlohmann::json::parse(line)["alert"]["signature_id"], 9);
+  EXPECT_EQ(nlohmann::json::parse(line)["verdict"]["action"], "pass");
   EXPECT_EQ(RunCommand({"--rules", rules, "--strict", "--eve", eve, pcap}), 1);
   EXPECT_EQ(RunCommand({"--rules", rules, "--eve", eve, testing::TempPath("missing.pcap")}), 1);
   const std::string not_pcap = testing::TempPath("not.pcap");
