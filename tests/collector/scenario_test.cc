@@ -125,13 +125,13 @@ class ScenarioTest : public ::testing::Test {
         "--webhook-max-backoff",
         "30s"};
     collector_ = std::make_unique<Subprocess>(argv, dir_.file("collector.log"));
-    int port = 0;
     ASSERT_TRUE(WaitUntil(absl::Seconds(30), [&] {
       return absl::SimpleAtoi(
-                 absl::StripAsciiWhitespace(ReadFileOrEmpty(dir_.file("collector.port"))), &port) &&
-             port > 0;
+                 absl::StripAsciiWhitespace(ReadFileOrEmpty(dir_.file("collector.port"))),
+                 &port_) &&
+             port_ > 0;
     })) << ReadFileOrEmpty(dir_.file("collector.log"));
-    channel_ = TestChannel(port);
+    channel_ = TestChannel(port_);
     admin_token_ =
         std::string(absl::StripAsciiWhitespace(ReadFileOrEmpty(dir_.file("data/admin.token"))));
     auto directory = tenancy::SqliteTenantDirectory::Open(db_path_, workflow_clock_);
@@ -240,7 +240,24 @@ class ScenarioTest : public ::testing::Test {
     return response.secret();
   }
 
+  struct CtlResult {
+    int exit_code;
+    std::string output;
+  };
+  CtlResult Ctl(std::vector<std::string> args) {
+    std::vector<std::string> argv = {BinaryPath("otasukectl"),          "--collector",
+                                     absl::StrCat("127.0.0.1:", port_), "--token-file",
+                                     dir_.file("data/admin.token"),     "--insecure"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const std::string log = dir_.file(absl::StrCat("ctl-", ++ctl_runs_, ".out"));
+    Subprocess ctl(argv, log);
+    int code = ctl.Wait(absl::Seconds(30));
+    return {code, ReadFileOrEmpty(log)};
+  }
+
   otasuke::testing::TempDir dir_;
+  int port_ = 0;
+  int ctl_runs_ = 0;
   std::string db_path_ = dir_.file("data/collector.db");
   std::unique_ptr<tools::WebhookSink> sink_;
   std::unique_ptr<Subprocess> collector_;
@@ -421,6 +438,30 @@ TEST_F(ScenarioTest, FromAReplayedAgentStreamToTheMonthlyReport) {
   EXPECT_THAT(backwards.error_message(), HasSubstr("only moves forward"));
   grpc::Status bad_month = Monthly(kTenant, v1::REPORT_FORMAT_UNSPECIFIED, "en", &document);
   EXPECT_EQ(bad_month.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  // 9. The same through the otasukectl process.
+  CtlResult csv = Ctl({"reports", "monthly", "--tenant", kTenant, "--month", "2026-10", "--format",
+                       "csv", "--lang", "en", "--out", dir_.file("report.csv")});
+  EXPECT_EQ(csv.exit_code, 0) << csv.output;
+  EXPECT_THAT(csv.output, HasSubstr("wrote " + dir_.file("report.csv")));
+  const std::string file = ReadFileOrEmpty(dir_.file("report.csv"));
+  EXPECT_THAT(file, HasSubstr("summary,Incidents,3,\r\n"));
+  EXPECT_THAT(file, HasSubstr("summary,SLA breaches,1,\r\n"));
+  CtlResult kpi_csv = Ctl(
+      {"reports", "kpis", "--from", "2026-10-01", "--to", "2026-11-01", "--region", "setagaya"});
+  EXPECT_EQ(kpi_csv.exit_code, 0) << kpi_csv.output;
+  EXPECT_THAT(kpi_csv.output, HasSubstr("scope,name,region,from,to,as_of,alerts,incidents,"));
+  EXPECT_THAT(kpi_csv.output,
+              HasSubstr("all,,setagaya,2026-09-30T15:00:00Z,2026-10-31T15:00:00Z,"
+                        "2026-10-05T04:00:00Z,6,3,1,1,0,1,3,30,30,2,750,1200,2,3900,5400,2,5700,"
+                        "9000,2,1"));
+  CtlResult unknown = Ctl({"reports", "monthly", "--tenant", "nobody", "--month", "2026-10"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.output, HasSubstr("unknown tenant 'nobody'"));
+  CtlResult pdf =
+      Ctl({"reports", "monthly", "--tenant", kTenant, "--month", "2026-10", "--format", "pdf"});
+  EXPECT_EQ(pdf.exit_code, 2);
+  EXPECT_THAT(pdf.output, HasSubstr("'pdf' is not html, csv or json"));
 }
 
 }  // namespace

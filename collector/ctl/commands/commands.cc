@@ -11,6 +11,7 @@ constexpr std::span<const Command> (*kGroups[])() = {
     NotificationCommands,  // notifications list
     RuleCommands,          // rules push
     WorkOrderCommands,     // workorders open | list | show | advance
+    ReportCommands,        // reports monthly | kpis
     TokenCommands,         // tokens create | list | revoke
     EnrollTokenCommands,   // enroll-tokens create | list
 };

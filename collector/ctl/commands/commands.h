@@ -14,6 +14,7 @@ std::span<const Command> AlertCommands();
 std::span<const Command> EnrollTokenCommands();
 std::span<const Command> IncidentCommands();
 std::span<const Command> NotificationCommands();
+std::span<const Command> ReportCommands();
 std::span<const Command> RuleCommands();
 std::span<const Command> TokenCommands();
 std::span<const Command> WorkOrderCommands();
