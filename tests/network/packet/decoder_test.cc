@@ -40,6 +40,30 @@ TEST(DecoderTest, EthernetIpv4Tcp) {
   EXPECT_EQ(d.stats().errors, 0u);
 }
 
+// TCP Fast Open on a SYN with data: kind 34, or the experimental kinds 253 / 254 with magic
+// 0xF989 (as Suricata). Other or malformed option lists are not Fast Open and still decode.
+TEST(DecoderTest, TcpFastOpenOption) {
+  auto fast_open = [](const Bytes& options, uint8_t flags = kTcpSyn) {
+    Decoder d;
+    Packet p;
+    const Bytes frame = testing::EthTcp(Endpoints{}, 7, 0, flags, "data", options);
+    EXPECT_EQ(DecodeFrame(d, frame, &p), Decoder::Verdict::kReady);
+    EXPECT_EQ(p.payload_view(), "data");
+    EXPECT_EQ(d.stats().errors, 0u);
+    return p.tcp_fast_open;
+  };
+  EXPECT_TRUE(fast_open(testing::TcpFastOpenOption()));
+  EXPECT_TRUE(fast_open({1, 1, 254, 12, 0xf9, 0x89, 1, 2, 3, 4, 5, 6, 7, 8}));
+  EXPECT_TRUE(fast_open({253, 4, 0xf9, 0x89}));
+  EXPECT_FALSE(fast_open({254, 4, 0x12, 0x34}));                   // another experiment
+  EXPECT_FALSE(fast_open({2, 4, 0x05, 0xb4}));                     // MSS only
+  EXPECT_FALSE(fast_open({0, 34, 2}));                             // after end of list
+  EXPECT_FALSE(fast_open({2, 0, 34, 2}));                          // zero length: walk ends
+  EXPECT_FALSE(fast_open({2, 40, 34, 2}));                         // overruns the header
+  EXPECT_FALSE(fast_open({1, 1, 1, 34}));                          // kind without length
+  EXPECT_FALSE(fast_open(testing::TcpFastOpenOption(), kTcpAck));  // not a SYN
+}
+
 TEST(DecoderTest, VlanAndQinQ) {
   Decoder d;
   Packet p;
