@@ -88,6 +88,8 @@ void TcpProxy::Loop() {
       fds.push_back({.fd = p.upstream, .events = POLLIN, .revents = 0});
     }
     if (::poll(fds.data(), fds.size(), 20) <= 0) continue;
+    // Only the pairs polled above have an entry in fds; one accepted now waits for the next poll.
+    const size_t polled = pairs.size();
     if (fds[0].revents & POLLIN) {
       const int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (client >= 0) {
@@ -104,8 +106,8 @@ void TcpProxy::Loop() {
       }
     }
     // Forward what is readable; a closed or failed side ends its pair.
-    std::vector<Pair> alive;
-    for (size_t i = 0; i < pairs.size(); ++i) {
+    std::vector<Pair> alive(pairs.begin() + static_cast<ptrdiff_t>(polled), pairs.end());
+    for (size_t i = 0; i < polled; ++i) {
       bool open = true;
       for (int side = 0; side < 2 && open; ++side) {
         const pollfd& pfd = fds[1 + 2 * i + side];

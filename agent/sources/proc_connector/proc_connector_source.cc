@@ -177,7 +177,10 @@ absl::Status ProcConnectorSource::Run(EventHandler& handler, std::stop_token sto
       if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(cn_msg) + sizeof(proc_event))) continue;
       auto* msg = static_cast<cn_msg*>(NLMSG_DATA(nlh));
       if (msg->id.idx != CN_IDX_PROC || msg->id.val != CN_VAL_PROC) continue;
-      auto* ev = reinterpret_cast<proc_event*>(msg->data);
+      // The event follows the 20-byte cn_msg header, 4 bytes off its 8-byte alignment: copy.
+      proc_event event;
+      std::memcpy(&event, msg->data, sizeof(event));
+      const proc_event* ev = &event;
       switch (ev->what) {
         case proc_event::PROC_EVENT_FORK:
           // Threads share their process's image: only new thread groups are processes.
