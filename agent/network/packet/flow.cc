@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "agent/network/packet/community_id.h"
+
 namespace otasuke::network {
 
 FlowKey FlowKey::Of(const Packet& p, bool* swapped) {
@@ -30,6 +32,15 @@ FlowKey FlowKey::Of(const Packet& p, bool* swapped) {
     k.hi_port = dport;
   }
   return k;
+}
+
+const std::string& Flow::community_id() const {
+  if (community_id_cache.empty()) {
+    community_id_cache = proto == kProtoIcmp || proto == kProtoIcmpv6
+                             ? CommunityIdIcmp(client, server, icmp_type, icmp_code, proto)
+                             : CommunityId(client, server, client_port, server_port, proto);
+  }
+  return community_id_cache;
 }
 
 std::string_view TcpStateName(TcpState state) {

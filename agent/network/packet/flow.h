@@ -92,7 +92,10 @@ struct Flow {
 
   detect::FlowDetectStatePtr detect_state;
   bool dropped = false;  // a drop / reject rule matched: the flow is not inspected further
-  std::string community_id;
+  // Community ID v1 of the flow, computed on first use: it costs a SHA-1 per flow and is needed
+  // only when something about the flow is reported (an alert, a DNS event).
+  const std::string& community_id() const;
+  mutable std::string community_id_cache;
 
   // FlowTable bookkeeping.
   Flow* lru_prev = nullptr;

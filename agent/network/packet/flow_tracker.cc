@@ -1,7 +1,6 @@
 #include "agent/network/packet/flow_tracker.h"
 
 #include "agent/network/packet/app_detect.h"
-#include "agent/network/packet/community_id.h"
 
 namespace otasuke::network {
 
@@ -32,11 +31,6 @@ Flow* FlowTracker::Lookup(const Packet& packet, int* direction) {
       flow->client_port = flow->server_port = 0;
       flow->icmp_type = packet.icmp_type;
       flow->icmp_code = packet.icmp_code;
-      flow->community_id = CommunityIdIcmp(flow->client, flow->server, packet.icmp_type,
-                                           packet.icmp_code, packet.proto);
-    } else {
-      flow->community_id = CommunityId(flow->client, flow->server, flow->client_port,
-                                       flow->server_port, packet.proto);
     }
   }
   const bool from_client = packet.src == flow->client &&

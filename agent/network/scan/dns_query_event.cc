@@ -26,7 +26,7 @@ bool DnsQueryToEvent(const Flow& flow, const DnsMessage& message, int64_t time_u
   *scratch = std::to_string(flow.server_port);
   event->Set(FieldId::kDestinationPort, *scratch);
   event->Set(FieldId::kProtocol, flow.proto == 6 ? "tcp" : "udp");
-  if (!flow.community_id.empty()) event->Set(FieldId::kCommunityId, flow.community_id);
+  event->Set(FieldId::kCommunityId, flow.community_id());
   return true;
 }
 

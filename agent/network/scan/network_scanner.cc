@@ -377,7 +377,7 @@ void NetworkScanner::OnAlert(const detect::Alert& alert) {
   if (flow != nullptr) {
     e.has_flow = true;
     e.flow_id = flow->flow_id;
-    e.community_id = flow->community_id;
+    e.community_id = flow->community_id();
     e.app_proto = std::string(AppProtoName(flow->app_proto));
     e.direction = ctx.direction == kToServer ? "to_server" : "to_client";
     e.pkts_toserver = flow->packets[kToServer];
