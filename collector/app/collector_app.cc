@@ -55,7 +55,6 @@ CollectorApp::CollectorApp(CollectorConfig config, const Clock& clock)
                               ManualClockStart(config_, clock.Now()).value_or(clock.Now()))
                         : nullptr),
       clock_(manual_clock_ != nullptr ? *manual_clock_ : clock),
-      grouper_(config_.incident_window),
       limiter_(LimitsFrom(config_), clock_) {}
 
 CollectorApp::~CollectorApp() { Stop(); }
@@ -132,7 +131,9 @@ absl::Status CollectorApp::OpenStore() {
   options.on_notifications_queued = [this] {
     if (dispatcher_ != nullptr) dispatcher_->Wake();
   };
-  ASSIGN_OR_RETURN(store_, SqliteStore::Open(std::move(options), clock_, grouper_));
+  ASSIGN_OR_RETURN(grouper_,
+                   GrouperChain::Create(config_.incidents_group_by, config_.incident_window));
+  ASSIGN_OR_RETURN(store_, SqliteStore::Open(std::move(options), clock_, *grouper_));
   LOG_INFO("store: %s", database_path());
   return absl::OkStatus();
 }

@@ -12,7 +12,7 @@
 #include "collector/auth/authenticator.h"
 #include "collector/auth/console_tokens.h"
 #include "collector/dispatch/dispatch_engine.h"
-#include "collector/incident/rule_window_grouper.h"
+#include "collector/incident/grouper_chain.h"
 #include "collector/notify/dispatcher.h"
 #include "collector/pki/agent_identities.h"
 #include "collector/pki/certificate_authority.h"
@@ -95,7 +95,7 @@ class CollectorApp {
   const Clock& clock_;
   int started_steps_ = 0;
 
-  RuleWindowGrouper grouper_;
+  std::unique_ptr<GrouperChain> grouper_;
   AgentRegistry registry_;
   AgentLimiter limiter_;
   std::unique_ptr<ServerCredentialsProvider> credentials_;

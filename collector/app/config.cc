@@ -62,9 +62,15 @@ constexpr ConfigKey kConfigKeys[] = {
     {.path = "incident_window",
      .flag = "incident-window",
      .value_name = "DURATION",
-     .help = "alerts of one tenant+host+rule join an incident while they come within this of "
-             "its last alert",
+     .help = "an alert joins an open incident of its tenant+host that shares an entity with it "
+             "while it comes within this of the incident's last alert",
      .member = &CollectorConfig::incident_window},
+    {.path = "incidents.group_by",
+     .flag = "incidents-group-by",
+     .value_name = "KINDS",
+     .help = "entities alerts are grouped by, in precedence order (community_id, process_tree, "
+             "remote_ip, rule; rule is always last if not named); see docs/INCIDENTS.md",
+     .member = &CollectorConfig::incidents_group_by},
     {.path = "webhook.url",
      .flag = "webhook-url",
      .value_name = "URL",
@@ -413,6 +419,11 @@ absl::Status ValidateConfig(const CollectorConfig& c) {
   }
   if (c.incident_window <= absl::ZeroDuration()) {
     errors.push_back("incident_window: must be positive");
+  }
+  if (absl::StatusOr<std::unique_ptr<GrouperChain>> chain =
+          GrouperChain::Create(c.incidents_group_by, c.incident_window);
+      !chain.ok()) {
+    errors.push_back(absl::StrCat("incidents.group_by: ", chain.status().message()));
   }
   if (!c.webhook_url.empty() && !absl::StartsWith(c.webhook_url, "http://") &&
       !absl::StartsWith(c.webhook_url, "https://")) {

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "collector/incident/grouper_chain.h"
 
 namespace otasuke::collector {
 
@@ -20,6 +21,8 @@ struct CollectorConfig {
   std::string log_level = "info";
   int64_t max_message_bytes = 4 << 20;
   absl::Duration incident_window = absl::Hours(1);
+  // Entity kinds alerts are grouped by, in precedence order (docs/INCIDENTS.md).
+  std::string incidents_group_by = std::string(kDefaultGroupBy);
   std::string webhook_url;
   std::string webhook_secret_file;
   int64_t webhook_max_attempts = 5;

@@ -329,6 +329,19 @@ CREATE INDEX alerts_by_tenant ON alerts(tenant_id, id);
 CREATE INDEX alerts_by_incident ON alerts(incident_id);
 )sql";
 
+// Incident grouping by entity (issue 5, docs/INCIDENTS.md): every group key that leads to an
+// incident, the most recent attachment first. Existing incidents get their own group_key, so
+// incidents opened while the collector grouped by rule keep collecting after the upgrade.
+constexpr std::string_view kV8IncidentKeys = R"sql(
+CREATE TABLE incident_keys (
+  id INTEGER PRIMARY KEY,
+  group_key TEXT NOT NULL,
+  incident_id INTEGER NOT NULL REFERENCES incidents(id)
+);
+CREATE INDEX incident_keys_by_key ON incident_keys(group_key, id);
+INSERT INTO incident_keys (group_key, incident_id) SELECT group_key, id FROM incidents ORDER BY id;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {.version = 1, .name = "core: tenants, agents, incidents, alerts", .sql = kV1Core},
     {.version = 2,
@@ -347,6 +360,9 @@ constexpr Migration kMigrations[] = {
      .name = "alerts without UNIQUE(agent_id, sequence): the writer's acked_sequence enforces it",
      .sql = kV7AlertsAppendOnly,
      .rebuilds_tables = true},
+    {.version = 8,
+     .name = "incident keys: the entities (rule, process, remote address, flow) of incidents",
+     .sql = kV8IncidentKeys},
 };
 
 // After a rebuild with enforcement off: every reference must still resolve.

@@ -253,23 +253,33 @@ void SqliteStore::UpsertAgent(const v1::Hello& hello,
   });
 }
 
-absl::StatusOr<SqliteStore::BatchIncident*> SqliteStore::OpenIncidentFor(
-    SqliteDb& db, const std::string& group_key, absl::Time now, BatchIncidents& batch) {
-  auto it = batch.find(group_key);
-  if (it != batch.end()) return &it->second;  // same batch, same time: it joins
-  ASSIGN_OR_RETURN(Stmt open, db.Prepare("SELECT id, last_seen FROM incidents WHERE group_key = ? "
-                                         "AND state NOT IN (?, ?) ORDER BY id DESC LIMIT 1"));
+absl::StatusOr<int64_t> SqliteStore::OpenIncidentFor(SqliteDb& db, std::string_view group_key,
+                                                     absl::Time now, BatchIncidents& batch) {
+  auto known = batch.by_key.find(group_key);
+  if (known != batch.by_key.end()) return known->second;  // same write, same time
+  // The incident the key was most recently attached to among the open ones.
+  ASSIGN_OR_RETURN(Stmt open, db.Prepare("SELECT i.id, i.last_seen FROM incident_keys k JOIN "
+                                         "incidents i ON i.id = k.incident_id WHERE k.group_key = "
+                                         "? AND i.state NOT IN (?, ?) ORDER BY k.id DESC LIMIT 1"));
   open.Bind(1, group_key).Bind(2, kStateResolved).Bind(3, kStateFalsePositive);
   ASSIGN_OR_RETURN(bool found, open.Step());
-  if (!found || !grouper_.Joins(FromMicros(open.Int(1)), now)) return nullptr;
-  return &batch.emplace(group_key, BatchIncident{.id = open.Int(0)}).first->second;
+  int64_t id = 0;
+  if (found && grouper_.Joins(FromMicros(open.Int(1)), now)) {
+    id = open.Int(0);
+    batch.by_id.try_emplace(id, BatchIncident{.id = id});
+  }
+  batch.by_key.emplace(group_key, id);
+  return id;
 }
 
-absl::StatusOr<SqliteStore::BatchIncident*> SqliteStore::CreateIncident(SqliteDb& db,
-                                                                        const v1::Alert& alert,
-                                                                        std::string group_key,
-                                                                        absl::Time now,
-                                                                        BatchIncidents& batch) {
+absl::StatusOr<int64_t> SqliteStore::CreateIncident(SqliteDb& db, const IncomingAlert& incoming,
+                                                    absl::Time now, BatchIncidents& batch) {
+  const v1::Alert& alert = incoming.alert;
+  if (incoming.group_keys.empty()) {
+    return absl::InternalError(
+        absl::StrCat("the incident grouper gave alert ", alert.uuid(), " no group key"));
+  }
+  const std::string& group_key = incoming.group_keys.front();
   int64_t now_us = ToMicros(now);
   ASSIGN_OR_RETURN(
       Stmt create,
@@ -280,7 +290,7 @@ absl::StatusOr<SqliteStore::BatchIncident*> SqliteStore::CreateIncident(SqliteDb
   RETURN_IF_ERROR(create.Bind(1, alert.tenant_id())
                       .Bind(2, alert.hostname())
                       .Bind(3, group_key)
-                      .Bind(4, grouper_.DedupKey(alert, now))
+                      .Bind(4, grouper_.DedupKey(group_key, now))
                       .Bind(5, alert.title())
                       .Bind(6, static_cast<int64_t>(alert.severity()))
                       .Bind(7, static_cast<int64_t>(v1::INCIDENT_STATE_NEW))
@@ -291,8 +301,22 @@ absl::StatusOr<SqliteStore::BatchIncident*> SqliteStore::CreateIncident(SqliteDb
                       .Bind(12, static_cast<int64_t>(alert.rule().revision()))
                       .Bind(13, alert.rule().ruleset_version())
                       .Run());
-  BatchIncident incident{.id = db.LastInsertRowId(), .created = true};
-  return &batch.emplace(std::move(group_key), incident).first->second;
+  const int64_t id = db.LastInsertRowId();
+  batch.by_id.emplace(id, BatchIncident{.id = id, .created = true});
+  return id;
+}
+
+absl::Status SqliteStore::AttachKeys(SqliteDb& db, const IncomingAlert& incoming,
+                                     int64_t incident_id, BatchIncidents& batch) {
+  for (const std::string& key : incoming.group_keys) {
+    int64_t& leads_to = batch.by_key[key];
+    if (leads_to == incident_id) continue;  // found there, or attached earlier in this write
+    ASSIGN_OR_RETURN(Stmt attach, db.Prepare("INSERT INTO incident_keys (group_key, incident_id) "
+                                             "VALUES (?, ?)"));
+    RETURN_IF_ERROR(attach.Bind(1, key).Bind(2, incident_id).Run());
+    leads_to = incident_id;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status SqliteStore::IngestOne(SqliteDb& db, const IncomingAlert& incoming, absl::Time now,
@@ -300,9 +324,13 @@ absl::Status SqliteStore::IngestOne(SqliteDb& db, const IncomingAlert& incoming,
   const v1::Alert& alert = incoming.alert;
   *stored = false;
   *new_incident = 0;
-  std::string group_key = grouper_.GroupKey(alert);
-  ASSIGN_OR_RETURN(BatchIncident * incident, OpenIncidentFor(db, group_key, now, batch));
-  if (incident == nullptr) {
+  // The first key, in the grouper's precedence order, that leads to an open incident decides.
+  int64_t incident_id = 0;
+  for (const std::string& key : incoming.group_keys) {
+    ASSIGN_OR_RETURN(incident_id, OpenIncidentFor(db, key, now, batch));
+    if (incident_id != 0) break;
+  }
+  if (incident_id == 0) {
     // Before opening an incident, make sure the alert is new: a resend under a new sequence (an
     // agent that lost its state) must not leave an empty incident behind. When the alert joins
     // an open incident the insert below detects the resend itself, saving a look-up per alert.
@@ -310,7 +338,7 @@ absl::Status SqliteStore::IngestOne(SqliteDb& db, const IncomingAlert& incoming,
     known.Bind(1, alert.uuid());
     ASSIGN_OR_RETURN(bool duplicate, known.Step());
     if (duplicate) return absl::OkStatus();
-    ASSIGN_OR_RETURN(incident, CreateIncident(db, alert, std::move(group_key), now, batch));
+    ASSIGN_OR_RETURN(incident_id, CreateIncident(db, incoming, now, batch));
   }
   ASSIGN_OR_RETURN(
       Stmt insert,
@@ -330,17 +358,19 @@ absl::Status SqliteStore::IngestOne(SqliteDb& db, const IncomingAlert& incoming,
                       .Bind(10, ProtoMicros(alert.event_time()))
                       .Bind(11, ProtoMicros(alert.detection_time()))
                       .Bind(12, ToMicros(now))
-                      .Bind(13, incident->id)
+                      .Bind(13, incident_id)
                       .BindBlob(14, incoming.body)
                       .Run());
   if (db.Changes() == 0) return absl::OkStatus();  // its UUID is stored: a resend
+  const int64_t alert_id = db.LastInsertRowId();
   *stored = true;
+  RETURN_IF_ERROR(AttachKeys(db, incoming, incident_id, batch));
+  BatchIncident* incident = &batch.by_id.at(incident_id);
   incident->added += 1;
   incident->max_severity = std::max<int64_t>(incident->max_severity, alert.severity());
   if (incident->created && incident->added == 1) {
     // The alert that opened the incident is the one the notification describes.
     *new_incident = incident->id;
-    int64_t alert_id = db.LastInsertRowId();
     int64_t now_us = ToMicros(now);
     for (const NotificationChannel& channel : options_.notification_channels) {
       ASSIGN_OR_RETURN(
@@ -367,7 +397,7 @@ absl::Status SqliteStore::ApplyIncidentCounts(SqliteDb& db, const BatchIncidents
   ASSIGN_OR_RETURN(Stmt update,
                    db.Prepare("UPDATE incidents SET alert_count = alert_count + ?, last_seen = "
                               "MAX(last_seen, ?), severity = MAX(severity, ?) WHERE id = ?"));
-  for (const auto& [key, incident] : batch) {
+  for (const auto& [id, incident] : batch.by_id) {
     if (incident.added == 0) continue;
     RETURN_IF_ERROR(update.Bind(1, incident.added)
                         .Bind(2, ToMicros(now))
@@ -387,6 +417,8 @@ void SqliteStore::IngestAlerts(std::string agent_id, std::vector<v1::Alert> aler
     IncomingAlert& incoming = (*shared_alerts)[i];
     incoming.alert.Swap(&alerts[i]);
     incoming.body = incoming.alert.SerializeAsString();
+    // Off the writer thread, like the body: the writer only looks the keys up.
+    grouper_.GroupKeys(incoming.alert, &incoming.group_keys);
   }
   Submit(Write{
       .apply = [this, agent_id = std::move(agent_id), shared_alerts,
@@ -491,13 +523,15 @@ void SqliteStore::MarkDisconnected(std::string agent_id, Done done) {
   });
 }
 
-void SqliteStore::AuditAgentEvent(std::string agent_id, std::string tenant_id,
-                                  std::string action, std::string detail, Done done) {
+void SqliteStore::AuditAgentEvent(std::string agent_id, std::string tenant_id, std::string action,
+                                  std::string detail, Done done) {
   Submit(Write{
-      .apply = [this, agent_id = std::move(agent_id), tenant_id = std::move(tenant_id),
-                action = std::move(action), detail = std::move(detail)](SqliteDb& db) {
-        return Audit(db, "collector", action, tenant_id, absl::StrCat("agent:", agent_id), detail);
-      },
+      .apply =
+          [this, agent_id = std::move(agent_id), tenant_id = std::move(tenant_id),
+           action = std::move(action), detail = std::move(detail)](SqliteDb& db) {
+            return Audit(db, "collector", action, tenant_id, absl::StrCat("agent:", agent_id),
+                         detail);
+          },
       .done = std::move(done),
   });
 }

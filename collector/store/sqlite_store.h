@@ -94,6 +94,7 @@ class SqliteStore final : public Store {
   struct IncomingAlert {
     v1::Alert alert;
     std::string body;
+    std::vector<std::string> group_keys;  // IncidentGrouper::GroupKeys, in precedence order
   };
 
   SqliteStore(Options options, const Clock& clock, const IncidentGrouper& grouper,
@@ -103,21 +104,29 @@ class SqliteStore final : public Store {
   // After each commit (SqliteDb::SetWalHook): checkpoints once the log is large enough.
   void OnWalCommit(int wal_pages);
   absl::Status RunBatch(std::vector<Write>& batch, std::vector<absl::Status>& results);
-  // Incidents touched by one ingest write, by group key: each is looked up (or created) once
-  // and its count and severity updated once, however many of the batch's alerts join it.
+  // Incidents touched by one ingest write: each is looked up (or created) once and its count
+  // and severity updated once, however many of the write's alerts join it; and what each group
+  // key leads to, so a key is looked up and attached once per write.
   struct BatchIncident {
     int64_t id = 0;
     bool created = false;
     int64_t added = 0;
     int64_t max_severity = 0;
   };
-  using BatchIncidents = std::unordered_map<std::string, BatchIncident>;
-  // The incident an alert with `group_key` joins, or nullptr when it would open one.
-  absl::StatusOr<BatchIncident*> OpenIncidentFor(SqliteDb& db, const std::string& group_key,
-                                                 absl::Time now, BatchIncidents& batch);
-  absl::StatusOr<BatchIncident*> CreateIncident(SqliteDb& db, const v1::Alert& alert,
-                                                std::string group_key, absl::Time now,
-                                                BatchIncidents& batch);
+  struct BatchIncidents {
+    std::unordered_map<int64_t, BatchIncident> by_id;
+    // Group key (a view of an IncomingAlert's, alive for the write) -> the open incident it
+    // leads to, 0 for none.
+    std::unordered_map<std::string_view, int64_t> by_key;
+  };
+  // The open incident within the window that `group_key` leads to, or 0.
+  absl::StatusOr<int64_t> OpenIncidentFor(SqliteDb& db, std::string_view group_key, absl::Time now,
+                                          BatchIncidents& batch);
+  absl::StatusOr<int64_t> CreateIncident(SqliteDb& db, const IncomingAlert& incoming,
+                                         absl::Time now, BatchIncidents& batch);
+  // Makes every key of the alert lead to `incident_id` (incident_keys rows).
+  absl::Status AttachKeys(SqliteDb& db, const IncomingAlert& incoming, int64_t incident_id,
+                          BatchIncidents& batch);
   absl::Status IngestOne(SqliteDb& db, const IncomingAlert& incoming, absl::Time now,
                          BatchIncidents& batch, bool* stored, int64_t* new_incident);
   absl::Status ApplyIncidentCounts(SqliteDb& db, const BatchIncidents& batch, absl::Time now);

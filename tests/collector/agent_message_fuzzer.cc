@@ -6,28 +6,36 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "collector/incident/rule_window_grouper.h"
+#include "collector/incident/grouper_chain.h"
 #include "collector/notify/payload.h"
 #include "collector/server/stream_validator.h"
 #include "tests/fuzz/protobuf_input.h"
 
 namespace {
 
+using otasuke::collector::GrouperChain;
 using otasuke::collector::NotificationJob;
-using otasuke::collector::RuleWindowGrouper;
 using otasuke::collector::StreamValidator;
 
 void Use(const otasuke::v1::AgentMessage& message) {
   if (!message.has_alerts()) return;
-  static const RuleWindowGrouper grouper(absl::Hours(1));
+  // The collector's default grouping: every entity's keys and dedup keys of whatever the agent
+  // put in its evidence.
+  static const GrouperChain* const grouper =
+      GrouperChain::Create(otasuke::collector::kDefaultGroupBy, absl::Hours(1))->release();
+  std::vector<std::string> keys;
   for (const otasuke::v1::Alert& alert : message.alerts().alerts()) {
+    keys.clear();
+    grouper->GroupKeys(alert, &keys);
+    if (keys.empty()) __builtin_trap();
     NotificationJob job;
     job.alert = alert;
     job.incident.set_hostname(alert.hostname());
     job.incident.set_title(alert.title());
-    job.incident.set_dedup_key(grouper.DedupKey(alert, absl::UnixEpoch()));
-    if (job.incident.dedup_key().size() > 255) __builtin_trap();
-    (void)grouper.GroupKey(alert);
+    for (const std::string& key : keys) {
+      job.incident.set_dedup_key(grouper->DedupKey(key, absl::UnixEpoch()));
+      if (job.incident.dedup_key().size() > 255) __builtin_trap();
+    }
     (void)otasuke::collector::IncidentPayloadJson(job);
   }
 }

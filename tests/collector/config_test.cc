@@ -36,6 +36,7 @@ TEST(ConfigTest, DefaultsAreDocumented) {
   ASSERT_THAT(config, IsOk());
   EXPECT_EQ(config->listen, "127.0.0.1:7443");
   EXPECT_EQ(config->incident_window, absl::Hours(1));
+  EXPECT_EQ(config->incidents_group_by, "community_id,process_tree,remote_ip,rule");
   EXPECT_EQ(config->max_message_bytes, 4 << 20);
   EXPECT_EQ(config->store_synchronous, "full");
   std::string help = CollectorHelp();
@@ -59,6 +60,8 @@ TEST(ConfigTest, FileThenFlags) {
                            "listen: 127.0.0.1:0\n"
                            "data_dir: /srv/otasuke\n"
                            "incident_window: 30m\n"
+                           "incidents:\n"
+                           "  group_by: process_tree, rule\n"
                            "webhook:\n"
                            "  url: http://127.0.0.1:8080/hook\n"
                            "  max_attempts: 7\n"
@@ -69,6 +72,7 @@ TEST(ConfigTest, FileThenFlags) {
   EXPECT_EQ(config->listen, "127.0.0.1:0");
   EXPECT_EQ(config->data_dir, "/srv/otasuke");
   EXPECT_EQ(config->incident_window, absl::Hours(2));  // the flag wins
+  EXPECT_EQ(config->incidents_group_by, "process_tree, rule");
   EXPECT_EQ(config->webhook_url, "http://127.0.0.1:8080/hook");
   EXPECT_EQ(config->webhook_max_attempts, 7);
   EXPECT_EQ(config->store_max_batch, 64);
@@ -145,6 +149,10 @@ TEST(ConfigTest, BadValuesAreRejected) {
               StatusIs(absl::StatusCode::kInvalidArgument, "log_level: 'loud'"));
   EXPECT_THAT(Load({"--data-dir", "/x", "--incident-window", "-5m"}),
               StatusIs(absl::StatusCode::kInvalidArgument, "incident_window: must be positive"));
+  EXPECT_THAT(Load({"--data-dir", "/x", "--incidents-group-by", "rule,proces_tree"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "incidents.group_by: unknown entity 'proces_tree' (known: community_id, "
+                       "process_tree, remote_ip, rule)"));
   EXPECT_THAT(Load({"--incident-window", "soon"}), StatusIs(absl::StatusCode::kInvalidArgument,
                                                             "flag --incident-window: expected a "
                                                             "duration"));

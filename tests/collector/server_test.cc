@@ -209,6 +209,7 @@ TEST_F(ServerTest, ManyAgentsStreamAtOnce) {
         for (int k = 0; k < kPerBatch; ++k) {
           batch.push_back(
               MakeAlert(++seq, "rule-" + std::to_string(k % 3), v1::SEVERITY_LOW, "host-" + id));
+          batch.back().mutable_process()->set_pid(1000 + k % 3);  // a process per rule
         }
         agent.SendAlerts(batch);
       }
@@ -294,7 +295,9 @@ TEST_F(ServerTest, InvalidRuleSetIsRefused) {
 
 TEST_F(ServerTest, ConsoleListsWhatWasStored) {
   auto agent = Connect(MakeHello("agent-1"));
-  ASSERT_TRUE(agent->SendAlerts({MakeAlert(1, "r1", v1::SEVERITY_HIGH), MakeAlert(2, "r2")}));
+  v1::Alert other_process = MakeAlert(2, "r2");
+  other_process.mutable_process()->set_pid(4343);  // shares no entity with the first: its own
+  ASSERT_TRUE(agent->SendAlerts({MakeAlert(1, "r1", v1::SEVERITY_HIGH), other_process}));
   ASSERT_TRUE(agent->WaitForAck(2));
   auto console = Console();
   grpc::ClientContext c1, c2;

@@ -11,6 +11,7 @@
 #include "collector/store/sqlite_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/collector/store_helpers.h"
 #include "tests/collector/test_agent.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -18,38 +19,13 @@
 namespace otasuke::collector {
 namespace {
 
+using ::otasuke::collector::testing::Count;
+using ::otasuke::collector::testing::Ingest;
 using ::otasuke::collector::testing::MakeAlert;
 using ::otasuke::collector::testing::MakeHello;
+using ::otasuke::collector::testing::Upsert;
 using ::otasuke::testing::IsOk;
 using ::otasuke::testing::StatusIs;
-
-absl::StatusOr<AgentState> Upsert(Store& store, const v1::Hello& hello) {
-  std::promise<absl::StatusOr<AgentState>> promise;
-  store.UpsertAgent(hello, [&](absl::StatusOr<AgentState> s) { promise.set_value(s); });
-  return promise.get_future().get();
-}
-
-absl::StatusOr<IngestResult> Ingest(Store& store, const std::string& agent,
-                                    std::vector<v1::Alert> alerts) {
-  for (v1::Alert& alert : alerts) {
-    alert.set_agent_id(agent);
-    if (alert.tenant_id().empty()) alert.set_tenant_id("tenant-a");
-  }
-  std::promise<absl::StatusOr<IngestResult>> promise;
-  store.IngestAlerts(agent, std::move(alerts),
-                     [&](absl::StatusOr<IngestResult> r) { promise.set_value(r); });
-  return promise.get_future().get();
-}
-
-int64_t Count(const std::string& db_path, const char* sql) {
-  auto db = SqliteDb::Open(db_path, {});
-  EXPECT_THAT(db, IsOk());
-  auto stmt = (*db)->Prepare(sql);
-  EXPECT_THAT(stmt, IsOk());
-  auto row = stmt->Step();
-  EXPECT_THAT(row, IsOk());
-  return stmt->Int(0);
-}
 
 class StoreTest : public ::testing::Test {
  protected:
@@ -287,18 +263,26 @@ TEST_F(StoreTest, DifferentHostsAndTenantsNeverShareAnIncident) {
   EXPECT_EQ(tenant_b->size(), 1u);
 }
 
+// The dedup key of an incident opened under `alert`'s rule key.
+std::string RuleDedupKey(const IncidentGrouper& grouper, const v1::Alert& alert, absl::Time at) {
+  std::vector<std::string> keys;
+  grouper.GroupKeys(alert, &keys);
+  EXPECT_EQ(keys.size(), 1u);
+  return grouper.DedupKey(keys.front(), at);
+}
+
 TEST(RuleWindowGrouperTest, DedupKeyStaysWithinPagerDutyLimit) {
   RuleWindowGrouper grouper(absl::Hours(1));
   v1::Alert alert = MakeAlert(1, std::string(300, 'r'), v1::SEVERITY_LOW, std::string(250, 'h'));
   alert.set_tenant_id("tenant-a");
-  std::string key = grouper.DedupKey(alert, absl::FromUnixSeconds(1));
+  std::string key = RuleDedupKey(grouper, alert, absl::FromUnixSeconds(1));
   EXPECT_LE(key.size(), kMaxDedupKeyLength);
   v1::Alert other = alert;
   other.mutable_rule()->set_rule_id(std::string(299, 'r') + "s");
-  EXPECT_NE(grouper.DedupKey(other, absl::FromUnixSeconds(1)), key);
+  EXPECT_NE(RuleDedupKey(grouper, other, absl::FromUnixSeconds(1)), key);
   v1::Alert short_alert = MakeAlert(1);
   short_alert.set_tenant_id("t");
-  EXPECT_EQ(grouper.DedupKey(short_alert, absl::FromUnixSeconds(2)),
+  EXPECT_EQ(RuleDedupKey(grouper, short_alert, absl::FromUnixSeconds(2)),
             "otasuke/t/pc-01/ENGINE_SIGMA:rule-1/2000000");
 }
 

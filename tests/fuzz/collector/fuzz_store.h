@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-#include "collector/incident/rule_window_grouper.h"
+#include "collector/incident/grouper_chain.h"
 #include "collector/store/sqlite_store.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -33,7 +33,9 @@ inline const std::string& FuzzStoreDir() {
 inline collector::SqliteStore& FuzzStore() {
   static collector::SqliteStore* const store = [] {
     SetLogLevel(LogLevel::kError);  // stale-sequence warnings are expected, not news
-    static const collector::RuleWindowGrouper grouper(absl::Hours(1));
+    // The collector's default grouping, so entity keys from fuzzed evidence reach SQLite.
+    static const collector::GrouperChain& grouper =
+        *collector::GrouperChain::Create(collector::kDefaultGroupBy, absl::Hours(1))->release();
     collector::SqliteStore::Options options;
     options.path = FuzzStoreDir() + "/collector.db";
     options.notification_channels = {{.channel = "webhook", .target = "https://example.invalid/"}};
