@@ -258,6 +258,14 @@ absl::Status CollectorApp::StartServer() {
   notification_service_ =
       std::make_unique<NotificationServiceImpl>(*notification_log_, *pool_, *authenticator_);
   services.push_back(notification_service_.get());
+  tenancy_service_ =
+      std::make_unique<TenancyServiceImpl>(*directory_, *pool_, *authenticator_, clock_);
+  services.push_back(tenancy_service_.get());
+  ASSIGN_OR_RETURN(incident_workflow_,
+                   dispatch::IncidentWorkflow::Open(database_path(), *directory_, clock_));
+  incident_service_ =
+      std::make_unique<IncidentServiceImpl>(*store_, *incident_workflow_, *pool_, *authenticator_);
+  services.push_back(incident_service_.get());
   if (manual_clock_ != nullptr) {
     LOG_WARN("clock: manual (test mode): time stands still until TestClockService moves it");
     test_clock_service_ = std::make_unique<TestClockServiceImpl>(

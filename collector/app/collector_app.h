@@ -23,8 +23,10 @@
 #include "collector/server/enrollment_service.h"
 #include "collector/server/grpc_server.h"
 #include "collector/server/identity_admin_service.h"
+#include "collector/server/incident_service.h"
 #include "collector/server/notification_service.h"
 #include "collector/server/report_service.h"
+#include "collector/server/tenancy_service.h"
 #include "collector/server/test_clock_service.h"
 #include "collector/server/worker_pool.h"
 #include "collector/server/workorder_service.h"
@@ -120,6 +122,9 @@ class CollectorApp {
   std::unique_ptr<TestClockServiceImpl> test_clock_service_;
   std::unique_ptr<NotificationLog> notification_log_;
   std::unique_ptr<NotificationServiceImpl> notification_service_;
+  std::unique_ptr<TenancyServiceImpl> tenancy_service_;
+  std::unique_ptr<dispatch::IncidentWorkflow> incident_workflow_;
+  std::unique_ptr<IncidentServiceImpl> incident_service_;
   std::unique_ptr<GrpcServer> server_;
 };
 

@@ -16,6 +16,19 @@ std::string Invocation::name() const {
   return absl::StrCat(Sv(command_.noun), " ", Sv(command_.verb));
 }
 
+bool Invocation::Given(std::string_view flag) const {
+  for (const std::string& arg : flag_args_) {
+    if (arg == "--") return false;
+    std::string_view name = arg;
+    if (!name.starts_with("-")) continue;
+    name.remove_prefix(name.starts_with("--") ? 2 : 1);
+    if (name == flag || (name.starts_with(flag) && name.substr(flag.size()).starts_with("="))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 cli::FlagSpec Invocation::LimitFlag() {
   return {"limit", "N", "at most N rows (0: the collector's default, 100)", &limit_};
 }

@@ -49,6 +49,8 @@ class Invocation {
   uint32_t limit() const { return static_cast<uint32_t>(limit_); }
 
   const std::vector<std::string>& args() const { return args_; }
+  // Whether --`flag` was on the command line (to send only the fields a user changed).
+  bool Given(std::string_view flag) const;
   const CommonOptions& common() const { return common_; }
   bool json() const { return common_.json; }
   std::string name() const;  // "agents list"

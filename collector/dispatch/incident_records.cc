@@ -131,9 +131,12 @@ absl::StatusOr<std::vector<Transition>> ReadTransitions(SqliteDb& db, int64_t in
 }
 
 absl::StatusOr<std::vector<DispatchAttempt>> ReadAttempts(SqliteDb& db, int64_t incident_id) {
-  ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT incident_id, level, COALESCE(responder_id, 0), "
-                                         "at, outcome, COALESCE(notification_id, 0), detail FROM "
-                                         "dispatch_attempts WHERE incident_id = ? ORDER BY id"));
+  ASSIGN_OR_RETURN(Stmt stmt,
+                   db.Prepare("SELECT d.incident_id, d.level, COALESCE(d.responder_id, 0), d.at, "
+                              "d.outcome, COALESCE(d.notification_id, 0), d.detail, "
+                              "COALESCE(r.handle, '') FROM dispatch_attempts d LEFT JOIN "
+                              "responders r ON r.id = d.responder_id WHERE d.incident_id = ? "
+                              "ORDER BY d.id"));
   stmt.Bind(1, incident_id);
   std::vector<DispatchAttempt> out;
   while (true) {
@@ -145,9 +148,19 @@ absl::StatusOr<std::vector<DispatchAttempt>> ReadAttempts(SqliteDb& db, int64_t 
                    .at = FromMicros(stmt.Int(3)),
                    .outcome = stmt.Text(4),
                    .notification_id = stmt.Int(5),
-                   .detail = stmt.Text(6)});
+                   .detail = stmt.Text(6),
+                   .responder = stmt.Text(7)});
   }
   return out;
+}
+
+absl::StatusOr<std::optional<AckTimer>> ReadAckTimer(SqliteDb& db, int64_t incident_id) {
+  ASSIGN_OR_RETURN(Stmt stmt,
+                   db.Prepare("SELECT due_at, level FROM ack_timers WHERE incident_id = ?"));
+  stmt.Bind(1, incident_id);
+  ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return std::nullopt;
+  return AckTimer{.due_at = FromMicros(stmt.Int(0)), .level = static_cast<int>(stmt.Int(1))};
 }
 
 }  // namespace otasuke::collector::dispatch

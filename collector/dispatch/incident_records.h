@@ -5,6 +5,7 @@
 // a dispatch attempt. One place for each write, so dispatch and otasukectl cannot drift apart.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,13 @@ struct DispatchAttempt {
   std::string outcome;  // notified, no_channel, escalated, below_threshold, no_one_on_call, ...
   int64_t notification_id = 0;
   std::string detail;
+  std::string responder;  // handle (read only)
+};
+
+// One row of ack_timers: when the incident escalates unless acknowledged.
+struct AckTimer {
+  absl::Time due_at;
+  int level = 0;
 };
 
 bool IsClosed(v1::IncidentState state);
@@ -71,5 +79,6 @@ absl::Status RecordAttempt(SqliteDb& db, const DispatchAttempt& attempt);
 
 absl::StatusOr<std::vector<Transition>> ReadTransitions(SqliteDb& db, int64_t incident_id);
 absl::StatusOr<std::vector<DispatchAttempt>> ReadAttempts(SqliteDb& db, int64_t incident_id);
+absl::StatusOr<std::optional<AckTimer>> ReadAckTimer(SqliteDb& db, int64_t incident_id);
 
 }  // namespace otasuke::collector::dispatch

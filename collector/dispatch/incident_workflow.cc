@@ -30,6 +30,7 @@ absl::StatusOr<IncidentDetail> IncidentWorkflow::Get(int64_t id) {
   }
   ASSIGN_OR_RETURN(detail.transitions, ReadTransitions(*db_, id));
   ASSIGN_OR_RETURN(detail.attempts, ReadAttempts(*db_, id));
+  ASSIGN_OR_RETURN(detail.ack_timer, ReadAckTimer(*db_, id));
   ASSIGN_OR_RETURN(Stmt alerts, db_->Prepare("SELECT id FROM alerts WHERE incident_id = ? ORDER "
                                              "BY id"));
   alerts.Bind(1, id);
@@ -61,6 +62,16 @@ absl::Status IncidentWorkflow::Move(const IncidentRow& incident, v1::IncidentSta
   return absl::OkStatus();
 }
 
+absl::Status IncidentWorkflow::Audit(const IncidentRow& incident, std::string_view action,
+                                     std::string_view actor, std::string_view detail) {
+  return AppendAudit(*db_, clock_.Now(),
+                     {.actor = actor,
+                      .action = action,
+                      .tenant_id = incident.tenant_id,
+                      .target = absl::StrCat("#", incident.id),
+                      .detail = detail});
+}
+
 absl::Status IncidentWorkflow::Acknowledge(int64_t id, std::string_view actor,
                                            std::string_view note) {
   absl::MutexLock lock(&mu_);
@@ -70,7 +81,8 @@ absl::Status IncidentWorkflow::Acknowledge(int64_t id, std::string_view actor,
       return absl::FailedPreconditionError(absl::StrCat(
           "incident #", id, " is already ", StateName(incident.state), ": nothing to acknowledge"));
     }
-    return Move(incident, v1::INCIDENT_STATE_ACKNOWLEDGED, actor, note);
+    RETURN_IF_ERROR(Move(incident, v1::INCIDENT_STATE_ACKNOWLEDGED, actor, note));
+    return Audit(incident, "incident.ack", actor, note);
   });
 }
 
@@ -92,6 +104,7 @@ absl::Status IncidentWorkflow::Assign(int64_t id, std::string_view handle, std::
     ASSIGN_OR_RETURN(Stmt mark, db_->Prepare("UPDATE incidents SET dispatched_at = COALESCE("
                                              "dispatched_at, ?) WHERE id = ?"));
     RETURN_IF_ERROR(mark.Bind(1, ToMicros(clock_.Now())).Bind(2, id).Run());
+    RETURN_IF_ERROR(Audit(incident, "incident.assign", actor, text));
     if (incident.state == v1::INCIDENT_STATE_NEW || incident.state == v1::INCIDENT_STATE_ASSIGNED) {
       RETURN_IF_ERROR(Move(incident, v1::INCIDENT_STATE_ASSIGNED, actor, text));
       const absl::Duration sla = tenant.ack_sla.For(incident.severity);
@@ -120,7 +133,10 @@ absl::Status IncidentWorkflow::Advance(int64_t id, v1::IncidentState to, std::st
                                                         StateName(incident.state), " back to ",
                                                         StateName(to)));
     }
-    return Move(incident, to, actor, note);
+    RETURN_IF_ERROR(Move(incident, to, actor, note));
+    return Audit(incident, "incident.state", actor,
+                 absl::StrCat(StateName(incident.state), " -> ", StateName(to),
+                              note.empty() ? "" : ": ", Sv(note)));
   });
 }
 
@@ -129,7 +145,9 @@ absl::Status IncidentWorkflow::Note(int64_t id, std::string_view actor, std::str
   absl::MutexLock lock(&mu_);
   return InImmediateTransaction(*db_, [&]() -> absl::Status {
     ASSIGN_OR_RETURN(IncidentRow incident, ReadIncident(*db_, id));
-    return RecordTransition(*db_, id, incident.state, incident.state, clock_.Now(), actor, note);
+    RETURN_IF_ERROR(
+        RecordTransition(*db_, id, incident.state, incident.state, clock_.Now(), actor, note));
+    return Audit(incident, "incident.note", actor, note);
   });
 }
 

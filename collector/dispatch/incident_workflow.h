@@ -2,8 +2,8 @@
 // What people do to incidents (through otasukectl): acknowledge, assign, move along the
 // lifecycle new -> assigned -> acknowledged -> investigating -> contained -> resolved |
 // false_positive, add notes, merge two incidents and split alerts off into a new one. Every
-// change is an incident_transitions row stamped with time, actor and note; merges and splits are
-// also audited.
+// change is an incident_transitions row stamped with time, actor and note, and an audit_log row
+// (incident.ack, incident.assign, incident.state, incident.note, incident.merge, incident.split).
 
 #include <cstdint>
 #include <memory>
@@ -26,6 +26,7 @@ struct IncidentDetail {
   std::vector<Transition> transitions;
   std::vector<DispatchAttempt> attempts;
   std::vector<int64_t> alert_ids;
+  std::optional<AckTimer> ack_timer;  // none: no acknowledge timer runs
 };
 
 class IncidentWorkflow {
@@ -60,6 +61,8 @@ class IncidentWorkflow {
   absl::StatusOr<IncidentRow> OpenIncident(int64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Move(const IncidentRow& incident, v1::IncidentState to, std::string_view actor,
                     std::string_view note) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Audit(const IncidentRow& incident, std::string_view action, std::string_view actor,
+                     std::string_view detail) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Recomputes count, severity, first and last seen of an incident from its alerts.
   absl::Status Recount(int64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

@@ -86,8 +86,15 @@ grpc::ServerUnaryReactor* ConsoleServiceImpl::ListIncidents(grpc::CallbackServer
       [this, request, response](const Principal& caller) -> absl::Status {
         ASSIGN_OR_RETURN(std::string tenant,
                          AuthorizeScoped(caller, Permission::kReadIncidents, request->tenant_id()));
-        ASSIGN_OR_RETURN(std::vector<v1::Incident> incidents,
-                         store_.ListIncidents(tenant, Limit(request->limit())));
+        IncidentQuery query{.tenant_id = tenant,
+                            .state = request->state(),
+                            .min_severity = request->min_severity(),
+                            .limit = Limit(request->limit())};
+        if (request->has_since()) {
+          query.seen_since = absl::FromUnixSeconds(request->since().seconds()) +
+                             absl::Nanoseconds(request->since().nanos());
+        }
+        ASSIGN_OR_RETURN(std::vector<v1::Incident> incidents, store_.ListIncidents(query));
         for (v1::Incident& incident : incidents) *response->add_incidents() = std::move(incident);
         return absl::OkStatus();
       });

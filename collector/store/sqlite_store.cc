@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <future>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "collector/store/audit_log.h"
@@ -673,15 +674,21 @@ absl::StatusOr<std::vector<v1::Alert>> SqliteStore::ListAlerts(const AlertQuery&
   return alerts;
 }
 
-absl::StatusOr<std::vector<v1::Incident>> SqliteStore::ListIncidents(std::string_view tenant_id,
-                                                                     int limit) {
-  static const std::string* const sql =
-      new std::string(absl::StrCat("SELECT ", kIncidentColumns,
-                                   " FROM incidents i WHERE ?1 = '' OR i.tenant_id = ?1 ORDER BY "
-                                   "i.id DESC LIMIT ?2"));
+absl::StatusOr<std::vector<v1::Incident>> SqliteStore::ListIncidents(const IncidentQuery& query) {
+  static const std::string* const sql = new std::string(absl::StrCat(
+      "SELECT ", kIncidentColumns,
+      " FROM incidents i WHERE (?1 = 0 OR i.id = ?1) AND (?2 = '' OR i.tenant_id = ?2) AND (?3 = "
+      "0 OR i.state = ?3) AND i.severity >= ?4 AND i.last_seen >= ?5 ORDER BY i.id DESC LIMIT "
+      "?6"));
   absl::MutexLock lock(&read_mu_);
   ASSIGN_OR_RETURN(Stmt stmt, reader_db_->Prepare(sql->c_str()));
-  stmt.Bind(1, tenant_id).Bind(2, limit);
+  stmt.Bind(1, query.id)
+      .Bind(2, query.tenant_id)
+      .Bind(3, static_cast<int64_t>(query.state))
+      .Bind(4, static_cast<int64_t>(query.min_severity))
+      .Bind(5, query.seen_since == absl::InfinitePast() ? std::numeric_limits<int64_t>::min()
+                                                        : ToMicros(query.seen_since))
+      .Bind(6, query.limit);
   std::vector<v1::Incident> incidents;
   while (true) {
     ASSIGN_OR_RETURN(bool row, stmt.Step());

@@ -75,8 +75,7 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::optional<v1::RuleSet>> LatestRuleSet(std::string_view tenant_id) override;
   absl::StatusOr<std::vector<v1::AgentInfo>> ListAgents(std::string_view tenant_id) override;
   absl::StatusOr<std::vector<v1::Alert>> ListAlerts(const AlertQuery& query) override;
-  absl::StatusOr<std::vector<v1::Incident>> ListIncidents(std::string_view tenant_id,
-                                                          int limit) override;
+  absl::StatusOr<std::vector<v1::Incident>> ListIncidents(const IncidentQuery& query) override;
   absl::StatusOr<std::vector<NotificationJob>> DueNotifications(absl::Time now, int limit) override;
 
  private:

@@ -64,6 +64,16 @@ struct AlertQuery {
   int limit = 100;
 };
 
+// Incidents newest first; every criterion left at its default matches all.
+struct IncidentQuery {
+  int64_t id = 0;  // only this incident
+  std::string tenant_id;
+  v1::IncidentState state = v1::INCIDENT_STATE_UNSPECIFIED;
+  v1::Severity min_severity = v1::SEVERITY_UNSPECIFIED;
+  absl::Time seen_since = absl::InfinitePast();  // last seen at or after
+  int limit = 100;
+};
+
 class Store {
  public:
   using Done = std::function<void(absl::Status)>;
@@ -96,8 +106,7 @@ class Store {
   virtual absl::StatusOr<std::optional<v1::RuleSet>> LatestRuleSet(std::string_view tenant_id) = 0;
   virtual absl::StatusOr<std::vector<v1::AgentInfo>> ListAgents(std::string_view tenant_id) = 0;
   virtual absl::StatusOr<std::vector<v1::Alert>> ListAlerts(const AlertQuery& query) = 0;
-  virtual absl::StatusOr<std::vector<v1::Incident>> ListIncidents(std::string_view tenant_id,
-                                                                  int limit) = 0;
+  virtual absl::StatusOr<std::vector<v1::Incident>> ListIncidents(const IncidentQuery& query) = 0;
   virtual absl::StatusOr<std::vector<NotificationJob>> DueNotifications(absl::Time now,
                                                                         int limit) = 0;
 };

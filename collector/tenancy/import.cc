@@ -547,16 +547,20 @@ absl::StatusOr<ImportBundle> ParseImport(std::string_view origin, std::string_vi
       absl::StrCat(Sv(origin), ": unknown import format (use .yaml, .yml or .csv)"));
 }
 
+void AppendBundle(ImportBundle& into, ImportBundle from) {
+  Append(into.regions, from.regions);
+  Append(into.tenants, from.tenants);
+  Append(into.responders, from.responders);
+  Append(into.rota, from.rota);
+}
+
 absl::Status ParseImportFile(const std::string& path, ImportBundle& bundle) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
   std::stringstream text;
   text << in.rdbuf();
   ASSIGN_OR_RETURN(ImportBundle parsed, ParseImport(path, text.str()));
-  Append(bundle.regions, parsed.regions);
-  Append(bundle.tenants, parsed.tenants);
-  Append(bundle.responders, parsed.responders);
-  Append(bundle.rota, parsed.rota);
+  AppendBundle(bundle, std::move(parsed));
   return absl::OkStatus();
 }
 

@@ -16,6 +16,8 @@ namespace otasuke::collector::tenancy {
 // Parses `text` as the file `origin` (its extension selects YAML or CSV; for CSV its name
 // selects the kind).
 absl::StatusOr<ImportBundle> ParseImport(std::string_view origin, std::string_view text);
+// Moves the records of `from` after those of `into` (several files make one import).
+void AppendBundle(ImportBundle& into, ImportBundle from);
 // Reads and parses a file; several files merge into `bundle`.
 absl::Status ParseImportFile(const std::string& path, ImportBundle& bundle);
 

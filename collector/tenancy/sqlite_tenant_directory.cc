@@ -431,6 +431,18 @@ absl::StatusOr<std::vector<RotaEntry>> SqliteTenantDirectory::ReadRota(std::stri
   return out;
 }
 
+absl::StatusOr<std::vector<Region>> SqliteTenantDirectory::ListRegions() {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Stmt stmt, db_->Prepare("SELECT name, time_zone FROM regions ORDER BY name"));
+  std::vector<Region> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    out.push_back({.name = stmt.Text(0), .time_zone = stmt.Text(1)});
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<RotaEntry>> SqliteTenantDirectory::ListRota(std::string_view region) {
   absl::MutexLock lock(&mu_);
   return ReadRota(region);

@@ -27,6 +27,7 @@ class SqliteTenantDirectory final : public TenantDirectory {
 
   absl::StatusOr<Tenant> GetTenant(std::string_view id) override;
   absl::StatusOr<std::vector<Tenant>> ListTenants() override;
+  absl::StatusOr<std::vector<Region>> ListRegions() override;
   absl::StatusOr<Responder> GetResponder(std::string_view handle) override;
   absl::StatusOr<Responder> GetResponderById(int64_t id) override;
   absl::StatusOr<std::vector<Responder>> ListResponders() override;

@@ -69,6 +69,7 @@ class TenantDirectory {
   // NotFound names the unknown tenant or responder.
   virtual absl::StatusOr<Tenant> GetTenant(std::string_view id) = 0;
   virtual absl::StatusOr<std::vector<Tenant>> ListTenants() = 0;
+  virtual absl::StatusOr<std::vector<Region>> ListRegions() = 0;
   virtual absl::StatusOr<Responder> GetResponder(std::string_view handle) = 0;
   virtual absl::StatusOr<Responder> GetResponderById(int64_t id) = 0;
   virtual absl::StatusOr<std::vector<Responder>> ListResponders() = 0;

@@ -12,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/collector/collector_process.h"
 #include "tests/collector/test_agent.h"
 #include "tests/testing/smtp_sink.h"
 #include "tests/testing/subprocess.h"
@@ -22,6 +23,8 @@ namespace {
 
 using ::otasuke::collector::testing::MakeAlert;
 using ::otasuke::collector::testing::MakeHello;
+using ::otasuke::collector::testing::ReadPort;
+using ::otasuke::collector::testing::RunResult;
 using ::otasuke::collector::testing::TestAgent;
 using ::otasuke::collector::testing::TestChannel;
 using ::otasuke::testing::BinaryPath;
@@ -30,23 +33,7 @@ using ::otasuke::testing::Subprocess;
 using ::otasuke::testing::WaitUntil;
 using ::testing::HasSubstr;
 
-int ReadPort(const std::string& path) {
-  int port = 0;
-  if (!WaitUntil(absl::Seconds(30), [&] {
-        return absl::SimpleAtoi(absl::StripAsciiWhitespace(ReadFileOrEmpty(path)), &port) &&
-               port > 0;
-      })) {
-    return 0;
-  }
-  return port;
-}
-
-struct RunResult {
-  int exit_code;
-  std::string output;
-};
-
-class ProcessTest : public ::testing::Test {
+class ProcessTest : public testing::CollectorProcessTest {
  protected:
   void StartSink(int fail_first) {
     sink_ = std::make_unique<Subprocess>(
@@ -58,40 +45,8 @@ class ProcessTest : public ::testing::Test {
     ASSERT_GT(sink_port_, 0) << ReadFileOrEmpty(dir_.file("sink.log"));
   }
 
-  void StartCollector(std::vector<std::string> extra = {}) {
-    std::filesystem::remove(dir_.file("collector.port"));
-    std::vector<std::string> argv = {
-        BinaryPath("otasuke-collector"), "--listen", "127.0.0.1:0", "--data-dir", dir_.file("data"),
-        "--port-file", dir_.file("collector.port"), "--transport-security", "insecure",
-        // root's temp directory; the drop is least_privilege_test's
-        "--run-as-user", "root"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    collector_ = std::make_unique<Subprocess>(argv, dir_.file("collector.log"));
-    port_ = ReadPort(dir_.file("collector.port"));
-    ASSERT_GT(port_, 0) << ReadFileOrEmpty(dir_.file("collector.log"));
-  }
-
-  RunResult Ctl(std::vector<std::string> args, const std::string& collector = "") {
-    std::vector<std::string> argv = {
-        BinaryPath("otasukectl"),
-        "--collector",
-        collector.empty() ? "127.0.0.1:" + std::to_string(port_) : collector,
-        "--token-file",
-        dir_.file("data/admin.token"),
-        "--insecure"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::string log = dir_.file("ctl-" + std::to_string(++ctl_runs_) + ".out");
-    Subprocess ctl(argv, log);
-    int code = ctl.Wait(absl::Seconds(30));
-    return {code, ReadFileOrEmpty(log)};
-  }
-
-  otasuke::testing::TempDir dir_;
   std::unique_ptr<Subprocess> sink_;
-  std::unique_ptr<Subprocess> collector_;
   int sink_port_ = 0;
-  int port_ = 0;
-  int ctl_runs_ = 0;
 };
 
 TEST_F(ProcessTest, AlertBecomesIncidentAndReachesTheWebhookAfterARetry) {

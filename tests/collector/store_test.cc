@@ -195,7 +195,7 @@ TEST_F(StoreTest, GroupsAlertsIntoIncidentsWithinTheWindow) {
                      {MakeAlert(3, "rule-1", v1::SEVERITY_MEDIUM),
                       MakeAlert(4, "rule-2", v1::SEVERITY_LOW)}),
               IsOk());
-  auto incidents = store_->ListIncidents("", 100);
+  auto incidents = store_->ListIncidents({});
   ASSERT_THAT(incidents, IsOk());
   ASSERT_EQ(incidents->size(), 2u);
   const v1::Incident& rule1 = (*incidents)[1];  // newest first
@@ -220,7 +220,7 @@ TEST_F(StoreTest, OneBatchCountsEveryAlertOfItsIncidents) {
   ASSERT_THAT(result, IsOk());
   EXPECT_EQ(result->stored, 7);
   EXPECT_EQ(result->new_incident_ids.size(), 1u);  // rule-2's
-  auto incidents = store_->ListIncidents("", 100);
+  auto incidents = store_->ListIncidents({});
   ASSERT_THAT(incidents, IsOk());
   ASSERT_EQ(incidents->size(), 2u);
   EXPECT_EQ((*incidents)[1].alert_count(), 6u);
@@ -239,7 +239,7 @@ TEST_F(StoreTest, AnAlertAfterTheWindowOpensANewIncident) {
   ASSERT_THAT(second, IsOk());
   ASSERT_EQ(second->new_incident_ids.size(), 1u);
   EXPECT_NE(second->new_incident_ids[0], first->new_incident_ids[0]);
-  auto incidents = store_->ListIncidents("", 100);
+  auto incidents = store_->ListIncidents({});
   ASSERT_THAT(incidents, IsOk());
   ASSERT_EQ(incidents->size(), 2u);
   EXPECT_NE((*incidents)[0].dedup_key(), (*incidents)[1].dedup_key());
@@ -255,10 +255,10 @@ TEST_F(StoreTest, DifferentHostsAndTenantsNeverShareAnIncident) {
   v1::Alert other = MakeAlert(1);
   other.set_tenant_id("tenant-b");
   ASSERT_THAT(Ingest(*store_, "agent-2", {other}), IsOk());
-  auto incidents = store_->ListIncidents("", 100);
+  auto incidents = store_->ListIncidents({});
   ASSERT_THAT(incidents, IsOk());
   EXPECT_EQ(incidents->size(), 3u);
-  auto tenant_b = store_->ListIncidents("tenant-b", 100);
+  auto tenant_b = store_->ListIncidents({.tenant_id = "tenant-b"});
   ASSERT_THAT(tenant_b, IsOk());
   EXPECT_EQ(tenant_b->size(), 1u);
 }

@@ -7,11 +7,14 @@ namespace {
 constexpr std::span<const Command> (*kGroups[])() = {
     AgentCommands,         // agents list | revoke
     AlertCommands,         // alerts list
-    IncidentCommands,      // incidents ...
+    IncidentCommands,      // incidents list | show | ack | assign | note | advance | resolve ...
     NotificationCommands,  // notifications list
     RuleCommands,          // rules push
     WorkOrderCommands,     // workorders open | list | show | advance
     ReportCommands,        // reports monthly | kpis
+    TenantCommands,        // tenants create | update | show | list | import, regions set | list
+    ResponderCommands,     // responders create | update | show | list
+    RotaCommands,          // rota add | remove | list | oncall
     TokenCommands,         // tokens create | list | revoke
     EnrollTokenCommands,   // enroll-tokens create | list
 };

@@ -15,7 +15,10 @@ std::span<const Command> EnrollTokenCommands();
 std::span<const Command> IncidentCommands();
 std::span<const Command> NotificationCommands();
 std::span<const Command> ReportCommands();
+std::span<const Command> ResponderCommands();
+std::span<const Command> RotaCommands();
 std::span<const Command> RuleCommands();
+std::span<const Command> TenantCommands();
 std::span<const Command> TokenCommands();
 std::span<const Command> WorkOrderCommands();
 

@@ -61,8 +61,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 2: {
       v1::ListIncidentsRequest request;
       if (!Parse(data, size, &request)) break;
-      if (!store.ListIncidents(request.tenant_id(), static_cast<int>(request.limit() % 1000))
-               .ok()) {
+      otasuke::collector::IncidentQuery query{.tenant_id = request.tenant_id(),
+                                              .state = request.state(),
+                                              .min_severity = request.min_severity(),
+                                              .limit = static_cast<int>(request.limit() % 1000)};
+      if (!store.ListIncidents(query).ok()) {
         __builtin_trap();
       }
       break;

@@ -61,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       });
   if (hello.agent_id().empty()) return 0;
   auto alerts = store.ListAlerts({.agent_id = hello.agent_id(), .limit = 20});
-  auto incidents = store.ListIncidents(hello.tenant_id(), 20);
+  auto incidents = store.ListIncidents({.tenant_id = hello.tenant_id(), .limit = 20});
   auto agents = store.ListAgents(hello.tenant_id());
   auto due = store.DueNotifications(absl::InfiniteFuture(), 20);
   if (!alerts.ok() || !incidents.ok() || !agents.ok() || !due.ok()) __builtin_trap();
