@@ -122,7 +122,7 @@ TEST_F(IncidentGroupingTest, OneProcessTreeFromDifferentRulesIsOneIncident) {
       Store("agent-1", ProcessAlert(0, "curl-pipe", 300, "/usr/bin/curl", 200, "/usr/bin/bash")),
       first);
   EXPECT_EQ(Incidents(), 1);
-  auto incidents = store_->ListIncidents("tenant-a", 10);
+  auto incidents = store_->ListIncidents({.tenant_id = "tenant-a", .limit = 10});
   ASSERT_THAT(incidents, IsOk());
   ASSERT_EQ(incidents->size(), 1u);
   EXPECT_EQ((*incidents)[0].alert_count(), 3u);
@@ -244,7 +244,7 @@ TEST_F(IncidentGroupingTest, DedupKeysStayWithinPagerDutysLimit) {
   while (long_dir.size() < 4000) long_dir += "/請求書";
   Store("agent-1", ProcessAlert(0, "a", 100, long_dir + "/a", 50, "/usr/sbin/sshd"));
   Store("agent-1", ProcessAlert(0, "b", 900, long_dir + "/b", 800, "/usr/bin/tmux"));
-  auto incidents = store_->ListIncidents("tenant-a", 10);
+  auto incidents = store_->ListIncidents({.tenant_id = "tenant-a", .limit = 10});
   ASSERT_THAT(incidents, IsOk());
   ASSERT_EQ(incidents->size(), 2u);
   for (const v1::Incident& incident : *incidents) {
