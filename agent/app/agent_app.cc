@@ -17,6 +17,7 @@
 #include "agent/sources/sock_diag/sock_diag_source.h"
 #include "common/log.h"
 #include "common/privileges.h"
+#include "common/resident_pages.h"
 #include "common/status_macros.h"
 
 namespace otasuke::agent {
@@ -76,7 +77,18 @@ absl::Status AgentApp::Start() {
     }
     LOG_DEBUG("start-up step done: %s", step.name);
   }
+  ReleaseStartupPages("start-up");
   return absl::OkStatus();
+}
+
+void AgentApp::ReleaseStartupPages(const char* after) {
+  absl::StatusOr<ReleasedPages> released = otasuke::ReleaseStartupPages();
+  if (!released.ok()) {
+    LOG_WARN("start-up pages not released after %s: %s", after, released.status().ToString());
+    return;
+  }
+  LOG_INFO("released %d KB of read-only pages last used during %s (%d mappings)",
+           released->resident_kb, after, released->mappings);
 }
 
 absl::Status AgentApp::OpenState() {
@@ -86,16 +98,15 @@ absl::Status AgentApp::OpenState() {
                           .max_bytes = static_cast<size_t>(config_.queue_max_bytes),
                           .spool_max_bytes = static_cast<uint64_t>(config_.SpoolBudgetBytes())};
   queue_ = std::make_unique<AlertQueue>(limits, *spool_, *state_, counters_);
-  sink_ = std::make_unique<StampingSink>(
-      AgentIdentity{.tenant_id = config_.tenant, .agent_id = state_->agent_id(),
-                    .hostname = config_.hostname},
-      static_cast<size_t>(config_.max_message_bytes) / 4, *queue_, counters_,
-      RealClock::Get());
+  sink_ = std::make_unique<StampingSink>(AgentIdentity{.tenant_id = config_.tenant,
+                                                       .agent_id = state_->agent_id(),
+                                                       .hostname = config_.hostname},
+                                         static_cast<size_t>(config_.max_message_bytes) / 4,
+                                         *queue_, counters_, RealClock::Get());
   drop_reporter_ = std::make_unique<DropReporter>(counters_, *sink_, RealClock::Get(),
                                                   config_.spool_drop_alert_interval);
   LOG_INFO("alert spool: %d alerts kept, budget %d bytes", queue_->depth(), limits.spool_max_bytes);
-  LOG_INFO("agent %s (tenant %s, host %s)", state_->agent_id(), config_.tenant,
-           config_.hostname);
+  LOG_INFO("agent %s (tenant %s, host %s)", state_->agent_id(), config_.tenant, config_.hostname);
   return absl::OkStatus();
 }
 
@@ -196,10 +207,10 @@ absl::Status AgentApp::StartTransport() {
   } else {
     ASSIGN_OR_RETURN(MtlsCredentials mtls, LoadMtlsCredentials(config_.state_dir));
     if (mtls.agent_id != state_->agent_id() || mtls.tenant_id != config_.tenant) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "this agent runs as ", state_->agent_id(), " of tenant ", config_.tenant,
-          ", but its certificate was issued to ", mtls.agent_id, " of tenant ", mtls.tenant_id,
-          ": set tenant (and agent_id) to match, or enroll again"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("this agent runs as ", state_->agent_id(), " of tenant ", config_.tenant,
+                       ", but its certificate was issued to ", mtls.agent_id, " of tenant ",
+                       mtls.tenant_id, ": set tenant (and agent_id) to match, or enroll again"));
     }
     options.credentials = std::move(mtls.credentials);
     options.tls_target_name = std::move(mtls.tls_target_name);
@@ -311,6 +322,7 @@ void AgentApp::ReloadLoop(std::stop_token stop) {
       LOG_ERROR("rule set %s rejected, keeping %s: %s", next.version(), rules_->version(),
                 applied.ToString());
     }
+    ReleaseStartupPages("the rule reload");  // the rule compilers' text is not needed again
     otasuke::v1::AgentMessage status;
     auto* s = status.mutable_ruleset_status();
     s->set_version(next.version());

@@ -61,6 +61,8 @@ class AgentApp final : private TransportDelegate {
 
   // Compiles pushed rule sets off the transport thread, newest wins.
   void ReloadLoop(std::stop_token stop);
+  // Drops read-only pages touched only while starting or compiling rules (resident_pages.h).
+  void ReleaseStartupPages(const char* after);
 
   AgentConfig config_;
   const absl::Time started_ = absl::Now();
@@ -69,7 +71,7 @@ class AgentApp final : private TransportDelegate {
   std::unique_ptr<AlertSpool> spool_;
   std::unique_ptr<AlertQueue> queue_;
   std::unique_ptr<StampingSink> sink_;
-  std::unique_ptr<AlertSink> explaining_sink_;  // detectors emit here; forwards to sink_
+  std::unique_ptr<AlertSink> explaining_sink_;   // detectors emit here; forwards to sink_
   std::unique_ptr<DropReporter> drop_reporter_;  // polled by the reload thread
   std::unique_ptr<RuleSetManager> rules_;
   std::unique_ptr<DetectorFactory> detectors_;

@@ -7,6 +7,7 @@
 
 #include "agent/transport/backoff.h"
 #include "common/log.h"
+#include "common/stoppable_sleep.h"
 
 namespace otasuke::agent {
 namespace {
@@ -14,15 +15,6 @@ namespace {
 using Stream = grpc::ClientReaderWriter<otasuke::v1::AgentMessage, otasuke::v1::CollectorMessage>;
 
 std::chrono::system_clock::time_point ToChrono(absl::Time t) { return absl::ToChronoTime(t); }
-
-// Sleeps for `d` or until stop is requested; true if stop was requested.
-bool SleepUnlessStopped(absl::Duration d, std::stop_token stop) {
-  std::mutex m;
-  std::condition_variable_any cv;
-  std::unique_lock lock(m);
-  return cv.wait_for(lock, stop, absl::ToChronoMilliseconds(d), [] { return false; }) ||
-         stop.stop_requested();
-}
 
 int Milliseconds(absl::Duration d) {
   return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(d), INT32_MAX));
