@@ -19,6 +19,7 @@
 #include "common/privileges.h"
 #include "common/resident_pages.h"
 #include "common/status_macros.h"
+#include "common/thread_name.h"
 
 namespace otasuke::agent {
 namespace {
@@ -182,12 +183,16 @@ absl::Status AgentApp::StartWorkers() {
   }
   if (network_ != nullptr) {
     network_thread_ = std::jthread([this](std::stop_token stop) {
+      NameThisThread("src-network");
       absl::Status status = network_->Run(stop);
       if (!status.ok()) LOG_ERROR("network capture stopped: %s", status.ToString());
     });
     LOG_INFO("source network started on %s", config_.network_interface);
   }
-  reload_thread_ = std::jthread([this](std::stop_token stop) { ReloadLoop(stop); });
+  reload_thread_ = std::jthread([this](std::stop_token stop) {
+    NameThisThread("rule-reload");
+    ReloadLoop(stop);
+  });
   return absl::OkStatus();
 }
 
@@ -217,7 +222,10 @@ absl::Status AgentApp::StartTransport() {
   }
   transport_ = std::make_unique<Transport>(std::move(options), *queue_,
                                            static_cast<TransportDelegate&>(*this));
-  transport_thread_ = std::jthread([this](std::stop_token stop) { transport_->Run(stop); });
+  transport_thread_ = std::jthread([this](std::stop_token stop) {
+    NameThisThread("transport");
+    transport_->Run(stop);
+  });
   return absl::OkStatus();
 }
 
@@ -306,6 +314,13 @@ void AgentApp::ReloadLoop(std::stop_token stop) {
     // This thread also wakes twice a second for housekeeping: drop meta-alerts are raised
     // even while the collector is unreachable (that is when drops happen).
     drop_reporter_->Poll();
+    // Connecting (TLS, HTTP/2, the resolver) is start-up too: its code is released once the
+    // first stream is up and has been for a while.
+    if (!connected_pages_released_ && transport_ != nullptr && transport_->connected() &&
+        absl::Now() - started_ > absl::Seconds(20)) {
+      connected_pages_released_ = true;
+      ReleaseStartupPages("connecting to the collector");
+    }
     otasuke::v1::RuleSet next;
     {
       absl::MutexLock lock(&reload_mu_);

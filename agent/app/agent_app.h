@@ -66,6 +66,7 @@ class AgentApp final : private TransportDelegate {
 
   AgentConfig config_;
   const absl::Time started_ = absl::Now();
+  bool connected_pages_released_ = false;  // reload thread only
   AgentCounters counters_;
   std::unique_ptr<AgentState> state_;
   std::unique_ptr<AlertSpool> spool_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace otasuke::agent {
 namespace {
@@ -50,7 +51,10 @@ AlertQueue::AlertQueue(AlertQueueLimits limits, AlertSpool& spool, AgentState& s
       LOG_INFO("alert spool: %d alerts from before the restart will be sent", index_.size());
     }
   }
-  writer_ = std::thread([this] { WriterLoop(); });
+  writer_ = std::thread([this] {
+    NameThisThread("spool-writer");
+    WriterLoop();
+  });
 }
 
 AlertQueue::~AlertQueue() {

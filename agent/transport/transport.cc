@@ -8,6 +8,7 @@
 #include "agent/transport/backoff.h"
 #include "common/log.h"
 #include "common/stoppable_sleep.h"
+#include "common/thread_name.h"
 
 namespace otasuke::agent {
 namespace {
@@ -171,6 +172,7 @@ absl::Status Transport::RunStream(std::stop_token stop) {
     LOG_INFO("connected to collector %s as agent %s", options_.collector_address,
              hello.hello().agent_id());
     reader = std::thread([&] {
+      NameThisThread("stream-reader");
       otasuke::v1::CollectorMessage message;
       while (stream->Read(&message)) {
         {
@@ -183,8 +185,10 @@ absl::Status Transport::RunStream(std::stop_token stop) {
       broken = true;
       queue_.Interrupt();
     });
-    watchdog = std::jthread(
-        [&](std::stop_token done) { ack_timed_out = WatchAcks(ack_deadline, context, done); });
+    watchdog = std::jthread([&](std::stop_token done) {
+      NameThisThread("ack-watchdog");
+      ack_timed_out = WatchAcks(ack_deadline, context, done);
+    });
     absl::Time next_heartbeat = absl::Now();
     while (!stop.stop_requested() && !broken) {
       if (!WriteOutbox(*stream)) break;
