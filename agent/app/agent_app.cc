@@ -77,8 +77,10 @@ absl::Status AgentApp::Start() {
       return absl::Status(status.code(), absl::StrCat(step.name, ": ", status.message()));
     }
     LOG_DEBUG("start-up step done: %s", step.name);
+    // Released after each step, not only at the end, so that the peak RSS is the largest
+    // step's, not the sum of all (the rule compilers' and gRPC's set-up pages).
+    ReleaseStartupPages(step.name);
   }
-  ReleaseStartupPages("start-up");
   return absl::OkStatus();
 }
 
@@ -88,8 +90,8 @@ void AgentApp::ReleaseStartupPages(const char* after) {
     LOG_WARN("start-up pages not released after %s: %s", after, released.status().ToString());
     return;
   }
-  LOG_INFO("released %d KB of read-only pages last used during %s (%d mappings)",
-           released->resident_kb, after, released->mappings);
+  LOG_DEBUG("released %d KB of read-only pages last used during %s (%d mappings)",
+            released->resident_kb, after, released->mappings);
 }
 
 absl::Status AgentApp::OpenState() {
