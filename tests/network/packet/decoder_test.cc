@@ -19,6 +19,10 @@ Decoder::Verdict DecodeFrame(Decoder& d, const Bytes& frame, Packet* p, int link
   return d.Decode(link, frame.data(), static_cast<uint32_t>(frame.size()),
                   static_cast<uint32_t>(frame.size()), 1000, p);
 }
+// The packet's views point into the frame: a temporary frame would leave them dangling (ASan
+// heap-use-after-free), so frames are named variables that outlive the checks.
+Decoder::Verdict DecodeFrame(Decoder& d, Bytes&& frame, Packet* p,
+                             int link = kLinkEthernet) = delete;
 
 TEST(DecoderTest, EthernetIpv4Tcp) {
   Decoder d;
@@ -68,15 +72,17 @@ TEST(DecoderTest, VlanAndQinQ) {
   Decoder d;
   Packet p;
   const Bytes l3 = testing::Ipv4(Endpoints{}, kProtoUdp, testing::Udp(Endpoints{}, "x"));
-  ASSERT_EQ(DecodeFrame(d, testing::Ethernet(l3, 0x0800, {42}), &p), Decoder::Verdict::kReady);
+  const Bytes vlan = testing::Ethernet(l3, 0x0800, {42});
+  ASSERT_EQ(DecodeFrame(d, vlan, &p), Decoder::Verdict::kReady);
   EXPECT_EQ(p.vlan_count, 1);
   EXPECT_EQ(p.vlan_ids[0], 42);
-  ASSERT_EQ(DecodeFrame(d, testing::Ethernet(l3, 0x0800, {100, 200}), &p),
-            Decoder::Verdict::kReady);
+  const Bytes qinq = testing::Ethernet(l3, 0x0800, {100, 200});
+  ASSERT_EQ(DecodeFrame(d, qinq, &p), Decoder::Verdict::kReady);
   EXPECT_EQ(p.vlan_count, 2);
   EXPECT_EQ(p.vlan_ids[1], 200);
   EXPECT_TRUE(p.is_udp());
-  EXPECT_EQ(DecodeFrame(d, testing::Ethernet(l3, 0x0800, {1, 2, 3}), &p), Decoder::Verdict::kError);
+  const Bytes three_tags = testing::Ethernet(l3, 0x0800, {1, 2, 3});
+  EXPECT_EQ(DecodeFrame(d, three_tags, &p), Decoder::Verdict::kError);
   EXPECT_EQ(p.error, DecodeError::kTooManyVlans);
 }
 
@@ -111,16 +117,16 @@ TEST(DecoderTest, Ipv6WithExtensionHeaders) {
   // Hop-by-hop (8 bytes) then destination options (8 bytes) then UDP.
   Bytes ext = {kProtoDstOpts, 0, 1, 4, 0, 0, 0, 0, kProtoUdp, 0, 1, 4, 0, 0, 0, 0};
   ext.insert(ext.end(), udp.begin(), udp.end());
-  ASSERT_EQ(DecodeFrame(d, testing::Ethernet(testing::Ipv6(e, kProtoHopOpts, ext), 0x86dd), &p),
-            Decoder::Verdict::kReady);
+  const Bytes frame = testing::Ethernet(testing::Ipv6(e, kProtoHopOpts, ext), 0x86dd);
+  ASSERT_EQ(DecodeFrame(d, frame, &p), Decoder::Verdict::kReady);
   EXPECT_EQ(p.ip_version, 6);
   EXPECT_EQ(p.proto, kProtoUdp);
   EXPECT_EQ(p.src.ToString(), "2001:db8::1");
   EXPECT_EQ(p.payload_view(), "v6");
   // An extension header claiming more bytes than there are.
   Bytes bad = {kProtoUdp, 9, 0, 0, 0, 0, 0, 0};
-  EXPECT_EQ(DecodeFrame(d, testing::Ethernet(testing::Ipv6(e, kProtoHopOpts, bad), 0x86dd), &p),
-            Decoder::Verdict::kError);
+  const Bytes bad_frame = testing::Ethernet(testing::Ipv6(e, kProtoHopOpts, bad), 0x86dd);
+  EXPECT_EQ(DecodeFrame(d, bad_frame, &p), Decoder::Verdict::kError);
   EXPECT_EQ(p.error, DecodeError::kBadIpv6ExtensionHeader);
 }
 
@@ -130,24 +136,23 @@ TEST(DecoderTest, IpInIpAndGreTunnels) {
   Endpoints outer{"192.0.2.1", "192.0.2.2"};
   Endpoints inner{"10.1.1.1", "10.1.1.2", 1234, 80};
   const Bytes inner_ip = testing::Ipv4(inner, kProtoTcp, testing::Tcp(inner, 1, 0, 2, "in"));
-  ASSERT_EQ(
-      DecodeFrame(d, testing::Ethernet(testing::Ipv4(outer, kProtoIpip, inner_ip), 0x0800), &p),
-      Decoder::Verdict::kReady);
+  const Bytes ipip = testing::Ethernet(testing::Ipv4(outer, kProtoIpip, inner_ip), 0x0800);
+  ASSERT_EQ(DecodeFrame(d, ipip, &p), Decoder::Verdict::kReady);
   EXPECT_EQ(p.src.ToString(), "10.1.1.1");
   EXPECT_EQ(p.tunnel_depth, 1);
   EXPECT_EQ(p.tunnel_src.ToString(), "192.0.2.1");
   EXPECT_EQ(p.payload_view(), "in");
   Bytes gre = {0, 0, 0x08, 0x00};
   gre.insert(gre.end(), inner_ip.begin(), inner_ip.end());
-  ASSERT_EQ(DecodeFrame(d, testing::Ethernet(testing::Ipv4(outer, kProtoGre, gre), 0x0800), &p),
-            Decoder::Verdict::kReady);
+  const Bytes gre_frame = testing::Ethernet(testing::Ipv4(outer, kProtoGre, gre), 0x0800);
+  ASSERT_EQ(DecodeFrame(d, gre_frame, &p), Decoder::Verdict::kReady);
   EXPECT_EQ(p.dst.ToString(), "10.1.1.2");
   EXPECT_EQ(p.tunnel_proto, kProtoGre);
   // 6in4.
   Endpoints v6{"2001:db8::a", "2001:db8::b", 1, 2};
   const Bytes inner6 = testing::Ipv6(v6, kProtoUdp, testing::Udp(v6, "six"));
-  ASSERT_EQ(DecodeFrame(d, testing::Ethernet(testing::Ipv4(outer, kProtoIpv6, inner6), 0x0800), &p),
-            Decoder::Verdict::kReady);
+  const Bytes six_in_four = testing::Ethernet(testing::Ipv4(outer, kProtoIpv6, inner6), 0x0800);
+  ASSERT_EQ(DecodeFrame(d, six_in_four, &p), Decoder::Verdict::kReady);
   EXPECT_EQ(p.ip_version, 6);
   EXPECT_EQ(p.payload_view(), "six");
 }
@@ -161,7 +166,8 @@ TEST(DecoderTest, NshAndVxlan) {
   nsh.insert(nsh.end(), inner_ip.begin(), inner_ip.end());
   Decoder d;
   Packet p;
-  ASSERT_EQ(DecodeFrame(d, testing::Ethernet(nsh, 0x894f), &p), Decoder::Verdict::kReady);
+  const Bytes nsh_frame = testing::Ethernet(nsh, 0x894f);
+  ASSERT_EQ(DecodeFrame(d, nsh_frame, &p), Decoder::Verdict::kReady);
   EXPECT_EQ(p.payload_view(), "deep");
   // VXLAN only when enabled.
   const Endpoints outer{"192.0.2.1", "192.0.2.2", 5555, 4789};
@@ -210,13 +216,12 @@ TEST(DecoderTest, OverlappingFragmentsKeepFirstCopy) {
   Bytes first(udp.begin(), udp.begin() + 16);
   Bytes second(udp.begin() + 8, udp.end());
   for (size_t i = 0; i < 8; ++i) second[i] = 'X';
-  EXPECT_EQ(
-      DecodeFrame(d, testing::Ethernet(testing::Ipv4(e, kProtoUdp, first, 64, 9, 0x2000), 0x0800),
-                  &p),
-      Decoder::Verdict::kHeld);
-  ASSERT_EQ(
-      DecodeFrame(d, testing::Ethernet(testing::Ipv4(e, kProtoUdp, second, 64, 9, 1), 0x0800), &p),
-      Decoder::Verdict::kReady);
+  const Bytes first_frame =
+      testing::Ethernet(testing::Ipv4(e, kProtoUdp, first, 64, 9, 0x2000), 0x0800);
+  const Bytes second_frame =
+      testing::Ethernet(testing::Ipv4(e, kProtoUdp, second, 64, 9, 1), 0x0800);
+  EXPECT_EQ(DecodeFrame(d, first_frame, &p), Decoder::Verdict::kHeld);
+  ASSERT_EQ(DecodeFrame(d, second_frame, &p), Decoder::Verdict::kReady);
   EXPECT_EQ(p.payload_view(), std::string(16, 'a'));
   EXPECT_EQ(d.defrag_stats().overlaps, 1u);
 }
@@ -241,23 +246,18 @@ TEST(DecoderTest, BadFragmentsAreCountedAndExpire) {
   Packet p;
   // More-fragments with a length that is not a multiple of 8.
   Bytes odd(13, 1);
-  EXPECT_EQ(DecodeFrame(
-                d, testing::Ethernet(testing::Ipv4(e, kProtoUdp, odd, 64, 3, 0x2000), 0x0800), &p),
-            Decoder::Verdict::kError);
+  const Bytes odd_frame =
+      testing::Ethernet(testing::Ipv4(e, kProtoUdp, odd, 64, 3, 0x2000), 0x0800);
+  EXPECT_EQ(DecodeFrame(d, odd_frame, &p), Decoder::Verdict::kError);
   EXPECT_EQ(p.error, DecodeError::kBadFragment);
   // Beyond 65535 bytes.
-  EXPECT_EQ(
-      DecodeFrame(d,
-                  testing::Ethernet(testing::Ipv4(e, kProtoUdp, Bytes(16, 0), 64, 4, 0x2000 | 8190),
-                                    0x0800),
-                  &p),
-      Decoder::Verdict::kError);
+  const Bytes too_far =
+      testing::Ethernet(testing::Ipv4(e, kProtoUdp, Bytes(16, 0), 64, 4, 0x2000 | 8190), 0x0800);
+  EXPECT_EQ(DecodeFrame(d, too_far, &p), Decoder::Verdict::kError);
   EXPECT_EQ(p.error, DecodeError::kFragmentTooLarge);
-  EXPECT_EQ(
-      DecodeFrame(
-          d, testing::Ethernet(testing::Ipv4(e, kProtoUdp, Bytes(16, 0), 64, 5, 0x2000), 0x0800),
-          &p),
-      Decoder::Verdict::kHeld);
+  const Bytes held =
+      testing::Ethernet(testing::Ipv4(e, kProtoUdp, Bytes(16, 0), 64, 5, 0x2000), 0x0800);
+  EXPECT_EQ(DecodeFrame(d, held, &p), Decoder::Verdict::kHeld);
   d.ExpireFragments(1000 + 120'000'000);
   EXPECT_EQ(d.defrag_stats().timeouts, 1u);
 }
@@ -265,30 +265,36 @@ TEST(DecoderTest, BadFragmentsAreCountedAndExpire) {
 TEST(DecoderTest, MalformedFramesCountedByReason) {
   Decoder d;
   Packet p;
-  EXPECT_EQ(DecodeFrame(d, Bytes(10, 0), &p), Decoder::Verdict::kError);
+  const Bytes runt(10, 0);
+  EXPECT_EQ(DecodeFrame(d, runt, &p), Decoder::Verdict::kError);
   EXPECT_EQ(p.error, DecodeError::kTruncatedLink);
   Bytes ip = testing::Ipv4(Endpoints{}, kProtoTcp, testing::Tcp(Endpoints{}, 1, 1, 2, ""));
   Bytes short_ip(ip.begin(), ip.begin() + 12);
-  EXPECT_EQ(DecodeFrame(d, testing::Ethernet(short_ip, 0x0800), &p), Decoder::Verdict::kError);
+  const Bytes short_ip_frame = testing::Ethernet(short_ip, 0x0800);
+  EXPECT_EQ(DecodeFrame(d, short_ip_frame, &p), Decoder::Verdict::kError);
   EXPECT_EQ(p.error, DecodeError::kTruncatedIpv4);
   Bytes bad_hlen = ip;
   bad_hlen[0] = 0x43;
-  EXPECT_EQ(DecodeFrame(d, testing::Ethernet(bad_hlen, 0x0800), &p), Decoder::Verdict::kError);
+  const Bytes bad_hlen_frame = testing::Ethernet(bad_hlen, 0x0800);
+  EXPECT_EQ(DecodeFrame(d, bad_hlen_frame, &p), Decoder::Verdict::kError);
   EXPECT_EQ(p.error, DecodeError::kBadIpv4HeaderLength);
   Bytes bad_total = ip;
   bad_total[2] = 0x10;  // 4096 bytes claimed
-  EXPECT_EQ(DecodeFrame(d, testing::Ethernet(bad_total, 0x0800), &p), Decoder::Verdict::kError);
+  const Bytes bad_total_frame = testing::Ethernet(bad_total, 0x0800);
+  EXPECT_EQ(DecodeFrame(d, bad_total_frame, &p), Decoder::Verdict::kError);
   EXPECT_EQ(p.error, DecodeError::kBadIpv4TotalLength);
   // A TCP header length larger than the segment: IP stays usable, transport does not.
   Bytes bad_tcp = ip;
   bad_tcp[20 + 12] = 0xf0;
-  EXPECT_EQ(DecodeFrame(d, testing::Ethernet(bad_tcp, 0x0800), &p), Decoder::Verdict::kReady);
+  const Bytes bad_tcp_frame = testing::Ethernet(bad_tcp, 0x0800);
+  EXPECT_EQ(DecodeFrame(d, bad_tcp_frame, &p), Decoder::Verdict::kReady);
   EXPECT_EQ(p.error, DecodeError::kBadTcpHeaderLength);
   EXPECT_FALSE(p.l4_decoded);
   EXPECT_EQ(d.stats().by_reason[static_cast<size_t>(DecodeError::kBadTcpHeaderLength)], 1u);
   EXPECT_EQ(d.stats().errors, 5u);
   // ARP is not an error.
-  EXPECT_EQ(DecodeFrame(d, testing::Ethernet(Bytes(28, 0), 0x0806), &p), Decoder::Verdict::kNotIp);
+  const Bytes arp = testing::Ethernet(Bytes(28, 0), 0x0806);
+  EXPECT_EQ(DecodeFrame(d, arp, &p), Decoder::Verdict::kNotIp);
   EXPECT_EQ(d.stats().not_ip, 1u);
 }
 
