@@ -7,9 +7,6 @@
 namespace otasuke::network {
 
 FlowKey FlowKey::Of(const Packet& p, bool* swapped) {
-  FlowKey k;
-  k.proto = p.proto;
-  k.vlan = p.vlan_count > 0 ? p.vlan_ids[0] : 0;
   uint16_t sport = p.sport;
   uint16_t dport = p.dport;
   if (p.is_icmp()) {
@@ -18,19 +15,30 @@ FlowKey FlowKey::Of(const Packet& p, bool* swapped) {
     sport = 0;
     dport = 0;
   }
-  const int cmp = std::memcmp(p.src.bytes, p.dst.bytes, 16);
-  *swapped = cmp > 0 || (cmp == 0 && sport > dport);
-  if (*swapped) {
-    k.lo = p.dst;
-    k.hi = p.src;
-    k.lo_port = dport;
-    k.hi_port = sport;
+  uint64_t src[2];
+  uint64_t dst[2];
+  std::memcpy(src, p.src.bytes, 16);
+  std::memcpy(dst, p.dst.bytes, 16);
+  // Any fixed total order will do: which endpoint is "lo" never leaves the key.
+  bool swap;
+  if (src[0] != dst[0]) {
+    swap = src[0] > dst[0];
+  } else if (src[1] != dst[1]) {
+    swap = src[1] > dst[1];
   } else {
-    k.lo = p.src;
-    k.hi = p.dst;
-    k.lo_port = sport;
-    k.hi_port = dport;
+    swap = sport > dport;
   }
+  *swapped = swap;
+  FlowKey k;
+  k.words[0] = swap ? dst[0] : src[0];
+  k.words[1] = swap ? dst[1] : src[1];
+  k.words[2] = swap ? src[0] : dst[0];
+  k.words[3] = swap ? src[1] : dst[1];
+  const uint64_t lo_port = swap ? dport : sport;
+  const uint64_t hi_port = swap ? sport : dport;
+  const uint64_t vlan = p.vlan_count > 0 ? p.vlan_ids[0] : 0;
+  k.words[4] =
+      lo_port | hi_port << 16 | uint64_t{p.proto} << 32 | vlan << 40 | uint64_t{p.src.family} << 56;
   return k;
 }
 

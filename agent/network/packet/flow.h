@@ -8,7 +8,6 @@
 #include <memory>
 #include <string>
 
-#include "absl/hash/hash.h"
 #include "agent/network/detect/inspection.h"
 #include "agent/network/packet/dns.h"
 #include "agent/network/packet/http.h"
@@ -21,33 +20,31 @@ namespace otasuke::network {
 inline constexpr int kToServer = 0;
 inline constexpr int kToClient = 1;
 
-// Direction-free key: the lower (address, port) endpoint first.
+// Direction-free key: the lower (address, port) endpoint first. Five 64-bit words (both
+// addresses, then ports, protocol, VLAN and family), so hashing and comparing it is a handful
+// of word operations once per packet.
 struct FlowKey {
-  IpAddress lo;
-  IpAddress hi;
-  uint16_t lo_port = 0;
-  uint16_t hi_port = 0;
-  uint8_t proto = 0;
-  uint16_t vlan = 0;
+  uint64_t words[5] = {0, 0, 0, 0, 0};
 
   // Builds the key of a packet; *swapped is true when the packet goes hi -> lo.
   static FlowKey Of(const Packet& p, bool* swapped);
 
-  // Hashed as five 64-bit words: hashing the addresses as byte strings cost about three times
-  // as much, once per packet.
-  template <typename H>
-  friend H AbslHashValue(H h, const FlowKey& k) {
-    uint64_t words[4];
-    std::memcpy(&words[0], k.lo.bytes, 16);
-    std::memcpy(&words[2], k.hi.bytes, 16);
-    const uint64_t rest = uint64_t{k.lo_port} | uint64_t{k.hi_port} << 16 |
-                          uint64_t{k.proto} << 32 | uint64_t{k.vlan} << 40 |
-                          uint64_t{k.lo.family} << 56;
-    return H::combine(std::move(h), words[0], words[1], words[2], words[3], rest);
-  }
   friend bool operator==(const FlowKey& a, const FlowKey& b) {
-    return a.lo == b.lo && a.hi == b.hi && a.lo_port == b.lo_port && a.hi_port == b.hi_port &&
-           a.proto == b.proto && a.vlan == b.vlan;
+    return ((a.words[0] ^ b.words[0]) | (a.words[1] ^ b.words[1]) | (a.words[2] ^ b.words[2]) |
+            (a.words[3] ^ b.words[3]) | (a.words[4] ^ b.words[4])) == 0;
+  }
+};
+
+// The flow table's hash: the words folded with multiplications by odd constants and the high
+// half mixed down, as the table takes its control bits from the low 7 bits.
+struct FlowKeyHash {
+  size_t operator()(const FlowKey& k) const {
+    constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
+    uint64_t h = (k.words[0] ^ (k.words[4] * kMul)) * kMul;
+    h = (h ^ k.words[1] ^ (h >> 29)) * kMul;
+    h = (h ^ k.words[2] ^ (h >> 31)) * kMul;
+    h = (h ^ k.words[3] ^ (h >> 27)) * kMul;
+    return static_cast<size_t>(h ^ (h >> 32));
   }
 };
 
@@ -101,6 +98,11 @@ struct Flow {
   Flow* lru_prev = nullptr;
   Flow* lru_next = nullptr;
   size_t memory_accounted = 0;
+  // Something that may change memory() happened since the last FlowTable::Account (payload,
+  // stream data delivered or skipped, a close, raw data released): Account runs only then,
+  // as summing the buffers and parser state of a flow on every packet cost as much as the
+  // flow lookup.
+  bool memory_dirty = false;
   bool end_handled = false;
 
   bool established() const {

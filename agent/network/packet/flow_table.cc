@@ -20,8 +20,11 @@ FlowTable::FlowTable(FlowTableConfig config, FlowEndHandler* end_handler)
 FlowTable::~FlowTable() = default;
 
 Flow* FlowTable::Find(const FlowKey& key) {
+  if (last_found_ != nullptr && last_found_->key == key) return last_found_;
   auto it = flows_.find(key);
-  return it == flows_.end() ? nullptr : it->second.get();
+  if (it == flows_.end()) return nullptr;
+  last_found_ = it->second.get();
+  return last_found_;
 }
 
 void FlowTable::Unlink(Flow* flow) {
@@ -52,6 +55,7 @@ void FlowTable::End(Flow* flow, FlowEndReason reason) {
     end_handler_->OnFlowEnd(*flow, reason);
   }
   Unlink(flow);
+  if (last_found_ == flow) last_found_ = nullptr;
   stats_.memory -= std::min<uint64_t>(stats_.memory, flow->memory_accounted);
   auto it = flows_.find(flow->key);
   OTASUKE_CHECK(it != flows_.end());

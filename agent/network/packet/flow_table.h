@@ -79,7 +79,9 @@ class FlowTable {
 
   FlowTableConfig config_;
   FlowEndHandler* end_handler_;
-  absl::flat_hash_map<FlowKey, std::unique_ptr<Flow>> flows_;
+  absl::flat_hash_map<FlowKey, std::unique_ptr<Flow>, FlowKeyHash> flows_;
+  // The flow of the previous Find(): consecutive packets of one flow skip the hash lookup.
+  Flow* last_found_ = nullptr;
   std::vector<std::unique_ptr<Flow>> free_;  // recycled flows
   Flow* lru_head_ = nullptr;                 // most recently seen
   Flow* lru_tail_ = nullptr;                 // least recently seen

@@ -55,6 +55,9 @@ void FlowTracker::Process(const Packet& packet, PacketFlowView* view) {
   ++flow->packets[direction];
   flow->bytes[direction] += packet.wire_len;
   if (direction == kToClient) flow->reply_seen = true;
+  if (packet.payload_len > 0 || (packet.tcp_flags & (kTcpFin | kTcpRst)) != 0) {
+    flow->memory_dirty = true;
+  }
   current_ = flow;
   if (packet.is_tcp()) {
     HandleTcp(packet, *flow, direction, view);
@@ -240,12 +243,15 @@ void FlowTracker::FeedApp(Flow& flow, int direction, const uint8_t* data, uint32
 }
 
 void FlowTracker::OnStreamData(int direction, const uint8_t* data, uint32_t len) {
-  if (current_ != nullptr) FeedApp(*current_, direction, data, len);
+  if (current_ == nullptr) return;
+  current_->memory_dirty = true;
+  FeedApp(*current_, direction, data, len);
 }
 
 void FlowTracker::OnStreamGap(int direction, uint32_t len) {
   if (current_ == nullptr) return;
   Flow& flow = *current_;
+  flow.memory_dirty = true;
   if (flow.app_proto == detect::AppProto::kUnknown) {
     flow.probe_done[direction] = true;
     if (flow.probe_done[1 - direction]) flow.app_proto = detect::AppProto::kFailed;
@@ -276,7 +282,10 @@ void FlowTracker::Done(PacketFlowView* view) {
   flow->tls_hello_new = false;
   view->http_txs.clear();
   view->dns_messages.clear();
-  table_.Account(flow);
+  if (flow->memory_dirty) {
+    flow->memory_dirty = false;
+    table_.Account(flow);
+  }
 }
 
 void FlowTracker::FinishFlow(Flow& flow, PacketFlowView* view) {
@@ -286,6 +295,7 @@ void FlowTracker::FinishFlow(Flow& flow, PacketFlowView* view) {
   view->http_txs.clear();
   view->dns_messages.clear();
   current_ = &flow;
+  flow.memory_dirty = true;
   for (int d : {kToServer, kToClient}) {
     flow.streams[d].FlushAll(*this, d, stats_.stream);
     if (flow.http) flow.http->OnClose(d);

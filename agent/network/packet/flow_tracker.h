@@ -63,7 +63,10 @@ class FlowTracker : public StreamSink {
     return flow.streams[direction].RawPending(all);
   }
   static void ConsumeRaw(Flow& flow, int direction, size_t len) {
-    flow.streams[direction].ConsumeRaw(len);
+    TcpStream& stream = flow.streams[direction];
+    const size_t before = stream.memory();
+    stream.ConsumeRaw(len);
+    if (stream.memory() != before) flow.memory_dirty = true;
   }
   // At flow end: close reassembly (skip holes) so the last data reaches the parsers.
   void FinishFlow(Flow& flow, PacketFlowView* view);

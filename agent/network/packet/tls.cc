@@ -108,14 +108,18 @@ bool ParseClientHello(const uint8_t* body, uint32_t len, TlsClientHello* hello) 
   AppendList(&hello->ja3, groups);
   hello->ja3.push_back(',');
   AppendList(&hello->ja3, point_formats);
+  return true;
+}
+
+std::string TlsClientHello::Ja3Hash() const {
+  if (ja3.empty()) return "";
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_len = 0;
-  EVP_Digest(hello->ja3.data(), hello->ja3.size(), digest, &digest_len, EVP_md5(), nullptr);
-  hello->ja3_hash.clear();
-  for (unsigned int i = 0; i < digest_len; ++i) {
-    absl::StrAppendFormat(&hello->ja3_hash, "%02x", digest[i]);
-  }
-  return true;
+  EVP_Digest(ja3.data(), ja3.size(), digest, &digest_len, EVP_md5(), nullptr);
+  std::string hex;
+  hex.reserve(2 * digest_len);
+  for (unsigned int i = 0; i < digest_len; ++i) absl::StrAppendFormat(&hex, "%02x", digest[i]);
+  return hex;
 }
 
 bool TlsParser::OnRecord(int direction, uint8_t type, const uint8_t* data, uint32_t len) {

@@ -450,7 +450,7 @@ void NetworkScanner::OnAlert(const detect::Alert& alert) {
     t.version = TlsVersionName(flow->tls->server_version() != 0 ? flow->tls->server_version()
                                                                 : hello.version);
     t.ja3 = hello.ja3;
-    t.ja3_hash = hello.ja3_hash;
+    t.ja3_hash = hello.Ja3Hash();
     e.tls = std::move(t);
   }
   handler_->OnAlertEvent(e);
