@@ -52,6 +52,12 @@ class DnsParser {
   // Messages completed by the last Feed call.
   const std::vector<DnsMessage>& messages() const { return messages_; }
   void ClearMessages() { messages_.clear(); }
+  // Moves the completed messages into *out (emptied first), leaving none here; both vectors
+  // keep their capacity, so a steady stream of messages allocates no vectors.
+  void TakeMessages(std::vector<DnsMessage>* out) {
+    out->clear();
+    out->swap(messages_);
+  }
   uint64_t parse_errors() const { return parse_errors_; }
   size_t memory() const { return pending_[0].capacity() + pending_[1].capacity(); }
 

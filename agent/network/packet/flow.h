@@ -58,6 +58,7 @@ struct Flow {
   IpAddress server;
   uint16_t client_port = 0;
   uint16_t server_port = 0;
+  bool client_is_hi = false;  // the client is the key's hi endpoint: directions by key order
   uint8_t proto = 0;
   uint8_t icmp_type = 0;  // first ICMP message, for community_id
   uint8_t icmp_code = 0;

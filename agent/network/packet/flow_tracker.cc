@@ -32,11 +32,13 @@ Flow* FlowTracker::Lookup(const Packet& packet, int* direction) {
       flow->icmp_type = packet.icmp_type;
       flow->icmp_code = packet.icmp_code;
     }
+    // The packet's source is the key's hi endpoint when `swapped`. A flow whose two endpoints
+    // are the same (address and port) never swaps: every packet is the client's.
+    const bool same_endpoints = key.words[0] == key.words[2] && key.words[1] == key.words[3] &&
+                                (key.words[4] & 0xffff) == ((key.words[4] >> 16) & 0xffff);
+    flow->client_is_hi = !same_endpoints && (from_server != swapped);
   }
-  const bool from_client = packet.src == flow->client &&
-                           (packet.is_icmp() || packet.sport == flow->client_port) &&
-                           !(packet.src == packet.dst && packet.sport != flow->client_port);
-  *direction = from_client ? kToServer : kToClient;
+  *direction = swapped == flow->client_is_hi ? kToServer : kToClient;
   table_.Touch(flow, packet.ts_usec);
   return flow;
 }
@@ -55,14 +57,15 @@ void FlowTracker::Process(const Packet& packet, PacketFlowView* view) {
   ++flow->packets[direction];
   flow->bytes[direction] += packet.wire_len;
   if (direction == kToClient) flow->reply_seen = true;
-  if (packet.payload_len > 0 || (packet.tcp_flags & (kTcpFin | kTcpRst)) != 0) {
-    flow->memory_dirty = true;
-  }
   current_ = flow;
   if (packet.is_tcp()) {
     HandleTcp(packet, *flow, direction, view);
+    // Queued or delivered payload, or a close that completes HTTP messages.
+    if (view->payload_in_stream || (packet.tcp_flags & (kTcpFin | kTcpRst)) != 0) {
+      flow->memory_dirty = true;
+    }
   } else if (packet.is_udp()) {
-    HandleUdp(packet, *flow, direction, view);
+    HandleUdp(packet, *flow, direction, view);  // datagrams are parsed whole: no buffers grow
   }
   Collect(*flow, view);
   current_ = nullptr;
@@ -265,9 +268,7 @@ void FlowTracker::Collect(Flow& flow, PacketFlowView* view) {
   if (flow.http) {
     view->http_txs.assign(flow.http->touched().begin(), flow.http->touched().end());
   }
-  if (flow.dns && !flow.dns->messages().empty()) {
-    view->dns_messages = flow.dns->messages();
-  }
+  if (flow.dns && !flow.dns->messages().empty()) flow.dns->TakeMessages(&view->dns_messages);
   view->tls_client_hello = flow.tls_hello_new;
 }
 

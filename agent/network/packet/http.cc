@@ -151,7 +151,8 @@ size_t HttpParser::memory() const {
   size_t total = side_[0].line.capacity() + side_[1].line.capacity();
   for (const HttpTransaction& tx : txs_) {
     total += sizeof(tx) + tx.request_headers_raw.capacity() + tx.response_headers_raw.capacity() +
-             tx.request_body.capacity() + tx.response_body.capacity() + tx.uri_raw.capacity() * 2;
+             tx.request_body.capacity() + tx.response_body.capacity() + tx.uri_raw.capacity() * 2 +
+             tx.request_headers_joined.capacity() + tx.response_headers_joined.capacity();
   }
   return total;
 }
@@ -397,8 +398,11 @@ void HttpParser::OnHeadersDone(int direction) {
   }
   if (direction == kToServer) {
     tx->request_headers_done = true;
+    tx->request_headers_joined = HttpTransaction::JoinHeaders(headers);
+    tx->host_normalized = tx->NormalizedHost();
   } else {
     tx->response_headers_done = true;
+    tx->response_headers_joined = HttpTransaction::JoinHeaders(headers);
   }
   std::string_view te;
   std::string_view cl;

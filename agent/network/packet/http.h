@@ -38,6 +38,10 @@ struct HttpTransaction {
   std::string request_headers_raw;
   std::string request_body;  // de-chunked, up to the limit
   uint64_t request_body_seen = 0;
+  // Set when the request header block is complete, as detection reads them on every
+  // inspection of the transaction: JoinHeaders(request_headers) and NormalizedHost().
+  std::string request_headers_joined;
+  std::string host_normalized;
   bool request_started = false;
   bool request_headers_done = false;
   bool request_complete = false;
@@ -48,6 +52,7 @@ struct HttpTransaction {
   uint32_t status = 0;
   std::vector<HttpHeader> response_headers;
   std::string response_headers_raw;
+  std::string response_headers_joined;  // JoinHeaders(response_headers), once complete
   std::string response_body;
   uint64_t response_body_seen = 0;
   bool response_started = false;

@@ -107,8 +107,7 @@ void NetworkScanner::FillHttp(const HttpTransaction& tx, int direction, detect::
   if (tx.request_headers_done) {
     std::string_view value;
     if (HttpTransaction::FindHeader(tx.request_headers, "host", &value)) {
-      host_scratch_ = tx.NormalizedHost();
-      in->SetBuffer(BufferId::kHttpHost, std::string_view(host_scratch_));
+      in->SetBuffer(BufferId::kHttpHost, std::string_view(tx.host_normalized));
       in->SetBuffer(BufferId::kHttpHostRaw, value);
     }
     if (HttpTransaction::FindHeader(tx.request_headers, "user-agent", &value)) {
@@ -126,8 +125,7 @@ void NetworkScanner::FillHttp(const HttpTransaction& tx, int direction, detect::
       in->SetBuffer(BufferId::kHttpProtocol, std::string_view(tx.request_protocol));
     }
     if (tx.request_headers_done) {
-      header_scratch_ = HttpTransaction::JoinHeaders(tx.request_headers);
-      in->SetBuffer(BufferId::kHttpHeader, std::string_view(header_scratch_));
+      in->SetBuffer(BufferId::kHttpHeader, std::string_view(tx.request_headers_joined));
       in->SetBuffer(BufferId::kHttpHeaderRaw, std::string_view(tx.request_headers_raw));
       const std::string_view cookie = Cookie(tx.request_headers, "cookie");
       if (!cookie.empty()) in->SetBuffer(BufferId::kHttpCookie, cookie);
@@ -142,8 +140,7 @@ void NetworkScanner::FillHttp(const HttpTransaction& tx, int direction, detect::
     in->SetBuffer(BufferId::kHttpStatMsg, std::string_view(tx.status_message));
   }
   if (tx.response_headers_done) {
-    header_scratch_ = HttpTransaction::JoinHeaders(tx.response_headers);
-    in->SetBuffer(BufferId::kHttpHeader, std::string_view(header_scratch_));
+    in->SetBuffer(BufferId::kHttpHeader, std::string_view(tx.response_headers_joined));
     in->SetBuffer(BufferId::kHttpHeaderRaw, std::string_view(tx.response_headers_raw));
     const std::string_view cookie = Cookie(tx.response_headers, "set-cookie");
     if (!cookie.empty()) in->SetBuffer(BufferId::kHttpCookie, cookie);

@@ -117,10 +117,6 @@ class NetworkScanner : private FlowEndHandler, private detect::AlertCallback {
   PacketFlowView view_;
   PacketFlowView end_view_;
   Context ctx_;
-  // Scratch for buffers built per inspection (joined headers, normalised host).
-  std::string header_scratch_;
-  std::string host_scratch_;
-  std::string cookie_scratch_;
 };
 
 // EVE address text: IPv4 dotted, IPv6 in Suricata's full form (2001:0db8:0000:...).
