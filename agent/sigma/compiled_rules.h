@@ -21,6 +21,8 @@ struct LogSourceBucket {
   LogSource key;
   std::vector<uint32_t> rules;  // ascending rule indices
   Prefilter prefilter;
+  // The set-wide id of the prefilter's pattern 0 (rule.h HitTest::literal).
+  uint32_t first_literal = 0;
 };
 
 class CompiledSigmaRules {
@@ -29,6 +31,8 @@ class CompiledSigmaRules {
   const std::vector<CorrelationRule>& correlations() const { return correlations_; }
   const std::vector<LogSourceBucket>& buckets() const { return buckets_; }
   const std::string& version() const { return version_; }
+  // Prefilter literals of all buckets (ids 0 .. literal_count() - 1).
+  uint32_t literal_count() const { return literal_count_; }
   // Unique per compiled set in this process: lets per-thread caches notice a new set.
   uint64_t serial() const { return serial_; }
   // For each detection rule, the correlations that consume its matches.
@@ -43,6 +47,7 @@ class CompiledSigmaRules {
   std::vector<LogSourceBucket> buckets_;
   std::vector<std::vector<uint32_t>> correlations_of_rule_;
   std::string version_;
+  uint32_t literal_count_ = 0;
   uint64_t serial_ = 0;
 };
 

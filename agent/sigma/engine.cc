@@ -13,6 +13,16 @@ void EventView::Reset(const Event& event) {
     stamp_.resize(slots, 0);
     lowered_.resize(slots);
   }
+  hits_recorded_ = false;
+}
+
+void EventView::StartHits(uint32_t literal_count) {
+  if (hits_.size() < literal_count) hits_.resize(literal_count, 0);
+  if (++hit_generation_ > kMaxHitGeneration) {  // wrapped: forget every old hit
+    std::fill(hits_.begin(), hits_.end(), 0);
+    hit_generation_ = 1;
+  }
+  hits_recorded_ = true;
 }
 
 bool EventView::Find(const FieldRef& field, std::string_view* value, uint32_t* slot) const {
@@ -119,36 +129,104 @@ bool KeywordMatches(const FieldItem& item, EventView& view) {
 bool IndexedItemMatches(const FieldItem& item, const FieldItemIndex& index, EventView& view) {
   std::string_view value;
   uint32_t slot = 0;
-  const bool present = view.Find(item.field, &value, &slot);
-  if (present && index.strings.AnyMatches(view.Lowered(slot, value))) return true;
+  bool present = false;
+  bool found = false;
+  auto find = [&] {
+    if (!found) present = view.Find(item.field, &value, &slot);
+    found = true;
+  };
+  const bool recorded = view.hits_recorded();
+  auto hit = [&](const HitTest& h) {
+    if (recorded) return view.Hit(h.literal, h.hit);
+    find();  // no scan for this event (profiling): test the value itself
+    return TestValue(item.values[h.value][h.alternative], view, present, value, slot);
+  };
+  if (item.all) {  // every value, each an OR of its alternatives, all in by_hits
+    const std::vector<HitTest>& tests = index.by_hits;
+    for (size_t i = 0; i < tests.size();) {
+      const uint32_t v = tests[i].value;
+      bool any = false;
+      for (; i < tests.size() && tests[i].value == v; ++i) any = any || hit(tests[i]);
+      if (!any) return false;
+    }
+    return true;
+  }
+  for (const HitTest& h : index.by_hits) {
+    if (hit(h)) return true;
+  }
+  if (index.strings.size() == 0 && index.rest.empty()) return false;
+  find();
+  if (present && index.strings.size() > 0 && index.strings.AnyMatches(view.Lowered(slot, value))) {
+    return true;
+  }
   for (const auto& [v, a] : index.rest) {
     if (TestValue(item.values[v][a], view, present, value, slot)) return true;
   }
   return false;
 }
 
+// The LiteralHit that answers a caseless string test with a scanned literal.
+std::optional<LiteralHit> HitAnswering(const StringMatcher& m) {
+  if (m.cased() || m.literal().empty()) return std::nullopt;
+  switch (m.kind()) {
+    case StringMatcher::Kind::kContains:
+      return kHitAnywhere;
+    case StringMatcher::Kind::kPrefix:
+      return kHitAtStart;
+    case StringMatcher::Kind::kSuffix:
+      return kHitAtEnd;
+    case StringMatcher::Kind::kExact:
+      return kHitWhole;
+    case StringMatcher::Kind::kGlob:
+      break;
+  }
+  return std::nullopt;
+}
+
+std::shared_ptr<const FieldItemIndex> BuildItemIndex(const FieldItem& item,
+                                                     LiteralIdLookup literal_id) {
+  auto index = std::make_shared<FieldItemIndex>();
+  std::vector<const StringMatcher*> indexable;
+  std::vector<std::pair<uint32_t, uint32_t>> indexable_at;
+  for (uint32_t v = 0; v < item.values.size(); ++v) {
+    for (uint32_t a = 0; a < item.values[v].size(); ++a) {
+      const ValueTest& t = item.values[v][a];
+      if (t.kind == ValueTest::Kind::kString) {
+        const std::optional<LiteralHit> hit = HitAnswering(t.text);
+        const std::optional<uint32_t> id =
+            hit.has_value() ? literal_id(item.field, t.text.literal()) : std::nullopt;
+        if (id.has_value()) {
+          index->by_hits.push_back({.literal = *id, .hit = *hit, .value = v, .alternative = a});
+          continue;
+        }
+        if (!item.all && StringTestSet::Indexable(t.text)) {
+          indexable.push_back(&t.text);
+          indexable_at.emplace_back(v, a);
+          continue;
+        }
+      }
+      if (item.all) return nullptr;  // an `all` item is indexed only when hits answer it all
+      index->rest.emplace_back(v, a);
+    }
+  }
+  if (indexable.size() >= kMinIndexedTests) {
+    index->strings = StringTestSet::Build(indexable);
+  } else {
+    index->rest.insert(index->rest.end(), indexable_at.begin(), indexable_at.end());
+    std::sort(index->rest.begin(), index->rest.end());  // the rule's order, as the oracle
+  }
+  if (index->by_hits.empty() && index->strings.size() == 0) return nullptr;
+  return index;
+}
+
 }  // namespace
 
-void IndexFieldItems(DetectionRule& rule) {
+void IndexFieldItems(DetectionRule& rule, LiteralIdLookup literal_id) {
   for (Selection& selection : rule.selections) {
     for (auto& group : selection.groups) {
       for (FieldItem& item : group) {
-        if (item.field.name.empty() || item.all) continue;
-        std::vector<const StringMatcher*> indexable;
-        auto index = std::make_shared<FieldItemIndex>();
-        for (uint32_t v = 0; v < item.values.size(); ++v) {
-          for (uint32_t a = 0; a < item.values[v].size(); ++a) {
-            const ValueTest& t = item.values[v][a];
-            if (t.kind == ValueTest::Kind::kString && StringTestSet::Indexable(t.text)) {
-              indexable.push_back(&t.text);
-            } else {
-              index->rest.emplace_back(v, a);
-            }
-          }
-        }
-        if (indexable.size() < kMinIndexedTests) continue;
-        index->strings = StringTestSet::Build(indexable);
-        item.index = std::move(index);
+        if (item.field.name.empty() || item.values.empty()) continue;
+        item.index = BuildItemIndex(item, literal_id);
       }
     }
   }
@@ -263,6 +341,7 @@ void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
   RouteBuckets(rules, event.source());
   if (cached_buckets_.empty()) return;
   view_.Reset(event);
+  view_.StartHits(rules.literal_count());
   candidates_.clear();
   for (uint32_t b : cached_buckets_) {
     const LogSourceBucket& bucket = rules.buckets()[b];
@@ -278,8 +357,19 @@ void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
       std::string_view value;
       uint32_t slot = 0;
       if (!view_.Find(f.field, &value, &slot)) continue;  // absent fields take no hit
-      f.scanner.Scan(view_.Lowered(slot, value), scratch_, [&](uint32_t pattern, size_t) {
-        for (const uint32_t hit : pf.pattern_hits(f.first_pattern + pattern)) {
+      const std::string_view lowered = view_.Lowered(slot, value);
+      f.scanner.Scan(lowered, scratch_, [&](uint32_t pattern, size_t end) {
+        const uint32_t id = f.first_pattern + pattern;
+        const bool at_start = end == pf.pattern_length(id);
+        const bool at_end = end == lowered.size();
+        const bool first =
+            view_.RecordHit(bucket.first_literal + id, kHitAnywhere | (at_start ? kHitAtStart : 0) |
+                                                           (at_end ? kHitAtEnd : 0) |
+                                                           (at_start && at_end ? kHitWhole : 0));
+        // A literal's clauses are marked on its first occurrence only ('.exe' occurs in most
+        // command lines several times, and a few hundred clauses name it).
+        if (!first) return;
+        for (const uint32_t hit : pf.pattern_hits(id)) {
           const uint32_t local = hit >> 5;
           if (stamp_[local] != gen) {
             stamp_[local] = gen;

@@ -7,20 +7,41 @@
 // Both are per-thread objects (scratch buffers, caches); the rule set is shared read-only.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "agent/event/event.h"
 #include "agent/sigma/compiled_rules.h"
 
 namespace otasuke::agent::sigma {
 
-// Lazily lowercased field values of one event, cached per field for all rules.
+// Lazily lowercased field values of one event, cached per field for all rules, and the
+// prefilter's literal hits when SigmaEngine scanned the event.
 class EventView {
  public:
   void Reset(const Event& event);
+  // Called before recording the event's hits: literal ids are below literal_count.
+  void StartHits(uint32_t literal_count);
+  bool hits_recorded() const { return hits_recorded_; }
+  // True on the literal's first hit in this event.
+  bool RecordHit(uint32_t literal, uint32_t where) {
+    uint32_t& h = hits_[literal];
+    if ((h >> kHitBits) == hit_generation_) {
+      h |= where;
+      return false;
+    }
+    h = (hit_generation_ << kHitBits) | where;
+    return true;
+  }
+  // Whether the literal was seen as `where` says (rule.h LiteralHit) in this event.
+  bool Hit(uint32_t literal, LiteralHit where) const {
+    const uint32_t h = hits_[literal];
+    return (h >> kHitBits) == hit_generation_ && (h & where) != 0;
+  }
   const Event& event() const { return *event_; }
   // Finds a field: *slot identifies it for Lowered(). False when absent.
   bool Find(const FieldRef& field, std::string_view* value, uint32_t* slot) const;
@@ -41,16 +62,28 @@ class EventView {
   }
 
  private:
+  // hits_[literal]: (generation << kHitBits) | LiteralHit bits; an entry of an older
+  // generation means no hit, so nothing is cleared per event.
+  static constexpr uint32_t kHitBits = 4;
+  static constexpr uint32_t kMaxHitGeneration = (1u << (32 - kHitBits)) - 1;
+
   const Event* event_ = nullptr;
   uint64_t generation_ = 0;
   std::vector<std::string> lowered_;
   std::vector<uint64_t> stamp_;
+  std::vector<uint32_t> hits_;
+  uint32_t hit_generation_ = 0;
+  bool hits_recorded_ = false;
 };
 
-// Builds the FieldItem indexes of a rule (rule.h) that SigmaEngine's evaluator uses: items
-// with at least kMinIndexedTests plain exact/prefix/suffix tests. Called by the compiler.
+// Builds the FieldItem indexes of a rule (rule.h) that SigmaEngine's evaluator uses: tests
+// whose literal the prefilter scans for in their field (`literal_id` names it, nullopt when it
+// is not scanned for), and items with at least kMinIndexedTests plain exact/prefix/suffix
+// tests. Called by the compiler once the prefilters exist.
 inline constexpr size_t kMinIndexedTests = 4;
-void IndexFieldItems(DetectionRule& rule);
+using LiteralIdLookup =
+    absl::FunctionRef<std::optional<uint32_t>(const FieldRef& field, const std::string& literal)>;
+void IndexFieldItems(DetectionRule& rule, LiteralIdLookup literal_id);
 
 // Exact evaluation of one rule on the current view. With use_item_indexes false every value
 // is tested one by one (the oracle's way); with it true, items with an index use it.

@@ -574,20 +574,38 @@ absl::Status RuleSetBuilder::ResolveCorrelations() {
 
 void RuleSetBuilder::BuildIndex() {
   std::map<std::tuple<std::string, std::string, std::string>, uint32_t> bucket_of;
+  std::vector<uint32_t> bucket_of_rule(set_->rules_.size(), 0);
   for (uint32_t i = 0; i < set_->rules_.size(); ++i) {
-    IndexFieldItems(set_->rules_[i]);
     const LogSource& ls = set_->rules_[i].logsource;
     auto key = std::make_tuple(ls.product, ls.category, ls.service);
     auto [it, inserted] = bucket_of.emplace(key, static_cast<uint32_t>(set_->buckets_.size()));
     if (inserted) set_->buckets_.push_back({.key = ls, .rules = {}, .prefilter = {}});
     set_->buckets_[it->second].rules.push_back(i);
+    bucket_of_rule[i] = it->second;
   }
   const bool hyperscan = options_.prefer_hyperscan && LiteralScanner::HyperscanBuiltIn();
   const size_t max_literal = hyperscan ? kMaxHyperscanLiteral : kMaxAutomatonLiteral;
-  for (LogSourceBucket& b : set_->buckets_) {
+  std::vector<PatternIndex> patterns(set_->buckets_.size());
+  for (size_t k = 0; k < set_->buckets_.size(); ++k) {
+    LogSourceBucket& b = set_->buckets_[k];
     std::vector<Trigger> triggers;
     for (uint32_t r : b.rules) triggers.push_back(ExtractTrigger(set_->rules_[r], max_literal));
-    b.prefilter = Prefilter::Build(triggers, options_.prefer_hyperscan);
+    b.prefilter = Prefilter::Build(triggers, options_.prefer_hyperscan, &patterns[k]);
+    b.first_literal = set_->literal_count_;
+    set_->literal_count_ += static_cast<uint32_t>(b.prefilter.pattern_count());
+  }
+  // Item indexes last: a test is answered from the scan's hits when its literal is one of the
+  // patterns its rule's bucket scans for in that field.
+  for (uint32_t i = 0; i < set_->rules_.size(); ++i) {
+    const LogSourceBucket& b = set_->buckets_[bucket_of_rule[i]];
+    const PatternIndex& in_bucket = patterns[bucket_of_rule[i]];
+    IndexFieldItems(
+        set_->rules_[i],
+        [&](const FieldRef& field, const std::string& literal) -> std::optional<uint32_t> {
+          const auto it = in_bucket.find(std::make_pair(field.name, literal));
+          if (it == in_bucket.end()) return std::nullopt;
+          return b.first_literal + it->second;
+        });
   }
 }
 

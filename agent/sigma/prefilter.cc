@@ -136,7 +136,8 @@ Trigger ExtractTrigger(const DetectionRule& rule, size_t max_literal) {
   return t;
 }
 
-Prefilter Prefilter::Build(const std::vector<Trigger>& triggers, bool prefer_hyperscan) {
+Prefilter Prefilter::Build(const std::vector<Trigger>& triggers, bool prefer_hyperscan,
+                           PatternIndex* pattern_index) {
   Prefilter pf;
   pf.full_mask_.assign(triggers.size(), 0);
   // field name -> (literal -> packed (rule, clause) hits)
@@ -162,6 +163,10 @@ Prefilter Prefilter::Build(const std::vector<Trigger>& triggers, bool prefer_hyp
     std::vector<std::string> patterns;
     const uint32_t first = static_cast<uint32_t>(pf.pattern_length_.size());
     for (auto& [text, hits] : entry.second) {
+      if (pattern_index != nullptr) {
+        pattern_index->emplace(std::make_pair(name, text),
+                               static_cast<uint32_t>(pf.pattern_length_.size()));
+      }
       pf.pattern_length_.push_back(static_cast<uint32_t>(text.size()));
       pf.hits_begin_.push_back(static_cast<uint32_t>(pf.hits_.size()));
       pf.hits_.insert(pf.hits_.end(), hits.begin(), hits.end());

@@ -11,8 +11,10 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "agent/sigma/literal_scanner.h"
 #include "agent/sigma/rule.h"
 
@@ -39,10 +41,15 @@ inline constexpr size_t kMinUsefulLiteral = 3;
 
 Trigger ExtractTrigger(const DetectionRule& rule, size_t max_literal);
 
+// (field name, literal text) -> bucket-local pattern id. The compiler uses it to find the
+// value tests the scan answers (rule.h HitTest); it is not kept in the compiled set.
+using PatternIndex = absl::flat_hash_map<std::pair<std::string, std::string>, uint32_t>;
+
 class Prefilter {
  public:
-  // triggers[i] belongs to the bucket's i-th rule.
-  static Prefilter Build(const std::vector<Trigger>& triggers, bool prefer_hyperscan);
+  // triggers[i] belongs to the bucket's i-th rule. Fills *patterns when given.
+  static Prefilter Build(const std::vector<Trigger>& triggers, bool prefer_hyperscan,
+                         PatternIndex* patterns = nullptr);
 
   // A field the literals are searched in, with the scanner of its literals. The scanner's
   // pattern ids are local: the bucket-wide pattern id is first_pattern + local id.

@@ -42,10 +42,31 @@ struct ValueTest {
   FieldRef other;      // kFieldRef
 };
 
-// The indexed engine's shortcut for a field item with many plain string values: `strings`
-// holds the tests StringTestSet can index, `rest` the positions (value, alternative) of the
-// others, tested one by one.
+// Where the prefilter saw a literal in a field's lowercased value (SigmaEngine records them
+// per event, by the literal's id in the compiled set).
+enum LiteralHit : uint8_t {
+  kHitAnywhere = 1,  // some occurrence
+  kHitAtStart = 2,   // an occurrence starting at offset 0
+  kHitAtEnd = 4,     // an occurrence ending at the value's end
+  kHitWhole = 8,     // an occurrence that is the whole value
+};
+
+// A caseless contains / startswith / endswith / exact test whose literal the prefilter scans
+// for in the same field: the scan's hits answer it without touching the value.
+struct HitTest {
+  uint32_t literal = 0;  // literal id in the compiled set
+  LiteralHit hit = kHitAnywhere;
+  uint32_t value = 0;        // position in FieldItem::values, for evaluation without hits
+  uint32_t alternative = 0;  // and in that value's alternatives
+};
+
+// The indexed engine's shortcuts for a field item: `by_hits` the tests answered from the
+// prefilter's hits, `strings` (when at least kMinIndexedTests remain) the plain exact /
+// prefix / suffix tests StringTestSet can index, `rest` the positions (value, alternative) of
+// the others, tested one by one. For an `all` item every test is in `by_hits`, grouped by
+// value.
 struct FieldItemIndex {
+  std::vector<HitTest> by_hits;
   StringTestSet strings;
   std::vector<std::pair<uint32_t, uint32_t>> rest;
 };

@@ -114,6 +114,86 @@ detection:
   }
 }
 
+// Caseless contains / startswith / endswith / exact tests whose literal the prefilter scans
+// for in the same field are answered from the scan's hits (rule.h HitTest), also in another
+// rule's `not` filter and in `|all` items. MatchIds checks the oracle agrees: a literal seen
+// twice (mid-value, then at the end), at the start only, as the whole value, in another case,
+// and in another field.
+TEST(SigmaEngine, TestsAnsweredByPrefilterHitsAgreeWithTheOracle) {
+  auto rules = MustCompile(R"(
+title: anchors
+id: r-anchors
+logsource: {product: windows, category: process_creation}
+detection:
+  by_contains:
+    CommandLine|contains: ['invoke-thing', 'dumpcreds']
+  by_prefix:
+    CommandLine|startswith: 'sneaky.exe '
+  by_suffix:
+    CommandLine|endswith: ' -hidden'
+  by_exact:
+    CommandLine: 'whole-command'
+  condition: 1 of them
+---
+title: both
+id: r-both
+logsource: {product: windows, category: process_creation}
+detection:
+  both:
+    CommandLine|contains|all: ['alpha-part', 'beta-part']
+  condition: both
+---
+title: filtered
+id: r-filtered
+logsource: {product: windows, category: process_creation}
+detection:
+  selection:
+    Image|endswith: '\tool.exe'
+  filter:
+    CommandLine|contains: 'dumpcreds'
+  condition: selection and not filter
+)");
+  ASSERT_NE(rules, nullptr);
+  size_t answered_by_hits = 0;
+  for (const DetectionRule& rule : rules->rules()) {
+    for (const Selection& s : rule.selections) {
+      for (const auto& group : s.groups) {
+        for (const FieldItem& item : group) {
+          if (item.index != nullptr) answered_by_hits += item.index->by_hits.size();
+        }
+      }
+    }
+  }
+  EXPECT_EQ(answered_by_hits, 9u);  // every test above: all their literals are scanned for
+  const std::pair<std::string, std::vector<std::string>> cases[] = {
+      {"x -hidden y -hidden", {"r-anchors"}},
+      {"x -hidden y", {}},
+      {" -hidden", {"r-anchors"}},
+      {"SNEAKY.EXE /q", {"r-anchors"}},
+      {"run sneaky.exe now", {}},
+      {"sneaky.exe", {}},
+      {"Whole-Command", {"r-anchors"}},
+      {"whole-command ", {}},
+      {"a whole-command", {}},
+      {"x INVOKE-THING", {"r-anchors"}},
+      {"beta-part ALPHA-PART", {"r-both"}},
+      {"alpha-part only", {}},
+      {"dumpcreds", {"r-anchors"}},
+  };
+  for (const auto& [command_line, expected] : cases) {
+    EXPECT_EQ(MatchIds(*rules, ProcessEvent({{"CommandLine", command_line}})), expected)
+        << command_line;
+  }
+  EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"Image", "C:\\tool.exe"}, {"CommandLine", "x"}})),
+              ElementsAre("r-filtered"));
+  EXPECT_THAT(
+      MatchIds(*rules, ProcessEvent({{"Image", "C:\\tool.exe"}, {"CommandLine", "DumpCreds now"}})),
+      ElementsAre("r-anchors"));
+  EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"Image", "C:\\tool.exe"},
+                                             {"ParentCommandLine", "dumpcreds"}})),
+              ElementsAre("r-filtered"));
+}
+
 TEST(SigmaEngine, WildcardsEscapesNullAndEmpty) {
   auto rules = MustCompile(R"(
 title: Wildcards
