@@ -132,6 +132,32 @@ TEST(ProcReaderTest, VanishedProcessIsNotAnError) {
   EXPECT_FALSE(info.complete());
 }
 
+TEST(ProcReaderTest, ReadsThisProcessUserAndDirectory) {
+  ProcReader reader;
+  ProcessInfo info;
+  ASSERT_TRUE(reader.Read(::getpid(), &info));
+  EXPECT_EQ(info.uid, ::getuid());
+  EXPECT_EQ(info.user, UserName(::getuid()));
+  char cwd[4096];
+  ASSERT_NE(::getcwd(cwd, sizeof(cwd)), nullptr);
+  EXPECT_EQ(info.current_directory, cwd);
+  EXPECT_GT(info.start_ticks, 0u);
+}
+
+TEST(UserNameCacheTest, RemembersNamesForItsTtlThenLooksThemUpAgain) {
+  UserNameCache cache(absl::Seconds(60));
+  const absl::Time t0 = absl::FromUnixSeconds(1'000'000);
+  EXPECT_EQ(cache.Name(0, t0), "root");
+  const std::string* first = &cache.Name(0, t0 + absl::Seconds(59));
+  EXPECT_EQ(*first, "root");
+  EXPECT_EQ(cache.Name(0, t0 + absl::Seconds(61)), "root");  // looked up again, same answer
+  // A uid without a passwd entry is named by its number, as Sysmon for Linux does.
+  EXPECT_EQ(cache.Name(4'000'000'000u, t0), "4000000000");
+  // Thousands of distinct uids (containers) do not grow it without bound, and still answer.
+  for (uid_t uid = 100'000; uid < 105'000; ++uid) cache.Name(uid, t0);
+  EXPECT_EQ(cache.Name(0, t0), "root");
+}
+
 TEST(ProcReaderTest, JoinsArgvLikeSysmonForLinux) {
   std::string out;
   JoinArgv(std::string_view("sh\0-c\0echo hi\0", 15), &out);

@@ -9,12 +9,14 @@
 #include <cstring>
 #include <string_view>
 
+#include "absl/strings/str_cat.h"
+
 namespace otasuke::agent {
 namespace {
 
-// Reads up to `max` bytes of a small /proc file into `out`.
-bool ReadSmallFile(const std::string& path, std::string* out, size_t max = 64 * 1024) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+// Reads up to `max` bytes of a small /proc file, relative to a process directory, into `out`.
+bool ReadSmallFile(int dir, const char* name, std::string* out, size_t max = 64 * 1024) {
+  int fd = ::openat(dir, name, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   out->clear();
   std::array<char, 4096> buf;
@@ -29,15 +31,38 @@ bool ReadSmallFile(const std::string& path, std::string* out, size_t max = 64 * 
   return true;
 }
 
-bool ReadLink(const std::string& path, std::string* out) {
+bool ReadLink(int dir, const char* name, std::string* out) {
   std::array<char, 4096> buf;
-  ssize_t n = ::readlink(path.c_str(), buf.data(), buf.size());
+  ssize_t n = ::readlinkat(dir, name, buf.data(), buf.size());
   if (n <= 0) return false;
   out->assign(buf.data(), static_cast<size_t>(n));
   // The kernel marks an unlinked executable (e.g. a deleted dropper) with this suffix; keep
   // it: it is evidence.
   return true;
 }
+
+// /proc/<pid> opened once per read: each file is then looked up relative to it (one path walk,
+// not one per file), and every file read belongs to the same process — if the pid is reused
+// meanwhile, reads through the old directory fail instead of describing the new process.
+class ProcessDir {
+ public:
+  ProcessDir(const std::string& root, pid_t pid) {
+    std::string dir = root;
+    dir.push_back('/');
+    absl::StrAppend(&dir, pid);
+    fd_ = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  }
+  ~ProcessDir() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  ProcessDir(const ProcessDir&) = delete;
+  ProcessDir& operator=(const ProcessDir&) = delete;
+  bool ok() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
 
 template <typename T>
 bool ParseField(std::string_view status, std::string_view key, T* value) {
@@ -84,28 +109,48 @@ std::string UserName(uid_t uid) {
   return std::to_string(uid);
 }
 
+const std::string& UserNameCache::Name(uid_t uid, absl::Time now) {
+  auto it = names_.find(uid);
+  if (it != names_.end() && now - it->second.looked_up < ttl_) return it->second.name;
+  // A host with thousands of distinct uids (containers) must not grow this without bound.
+  if (it == names_.end() && names_.size() >= kMaxEntries) names_.clear();
+  Entry& entry = names_[uid];
+  entry.name = UserName(uid);
+  entry.looked_up = now;
+  return entry.name;
+}
+
 bool ProcReader::ReadCommandLine(pid_t pid, std::string* out) const {
-  std::string raw;
-  if (!ReadSmallFile(root_ + "/" + std::to_string(pid) + "/cmdline", &raw)) return false;
-  JoinArgv(raw, out);
+  ProcessDir dir(root_, pid);
+  return dir.ok() && ReadCommandLineAt(dir.fd(), out);
+}
+
+bool ProcReader::ReadCommandLineAt(int dir, std::string* out) const {
+  if (!ReadSmallFile(dir, "cmdline", &raw_)) return false;
+  JoinArgv(raw_, out);
   return true;
 }
 
 bool ProcReader::ReadImage(pid_t pid, std::string* out) const {
-  return ReadLink(root_ + "/" + std::to_string(pid) + "/exe", out);
+  ProcessDir dir(root_, pid);
+  return dir.ok() && ReadLink(dir.fd(), "exe", out);
 }
 
+const std::string& ProcReader::UserNameOf(uid_t uid) const { return users_.Name(uid, absl::Now()); }
+
 bool ProcReader::Read(pid_t pid, ProcessInfo* info) const {
-  const std::string dir = root_ + "/" + std::to_string(pid);
   info->pid = pid;
   info->image.clear();
   info->command_line.clear();
   info->current_directory.clear();
   info->user.clear();
   info->start_ticks = 0;
-  std::string status;
-  if (ReadSmallFile(dir + "/stat", &status, 4096)) info->start_ticks = ParseStartTicks(status);
-  info->have_status = ReadSmallFile(dir + "/status", &status);
+  info->have_status = false;
+  ProcessDir dir(root_, pid);
+  if (!dir.ok()) return false;
+  std::string& status = raw_;
+  if (ReadSmallFile(dir.fd(), "stat", &status, 4096)) info->start_ticks = ParseStartTicks(status);
+  info->have_status = ReadSmallFile(dir.fd(), "status", &status);
   if (info->have_status) {
     int ppid = 0;
     unsigned uid = 0;
@@ -113,11 +158,11 @@ bool ProcReader::Read(pid_t pid, ProcessInfo* info) const {
     ParseField(status, "\nUid:", &uid);
     info->ppid = ppid;
     info->uid = uid;
-    info->user = UserName(uid);
+    info->user = UserNameOf(uid);
   }
-  ReadLink(dir + "/exe", &info->image);
-  ReadCommandLine(pid, &info->command_line);
-  ReadLink(dir + "/cwd", &info->current_directory);
+  ReadLink(dir.fd(), "exe", &info->image);
+  ReadCommandLineAt(dir.fd(), &info->command_line);
+  ReadLink(dir.fd(), "cwd", &info->current_directory);
   return info->have_status || !info->image.empty() || !info->command_line.empty();
 }
 

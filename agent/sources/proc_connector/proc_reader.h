@@ -8,6 +8,9 @@
 #include <string>
 #include <string_view>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+
 namespace otasuke::agent {
 
 struct ProcessInfo {
@@ -23,6 +26,24 @@ struct ProcessInfo {
   bool complete() const { return have_status && !image.empty(); }
 };
 
+// uid -> user name, each remembered for a minute. A lookup goes through NSS (opening, reading
+// and parsing /etc/passwd, or asking a directory service), which cost more than all of an exec
+// event's /proc reads together; uids are few and their names rarely change.
+class UserNameCache {
+ public:
+  explicit UserNameCache(absl::Duration ttl = absl::Seconds(60)) : ttl_(ttl) {}
+  const std::string& Name(uid_t uid, absl::Time now);
+
+ private:
+  static constexpr size_t kMaxEntries = 4096;
+  struct Entry {
+    std::string name;
+    absl::Time looked_up;
+  };
+  absl::flat_hash_map<uid_t, Entry> names_;
+  absl::Duration ttl_;
+};
+
 class ProcReader {
  public:
   // `proc_root` is "/proc" except in tests.
@@ -35,10 +56,18 @@ class ProcReader {
   bool ReadCommandLine(pid_t pid, std::string* out) const;
   bool ReadImage(pid_t pid, std::string* out) const;
 
+  // The name of a uid, through this reader's cache.
+  const std::string& UserNameOf(uid_t uid) const;
+
   const std::string& root() const { return root_; }
 
  private:
+  bool ReadCommandLineAt(int dir, std::string* out) const;
+
   std::string root_;
+  // A reader belongs to one source thread; these are its scratch and cache, not its state.
+  mutable std::string raw_;
+  mutable UserNameCache users_;
 };
 
 // Turns NUL-separated argv into one space-separated line (trailing NULs dropped).

@@ -117,7 +117,7 @@ void SockDiagSource::Emit(const SocketEntry& entry, bool initiated, pid_t pid,
   scratch_ = network::CommunityId(entry.local, entry.remote, entry.local_port, entry.remote_port,
                                   entry.protocol);
   event_.Set(FieldId::kCommunityId, scratch_);
-  event_.Set(FieldId::kUser, UserName(entry.uid));
+  event_.Set(FieldId::kUser, proc_.UserNameOf(entry.uid));
   bool complete = false;
   if (pid > 0) {
     scratch_ = std::to_string(pid);
