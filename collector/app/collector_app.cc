@@ -261,8 +261,8 @@ absl::Status CollectorApp::StartServer() {
   tenancy_service_ =
       std::make_unique<TenancyServiceImpl>(*directory_, *pool_, *authenticator_, clock_);
   services.push_back(tenancy_service_.get());
-  ASSIGN_OR_RETURN(incident_workflow_,
-                   dispatch::IncidentWorkflow::Open(database_path(), *directory_, clock_));
+  ASSIGN_OR_RETURN(incident_workflow_, dispatch::IncidentWorkflow::Open(
+                                           database_path(), *directory_, *grouper_, clock_));
   incident_service_ =
       std::make_unique<IncidentServiceImpl>(*store_, *incident_workflow_, *pool_, *authenticator_);
   services.push_back(incident_service_.get());

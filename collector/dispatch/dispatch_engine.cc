@@ -61,6 +61,10 @@ absl::StatusOr<DispatchEngine::Ladder> DispatchEngine::LadderFor(const IncidentR
   }
   Ladder ladder;
   ladder.tenant = std::move(on_call.tenant);
+  // The incident keeps the contract terms it was first dispatched under.
+  ASSIGN_OR_RETURN(ContractTerms terms, HeldTerms(*db_, incident.id, ladder.tenant));
+  ladder.tenant.ack_sla = terms.ack_sla;
+  ladder.tenant.dispatch_threshold = terms.dispatch_threshold;
   ladder.rungs = {std::move(on_call.primary), std::move(on_call.secondary),
                   std::move(on_call.leads)};
   ASSIGN_OR_RETURN(Stmt load, db_->Prepare("SELECT COUNT(*) FROM incidents WHERE assignee_id = ? "

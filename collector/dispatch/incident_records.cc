@@ -10,6 +10,35 @@ bool IsClosed(v1::IncidentState state) {
   return state == v1::INCIDENT_STATE_RESOLVED || state == v1::INCIDENT_STATE_FALSE_POSITIVE;
 }
 
+absl::StatusOr<ContractTerms> HeldTerms(SqliteDb& db, int64_t incident_id,
+                                        const tenancy::Tenant& current) {
+  ASSIGN_OR_RETURN(Stmt held, db.Prepare("SELECT dispatch_threshold, ack_critical_s, ack_high_s, "
+                                         "ack_medium_s, ack_low_s FROM incident_terms WHERE "
+                                         "incident_id = ?"));
+  held.Bind(1, incident_id);
+  ASSIGN_OR_RETURN(bool found, held.Step());
+  if (found) {
+    return ContractTerms{.ack_sla = {.critical = absl::Seconds(held.Int(1)),
+                                     .high = absl::Seconds(held.Int(2)),
+                                     .medium = absl::Seconds(held.Int(3)),
+                                     .low = absl::Seconds(held.Int(4))},
+                         .dispatch_threshold = static_cast<v1::Severity>(held.Int(0))};
+  }
+  const ContractTerms terms{.ack_sla = current.ack_sla,
+                            .dispatch_threshold = current.dispatch_threshold};
+  ASSIGN_OR_RETURN(Stmt store, db.Prepare("INSERT INTO incident_terms (incident_id, "
+                                          "dispatch_threshold, ack_critical_s, ack_high_s, "
+                                          "ack_medium_s, ack_low_s) VALUES (?, ?, ?, ?, ?, ?)"));
+  RETURN_IF_ERROR(store.Bind(1, incident_id)
+                      .Bind(2, static_cast<int64_t>(terms.dispatch_threshold))
+                      .Bind(3, absl::ToInt64Seconds(terms.ack_sla.critical))
+                      .Bind(4, absl::ToInt64Seconds(terms.ack_sla.high))
+                      .Bind(5, absl::ToInt64Seconds(terms.ack_sla.medium))
+                      .Bind(6, absl::ToInt64Seconds(terms.ack_sla.low))
+                      .Run());
+  return terms;
+}
+
 absl::StatusOr<IncidentRow> ReadIncident(SqliteDb& db, int64_t id) {
   ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT id, tenant_id, hostname, state, severity, "
                                          "rule_engine, COALESCE(assignee_id, 0), "

@@ -60,7 +60,19 @@ struct AckTimer {
   int level = 0;
 };
 
+// The contract terms an incident is held to (table incident_terms): the tenant's when the
+// incident was first dispatched or assigned, kept so that editing the contract later does not
+// move its acknowledge timers.
+struct ContractTerms {
+  tenancy::AckSla ack_sla;
+  v1::Severity dispatch_threshold = v1::SEVERITY_MEDIUM;
+};
+
 bool IsClosed(v1::IncidentState state);
+
+// The terms incident `incident_id` is held to; on first use, `current`'s terms, stored.
+absl::StatusOr<ContractTerms> HeldTerms(SqliteDb& db, int64_t incident_id,
+                                        const tenancy::Tenant& current);
 
 // NotFound "unknown incident #<id>".
 absl::StatusOr<IncidentRow> ReadIncident(SqliteDb& db, int64_t id);

@@ -1,5 +1,7 @@
 #include "collector/dispatch/incident_workflow.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "collector/notify/payload.h"
 #include "collector/store/audit_log.h"
@@ -14,9 +16,11 @@ std::string StateName(v1::IncidentState state) { return IncidentStateName(state)
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<IncidentWorkflow>> IncidentWorkflow::Open(
-    const std::string& path, tenancy::TenantDirectory& directory, const Clock& clock) {
+    const std::string& path, tenancy::TenantDirectory& directory, const IncidentGrouper& grouper,
+    const Clock& clock) {
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(path, {}));
-  return std::unique_ptr<IncidentWorkflow>(new IncidentWorkflow(std::move(db), directory, clock));
+  return std::unique_ptr<IncidentWorkflow>(
+      new IncidentWorkflow(std::move(db), directory, grouper, clock));
 }
 
 absl::StatusOr<IncidentDetail> IncidentWorkflow::Get(int64_t id) {
@@ -97,6 +101,7 @@ absl::Status IncidentWorkflow::Assign(int64_t id, std::string_view handle, std::
   return InImmediateTransaction(*db_, [&]() -> absl::Status {
     ASSIGN_OR_RETURN(IncidentRow incident, OpenIncident(id));
     ASSIGN_OR_RETURN(tenancy::Tenant tenant, directory_.GetTenant(incident.tenant_id));
+    ASSIGN_OR_RETURN(ContractTerms terms, HeldTerms(*db_, id, tenant));
     RETURN_IF_ERROR(SetAssignee(*db_, id, responder.id, incident.escalation_level));
     const std::string text =
         absl::StrCat("assigned to ", responder.handle, note.empty() ? "" : ": ", Sv(note));
@@ -107,7 +112,7 @@ absl::Status IncidentWorkflow::Assign(int64_t id, std::string_view handle, std::
     RETURN_IF_ERROR(Audit(incident, "incident.assign", actor, text));
     if (incident.state == v1::INCIDENT_STATE_NEW || incident.state == v1::INCIDENT_STATE_ASSIGNED) {
       RETURN_IF_ERROR(Move(incident, v1::INCIDENT_STATE_ASSIGNED, actor, text));
-      const absl::Duration sla = tenant.ack_sla.For(incident.severity);
+      const absl::Duration sla = terms.ack_sla.For(incident.severity);
       if (sla > absl::ZeroDuration()) {
         RETURN_IF_ERROR(StartAckTimer(*db_, id, clock_.Now() + sla, incident.escalation_level));
       }
@@ -163,6 +168,25 @@ absl::Status IncidentWorkflow::Recount(int64_t id) {
   return stmt.Bind(1, id).Run();
 }
 
+absl::StatusOr<std::vector<std::string>> IncidentWorkflow::AlertKeys(int64_t id) {
+  ASSIGN_OR_RETURN(Stmt bodies, db_->Prepare("SELECT id, body FROM alerts WHERE incident_id = ?"));
+  bodies.Bind(1, id);
+  std::vector<std::string> keys;
+  v1::Alert alert;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, bodies.Step());
+    if (!row) break;
+    const std::string body = bodies.Blob(1);
+    if (!alert.ParseFromString(body)) {
+      return absl::DataLossError(absl::StrCat("alert #", bodies.Int(0), " has a corrupt body"));
+    }
+    grouper_.GroupKeys(alert, &keys);
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+
 absl::Status IncidentWorkflow::Merge(int64_t into, int64_t from, std::string_view actor,
                                      std::string_view note) {
   if (into == from) return absl::InvalidArgumentError("an incident cannot be merged into itself");
@@ -179,6 +203,11 @@ absl::Status IncidentWorkflow::Merge(int64_t into, int64_t from, std::string_vie
                                              "incident_id = ?"));
     RETURN_IF_ERROR(move.Bind(1, into).Bind(2, from).Run());
     const int moved = db_->Changes();
+    // The newest attachment of a key decides where its next alert goes (incident_keys).
+    ASSIGN_OR_RETURN(Stmt keys, db_->Prepare("INSERT INTO incident_keys (group_key, incident_id) "
+                                             "SELECT group_key, ? FROM incident_keys WHERE "
+                                             "incident_id = ? ORDER BY id"));
+    RETURN_IF_ERROR(keys.Bind(1, into).Bind(2, from).Run());
     ASSIGN_OR_RETURN(Stmt mark, db_->Prepare("UPDATE incidents SET merged_into = ?, "
                                              "dispatched_at = COALESCE(dispatched_at, ?) WHERE "
                                              "id = ?"));
@@ -236,6 +265,15 @@ absl::StatusOr<int64_t> IncidentWorkflow::Split(int64_t id, const std::vector<in
     if (remaining.alert_count == 0) {
       return absl::InvalidArgumentError(absl::StrCat(
           "splitting every alert off would leave incident #", id, " empty (nothing to split)"));
+    }
+    ASSIGN_OR_RETURN(std::vector<std::string> moved_keys, AlertKeys(created));
+    ASSIGN_OR_RETURN(std::vector<std::string> kept_keys, AlertKeys(id));
+    ASSIGN_OR_RETURN(Stmt attach, db_->Prepare("INSERT INTO incident_keys (group_key, "
+                                               "incident_id) VALUES (?, ?)"));
+    for (const std::string& key : moved_keys) {
+      if (std::binary_search(kept_keys.begin(), kept_keys.end(), key)) continue;
+      attach.Reset();
+      RETURN_IF_ERROR(attach.Bind(1, key).Bind(2, created).Run());
     }
     const std::string suffix = note.empty() ? "" : absl::StrCat(": ", Sv(note));
     RETURN_IF_ERROR(RecordTransition(*db_, created, v1::INCIDENT_STATE_NEW, v1::INCIDENT_STATE_NEW,

@@ -32,8 +32,10 @@ SELECT i.id, i.tenant_id, t.region, i.hostname, i.title, i.severity, i.first_see
    AND x.from_state <> x.to_state AND x.to_state IN ('contained', 'resolved')),
   (SELECT MIN(x.at) FROM incident_transitions x WHERE x.incident_id = i.id AND x.at < ?3
    AND x.from_state <> x.to_state AND x.to_state IN ('resolved', 'false_positive')),
-  (SELECT COUNT(*) FROM work_orders w WHERE w.incident_id = i.id AND w.opened_at < ?3)
+  (SELECT COUNT(*) FROM work_orders w WHERE w.incident_id = i.id AND w.opened_at < ?3),
+  h.dispatch_threshold, h.ack_critical_s, h.ack_high_s, h.ack_medium_s, h.ack_low_s
 FROM incidents i JOIN tenants t ON t.id = i.tenant_id
+  LEFT JOIN incident_terms h ON h.incident_id = i.id
 WHERE i.merged_into IS NULL AND i.first_seen >= ?1 AND i.first_seen < ?2
   AND (?4 = '' OR i.tenant_id = ?4) AND (?5 = '' OR t.region = ?5)
   AND (?6 = 0 OR NOT EXISTS (SELECT 1 FROM incident_transitions x WHERE x.incident_id = i.id
@@ -127,8 +129,17 @@ absl::StatusOr<std::vector<IncidentFacts>> ReadFacts(
                         .contained = OptionalTime(stmt, 10),
                         .resolved = OptionalTime(stmt, 11),
                         .visits = stmt.Int(12)};
-    auto tenant = tenants.find(facts.tenant_id);
-    if (tenant != tenants.end()) {
+    // Judged by the terms the incident was dispatched under (incident_terms); an incident
+    // dispatch never saw (opened before schema 9) by the tenant's current contract.
+    if (!stmt.IsNull(13)) {
+      const tenancy::AckSla held{.critical = absl::Seconds(stmt.Int(14)),
+                                 .high = absl::Seconds(stmt.Int(15)),
+                                 .medium = absl::Seconds(stmt.Int(16)),
+                                 .low = absl::Seconds(stmt.Int(17))};
+      facts.ack_sla = held.For(facts.severity);
+      facts.sla_eligible = facts.severity >= static_cast<v1::Severity>(stmt.Int(13)) &&
+                           facts.ack_sla > absl::ZeroDuration();
+    } else if (auto tenant = tenants.find(facts.tenant_id); tenant != tenants.end()) {
       facts.ack_sla = tenant->second.ack_sla.For(facts.severity);
       facts.sla_eligible = facts.severity >= tenant->second.dispatch_threshold &&
                            facts.ack_sla > absl::ZeroDuration();

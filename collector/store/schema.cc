@@ -342,6 +342,21 @@ CREATE INDEX incident_keys_by_key ON incident_keys(group_key, id);
 INSERT INTO incident_keys (group_key, incident_id) SELECT group_key, id FROM incidents ORDER BY id;
 )sql";
 
+// Contract terms held per incident (issue 5): the tenant's dispatch threshold and acknowledge
+// SLA per severity (seconds, 0 = no timer) when the incident was first dispatched, so editing
+// a contract does not move the timers of incidents already running, nor their SLA judgement in
+// the reports. A row is written when dispatch (or a hand assignment) first needs the terms.
+constexpr std::string_view kV9IncidentTerms = R"sql(
+CREATE TABLE incident_terms (
+  incident_id INTEGER PRIMARY KEY REFERENCES incidents(id),
+  dispatch_threshold INTEGER NOT NULL,
+  ack_critical_s INTEGER NOT NULL,
+  ack_high_s INTEGER NOT NULL,
+  ack_medium_s INTEGER NOT NULL,
+  ack_low_s INTEGER NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {.version = 1, .name = "core: tenants, agents, incidents, alerts", .sql = kV1Core},
     {.version = 2,
@@ -363,6 +378,9 @@ constexpr Migration kMigrations[] = {
     {.version = 8,
      .name = "incident keys: the entities (rule, process, remote address, flow) of incidents",
      .sql = kV8IncidentKeys},
+    {.version = 9,
+     .name = "incident terms: the contract's SLA in force when an incident was dispatched",
+     .sql = kV9IncidentTerms},
 };
 
 // After a rebuild with enforcement off: every reference must still resolve.

@@ -88,7 +88,7 @@ class DispatchTest : public ::testing::Test {
     ASSERT_THAT(bundle, IsOk());
     ASSERT_THAT(directory_->Import(*bundle, "test"), IsOk());
     OpenEngine();
-    auto workflow = IncidentWorkflow::Open(path_, *directory_, clock_);
+    auto workflow = IncidentWorkflow::Open(path_, *directory_, grouper_, clock_);
     ASSERT_THAT(workflow, IsOk());
     workflow_ = std::move(*workflow);
     notifications_ = std::make_unique<NotificationDispatcher>(

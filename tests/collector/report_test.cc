@@ -167,7 +167,7 @@ class ReportTest : public ::testing::Test {
     auto engine = dispatch::DispatchEngine::Open(path_, *directory_, clock_, {});
     ASSERT_THAT(engine, IsOk());
     engine_ = std::move(*engine);
-    auto workflow = dispatch::IncidentWorkflow::Open(path_, *directory_, clock_);
+    auto workflow = dispatch::IncidentWorkflow::Open(path_, *directory_, grouper_, clock_);
     ASSERT_THAT(workflow, IsOk());
     workflow_ = std::move(*workflow);
     notifications_ = std::make_unique<NotificationDispatcher>(*store_, clock_, DispatcherOptions{});

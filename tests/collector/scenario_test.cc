@@ -4,27 +4,25 @@
 // the SLA -> escalation to the secondary recorded -> a work order through its lifecycle -> the
 // monthly report and the KPIs give exactly the figures the scenario produced; roles are checked.
 //
-// The team (tenants, responders, rota) is imported through the real TenantDirectory into the
-// data directory before the collector starts, and acknowledgements, containment and resolution
-// go through the real IncidentWorkflow on the same database file, stamped with the collector's
-// manual time: the console RPCs for tenancy and incidents are built separately.
+// Everything goes through the collector's public surface, as the helper team would drive it:
+// the team (tenants, responders, rota) is imported with `otasukectl tenants import`, and the
+// responders acknowledge, contain and resolve with their own console tokens, through the
+// IncidentService RPCs and through otasukectl; each change is stamped with the collector's
+// manual time and audited under the responder's token.
 
 #include <grpcpp/grpcpp.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
-#include "collector/dispatch/incident_workflow.h"
-#include "collector/incident/rule_window_grouper.h"
-#include "collector/store/sqlite_store.h"
-#include "collector/tenancy/import.h"
-#include "collector/tenancy/sqlite_tenant_directory.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "otasuke/v1/console_service.grpc.pb.h"
 #include "otasuke/v1/identity_service.grpc.pb.h"
+#include "otasuke/v1/incident_service.grpc.pb.h"
 #include "otasuke/v1/report_service.grpc.pb.h"
 #include "otasuke/v1/workorder_service.grpc.pb.h"
 #include "tests/collector/sql_rows.h"
@@ -109,7 +107,6 @@ class ScenarioTest : public ::testing::Test {
     sink_ = std::make_unique<tools::WebhookSink>(tools::WebhookSink::Options{.fail_first = 5});
     auto sink_port = sink_->Start();
     ASSERT_THAT(sink_port, IsOk());
-    ASSERT_NO_FATAL_FAILURE(ImportTeam(*sink_port));
     std::vector<std::string> argv = {
         BinaryPath("otasuke-collector"),
         "--listen",
@@ -142,26 +139,25 @@ class ScenarioTest : public ::testing::Test {
     channel_ = TestChannel(port_);
     admin_token_ =
         std::string(absl::StripAsciiWhitespace(ReadFileOrEmpty(dir_.file("data/admin.token"))));
-    auto directory = tenancy::SqliteTenantDirectory::Open(db_path_, workflow_clock_);
-    ASSERT_THAT(directory, IsOk());
-    directory_ = std::move(*directory);
-    auto workflow = dispatch::IncidentWorkflow::Open(db_path_, *directory_, workflow_clock_);
-    ASSERT_THAT(workflow, IsOk());
-    workflow_ = std::move(*workflow);
+    std::ofstream(dir_.file("team.yaml")) << Team(*sink_port);
+    CtlResult imported = Ctl({"tenants", "import", dir_.file("team.yaml")});
+    ASSERT_EQ(imported.exit_code, 0) << imported.output;
+    ASSERT_THAT(imported.output,
+                HasSubstr("imported 1 region(s), 1 tenant(s), 2 responder(s), 10 rota entries"));
+    tanaka_ = Token("tanaka", "responder");
+    suzuki_ = Token("suzuki", "responder");
   }
 
-  void ImportTeam(int sink_port) {
-    std::filesystem::create_directories(dir_.file("data"));
-    RuleWindowGrouper grouper(absl::Hours(1));
-    SqliteStore::Options options;
-    options.path = db_path_;
-    auto store = SqliteStore::Open(std::move(options), RealClock::Get(), grouper);  // migrates
-    ASSERT_THAT(store, IsOk());
-    auto directory = tenancy::SqliteTenantDirectory::Open(db_path_, RealClock::Get());
-    ASSERT_THAT(directory, IsOk());
-    auto bundle = tenancy::ParseImport("team.yaml", Team(sink_port));
-    ASSERT_THAT(bundle, IsOk());
-    ASSERT_THAT((*directory)->Import(*bundle, "scenario"), IsOk());
+  // A responder acknowledges incident `id` with their own token, through the RPC.
+  void Acknowledge(int64_t id, const std::string& token, const std::string& note) {
+    v1::IncidentNote request;
+    request.set_id(id);
+    request.set_note(note);
+    v1::IncidentDetail detail;
+    grpc::Status status = v1::IncidentService::NewStub(channel_)->AcknowledgeIncident(
+        Context(token).get(), request, &detail);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(detail.incident().state(), v1::INCIDENT_STATE_ACKNOWLEDGED);
   }
 
   std::unique_ptr<grpc::ClientContext> Context(const std::string& token = "") {
@@ -172,7 +168,7 @@ class ScenarioTest : public ::testing::Test {
   }
 
   // Moves the collector's clock to kStart + `since_start`; the timers then due have fired when
-  // this returns. The workflow driven from the test stamps the same time.
+  // this returns.
   void At(absl::Duration since_start) {
     v1::AdvanceClockRequest request;
     *request.mutable_to() = Proto(kStart + since_start);
@@ -181,7 +177,6 @@ class ScenarioTest : public ::testing::Test {
         v1::TestClockService::NewStub(channel_)->AdvanceClock(Context().get(), request, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
     ASSERT_EQ(response.now().seconds(), absl::ToUnixSeconds(kStart + since_start));
-    workflow_clock_.Set(kStart + since_start);
   }
 
   // The receiver sees a request before the collector records the attempt (stamped with the
@@ -271,9 +266,8 @@ class ScenarioTest : public ::testing::Test {
   std::unique_ptr<Subprocess> collector_;
   std::shared_ptr<grpc::Channel> channel_;
   std::string admin_token_;
-  ManualClock workflow_clock_{kStart};
-  std::unique_ptr<tenancy::SqliteTenantDirectory> directory_;
-  std::unique_ptr<dispatch::IncidentWorkflow> workflow_;
+  std::string tanaka_;  // the responders' own console tokens
+  std::string suzuki_;
 };
 
 TEST_F(ScenarioTest, FromAReplayedAgentStreamToTheMonthlyReport) {
@@ -320,7 +314,7 @@ TEST_F(ScenarioTest, FromAReplayedAgentStreamToTheMonthlyReport) {
 
   // 4. B is acknowledged after 5 minutes; A is not, and escalates when its 15 minutes pass.
   ASSERT_NO_FATAL_FAILURE(At(absl::Minutes(5)));
-  ASSERT_THAT(workflow_->Acknowledge(b, "tanaka", "calling the owner"), IsOk());
+  ASSERT_NO_FATAL_FAILURE(Acknowledge(b, tanaka_, "calling the owner"));
   ASSERT_NO_FATAL_FAILURE(At(absl::Minutes(14)));
   EXPECT_EQ(sink_->requests().size(), 10u);  // not yet
   ASSERT_NO_FATAL_FAILURE(At(absl::Minutes(16)));
@@ -342,7 +336,7 @@ TEST_F(ScenarioTest, FromAReplayedAgentStreamToTheMonthlyReport) {
 
   // 5. A is acknowledged at 20 minutes (late), B resolved remotely at 40; A needs a visit.
   ASSERT_NO_FATAL_FAILURE(At(absl::Minutes(20)));
-  ASSERT_THAT(workflow_->Acknowledge(a, "suzuki", "on my way"), IsOk());
+  ASSERT_NO_FATAL_FAILURE(Acknowledge(a, suzuki_, "on my way"));
   ASSERT_NO_FATAL_FAILURE(At(absl::Minutes(30)));
   v1::OpenWorkOrderRequest open;
   open.set_tenant_id(kTenant);
@@ -357,22 +351,31 @@ TEST_F(ScenarioTest, FromAReplayedAgentStreamToTheMonthlyReport) {
   EXPECT_EQ(opened.work_order().site_address(), "東京都世田谷区1-2-3");
   AdvanceOrder(order, v1::WORK_ORDER_STATE_ACCEPTED);
   ASSERT_NO_FATAL_FAILURE(At(absl::Minutes(40)));
-  ASSERT_THAT(workflow_->Advance(b, v1::INCIDENT_STATE_RESOLVED, "tanaka", "removed the macro"),
-              IsOk());
+  CtlResult resolved_b = Ctl(
+      {"incidents", "resolve", absl::StrCat(b), "--note", "removed the macro", "--token", tanaka_});
+  ASSERT_EQ(resolved_b.exit_code, 0) << resolved_b.output;
   ASSERT_NO_FATAL_FAILURE(At(absl::Minutes(45)));
   AdvanceOrder(order, v1::WORK_ORDER_STATE_DEPARTED);
   ASSERT_NO_FATAL_FAILURE(At(absl::Hours(1)));
   AdvanceOrder(order, v1::WORK_ORDER_STATE_ARRIVED, 1500);
   ASSERT_NO_FATAL_FAILURE(At(absl::Minutes(90)));
-  ASSERT_THAT(workflow_->Advance(a, v1::INCIDENT_STATE_CONTAINED, "suzuki", "unplugged"), IsOk());
+  CtlResult contained = Ctl({"incidents", "advance", absl::StrCat(a), "--to", "contained", "--note",
+                             "unplugged", "--token", suzuki_});
+  ASSERT_EQ(contained.exit_code, 0) << contained.output;
   AdvanceOrder(order, v1::WORK_ORDER_STATE_CONTAINED);
   ASSERT_NO_FATAL_FAILURE(At(absl::Hours(2)));
   v1::WorkOrder closed = AdvanceOrder(order, v1::WORK_ORDER_STATE_CLOSED, 3500);
   EXPECT_EQ(closed.state(), v1::WORK_ORDER_STATE_CLOSED);
   EXPECT_EQ(closed.total_cost_yen(), 5000);
   ASSERT_NO_FATAL_FAILURE(At(absl::Minutes(150)));
-  ASSERT_THAT(workflow_->Advance(a, v1::INCIDENT_STATE_RESOLVED, "suzuki", "restored"), IsOk());
+  CtlResult resolved_a =
+      Ctl({"incidents", "resolve", absl::StrCat(a), "--note", "restored", "--token", suzuki_});
+  ASSERT_EQ(resolved_a.exit_code, 0) << resolved_a.output;
   ASSERT_NO_FATAL_FAILURE(At(absl::Hours(3)));
+  SqlRows acks = QueryRows(
+      db_path_, "SELECT actor, target FROM audit_log WHERE action = 'incident.ack' ORDER BY id", 2);
+  EXPECT_THAT(acks, ElementsAre(ElementsAre("token:tanaka", absl::StrCat("#", b)),
+                                ElementsAre("token:suzuki", absl::StrCat("#", a))));
 
   // 6. The monthly report has exactly what happened.
   v1::ReportDocument document;

@@ -1,0 +1,182 @@
+// Issue 5's incident workflow on the real collector process, driven as a responder would drive
+// it (otasukectl, and TestClockService for time): merge and split re-point the incidents' group
+// keys, so later alerts follow the change; a contract edited mid-incident does not move the
+// running acknowledge timer nor the incident's SLA judgement in the report.
+
+#include <grpcpp/grpcpp.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "otasuke/v1/report_service.grpc.pb.h"
+#include "tests/collector/collector_process.h"
+#include "tests/collector/test_agent.h"
+
+namespace otasuke::collector {
+namespace {
+
+using ::otasuke::collector::testing::CollectorProcessTest;
+using ::otasuke::collector::testing::MakeAlert;
+using ::otasuke::collector::testing::MakeHello;
+using ::otasuke::collector::testing::RunResult;
+using ::otasuke::collector::testing::TestAgent;
+using ::otasuke::collector::testing::TestChannel;
+using ::otasuke::testing::ReadFileOrEmpty;
+using ::otasuke::testing::WaitUntil;
+using ::testing::HasSubstr;
+
+// tanaka is primary and suzuki secondary around the clock; high incidents get 15 minutes.
+constexpr char kTeamYaml[] = R"(regions:
+  - {name: chiyoda, time_zone: Asia/Tokyo}
+tenants:
+  - id: sme-a
+    name: Bakery A
+    region: chiyoda
+    owner: {name: Sato, phone: "03-1111-2222"}
+    ack_sla: {critical: 15m, high: 15m, medium: 1h, low: 0}
+responders:
+  - {handle: tanaka, name: Tanaka, regions: [chiyoda]}
+  - {handle: suzuki, name: Suzuki, regions: [chiyoda]}
+rota:
+  - {region: chiyoda, tier: primary, responder: tanaka, days: [mon, tue, wed, thu, fri, sat, sun], start: "00:00", end: "24:00"}
+  - {region: chiyoda, tier: secondary, responder: suzuki, days: [mon, tue, wed, thu, fri, sat, sun], start: "00:00", end: "24:00"}
+)";
+
+// Monday 2026-10-05 10:00 in Tokyo.
+const absl::Time kStart = absl::FromUnixSeconds(1791162000);
+
+// An alert of `rule` from process `pid` on register-pc: its keys are its process and its rule.
+v1::Alert ProcessAlert(uint64_t sequence, const std::string& rule, int pid) {
+  v1::Alert alert = MakeAlert(sequence, rule, v1::SEVERITY_HIGH, "register-pc");
+  alert.mutable_process()->set_pid(pid);
+  return alert;
+}
+
+nlohmann::json Json(const RunResult& result) {
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  return nlohmann::json::parse(result.output, nullptr, /*allow_exceptions=*/false);
+}
+
+std::string Rfc3339(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
+}
+
+class WorkflowProcessTest : public CollectorProcessTest {
+ protected:
+  void Start(std::vector<std::string> extra = {}) {
+    ASSERT_NO_FATAL_FAILURE(StartCollector(std::move(extra)));
+    std::ofstream(dir_.file("team.yaml")) << kTeamYaml;
+    RunResult imported = Ctl({"tenants", "import", dir_.file("team.yaml")});
+    ASSERT_EQ(imported.exit_code, 0) << imported.output;
+    agent_ = std::make_unique<TestAgent>(TestChannel(port_));
+    ASSERT_TRUE(agent_->SendHello(MakeHello("agent-a", "sme-a", "register-pc")));
+  }
+
+  void Send(const std::vector<v1::Alert>& alerts) {
+    ASSERT_TRUE(agent_->SendAlerts(alerts));
+    ASSERT_TRUE(agent_->WaitForAck(alerts.back().sequence()));
+  }
+
+  nlohmann::json Show(int64_t id) {
+    return Json(Ctl({"incidents", "show", absl::StrCat(id), "--json"}));
+  }
+
+  // Moves the collector's manual clock to kStart + `since_start` (the timers then due fire).
+  void At(absl::Duration since_start) {
+    v1::AdvanceClockRequest request;
+    request.mutable_to()->set_seconds(absl::ToUnixSeconds(kStart + since_start));
+    v1::AdvanceClockResponse response;
+    grpc::ClientContext context;
+    context.AddMetadata("authorization",
+                        "Bearer " + std::string(absl::StripAsciiWhitespace(
+                                        ReadFileOrEmpty(dir_.file("data/admin.token")))));
+    grpc::Status status = v1::TestClockService::NewStub(TestChannel(port_))
+                              ->AdvanceClock(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  std::unique_ptr<TestAgent> agent_;
+};
+
+TEST_F(WorkflowProcessTest, MergeAndSplitDecideWhereLaterAlertsGo) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  // Two processes, two rules: two incidents.
+  ASSERT_NO_FATAL_FAILURE(Send({ProcessAlert(1, "rule-1", 100), ProcessAlert(2, "rule-2", 200)}));
+  EXPECT_EQ(Show(1)["alert_ids"], nlohmann::json({"1"}));
+  EXPECT_EQ(Show(2)["alert_ids"], nlohmann::json({"2"}));
+
+  // After the merge, process 200's next alert joins #1 instead of opening a new incident.
+  ASSERT_EQ(Ctl({"incidents", "merge", "2", "--into", "1", "--note", "one intrusion"}).exit_code,
+            0);
+  ASSERT_NO_FATAL_FAILURE(Send({ProcessAlert(3, "rule-2", 200)}));
+  nlohmann::json merged = Show(1);
+  EXPECT_EQ(merged["alert_ids"], nlohmann::json({"1", "2", "3"})) << merged.dump();
+  EXPECT_EQ(merged["incident"]["alert_count"], "3");
+  EXPECT_EQ(Json(Ctl({"incidents", "list", "--json"}))["incidents"].size(), 2u);
+
+  // Splitting process 200's alerts off: its keys (process 200, rule-2) lead to the new incident,
+  // process 100's and rule-1's stay with #1.
+  nlohmann::json split = Json(Ctl({"incidents", "split", "1", "--alerts", "2,3", "--json"}));
+  const std::string created = split["incident"]["id"].get<std::string>();
+  EXPECT_EQ(created, "3");
+  ASSERT_NO_FATAL_FAILURE(Send({ProcessAlert(4, "rule-2", 200), ProcessAlert(5, "rule-1", 100)}));
+  EXPECT_EQ(Show(3)["alert_ids"], nlohmann::json({"2", "3", "4"}));
+  EXPECT_EQ(Show(1)["alert_ids"], nlohmann::json({"1", "5"}));
+}
+
+TEST_F(WorkflowProcessTest, EditingTheContractDoesNotMoveARunningTimer) {
+  ASSERT_NO_FATAL_FAILURE(Start({"--clock", "manual", "--clock-start", Rfc3339(kStart)}));
+  ASSERT_NO_FATAL_FAILURE(Send({ProcessAlert(1, "rule-1", 100)}));
+  nlohmann::json first;
+  ASSERT_TRUE(WaitUntil(absl::Seconds(30),
+                        [&] {
+                          first = Show(1);
+                          return first.value("assignee", "") == "tanaka";
+                        }))
+      << first.dump() << ReadFileOrEmpty(dir_.file("collector.log"));
+  EXPECT_EQ(first["ack_timer"]["due_at"], Rfc3339(kStart + absl::Minutes(15)));
+
+  // The SME's contract is renegotiated to an hour while #1 runs.
+  ASSERT_NO_FATAL_FAILURE(At(absl::Minutes(5)));
+  RunResult edited = Ctl({"tenants", "update", "sme-a", "--ack-sla-high", "1h"});
+  ASSERT_EQ(edited.exit_code, 0) << edited.output;
+  EXPECT_EQ(Show(1)["ack_timer"]["due_at"], Rfc3339(kStart + absl::Minutes(15)));
+
+  // #1 still escalates after its 15 minutes, and its next rung gets 15 minutes too.
+  ASSERT_NO_FATAL_FAILURE(At(absl::Minutes(16)));
+  nlohmann::json escalated;
+  ASSERT_TRUE(WaitUntil(absl::Seconds(30), [&] {
+    escalated = Show(1);
+    return escalated.value("assignee", "") == "suzuki";
+  })) << escalated.dump();
+  EXPECT_EQ(escalated["ack_timer"]["rung"], "secondary");
+  EXPECT_EQ(escalated["ack_timer"]["due_at"], Rfc3339(kStart + absl::Minutes(31)));
+  EXPECT_THAT(escalated["transitions"].back()["note"].get<std::string>(),
+              HasSubstr("not acknowledged within 15m"));
+
+  // An incident opened after the edit is held to the new hour.
+  ASSERT_NO_FATAL_FAILURE(Send({ProcessAlert(2, "rule-2", 200)}));
+  nlohmann::json second;
+  ASSERT_TRUE(WaitUntil(absl::Seconds(30), [&] {
+    second = Show(2);
+    return second.value("assignee", "") == "tanaka";
+  })) << second.dump();
+  EXPECT_EQ(second["ack_timer"]["due_at"], Rfc3339(kStart + absl::Minutes(76)));
+
+  // The report judges each by its own terms: at +40 minutes #1 (15 minutes) is breached, #2
+  // (an hour, 24 minutes in) is not.
+  ASSERT_NO_FATAL_FAILURE(At(absl::Minutes(40)));
+  RunResult report = Ctl({"reports", "monthly", "--tenant", "sme-a", "--month", "2026-10",
+                          "--format", "json", "--out", dir_.file("report.json")});
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  nlohmann::json figures = nlohmann::json::parse(ReadFileOrEmpty(dir_.file("report.json")));
+  EXPECT_EQ(figures["sla"]["sla_eligible"], 2);
+  EXPECT_EQ(figures["sla"]["sla_breaches"], 1) << figures.dump();
+}
+
+}  // namespace
+}  // namespace otasuke::collector
