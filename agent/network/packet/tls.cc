@@ -46,9 +46,22 @@ std::string TlsVersionName(uint16_t version) {
   }
 }
 
-bool ParseClientHello(const uint8_t* body, uint32_t len, TlsClientHello* hello) {
+namespace {
+
+// JA3's lists (GREASE values left out).
+struct Ja3Lists {
+  std::vector<uint16_t> ciphers;
+  std::vector<uint16_t> extensions;
+  std::vector<uint16_t> groups;
+  std::vector<uint16_t> point_formats;
+};
+
+// Walks a ClientHello body: the version and SNI, and the JA3 lists when `lists` is not null.
+// False when it is malformed.
+bool WalkClientHello(const uint8_t* body, uint32_t len, uint16_t* version, std::string* sni,
+                     Ja3Lists* lists) {
   if (len < 2 + 32 + 1) return false;
-  hello->version = Be16(body);
+  *version = Be16(body);
   uint32_t pos = 34;
   const uint32_t sid_len = body[pos];
   pos += 1 + sid_len;
@@ -56,18 +69,16 @@ bool ParseClientHello(const uint8_t* body, uint32_t len, TlsClientHello* hello) 
   const uint32_t cs_len = Be16(body + pos);
   pos += 2;
   if (pos + cs_len > len || cs_len % 2 != 0) return false;
-  std::vector<uint16_t> ciphers;
-  for (uint32_t i = 0; i < cs_len; i += 2) {
-    const uint16_t c = Be16(body + pos + i);
-    if (!IsGrease(c)) ciphers.push_back(c);
+  if (lists != nullptr) {
+    for (uint32_t i = 0; i < cs_len; i += 2) {
+      const uint16_t c = Be16(body + pos + i);
+      if (!IsGrease(c)) lists->ciphers.push_back(c);
+    }
   }
   pos += cs_len;
   if (pos + 1 > len) return false;
   pos += 1 + body[pos];  // compression methods
   if (pos > len) return false;
-  std::vector<uint16_t> extensions;
-  std::vector<uint16_t> groups;
-  std::vector<uint16_t> point_formats;
   if (pos + 2 <= len) {
     const uint32_t ext_total = Be16(body + pos);
     pos += 2;
@@ -78,40 +89,59 @@ bool ParseClientHello(const uint8_t* body, uint32_t len, TlsClientHello* hello) 
       pos += 4;
       if (pos + ext_len > ext_end) return false;
       const uint8_t* ext = body + pos;
-      if (!IsGrease(type)) extensions.push_back(type);
+      if (lists != nullptr && !IsGrease(type)) lists->extensions.push_back(type);
       if (type == 0 && ext_len >= 5) {  // server_name
         const uint32_t list_len = Be16(ext);
         if (list_len + 2 <= ext_len && ext[2] == 0) {
           const uint32_t name_len = Be16(ext + 3);
-          if (5 + name_len <= ext_len) {
-            hello->sni.assign(reinterpret_cast<const char*>(ext + 5), name_len);
-          }
+          if (5 + name_len <= ext_len)
+            sni->assign(reinterpret_cast<const char*>(ext + 5), name_len);
         }
-      } else if (type == 10 && ext_len >= 2) {  // supported_groups
+      } else if (lists != nullptr && type == 10 && ext_len >= 2) {  // supported_groups
         const uint32_t list_len = std::min<uint32_t>(Be16(ext), ext_len - 2);
         for (uint32_t i = 0; i + 1 < list_len; i += 2) {
           const uint16_t g = Be16(ext + 2 + i);
-          if (!IsGrease(g)) groups.push_back(g);
+          if (!IsGrease(g)) lists->groups.push_back(g);
         }
-      } else if (type == 11 && ext_len >= 1) {  // ec_point_formats
+      } else if (lists != nullptr && type == 11 && ext_len >= 1) {  // ec_point_formats
         const uint32_t list_len = std::min<uint32_t>(ext[0], ext_len - 1);
-        for (uint32_t i = 0; i < list_len; ++i) point_formats.push_back(ext[1 + i]);
+        for (uint32_t i = 0; i < list_len; ++i) lists->point_formats.push_back(ext[1 + i]);
       }
       pos += ext_len;
     }
   }
-  hello->ja3 = absl::StrCat(hello->version, ",");
-  AppendList(&hello->ja3, ciphers);
-  hello->ja3.push_back(',');
-  AppendList(&hello->ja3, extensions);
-  hello->ja3.push_back(',');
-  AppendList(&hello->ja3, groups);
-  hello->ja3.push_back(',');
-  AppendList(&hello->ja3, point_formats);
   return true;
 }
 
+}  // namespace
+
+bool ParseClientHello(const uint8_t* body, uint32_t len, TlsClientHello* hello) {
+  if (!WalkClientHello(body, len, &hello->version, &hello->sni, nullptr)) return false;
+  hello->body.assign(body, body + len);
+  return true;
+}
+
+std::string TlsClientHello::Ja3() const {
+  Ja3Lists lists;
+  uint16_t walked_version = 0;
+  std::string walked_sni;
+  if (body.empty() || !WalkClientHello(body.data(), static_cast<uint32_t>(body.size()),
+                                       &walked_version, &walked_sni, &lists)) {
+    return "";
+  }
+  std::string ja3 = absl::StrCat(walked_version, ",");
+  AppendList(&ja3, lists.ciphers);
+  ja3.push_back(',');
+  AppendList(&ja3, lists.extensions);
+  ja3.push_back(',');
+  AppendList(&ja3, lists.groups);
+  ja3.push_back(',');
+  AppendList(&ja3, lists.point_formats);
+  return ja3;
+}
+
 std::string TlsClientHello::Ja3Hash() const {
+  const std::string ja3 = Ja3();
   if (ja3.empty()) return "";
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_len = 0;

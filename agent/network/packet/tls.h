@@ -12,11 +12,14 @@ namespace otasuke::network {
 struct TlsClientHello {
   uint16_t version = 0;  // legacy_version of the ClientHello
   std::string sni;
-  std::string ja3;  // "771,4865-4866,0-23-65281,29-23,0"
+  std::vector<uint8_t> body;  // the handshake body, for the fingerprints below
 
-  // MD5 of ja3, hex. Computed on demand: only alerts report it, and an MD5 through OpenSSL
-  // (≈ 14,000 instructions with its per-call algorithm fetch) for every ClientHello was a
-  // tenth of the packet path's instructions on TLS-heavy traffic.
+  // JA3 ("771,4865-4866,0-23-65281,29-23,0") and its MD5 in hex; empty without a ClientHello.
+  // Computed on demand from `body`: only alerts report them, and building the string (a number
+  // formatted per cipher and extension) and an MD5 through OpenSSL (≈ 14,000 instructions with
+  // its per-call algorithm fetch) for every ClientHello were a tenth of the packet path's
+  // instructions on TLS-heavy traffic.
+  std::string Ja3() const;
   std::string Ja3Hash() const;
 };
 
@@ -39,7 +42,8 @@ class TlsParser {
   uint16_t server_version() const { return server_version_; }
   bool failed() const { return failed_; }
   size_t memory() const {
-    return record_[0].capacity() + record_[1].capacity() + handshake_.capacity();
+    return record_[0].capacity() + record_[1].capacity() + handshake_.capacity() +
+           hello_.body.capacity();
   }
 
  private:

@@ -446,7 +446,7 @@ void NetworkScanner::OnAlert(const detect::Alert& alert) {
     t.sni = hello.sni;
     t.version = TlsVersionName(flow->tls->server_version() != 0 ? flow->tls->server_version()
                                                                 : hello.version);
-    t.ja3 = hello.ja3;
+    t.ja3 = hello.Ja3();
     t.ja3_hash = hello.Ja3Hash();
     e.tls = std::move(t);
   }

@@ -209,7 +209,7 @@ TEST(TlsParserTest, ClientHelloSniAndJa3AcrossSegments) {
   }
   ASSERT_TRUE(done);
   EXPECT_EQ(parser.client_hello().sni, "secure.example.org");
-  EXPECT_EQ(parser.client_hello().ja3, "771,4865-4866,0-10-11,29,0");
+  EXPECT_EQ(parser.client_hello().Ja3(), "771,4865-4866,0-10-11,29,0");
   // MD5("771,4865-4866,0-10-11,29,0"), as `printf %s ... | md5sum` gives it.
   EXPECT_EQ(parser.client_hello().Ja3Hash(), "25a116fec34559b24a512bcd37ea22e3");
   TlsParser junk;
