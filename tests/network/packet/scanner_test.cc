@@ -220,6 +220,10 @@ TEST(ScannerTest, TlsSni) {
            "alert tls any any -> any any (msg:\"sni\"; tls.sni; content:\"c2.example\"; sid:1;)\n");
   ASSERT_EQ(c.Count(1), 1);
   EXPECT_EQ(c.json[0]["tls"]["sni"], "c2.example.com");
+  // JA3 is built from the kept ClientHello only when the alert reports it: version, the one
+  // cipher, the one extension (server_name), no groups, no point formats.
+  EXPECT_EQ(c.json[0]["tls"]["ja3"]["string"], "771,4865,0,,");
+  EXPECT_EQ(c.json[0]["tls"]["ja3"]["hash"], "1e7c622032b0cb79401b0f7be3793a1a");  // md5sum
 }
 
 TEST(ScannerTest, FragmentedDatagramIsReassembledBeforeMatching) {
