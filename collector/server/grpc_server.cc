@@ -17,6 +17,10 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(options.listen, creds, &port);
+  // gRPC sets SO_REUSEPORT by default: a second collector on the same address (a duplicate
+  // service, a restart before the old process is gone) would then start fine and take half of
+  // the new connections into its own database. One listener per address, or a clear error.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   // Notice dead agents (a pulled cable) within minutes, not hours.

@@ -293,6 +293,29 @@ TEST_F(ProcessTest, KilledCollectorRestartsWithEverythingItAcked) {
   EXPECT_EQ(nlohmann::json::parse(agents.output)["agents"][0]["acked_sequence"], "50");
 }
 
+// gRPC's default SO_REUSEPORT would let a second collector share the address and take half of
+// the new connections into its own database; it must refuse to start instead.
+TEST_F(ProcessTest, ASecondCollectorOnTheSameAddressRefusesToStart) {
+  StartCollector();
+  const std::string address = "127.0.0.1:" + std::to_string(port_);
+  Subprocess second(
+      {BinaryPath("otasuke-collector"), "--listen", address, "--data-dir", dir_.file("data-2"),
+       "--transport-security", "insecure", "--run-as-user", "root"},
+      dir_.file("second.log"));
+  EXPECT_NE(second.Wait(absl::Seconds(30)), 0);
+  EXPECT_THAT(ReadFileOrEmpty(dir_.file("second.log")),
+              HasSubstr("cannot listen on " + address + " (address in use"));
+  // The first one still serves every agent.
+  for (int i = 0; i < 4; ++i) {
+    TestAgent agent(TestChannel(port_));
+    agent.SendHello(MakeHello("agent-" + std::to_string(i)));
+    EXPECT_TRUE(agent.WaitForAck(0)) << "agent " << i;
+  }
+  RunResult agents = Ctl({"agents", "list", "--json"});
+  ASSERT_EQ(agents.exit_code, 0) << agents.output;
+  EXPECT_EQ(nlohmann::json::parse(agents.output)["agents"].size(), 4u);
+}
+
 TEST_F(ProcessTest, MalformedConfigStopsTheCollectorWithFileAndLine) {
   std::ofstream(dir_.file("collector.yaml")) << "listen: 127.0.0.1:0\nwebhook:\n  retries: 3\n";
   Subprocess collector({BinaryPath("otasuke-collector"), "--config", dir_.file("collector.yaml")},

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <iostream>
 #include <map>
 #include <set>
 #include <vector>
@@ -129,29 +128,23 @@ TEST_F(EndToEndTest, CollectorKilledMidStreamLosesNothingAndStoresNothingTwice) 
   ASSERT_TRUE(WaitForMarkers("crash-marker-", kRuns, absl::Seconds(60)))
       << "stored " << MarkerCounts("crash-marker-").size() << " of " << kRuns << "\n"
       << cluster_.agent_log();
-  // Stored twice = one alert (one agent sequence number) in two rows. Two rows with two
-  // sequence numbers are two alerts the agent raised; once in a full parallel ctest run each
-  // marker of a live stream came with two (not yet explained, see the session notes), which is
-  // a question for the agent's detection, not for the collector's idempotence tested here.
-  std::map<std::pair<std::string, uint64_t>, std::string> stored;
+  // Every marker exactly once. Twice under two sequence numbers was another test's agent
+  // that reached this collector (issue 6, cluster_isolation_test): the agent id says whose.
   std::map<std::string, std::vector<std::string>> raised;
   for (const auto& a : cluster_.StoredAlerts()) {
     const std::string& cmd = a.process().command_line();
     const size_t pos = cmd.find("crash-marker-");
     if (pos == std::string::npos) continue;
-    const std::string marker = cmd.substr(pos);
-    auto [it, first] = stored.try_emplace({a.agent_id(), a.sequence()}, marker);
-    EXPECT_TRUE(first) << marker << ": sequence " << a.sequence() << " stored twice";
-    raised[marker].push_back(a.rule().rule_id() + " seq " + std::to_string(a.sequence()) + " pid " +
-                             std::to_string(a.process().pid()));
+    raised[cmd.substr(pos)].push_back("agent " + a.agent_id() + " seq " +
+                                      std::to_string(a.sequence()) + " pid " +
+                                      std::to_string(a.process().pid()));
   }
   for (const auto& [marker, alerts] : raised) {
-    if (alerts.size() > 1) {
-      std::cerr << marker << " raised " << alerts.size() << " alerts:";
-      for (const std::string& a : alerts) std::cerr << " [" << a << "]";
-      std::cerr << "\n";
-    }
+    std::string list;
+    for (const std::string& a : alerts) list += " [" + a + "]";
+    EXPECT_EQ(alerts.size(), 1u) << marker << " stored " << alerts.size() << " times:" << list;
   }
+  EXPECT_EQ(cluster_.CountRows("SELECT COUNT(*) FROM agents"), 1) << "only this test's agent";
   EXPECT_EQ(cluster_.CountRows("SELECT COUNT(*) FROM alerts"),
             cluster_.CountRows("SELECT COUNT(DISTINCT uuid) FROM alerts"));
 }

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -14,6 +15,13 @@
 namespace otasuke::testing {
 
 OtasukeCluster::OtasukeCluster(bool secure) : secure_(secure) {
+  absl::StatusOr<std::unique_ptr<ReservedPort>> reserved = ReservedPort::Reserve();
+  if (reserved.ok()) {
+    reserved_port_ = *std::move(reserved);
+    collector_address_ = "127.0.0.1:" + std::to_string(reserved_port_->port());
+  } else {
+    reserve_error_ = reserved.status().ToString();  // StartCollector says so
+  }
   // The rule matches scripts run from /tmp, so the script lives there, not in dir_.
   char tmpl[] = "/tmp/otasuke-it-XXXXXX.sh";
   int fd = ::mkstemps(tmpl, 3);
@@ -45,29 +53,23 @@ bool OtasukeCluster::StartSink() {
   return true;
 }
 
-bool OtasukeCluster::StartCollector() {
+bool OtasukeCluster::StartCollector(int port_for_test) {
   const std::string port_file = dir_.file("collector.port");
   ::unlink(port_file.c_str());
-  std::vector<std::string> argv = {BinaryPath("otasuke-collector"),
-                                   "--listen",
-                                   "127.0.0.1:" + std::to_string(collector_port_),
-                                   "--port-file",
-                                   port_file,
-                                   "--data-dir",
-                                   dir_.file("collector"),
-                                   "--webhook-initial-backoff",
-                                   "100ms",
-                                   "--transport-security",
-                                   secure_ ? "tls" : "insecure",
-                                   "--run-as-user",
-                                   "root",
-                                   // The delivery tests stream 100,000 alerts as fast as they
-                                   // go; the per-agent limits have their own test
-                                   // (collector_misbehaving_agent_test).
-                                   "--limits-alerts-per-second",
-                                   "1000000",
-                                   "--limits-bytes-per-second",
-                                   "1000000000"};
+  if (reserved_port_ == nullptr && port_for_test == 0) {
+    std::fprintf(stderr, "no port reserved for the collector: %s\n", reserve_error_.c_str());
+    return false;
+  }
+  const int port = port_for_test != 0 ? port_for_test : reserved_port_->port();
+  const std::string listen = "127.0.0.1:" + std::to_string(port);
+  std::vector<std::string> argv = {
+      BinaryPath("otasuke-collector"), "--listen", listen, "--port-file", port_file, "--data-dir",
+      dir_.file("collector"), "--webhook-initial-backoff", "100ms", "--transport-security",
+      secure_ ? "tls" : "insecure", "--run-as-user", "root",
+      // The delivery tests stream 100,000 alerts as fast as they
+      // go; the per-agent limits have their own test
+      // (collector_misbehaving_agent_test).
+      "--limits-alerts-per-second", "1000000", "--limits-bytes-per-second", "1000000000"};
   if (sink_port_ != 0) {
     argv.push_back("--webhook-url");
     argv.push_back("http://127.0.0.1:" + std::to_string(sink_port_) + "/hook");
@@ -76,8 +78,7 @@ bool OtasukeCluster::StartCollector() {
   if (!WaitUntil(absl::Seconds(20), [&] { return !ReadFileOrEmpty(port_file).empty(); })) {
     return false;
   }
-  collector_port_ = std::stoi(ReadFileOrEmpty(port_file));
-  collector_address_ = "127.0.0.1:" + std::to_string(collector_port_);
+  collector_address_ = "127.0.0.1:" + std::to_string(std::stoi(ReadFileOrEmpty(port_file)));
   return true;
 }
 

@@ -1,13 +1,16 @@
 #pragma once
 // A real Otasuke deployment in miniature for integration tests: the webhook receiver (the
 // responder's phone), a collector with its SQLite file, and an agent with the project's
-// rule pack, each a real process on loopback with ephemeral ports.
+// rule pack, each a real process on loopback. The collector's port is reserved for the
+// cluster's whole life (tests/testing/reserved_port.h): while it is killed, its agent keeps
+// dialling that port, and no other test's server may get it meanwhile.
 
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "otasuke/v1/alert.pb.h"
+#include "tests/testing/reserved_port.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 
@@ -21,8 +24,10 @@ class OtasukeCluster {
   explicit OtasukeCluster(bool secure = false);
   ~OtasukeCluster();
 
-  // Starts (or restarts, on the same port) the collector; waits until it listens.
-  bool StartCollector();
+  // Starts (or restarts) the collector on the cluster's reserved port; waits until it listens.
+  // `port_for_test` puts it on another port instead: only for reproducing what happens when
+  // a collector gets a port that another cluster's agent dials (cluster_isolation_test).
+  bool StartCollector(int port_for_test = 0);
   void KillCollector();  // SIGKILL: no shutdown path runs
   bool StartSink();
   // Starts the agent; waits until it is connected (if the collector runs).
@@ -59,7 +64,8 @@ class OtasukeCluster {
   std::unique_ptr<Subprocess> sink_;
   std::unique_ptr<Subprocess> collector_;
   std::unique_ptr<Subprocess> agent_;
-  int collector_port_ = 0;
+  std::unique_ptr<ReservedPort> reserved_port_;
+  std::string reserve_error_;
   std::string collector_address_;
   int sink_port_ = 0;
   std::string script_;
