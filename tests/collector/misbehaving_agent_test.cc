@@ -265,20 +265,38 @@ TEST_F(MisbehavingAgentTest, StreamsBeyondTheCapAreRefusedAndMemoryStaysBounded)
   ASSERT_TRUE(good.WaitForAck(0));
   const int64_t rss_before = ResidentKiB(collector_->pid());
 
-  // Each stream on its own channel (its own connection), none saying Hello.
+  // Each stream on its own channel (its own connection), none saying Hello. An admitted one
+  // holds its slot until the test cancels it: with a deadline, opening the streams on a loaded
+  // machine could outlast the first ones, whose slots then went to later streams. The refused
+  // ones end at once; each stream is drained on a thread of its own.
   constexpr int kStreams = kMaxStreams * 2;
-  // The admitted ones end at their deadline (they never say Hello), the others are refused.
+  constexpr int kRefused = kStreams - (kMaxStreams - 1);  // `good` holds one slot
   std::vector<std::unique_ptr<RawStream>> streams;
+  const absl::Time opening = absl::Now();
   for (int i = 0; i < kStreams; ++i) {
-    // The deadline must outlast opening all of them on a loaded machine, or admitted
-    // streams end early and free slots for later ones.
-    streams.push_back(std::make_unique<RawStream>(TestChannel(port_), absl::Seconds(10)));
+    streams.push_back(std::make_unique<RawStream>(TestChannel(port_), absl::Seconds(120)));
   }
-  int refused = 0;
-  for (auto& stream : streams) {
-    if (stream->Drain().error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) ++refused;
+  std::printf("opened %d streams in %s\n", kStreams,
+              absl::FormatDuration(absl::Now() - opening).c_str());
+  std::atomic<int> refused{0};
+  std::vector<grpc::StatusCode> codes(kStreams, grpc::StatusCode::OK);
+  std::vector<std::thread> drains;
+  for (int i = 0; i < kStreams; ++i) {
+    drains.emplace_back([&, i] {
+      codes[i] = streams[i]->Drain().error_code();
+      if (codes[i] == grpc::StatusCode::RESOURCE_EXHAUSTED) ++refused;
+    });
   }
-  EXPECT_EQ(refused, kStreams - (kMaxStreams - 1)) << log();  // `good` holds one
+  EXPECT_TRUE(WaitUntil(absl::Seconds(30), [&] { return refused.load() >= kRefused; }))
+      << refused.load() << " refused\n"
+      << log();
+  for (auto& stream : streams) stream->Cancel();  // the admitted ones end now
+  for (std::thread& drain : drains) drain.join();
+  EXPECT_EQ(refused.load(), kRefused) << log();
+  for (grpc::StatusCode code : codes) {
+    EXPECT_TRUE(code == grpc::StatusCode::RESOURCE_EXHAUSTED || code == grpc::StatusCode::CANCELLED)
+        << "stream ended with " << code << " before the test cancelled it";
+  }
   EXPECT_THAT(log(), HasSubstr("refusing agent stream"));
 
   // The agent connected before keeps working; the collector's memory did not balloon.

@@ -54,10 +54,13 @@ class DeliveryTest : public ::testing::Test {
     return flags;
   }
 
-  // A proxy in front of the running collector (the link the tests cut).
-  std::unique_ptr<TcpProxy> StartProxyToCollector() const {
+  // A proxy in front of the running collector (the link the tests cut). The fixture owns it,
+  // so it outlives the agent that dials it: a port freed while an agent still dials it can
+  // go to another test's collector (issue 6, cluster_isolation_test).
+  TcpProxy* StartProxyToCollector() {
     const std::string& address = cluster_.collector_address();
-    return TcpProxy::Start(std::stoi(address.substr(address.rfind(':') + 1)));
+    proxy_ = TcpProxy::Start(std::stoi(address.substr(address.rfind(':') + 1)));
+    return proxy_.get();
   }
 
   int64_t Stored() const {
@@ -118,6 +121,7 @@ class DeliveryTest : public ::testing::Test {
     return hb;
   }
 
+  std::unique_ptr<TcpProxy> proxy_;  // declared first: destroyed after the cluster's agent
   OtasukeCluster cluster_;
 };
 
@@ -125,7 +129,7 @@ TEST_F(DeliveryTest, HundredThousandAlertsThroughCollectorCrashAgentCrashAndLink
   constexpr int kAlerts = 100000;
   const std::string events = WriteEvents(cluster_.dir(), kAlerts);
   ASSERT_TRUE(cluster_.StartCollector()) << cluster_.collector_log();
-  std::unique_ptr<TcpProxy> proxy = StartProxyToCollector();
+  TcpProxy* proxy = StartProxyToCollector();
   ASSERT_NE(proxy, nullptr);
   const std::string via_proxy = absl::StrCat("127.0.0.1:", proxy->port());
   ASSERT_TRUE(cluster_.StartAgent(AgentFlags(via_proxy, events))) << cluster_.agent_log();
@@ -236,7 +240,7 @@ TEST_F(DeliveryTest, ASilentlyDeadLinkIsNoticedAndDeliveryResumes) {
   constexpr int kAlerts = 20000;
   const std::string events = WriteEvents(cluster_.dir(), kAlerts);
   ASSERT_TRUE(cluster_.StartCollector()) << cluster_.collector_log();
-  std::unique_ptr<TcpProxy> proxy = StartProxyToCollector();
+  TcpProxy* proxy = StartProxyToCollector();
   ASSERT_NE(proxy, nullptr);
   std::vector<std::string> flags = AgentFlags(absl::StrCat("127.0.0.1:", proxy->port()), events);
   flags.insert(flags.end(), {"--reconnect-ack-timeout", "3s", "--reconnect-keepalive-interval",
