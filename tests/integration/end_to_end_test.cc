@@ -54,6 +54,18 @@ class EndToEndTest : public ::testing::Test {
     return WaitUntil(timeout, [&] { return MarkerCounts(prefix).size() >= n; });
   }
 
+  // The crash markers [0, n) with no stored alert.
+  std::string MissingMarkers(int n) {
+    const std::map<std::string, int> counts = MarkerCounts("crash-marker-");
+    std::string missing;
+    for (int i = 0; i < n; ++i) {
+      if (!counts.contains("crash-marker-" + std::to_string(i) + "-end")) {
+        missing += " " + std::to_string(i);
+      }
+    }
+    return missing;
+  }
+
   OtasukeCluster cluster_;
 };
 
@@ -126,7 +138,8 @@ TEST_F(EndToEndTest, CollectorKilledMidStreamLosesNothingAndStoresNothingTwice) 
     }
   }
   ASSERT_TRUE(WaitForMarkers("crash-marker-", kRuns, absl::Seconds(60)))
-      << "stored " << MarkerCounts("crash-marker-").size() << " of " << kRuns << "\n"
+      << "stored " << MarkerCounts("crash-marker-").size() << " of " << kRuns
+      << "; missing:" << MissingMarkers(kRuns) << "\n"
       << cluster_.agent_log();
   // Every marker exactly once. Twice under two sequence numbers was another test's agent
   // that reached this collector (issue 6, cluster_isolation_test): the agent id says whose.
