@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,22 @@ struct PrefilterDatabase {
   std::unique_ptr<MultiPatternMatcher> matcher;
   std::vector<uint32_t> rule_begin;  // pattern i's rules: rules[rule_begin[i] .. rule_begin[i+1])
   std::vector<uint32_t> rules;
+  // Some of the rules use app-layer buffers. A transaction-only inspection (a further
+  // transaction of the same packet) evaluates only such rules, so it skips databases without.
+  bool has_app_buffer_rules = false;
+};
+
+// Payload rules that need packet data (dsize, no_stream), with the payload sizes their dsize
+// tests accept: a packet whose payload size is outside [min_payload, max_payload] can match
+// none of them and skips the scan. Rules accepting only small payloads (`dsize:<N`, `=N`) are
+// kept apart from the rest, so the large packets that carry most bytes skip their database.
+struct PacketOnlyDatabase {
+  std::unique_ptr<PrefilterDatabase> database;
+  uint32_t min_payload = 0;
+  uint32_t max_payload = std::numeric_limits<uint32_t>::max();
+  bool Accepts(uint32_t payload_size) const {
+    return payload_size >= min_payload && payload_size <= max_payload;
+  }
 };
 
 // The top 12 bits of a key: IntervalIndex's coarse table.
@@ -84,11 +101,13 @@ struct PatternlessRules {
 // Rules that can apply to one (protocol class or app protocol, direction).
 struct RuleGroup {
   // Per buffer. kPktData holds every payload rule's pattern and is scanned over packet and
-  // stream data; the kStream slot holds only the payload rules that need packet data
-  // (no_stream, dsize), scanned over a packet whose payload went to reassembly: the other
-  // payload rules see that data in the stream chunk.
+  // stream data; the kStream slot stays empty.
   std::array<std::unique_ptr<PrefilterDatabase>, kBufferCount> databases;
   std::vector<BufferId> database_buffers;  // the slots of `databases` that are set
+  // The payload rules that need packet data (no_stream, dsize) once more, scanned over a
+  // packet whose payload went to reassembly: the other payload rules see that data in the
+  // stream chunk. At most two, split by the payload sizes their rules accept.
+  std::vector<PacketOnlyDatabase> packet_only;
   // IP-only rules are inspected on the first packet of each flow direction only, so they are
   // kept apart and not even collected for the other packets (ET's IP reputation lists with
   // IPv6 parts made every IPv6 packet a candidate for hundreds of them).

@@ -137,6 +137,9 @@ struct DetectEngine::Impl {
       for (const auto& database : group.databases) {
         if (database) OTASUKE_CHECK(database->matcher->PrepareScratch(prefilter_scratch).ok());
       }
+      for (const PacketOnlyDatabase& packet_only : group.packet_only) {
+        OTASUKE_CHECK(packet_only.database->matcher->PrepareScratch(prefilter_scratch).ok());
+      }
     }
     candidates.clear();
     candidates.reserve(rules->rules.size());
@@ -178,25 +181,33 @@ struct DetectEngine::Impl {
     if (ip_only_due) CollectPatternless(group.ip_only, in);
     for (const BufferId id : group.database_buffers) {
       const PrefilterDatabase& database = *group.databases[static_cast<size_t>(id)];
+      // A transaction-only inspection evaluates app-layer rules only.
+      if (in.tx_only && !database.has_app_buffer_rules) continue;
       if (id == BufferId::kPktData) {
         // All payload patterns over stream data, and over packet data unless the packet's
         // payload went to reassembly.
         if (!in.payload_in_stream) Scan(database, in, BufferId::kPktData);
         Scan(database, in, BufferId::kStream);
-      } else if (id == BufferId::kStream) {
-        // Packet-only payload patterns over a packet whose payload went to reassembly.
-        if (in.payload_in_stream) Scan(database, in, BufferId::kPktData);
       } else {
         Scan(database, in, id);
       }
+    }
+    if (!in.payload_in_stream) return;
+    // Packet-only payload patterns over a packet whose payload went to reassembly, from the
+    // databases whose rules' dsize can accept this payload size.
+    for (const PacketOnlyDatabase& packet_only : group.packet_only) {
+      if (!packet_only.Accepts(in.payload_size)) continue;
+      if (in.tx_only && !packet_only.database->has_app_buffer_rules) continue;
+      Scan(*packet_only.database, in, BufferId::kPktData);
     }
   }
 
   // Scans buffer `id` of the inspection, if present and not empty (no pattern is empty), with
   // one database, and makes the rules of every pattern found candidates.
   void Scan(const PrefilterDatabase& database, const Inspection& in, BufferId id) {
+    if (!in.HasBuffer(id)) return;
     const std::span<const uint8_t> data = in.Buffer(id);
-    if (data.empty() || !in.HasBuffer(id)) return;
+    if (data.empty()) return;
     database.matcher->Scan(data, prefilter_scratch, [&](uint32_t pattern) {
       for (uint32_t k = database.rule_begin[pattern]; k < database.rule_begin[pattern + 1]; ++k) {
         AddCandidate(database.rules[k]);

@@ -221,12 +221,100 @@ struct PatternlessEntries {
   }
 };
 
+using PatternRules = absl::flat_hash_map<PatternKey, std::vector<uint32_t>>;
+
+// One database of `map`'s patterns, each making its rules candidates.
+absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabase(const PatternRules& map,
+                                                                 const CompiledRules& compiled) {
+  // Deterministic pattern order (the hash map's is not).
+  std::vector<std::pair<PatternKey, std::vector<uint32_t>>> sorted(map.begin(), map.end());
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& c) {
+    return std::tie(a.first.bytes, a.first.nocase) < std::tie(c.first.bytes, c.first.nocase);
+  });
+  auto database = std::make_unique<PrefilterDatabase>();
+  std::vector<PrefilterPattern> list;
+  for (auto& [key, rules] : sorted) {
+    list.push_back(PrefilterPattern{key.bytes, key.nocase});
+    database->rule_begin.push_back(static_cast<uint32_t>(database->rules.size()));
+    database->rules.insert(database->rules.end(), rules.begin(), rules.end());
+    for (uint32_t rule : rules) {
+      database->has_app_buffer_rules |= compiled.rules[rule].uses_app_buffers;
+    }
+  }
+  database->rule_begin.push_back(static_cast<uint32_t>(database->rules.size()));
+  if (compiled.prefilter == PrefilterKind::kHyperscan) {
+    ASSIGN_OR_RETURN(database->matcher, BuildHyperscan(list));
+  } else {
+    ASSIGN_OR_RETURN(database->matcher, BuildAhoCorasick(list));
+  }
+  return database;
+}
+
+// The payload sizes a rule's dsize accepts, as [first, second]. A superset is enough: the
+// test itself is checked on every candidate.
+std::pair<uint32_t, uint32_t> DsizeRange(const Rule& rule) {
+  constexpr uint64_t kMax = std::numeric_limits<uint32_t>::max();
+  if (!rule.dsize) return {0, kMax};
+  const NumericTest& test = *rule.dsize;
+  const uint64_t a = std::min(test.a, kMax - 1);
+  const uint64_t b = std::min(test.b, kMax);
+  uint64_t first = 0, last = kMax;
+  switch (test.op) {
+    case NumericTest::Op::kEq:
+      first = last = a;
+      break;
+    case NumericTest::Op::kNe:
+      break;
+    case NumericTest::Op::kLt:
+      last = a > 0 ? a - 1 : 0;
+      break;
+    case NumericTest::Op::kGt:
+      first = a + 1;
+      break;
+    case NumericTest::Op::kLe:
+      last = a;
+      break;
+    case NumericTest::Op::kGe:
+      first = a;
+      break;
+    case NumericTest::Op::kRangeInclusive:
+      first = a;
+      last = b;
+      break;
+    case NumericTest::Op::kRangeExclusive:
+      first = a + 1;
+      last = b > 0 ? b - 1 : 0;
+      break;
+  }
+  if (first > last) first = last;  // matches nothing: any range will do
+  return {static_cast<uint32_t>(first), static_cast<uint32_t>(last)};
+}
+
+// Packet-only payload rules whose dsize accepts no payload larger than this go to a database
+// of their own (ET: `dsize:<N` / `dsize:N` beacons and handshakes), which large packets skip.
+constexpr uint32_t kSmallPayloadBound = 1024;
+
+// A group's packet-only payload rules on their way to a PacketOnlyDatabase.
+struct PacketOnlyPatterns {
+  PatternRules patterns;
+  uint32_t min_payload = std::numeric_limits<uint32_t>::max();
+  uint32_t max_payload = 0;
+
+  void Add(const PatternKey& key, const Rule& rule) {
+    const auto [first, last] = DsizeRange(rule);
+    patterns[key].push_back(rule.index);
+    min_payload = std::min(min_payload, first);
+    max_payload = std::max(max_payload, last);
+  }
+};
+
 absl::Status BuildGroups(CompiledRules& compiled) {
   // Per group: IP-only rules, other patternless rules.
   std::array<std::array<PatternlessEntries, 2>, kGroupClassCount * 2> patternless;
   // Per group and buffer: pattern -> rules.
-  using PatternRules = absl::flat_hash_map<PatternKey, std::vector<uint32_t>>;
   std::array<std::array<PatternRules, kBufferCount>, kGroupClassCount * 2> patterns;
+  // Per group: packet-only payload rules accepting small payloads only, and the others.
+  std::array<std::array<PacketOnlyPatterns, 2>, kGroupClassCount * 2> packet_only;
   for (const Rule& rule : compiled.rules) {
     for (GroupClass group : GroupsOf(rule)) {
       for (Direction direction : {Direction::kToServer, Direction::kToClient}) {
@@ -249,38 +337,29 @@ absl::Status BuildGroups(CompiledRules& compiled) {
         auto& group_patterns = patterns[GroupIndex(group, direction)];
         group_patterns[static_cast<size_t>(chain.buffer)][key].push_back(rule.index);
         if (chain.buffer == BufferId::kPktData && rule.RequiresPacket()) {
-          // Also in the packet-only payload database (see RuleGroup::databases).
-          group_patterns[static_cast<size_t>(BufferId::kStream)][key].push_back(rule.index);
+          // Also in a packet-only payload database (see RuleGroup::packet_only).
+          const bool small = DsizeRange(rule).second <= kSmallPayloadBound;
+          packet_only[GroupIndex(group, direction)][small ? 0 : 1].Add(key, rule);
         }
       }
     }
   }
   for (size_t g = 0; g < compiled.groups.size(); ++g) {
-    patternless[g][0].Build(compiled.groups[g].ip_only);
-    patternless[g][1].Build(compiled.groups[g].other);
+    RuleGroup& group = compiled.groups[g];
+    patternless[g][0].Build(group.ip_only);
+    patternless[g][1].Build(group.other);
     for (size_t b = 0; b < kBufferCount; ++b) {
-      PatternRules& map = patterns[g][b];
-      if (map.empty()) continue;
-      // Deterministic pattern order (the hash map's is not).
-      std::vector<std::pair<PatternKey, std::vector<uint32_t>>> sorted(map.begin(), map.end());
-      std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& c) {
-        return std::tie(a.first.bytes, a.first.nocase) < std::tie(c.first.bytes, c.first.nocase);
-      });
-      auto database = std::make_unique<PrefilterDatabase>();
-      std::vector<PrefilterPattern> list;
-      for (auto& [key, rules] : sorted) {
-        list.push_back(PrefilterPattern{key.bytes, key.nocase});
-        database->rule_begin.push_back(static_cast<uint32_t>(database->rules.size()));
-        database->rules.insert(database->rules.end(), rules.begin(), rules.end());
-      }
-      database->rule_begin.push_back(static_cast<uint32_t>(database->rules.size()));
-      if (compiled.prefilter == PrefilterKind::kHyperscan) {
-        ASSIGN_OR_RETURN(database->matcher, BuildHyperscan(list));
-      } else {
-        ASSIGN_OR_RETURN(database->matcher, BuildAhoCorasick(list));
-      }
-      compiled.groups[g].databases[b] = std::move(database);
-      compiled.groups[g].database_buffers.push_back(static_cast<BufferId>(b));
+      if (patterns[g][b].empty()) continue;
+      ASSIGN_OR_RETURN(group.databases[b], BuildDatabase(patterns[g][b], compiled));
+      group.database_buffers.push_back(static_cast<BufferId>(b));
+    }
+    for (const PacketOnlyPatterns& rules : packet_only[g]) {
+      if (rules.patterns.empty()) continue;
+      PacketOnlyDatabase database;
+      ASSIGN_OR_RETURN(database.database, BuildDatabase(rules.patterns, compiled));
+      database.min_payload = rules.min_payload;
+      database.max_payload = rules.max_payload;
+      group.packet_only.push_back(std::move(database));
     }
   }
   return absl::OkStatus();
