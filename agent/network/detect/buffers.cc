@@ -23,4 +23,6 @@ std::string_view BufferName(BufferId id) {
   return index < kNames.size() ? kNames[index] : std::string_view("unknown");
 }
 
+bool BufferIsToServerOnly(BufferId id) { return id == BufferId::kHttpRequestBody; }
+
 }  // namespace otasuke::network::detect

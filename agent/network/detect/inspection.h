@@ -30,7 +30,7 @@ enum class BufferId : uint8_t {
   kHttpCookie,        // Cookie (request) / Set-Cookie (response) value
   kHttpContentType,   // Content-Type header value
   kHttpReferer,       // Referer header value
-  kHttpRequestBody,   // de-chunked request body, up to the body limit
+  kHttpRequestBody,   // de-chunked request body, up to the body limit; to-server inspections only
   kHttpStatCode,      // "200"
   kHttpStatMsg,       // "OK"
   kHttpResponseBody,  // de-chunked (and decompressed if the parser does) response body: file_data
@@ -41,6 +41,9 @@ enum class BufferId : uint8_t {
 inline constexpr size_t kBufferCount = static_cast<size_t>(BufferId::kCount);
 // Keyword spelling of each buffer ("http.uri"), for alerts and docs.
 std::string_view BufferName(BufferId id);
+// Buffers the packet path sets on to-server inspections only (Suricata registers them
+// SIG_FLAG_TOSERVER); a rule inspecting one can only match to server.
+bool BufferIsToServerOnly(BufferId id);
 
 enum class Direction : uint8_t { kToServer, kToClient };
 enum class AppProto : uint8_t { kUnknown, kHttp, kDns, kTls, kFailed };

@@ -221,6 +221,12 @@ struct PatternlessEntries {
   }
 };
 
+// The rule inspects a buffer only to-server inspections have: it can never match to client.
+bool InspectsToServerOnlyBuffer(const Rule& rule) {
+  return std::any_of(rule.chains.begin(), rule.chains.end(),
+                     [](const BufferChain& chain) { return BufferIsToServerOnly(chain.buffer); });
+}
+
 using PatternRules = absl::flat_hash_map<PatternKey, std::vector<uint32_t>>;
 
 // One database of `map`'s patterns, each making its rules candidates.
@@ -320,6 +326,7 @@ absl::Status BuildGroups(CompiledRules& compiled) {
       for (Direction direction : {Direction::kToServer, Direction::kToClient}) {
         if (rule.flow_to_server && direction == Direction::kToClient) continue;
         if (rule.flow_to_client && direction == Direction::kToServer) continue;
+        if (direction == Direction::kToClient && InspectsToServerOnlyBuffer(rule)) continue;
         RuleGroup& target = compiled.groups[GroupIndex(group, direction)];
         ++target.rule_count;
         if (rule.fast_chain < 0) {

@@ -116,11 +116,13 @@ void NetworkScanner::FillHttp(const HttpTransaction& tx, int direction, detect::
     if (HttpTransaction::FindHeader(tx.request_headers, "referer", &value)) {
       in->SetBuffer(BufferId::kHttpReferer, value);
     }
-    if (!tx.request_body.empty()) {
-      in->SetBuffer(BufferId::kHttpRequestBody, std::string_view(tx.request_body));
-    }
   }
   if (direction == kToServer) {
+    // To-server only, as Suricata registers http_client_body (a response packet does not
+    // inspect the request body again).
+    if (tx.request_headers_done && !tx.request_body.empty()) {
+      in->SetBuffer(BufferId::kHttpRequestBody, std::string_view(tx.request_body));
+    }
     if (tx.request_started && !tx.request_protocol.empty()) {
       in->SetBuffer(BufferId::kHttpProtocol, std::string_view(tx.request_protocol));
     }
