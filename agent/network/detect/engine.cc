@@ -163,9 +163,11 @@ struct DetectEngine::Impl {
     for (uint32_t rule : candidates) candidate_bits[rule / 64] = 0;
   }
 
-  void CollectPatternless(const PatternlessRules& rules, const Inspection& in) {
-    for (uint32_t rule : rules.always) AddCandidate(rule);
-    auto add = [this](uint32_t rule) { AddCandidate(rule); };
+  // Calls add(rule) for the patternless rules that can meet the inspection's addresses and
+  // ports (a rule may come more than once).
+  template <typename F>
+  static void ForEachPatternless(const PatternlessRules& rules, const Inspection& in, F&& add) {
+    for (uint32_t rule : rules.always) add(rule);
     rules.by_address.ForEachRule(in.src, add);
     rules.by_address.ForEachRule(in.dst, add);
     if (in.ip_proto == 6 || in.ip_proto == 17) {
@@ -174,10 +176,39 @@ struct DetectEngine::Impl {
     }
   }
 
+  void CollectPatternless(const PatternlessRules& rules, const Inspection& in) {
+    ForEachPatternless(rules, in, [this](uint32_t rule) { AddCandidate(rule); });
+  }
+
+  // The group's non-IP-only patternless rules, looked up once per flow direction and group
+  // (`slot`: 0 protocol group, 1 app-layer group) and then taken from the flow's state.
+  void CollectOtherPatternless(const RuleGroup& group, const Inspection& in, size_t slot) {
+    FlowDetectState* flow = in.flow_state;
+    if (flow == nullptr) {
+      CollectPatternless(group.other, in);
+      return;
+    }
+    PatternlessCandidates& cached =
+        flow->patternless[in.direction == Direction::kToServer ? 0 : 1][slot];
+    if (!cached.Holds(&group, in)) {
+      cached.group = &group;
+      cached.src = in.src;
+      cached.dst = in.dst;
+      cached.src_port = in.src_port;
+      cached.dst_port = in.dst_port;
+      cached.rules.clear();
+      ForEachPatternless(group.other, in, [&](uint32_t rule) { cached.rules.push_back(rule); });
+      std::sort(cached.rules.begin(), cached.rules.end());
+      cached.rules.erase(std::unique(cached.rules.begin(), cached.rules.end()), cached.rules.end());
+    }
+    for (uint32_t rule : cached.rules) AddCandidate(rule);
+  }
+
   // `ip_only_due`: this inspection is one IP-only rules apply to (Inspect skips them on every
   // other one, so they are not collected there).
-  void CollectCandidates(const RuleGroup& group, const Inspection& in, bool ip_only_due) {
-    CollectPatternless(group.other, in);
+  void CollectCandidates(const RuleGroup& group, size_t slot, const Inspection& in,
+                         bool ip_only_due) {
+    CollectOtherPatternless(group, in, slot);
     if (ip_only_due) CollectPatternless(group.ip_only, in);
     for (const BufferId id : group.database_buffers) {
       const PrefilterDatabase& database = *group.databases[static_cast<size_t>(id)];
@@ -282,14 +313,14 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
   // transaction-only inspections too.
   const bool ip_only_due = !ip_only_done && in.kind == InspectionKind::kPacket && !in.tx_only;
   s.candidates.clear();
-  s.CollectCandidates(compiled.groups[GroupIndex(ProtoGroup(in.ip_proto), in.direction)], in,
+  s.CollectCandidates(compiled.groups[GroupIndex(ProtoGroup(in.ip_proto), in.direction)], 0, in,
                       ip_only_due);
   GroupClass app_group = kGroupClassCount;
   if (in.app_proto == AppProto::kHttp) app_group = kGroupHttp;
   if (in.app_proto == AppProto::kDns) app_group = kGroupDns;
   if (in.app_proto == AppProto::kTls) app_group = kGroupTls;
   if (app_group != kGroupClassCount) {
-    s.CollectCandidates(compiled.groups[GroupIndex(app_group, in.direction)], in, ip_only_due);
+    s.CollectCandidates(compiled.groups[GroupIndex(app_group, in.direction)], 1, in, ip_only_due);
   }
   s.OrderCandidates();
   s.stats.candidates += s.candidates.size();

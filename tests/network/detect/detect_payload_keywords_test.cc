@@ -233,3 +233,80 @@ TEST(StreamTest, TransportAndAppPayloadRulesBothMatchOnAppFlows) {
 
 }  // namespace
 }  // namespace otasuke::network::detect::testing
+
+namespace otasuke::network::detect::testing {
+namespace {
+
+// Packet-only payload rules (dsize, no_stream) are prefiltered over a reassembled packet's own
+// payload in databases split by the payload sizes dsize accepts: every size still meets
+// exactly the rules whose dsize accepts it, with either prefilter.
+TEST(StreamTest, PacketOnlyRulesMeetEveryPayloadSizeTheirDsizeAccepts) {
+  const std::string rules =
+      Rule("content:\"beacon\"; dsize:<20;", 1) + Rule("content:\"beacon\"; dsize:12;", 2) +
+      Rule("content:\"beacon\"; dsize:10<>40;", 3) + Rule("content:\"beacon\"; dsize:>100;", 4) +
+      Rule("content:\"beacon\"; flow:no_stream;", 5) + Rule("content:\"beacon\"; dsize:!12;", 6) +
+      Rule("content:\"beacon\"; dsize:<=1024;", 7);
+  struct Case {
+    size_t size;
+    std::vector<uint32_t> sids;
+  };
+  const Case cases[] = {
+      {6, {1, 5, 6, 7}},    {12, {1, 2, 3, 5, 7}}, {19, {1, 3, 5, 6, 7}},
+      {39, {3, 5, 6, 7}},   {40, {5, 6, 7}},       {101, {4, 5, 6, 7}},
+      {1024, {4, 5, 6, 7}}, {1025, {4, 5, 6}},     {60000, {4, 5, 6}},
+  };
+  for (PrefilterKind kind : {PrefilterKind::kDefault, PrefilterKind::kAhoCorasick}) {
+    DetectEngine engine(LoadText(rules, kind));
+    for (const Case& c : cases) {
+      PacketBuilder p;
+      std::string payload = "beacon";
+      payload.resize(c.size, '.');
+      // The stream chunk does not hold the pattern: only the packet-only databases find it.
+      p.Payload(payload).Buffer(BufferId::kStream, "other bytes");
+      p.in.payload_in_stream = true;
+      EXPECT_EQ(InspectSids(engine, p.in), c.sids) << "payload " << c.size;
+    }
+  }
+}
+
+// A further transaction of the same packet evaluates app-layer rules only: payload rules do
+// not fire again, payload rules with an app-layer buffer still can.
+TEST(StreamTest, TransactionOnlyInspectionEvaluatesAppLayerRulesOnly) {
+  const std::string rules =
+      "alert tcp any any -> any any (content:\"pay\"; sid:1;)\n"
+      "alert tcp any any -> any any (content:\"pay\"; dsize:<100; sid:2;)\n"
+      "alert http any any -> any any (content:\"pay\"; http.uri; content:\"/x\"; sid:3;)\n"
+      "alert http any any -> any any (content:\"pay\"; dsize:<100; http.uri; content:\"/x\"; "
+      "sid:4;)\n";
+  for (PrefilterKind kind : {PrefilterKind::kDefault, PrefilterKind::kAhoCorasick}) {
+    DetectEngine engine(LoadText(rules, kind));
+    PacketBuilder p;
+    p.in.app_proto = AppProto::kHttp;
+    p.in.tx_id = 1;
+    p.Payload("pay").Buffer(BufferId::kStream, "pay").Buffer(BufferId::kHttpUri, "/x");
+    p.in.payload_in_stream = true;
+    EXPECT_THAT(InspectSids(engine, p.in), ElementsAre(1, 2, 3, 4));
+    p.in.tx_only = true;
+    p.in.tx_id = 2;
+    EXPECT_THAT(InspectSids(engine, p.in), ElementsAre(3, 4));
+  }
+}
+
+// http.request_body is a to-server buffer (Suricata registers http_client_body to server
+// only): its rules are not in to-client groups, whatever a caller puts in the buffer.
+TEST(StickyBufferTest, RequestBodyIsInspectedToServerOnly) {
+  const std::string rules =
+      "alert http any any -> any any (http.request_body; content:\"secret\"; sid:1;)\n"
+      "alert http any any -> any any (http.response_body; content:\"secret\"; sid:2;)\n";
+  for (Direction direction : {Direction::kToServer, Direction::kToClient}) {
+    PacketBuilder p;
+    p.in.app_proto = AppProto::kHttp;
+    p.in.direction = direction;
+    p.Buffer(BufferId::kHttpRequestBody, "a secret");
+    EXPECT_EQ(Sids(rules, p.in), direction == Direction::kToServer ? std::vector<uint32_t>{1}
+                                                                   : std::vector<uint32_t>{});
+  }
+}
+
+}  // namespace
+}  // namespace otasuke::network::detect::testing

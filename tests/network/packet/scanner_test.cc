@@ -103,6 +103,26 @@ TEST(ScannerTest, HttpBuffersAlertOncePerTransaction) {
   EXPECT_TRUE(eve["community_id"].get<std::string>().starts_with("1:"));
 }
 
+// http.request_body is inspected to server only, as in Suricata (which refuses to load a
+// to_client rule on it): response packets do not rescan the request body.
+TEST(ScannerTest, RequestBodyIsInspectedToServerOnly) {
+  TcpSession s(Endpoints{});
+  std::vector<Bytes> frames = s.Handshake();
+  frames.push_back(s.ClientData("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n\r\nsecret"));
+  frames.push_back(s.ServerData("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+  frames.push_back(s.ClientAck());
+  frames.push_back(s.ClientFin());
+  frames.push_back(s.ServerFin());
+  const Collector c = Scan(frames,
+                           "alert http any any -> any any (msg:\"body\"; http.request_body; "
+                           "content:\"secret\"; sid:1;)\n"
+                           "alert http any any -> any any (msg:\"to client\"; flow:to_client; "
+                           "http.request_body; content:\"secret\"; sid:2;)\n");
+  ASSERT_EQ(c.Count(1), 1);
+  EXPECT_EQ(c.events[0].direction, "to_server");
+  EXPECT_EQ(c.Count(2), 0);
+}
+
 TEST(ScannerTest, HttpDetectedOnNonStandardPort) {
   TcpSession s(Endpoints{"10.0.0.1", "10.0.0.2", 50000, 8081});
   std::vector<Bytes> frames = s.Handshake();
