@@ -108,6 +108,11 @@ struct RuleGroup {
   // packet whose payload went to reassembly: the other payload rules see that data in the
   // stream chunk. At most two, split by the payload sizes their rules accept.
   std::vector<PacketOnlyDatabase> packet_only;
+  // App-layer groups only: this group's payload patterns and those of the transport group its
+  // protocol runs over (HTTP and TLS: TCP; DNS: UDP) in one database, so a packet of such a
+  // flow scans its stream chunk or payload once instead of once per group. Set when both
+  // groups have payload patterns; the transport group is then not scanned for payload.
+  std::unique_ptr<PrefilterDatabase> payload_with_transport;
   // IP-only rules are inspected on the first packet of each flow direction only, so they are
   // kept apart and not even collected for the other packets (ET's IP reputation lists with
   // IPv6 parts made every IPv6 packet a candidate for hundreds of them).
@@ -128,6 +133,19 @@ enum GroupClass : uint8_t {
   kGroupTls,
   kGroupClassCount,
 };
+// The transport group an app-layer group's protocol usually runs over (kGroupClassCount for
+// a transport group).
+inline GroupClass TransportOf(GroupClass group) {
+  switch (group) {
+    case kGroupHttp:
+    case kGroupTls:
+      return kGroupTcp;
+    case kGroupDns:
+      return kGroupUdp;
+    default:
+      return kGroupClassCount;
+  }
+}
 inline size_t GroupIndex(GroupClass group, Direction direction) {
   return static_cast<size_t>(group) * 2 + (direction == Direction::kToClient ? 1 : 0);
 }

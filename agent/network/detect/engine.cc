@@ -118,6 +118,10 @@ void ApplyFlowbits(const Rule& rule, FlowDetectState* state) {
   }
 }
 
+const PrefilterDatabase* PayloadDatabase(const RuleGroup& group) {
+  return group.databases[static_cast<size_t>(BufferId::kPktData)].get();
+}
+
 }  // namespace
 
 struct DetectEngine::Impl {
@@ -139,6 +143,10 @@ struct DetectEngine::Impl {
       }
       for (const PacketOnlyDatabase& packet_only : group.packet_only) {
         OTASUKE_CHECK(packet_only.database->matcher->PrepareScratch(prefilter_scratch).ok());
+      }
+      if (group.payload_with_transport) {
+        OTASUKE_CHECK(
+            group.payload_with_transport->matcher->PrepareScratch(prefilter_scratch).ok());
       }
     }
     candidates.clear();
@@ -206,12 +214,17 @@ struct DetectEngine::Impl {
 
   // `ip_only_due`: this inspection is one IP-only rules apply to (Inspect skips them on every
   // other one, so they are not collected there).
-  void CollectCandidates(const RuleGroup& group, size_t slot, const Inspection& in,
-                         bool ip_only_due) {
+  // `payload`: the database to scan over the payload (packet and stream data) instead of the
+  // group's own, null to scan none (see RuleGroup::payload_with_transport).
+  void CollectCandidates(const RuleGroup& group, size_t slot, const PrefilterDatabase* payload,
+                         const Inspection& in, bool ip_only_due) {
     CollectOtherPatternless(group, in, slot);
     if (ip_only_due) CollectPatternless(group.ip_only, in);
     for (const BufferId id : group.database_buffers) {
-      const PrefilterDatabase& database = *group.databases[static_cast<size_t>(id)];
+      const PrefilterDatabase* selected = group.databases[static_cast<size_t>(id)].get();
+      if (id == BufferId::kPktData) selected = payload;
+      if (selected == nullptr) continue;
+      const PrefilterDatabase& database = *selected;
       // A transaction-only inspection evaluates app-layer rules only.
       if (in.tx_only && !database.has_app_buffer_rules) continue;
       if (id == BufferId::kPktData) {
@@ -313,15 +326,24 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
   // transaction-only inspections too.
   const bool ip_only_due = !ip_only_done && in.kind == InspectionKind::kPacket && !in.tx_only;
   s.candidates.clear();
-  s.CollectCandidates(compiled.groups[GroupIndex(ProtoGroup(in.ip_proto), in.direction)], 0, in,
-                      ip_only_due);
+  const GroupClass proto_group = ProtoGroup(in.ip_proto);
   GroupClass app_group = kGroupClassCount;
   if (in.app_proto == AppProto::kHttp) app_group = kGroupHttp;
   if (in.app_proto == AppProto::kDns) app_group = kGroupDns;
   if (in.app_proto == AppProto::kTls) app_group = kGroupTls;
+  const RuleGroup& proto_rules = compiled.groups[GroupIndex(proto_group, in.direction)];
+  const PrefilterDatabase* proto_payload = PayloadDatabase(proto_rules);
   if (app_group != kGroupClassCount) {
-    s.CollectCandidates(compiled.groups[GroupIndex(app_group, in.direction)], 1, in, ip_only_due);
+    const RuleGroup& app_rules = compiled.groups[GroupIndex(app_group, in.direction)];
+    const PrefilterDatabase* app_payload = PayloadDatabase(app_rules);
+    if (app_rules.payload_with_transport != nullptr && TransportOf(app_group) == proto_group) {
+      // One scan of the payload for both groups.
+      app_payload = app_rules.payload_with_transport.get();
+      proto_payload = nullptr;
+    }
+    s.CollectCandidates(app_rules, 1, app_payload, in, ip_only_due);
   }
+  s.CollectCandidates(proto_rules, 0, proto_payload, in, ip_only_due);
   s.OrderCandidates();
   s.stats.candidates += s.candidates.size();
 

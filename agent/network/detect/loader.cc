@@ -352,6 +352,21 @@ absl::Status BuildGroups(CompiledRules& compiled) {
     }
   }
   for (size_t g = 0; g < compiled.groups.size(); ++g) {
+    // App-layer groups: their payload patterns together with their transport group's.
+    const GroupClass transport = TransportOf(static_cast<GroupClass>(g / 2));
+    if (transport == kGroupClassCount) continue;
+    const PatternRules& own = patterns[g][static_cast<size_t>(BufferId::kPktData)];
+    const PatternRules& of_transport = patterns[static_cast<size_t>(transport) * 2 + g % 2]
+                                               [static_cast<size_t>(BufferId::kPktData)];
+    if (own.empty() || of_transport.empty()) continue;
+    PatternRules merged = of_transport;
+    for (const auto& [key, rules] : own) {
+      std::vector<uint32_t>& target = merged[key];
+      target.insert(target.end(), rules.begin(), rules.end());
+    }
+    ASSIGN_OR_RETURN(compiled.groups[g].payload_with_transport, BuildDatabase(merged, compiled));
+  }
+  for (size_t g = 0; g < compiled.groups.size(); ++g) {
     RuleGroup& group = compiled.groups[g];
     patternless[g][0].Build(group.ip_only);
     patternless[g][1].Build(group.other);

@@ -228,6 +228,26 @@ TEST(StreamTest, TransportAndAppPayloadRulesBothMatchOnAppFlows) {
     EXPECT_THAT(Sids(rules, p.in, kind), ElementsAre(1, 2, 3, 4));
     p.in.app_proto = AppProto::kUnknown;
     EXPECT_THAT(Sids(rules, p.in, kind), ElementsAre(1, 4));
+    p.in.app_proto = AppProto::kTls;  // TLS runs over TCP too, without payload rules here
+    EXPECT_THAT(Sids(rules, p.in, kind), ElementsAre(1, 4));
+  }
+}
+
+// DNS flows over UDP: the udp group's and the dns group's payload patterns, one scan; a DNS
+// flow over TCP meets the tcp group's payload rules, not the udp group's.
+TEST(StreamTest, TransportAndAppPayloadRulesBothMatchOnDnsFlows) {
+  const std::string rules =
+      "alert udp any any -> any any (content:\"udp-pattern\"; sid:1;)\n"
+      "alert dns any any -> any any (content:\"dns-pattern\"; sid:2;)\n"
+      "alert tcp any any -> any any (content:\"udp-pattern\"; sid:3;)\n";
+  for (PrefilterKind kind : {PrefilterKind::kDefault, PrefilterKind::kAhoCorasick}) {
+    PacketBuilder p;
+    p.in.app_proto = AppProto::kDns;
+    p.in.ip_proto = 17;
+    p.Payload("udp-pattern dns-pattern");
+    EXPECT_THAT(Sids(rules, p.in, kind), ElementsAre(1, 2));
+    p.in.ip_proto = 6;
+    EXPECT_THAT(Sids(rules, p.in, kind), ElementsAre(2, 3));
   }
 }
 
