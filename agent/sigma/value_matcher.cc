@@ -110,6 +110,7 @@ StringMatcher StringMatcher::Compile(const SigmaString& pattern, bool cased) {
     if (piece.kind == PK::kQuestion) {
       t.text.push_back('?');
       t.any.push_back(true);
+      t.has_any = true;
     } else {
       const std::string folded = fold(piece.text);
       t.text.append(folded);
@@ -119,19 +120,17 @@ StringMatcher StringMatcher::Compile(const SigmaString& pattern, bool cased) {
   return m;
 }
 
-namespace {
+namespace {}  // namespace
 
-// Does token text (with '?' any positions) match s at pos?
-bool TokenAt(std::string_view s, size_t pos, const std::string& text,
-             const std::vector<bool>& any) {
+bool StringMatcher::TokenAt(std::string_view s, size_t pos, const GlobToken& t) {
+  const std::string& text = t.text;
   if (pos + text.size() > s.size()) return false;
+  if (!t.has_any) return std::memcmp(s.data() + pos, text.data(), text.size()) == 0;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (!any[i] && s[pos + i] != text[i]) return false;
+    if (!t.any[i] && s[pos + i] != text[i]) return false;
   }
   return true;
 }
-
-}  // namespace
 
 bool StringMatcher::GlobMatches(std::string_view s) const {
   // Tokens alternate literal runs and stars. The first literal is anchored at the start and
@@ -142,7 +141,7 @@ bool StringMatcher::GlobMatches(std::string_view s) const {
   size_t pos = 0;
   size_t end = s.size();
   if (first < last && !glob_[first].star) {
-    if (!TokenAt(s, 0, glob_[first].text, glob_[first].any)) return false;
+    if (!TokenAt(s, 0, glob_[first])) return false;
     pos = glob_[first].text.size();
     ++first;
     if (first == last) return pos == s.size();
@@ -150,16 +149,22 @@ bool StringMatcher::GlobMatches(std::string_view s) const {
   if (last > first && !glob_[last - 1].star) {
     const GlobToken& t = glob_[last - 1];
     if (t.text.size() > end - pos) return false;
-    if (!TokenAt(s, end - t.text.size(), t.text, t.any)) return false;
+    if (!TokenAt(s, end - t.text.size(), t)) return false;
     end -= t.text.size();
     --last;
   }
   for (size_t k = first; k < last; ++k) {
     const GlobToken& t = glob_[k];
     if (t.star) continue;
+    if (!t.has_any) {  // leftmost occurrence by memchr / memcmp
+      const size_t at = s.substr(0, end).find(t.text, pos);
+      if (at == std::string_view::npos) return false;
+      pos = at + t.text.size();
+      continue;
+    }
     bool found = false;
     for (size_t at = pos; at + t.text.size() <= end; ++at) {
-      if (TokenAt(s, at, t.text, t.any)) {
+      if (TokenAt(s, at, t)) {
         pos = at + t.text.size();
         found = true;
         break;

@@ -37,10 +37,13 @@ class StringMatcher {
  private:
   struct GlobToken {
     bool star = false;
-    std::string text;  // literal run; '?' positions are in any_mask
+    std::string text;  // literal run; '?' positions are in any
     std::vector<bool> any;
+    bool has_any = false;  // some '?': compared byte by byte, else by memcmp / find
   };
   bool GlobMatches(std::string_view s) const;
+  // Does token t (with '?' any positions) match s at pos?
+  static bool TokenAt(std::string_view s, size_t pos, const GlobToken& t);
 
   Kind kind_ = Kind::kExact;
   bool cased_ = false;
