@@ -253,8 +253,8 @@ bool RuleEvaluator::ItemMatches(const FieldItem& item, EventView& view) const {
 }
 
 bool RuleEvaluator::SelectionMatches(uint32_t index, const DetectionRule& rule, EventView& view) {
-  int8_t& memo = memo_[index];
-  if (memo >= 0) return memo == 1;
+  uint32_t& memo = memo_[index];
+  if ((memo >> 1) == memo_generation_) return (memo & 1) != 0;
   bool result = false;
   for (const auto& group : rule.selections[index].groups) {
     bool all = true;
@@ -269,7 +269,7 @@ bool RuleEvaluator::SelectionMatches(uint32_t index, const DetectionRule& rule, 
       break;
     }
   }
-  memo = result ? 1 : 0;
+  memo = (memo_generation_ << 1) | (result ? 1 : 0);
   return result;
 }
 
@@ -306,7 +306,11 @@ bool RuleEvaluator::Node(const ConditionNode& node, const DetectionRule& rule, E
 }
 
 bool RuleEvaluator::Matches(const DetectionRule& rule, EventView& view) {
-  memo_.assign(rule.selections.size(), -1);
+  if (memo_.size() < rule.selections.size()) memo_.resize(rule.selections.size(), 0);
+  if (++memo_generation_ > (UINT32_MAX >> 1)) {  // wrapped: forget every old result
+    std::fill(memo_.begin(), memo_.end(), 0);
+    memo_generation_ = 1;
+  }
   return Node(*rule.condition, rule, view);
 }
 

@@ -98,7 +98,10 @@ class RuleEvaluator {
   bool ItemMatches(const FieldItem& item, EventView& view) const;
 
   bool use_item_indexes_;
-  std::vector<int8_t> memo_;  // per selection: -1 unknown, 0/1
+  // Per selection of the rule being evaluated: (memo_generation_ << 1) | result; an entry of
+  // an older generation is unknown, so a new rule clears nothing.
+  std::vector<uint32_t> memo_;
+  uint32_t memo_generation_ = 0;
 };
 
 struct EngineStats {
