@@ -1,6 +1,7 @@
 #include "collector/store/sqlite_db.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 
 namespace otasuke::collector {
@@ -24,6 +25,19 @@ Stmt& Stmt::Bind(int index, std::string_view text) {
 
 Stmt& Stmt::BindBlob(int index, std::string_view bytes) {
   sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Stmt& Stmt::BindStatic(int index, std::string_view text) {
+  // A null pointer would bind NULL, not ''.
+  sqlite3_bind_text(stmt_, index, text.data() != nullptr ? text.data() : "",
+                    static_cast<int>(text.size()), SQLITE_STATIC);
+  return *this;
+}
+
+Stmt& Stmt::BindBlobStatic(int index, std::string_view bytes) {
+  sqlite3_bind_blob(stmt_, index, bytes.data() != nullptr ? bytes.data() : "",
+                    static_cast<int>(bytes.size()), SQLITE_STATIC);
   return *this;
 }
 
@@ -162,6 +176,13 @@ absl::Status SqliteDb::CheckpointPassive() { return Checkpoint(SQLITE_CHECKPOINT
 
 int64_t SqliteDb::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 int SqliteDb::Changes() const { return sqlite3_changes(db_); }
+
+absl::StatusOr<int64_t> SqliteDb::DataVersion() {
+  ASSIGN_OR_RETURN(Stmt stmt, Prepare("PRAGMA data_version"));
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return Error("PRAGMA data_version");
+  return stmt.Int(0);
+}
 
 absl::Status InImmediateTransaction(SqliteDb& db, const std::function<absl::Status()>& body) {
   absl::Status begin = db.Exec("BEGIN IMMEDIATE");

@@ -32,6 +32,10 @@ class Stmt {
   Stmt& Bind(int index, int64_t value);
   Stmt& Bind(int index, std::string_view text);
   Stmt& BindBlob(int index, std::string_view bytes);
+  // As Bind / BindBlob without SQLite's copy: the bytes must stay valid and unchanged until this
+  // Stmt is destroyed or Reset (the writer binds views into an IngestBatch that outlives it).
+  Stmt& BindStatic(int index, std::string_view text);
+  Stmt& BindBlobStatic(int index, std::string_view bytes);
   Stmt& BindNull(int index);
 
   // True while a row is available; false when done.
@@ -74,6 +78,9 @@ class SqliteDb {
   absl::StatusOr<Stmt> Prepare(const char* sql);
   int64_t LastInsertRowId() const;
   int Changes() const;
+  // PRAGMA data_version: changes when another connection (of this process or another) has
+  // committed since the last call; this connection's own commits leave it unchanged.
+  absl::StatusOr<int64_t> DataVersion();
 
   // Replaces SQLite's automatic checkpoint (run by the committing thread) with `hook`, called
   // after each commit with the number of pages in the write-ahead log.

@@ -17,10 +17,6 @@ namespace {
 constexpr int kStateResolved = v1::INCIDENT_STATE_RESOLVED;
 constexpr int kStateFalsePositive = v1::INCIDENT_STATE_FALSE_POSITIVE;
 
-int64_t ProtoMicros(const google::protobuf::Timestamp& ts) {
-  return ts.seconds() * 1000000 + ts.nanos() / 1000;
-}
-
 void SetProtoTime(int64_t micros, google::protobuf::Timestamp* ts) {
   int64_t seconds = micros / 1000000;
   int64_t rest = micros % 1000000;
@@ -87,6 +83,7 @@ SqliteStore::SqliteStore(Options options, const Clock& clock, const IncidentGrou
       clock_(clock),
       grouper_(grouper),
       writer_db_(std::move(writer)),
+      incident_cache_(options_.incident_cache_keys),
       reader_db_(std::move(reader)) {
   writer_db_->SetWalHook([this](int wal_pages) { OnWalCommit(wal_pages); });
   writer_ = std::thread([this] { WriterLoop(); });
@@ -175,6 +172,14 @@ absl::Status SqliteStore::RunBatch(std::vector<Write>& batch, std::vector<absl::
   // run once per alert.
   ASSIGN_OR_RETURN(Stmt begin, db.Prepare("BEGIN IMMEDIATE"));
   RETURN_IF_ERROR(begin.Run());
+  // Another connection (the console) may have resolved, merged or split incidents since the
+  // last transaction: then what the writer remembers of them is stale.
+  absl::StatusOr<int64_t> data_version = db.DataVersion();
+  if (!data_version.ok()) {
+    (void)db.Exec("ROLLBACK");
+    return data_version.status();
+  }
+  incident_cache_.Validate(*data_version);
   for (size_t i = 0; i < batch.size(); ++i) {
     absl::StatusOr<Stmt> savepoint = db.Prepare("SAVEPOINT write");
     absl::Status status = savepoint.ok() ? savepoint->Run() : savepoint.status();
@@ -186,17 +191,22 @@ absl::Status SqliteStore::RunBatch(std::vector<Write>& batch, std::vector<absl::
         status = release.ok() ? release->Run() : release.status();
       } else {
         effects_ = before;
+        incident_cache_.Clear();  // it may hold what the rolled-back write did
         status = db.Exec("ROLLBACK TO write; RELEASE write");
       }
     }
     if (!status.ok()) {
+      incident_cache_.Clear();
       (void)db.Exec("ROLLBACK");
       return status;
     }
   }
   absl::StatusOr<Stmt> commit = db.Prepare("COMMIT");
   absl::Status status = commit.ok() ? commit->Run() : commit.status();
-  if (!status.ok()) (void)db.Exec("ROLLBACK");
+  if (!status.ok()) {
+    incident_cache_.Clear();
+    (void)db.Exec("ROLLBACK");
+  }
   return status;
 }
 
@@ -256,31 +266,37 @@ void SqliteStore::UpsertAgent(const v1::Hello& hello,
 
 absl::StatusOr<int64_t> SqliteStore::OpenIncidentFor(SqliteDb& db, std::string_view group_key,
                                                      absl::Time now, BatchIncidents& batch) {
-  auto known = batch.by_key.find(group_key);
-  if (known != batch.by_key.end()) return known->second;  // same write, same time
-  // The incident the key was most recently attached to among the open ones.
-  ASSIGN_OR_RETURN(Stmt open, db.Prepare("SELECT i.id, i.last_seen FROM incident_keys k JOIN "
-                                         "incidents i ON i.id = k.incident_id WHERE k.group_key = "
-                                         "? AND i.state NOT IN (?, ?) ORDER BY k.id DESC LIMIT 1"));
-  open.Bind(1, group_key).Bind(2, kStateResolved).Bind(3, kStateFalsePositive);
-  ASSIGN_OR_RETURN(bool found, open.Step());
-  int64_t id = 0;
-  if (found && grouper_.Joins(FromMicros(open.Int(1)), now)) {
-    id = open.Int(0);
-    batch.by_id.try_emplace(id, BatchIncident{.id = id});
+  std::optional<OpenIncidentCache::Lookup> leads_to = incident_cache_.Find(group_key);
+  if (!leads_to.has_value()) {
+    // The incident the key was most recently attached to among the open ones.
+    ASSIGN_OR_RETURN(Stmt open,
+                     db.Prepare("SELECT i.id, i.last_seen FROM incident_keys k JOIN incidents i "
+                                "ON i.id = k.incident_id WHERE k.group_key = ? AND i.state NOT "
+                                "IN (?, ?) ORDER BY k.id DESC LIMIT 1"));
+    open.BindStatic(1, group_key).Bind(2, kStateResolved).Bind(3, kStateFalsePositive);
+    ASSIGN_OR_RETURN(bool found, open.Step());
+    leads_to = OpenIncidentCache::Lookup{};
+    if (found) {
+      leads_to = OpenIncidentCache::Lookup{.incident_id = open.Int(0), .last_seen_us = open.Int(1)};
+      incident_cache_.SetLastSeen(leads_to->incident_id, leads_to->last_seen_us);
+    }
+    incident_cache_.SetKey(group_key, leads_to->incident_id);
   }
-  batch.by_key.emplace(group_key, id);
-  return id;
+  if (leads_to->incident_id == 0 || !grouper_.Joins(FromMicros(leads_to->last_seen_us), now)) {
+    return 0;
+  }
+  batch.try_emplace(leads_to->incident_id, BatchIncident{.id = leads_to->incident_id});
+  return leads_to->incident_id;
 }
 
-absl::StatusOr<int64_t> SqliteStore::CreateIncident(SqliteDb& db, const IncomingAlert& incoming,
+absl::StatusOr<int64_t> SqliteStore::CreateIncident(SqliteDb& db, const PackedAlert& alert,
                                                     absl::Time now, BatchIncidents& batch) {
-  const v1::Alert& alert = incoming.alert;
-  if (incoming.group_keys.empty()) {
+  if (alert.group_keys.empty()) {
     return absl::InternalError(
-        absl::StrCat("the incident grouper gave alert ", alert.uuid(), " no group key"));
+        absl::StrCat("the incident grouper gave alert ", Sv(alert.uuid), " no group key"));
   }
-  const std::string& group_key = incoming.group_keys.front();
+  const std::string_view group_key = alert.group_keys.front();
+  const std::string dedup_key = grouper_.DedupKey(group_key, now);
   int64_t now_us = ToMicros(now);
   ASSIGN_OR_RETURN(
       Stmt create,
@@ -288,46 +304,45 @@ absl::StatusOr<int64_t> SqliteStore::CreateIncident(SqliteDb& db, const Incoming
                  "severity, state, alert_count, first_seen, last_seen, rule_engine, rule_id, "
                  "rule_revision, ruleset_version) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, "
                  "?, ?)"));
-  RETURN_IF_ERROR(create.Bind(1, alert.tenant_id())
-                      .Bind(2, alert.hostname())
-                      .Bind(3, group_key)
-                      .Bind(4, grouper_.DedupKey(group_key, now))
-                      .Bind(5, alert.title())
-                      .Bind(6, static_cast<int64_t>(alert.severity()))
+  RETURN_IF_ERROR(create.BindStatic(1, alert.tenant_id)
+                      .BindStatic(2, alert.hostname)
+                      .BindStatic(3, group_key)
+                      .BindStatic(4, dedup_key)
+                      .BindStatic(5, alert.title)
+                      .Bind(6, alert.severity)
                       .Bind(7, static_cast<int64_t>(v1::INCIDENT_STATE_NEW))
                       .Bind(8, now_us)
                       .Bind(9, now_us)
-                      .Bind(10, static_cast<int64_t>(alert.rule().engine()))
-                      .Bind(11, alert.rule().rule_id())
-                      .Bind(12, static_cast<int64_t>(alert.rule().revision()))
-                      .Bind(13, alert.rule().ruleset_version())
+                      .Bind(10, alert.rule_engine)
+                      .BindStatic(11, alert.rule_id)
+                      .Bind(12, alert.rule_revision)
+                      .BindStatic(13, alert.ruleset_version)
                       .Run());
   const int64_t id = db.LastInsertRowId();
-  batch.by_id.emplace(id, BatchIncident{.id = id, .created = true});
+  batch.emplace(id, BatchIncident{.id = id, .created = true});
+  incident_cache_.SetLastSeen(id, now_us);
   return id;
 }
 
-absl::Status SqliteStore::AttachKeys(SqliteDb& db, const IncomingAlert& incoming,
-                                     int64_t incident_id, BatchIncidents& batch) {
-  for (const std::string& key : incoming.group_keys) {
-    int64_t& leads_to = batch.by_key[key];
-    if (leads_to == incident_id) continue;  // found there, or attached earlier in this write
+absl::Status SqliteStore::AttachKeys(SqliteDb& db, const PackedAlert& alert, int64_t incident_id) {
+  for (std::string_view key : alert.group_keys) {
+    std::optional<OpenIncidentCache::Lookup> leads_to = incident_cache_.Find(key);
+    if (leads_to.has_value() && leads_to->incident_id == incident_id) continue;  // attached
     ASSIGN_OR_RETURN(Stmt attach, db.Prepare("INSERT INTO incident_keys (group_key, incident_id) "
                                              "VALUES (?, ?)"));
-    RETURN_IF_ERROR(attach.Bind(1, key).Bind(2, incident_id).Run());
-    leads_to = incident_id;
+    RETURN_IF_ERROR(attach.BindStatic(1, key).Bind(2, incident_id).Run());
+    incident_cache_.SetKey(key, incident_id);
   }
   return absl::OkStatus();
 }
 
-absl::Status SqliteStore::IngestOne(SqliteDb& db, const IncomingAlert& incoming, absl::Time now,
+absl::Status SqliteStore::IngestOne(SqliteDb& db, const PackedAlert& alert, absl::Time now,
                                     BatchIncidents& batch, bool* stored, int64_t* new_incident) {
-  const v1::Alert& alert = incoming.alert;
   *stored = false;
   *new_incident = 0;
   // The first key, in the grouper's precedence order, that leads to an open incident decides.
   int64_t incident_id = 0;
-  for (const std::string& key : incoming.group_keys) {
+  for (std::string_view key : alert.group_keys) {
     ASSIGN_OR_RETURN(incident_id, OpenIncidentFor(db, key, now, batch));
     if (incident_id != 0) break;
   }
@@ -336,10 +351,10 @@ absl::Status SqliteStore::IngestOne(SqliteDb& db, const IncomingAlert& incoming,
     // agent that lost its state) must not leave an empty incident behind. When the alert joins
     // an open incident the insert below detects the resend itself, saving a look-up per alert.
     ASSIGN_OR_RETURN(Stmt known, db.Prepare("SELECT 1 FROM alerts WHERE uuid = ?"));
-    known.Bind(1, alert.uuid());
+    known.BindStatic(1, alert.uuid);
     ASSIGN_OR_RETURN(bool duplicate, known.Step());
     if (duplicate) return absl::OkStatus();
-    ASSIGN_OR_RETURN(incident_id, CreateIncident(db, incoming, now, batch));
+    ASSIGN_OR_RETURN(incident_id, CreateIncident(db, alert, now, batch));
   }
   ASSIGN_OR_RETURN(
       Stmt insert,
@@ -347,28 +362,29 @@ absl::Status SqliteStore::IngestOne(SqliteDb& db, const IncomingAlert& incoming,
                  "rule_engine, rule_id, severity, title, event_time, detection_time, "
                  "received_at, incident_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                  "?) ON CONFLICT (uuid) DO NOTHING"));
-  RETURN_IF_ERROR(insert.Bind(1, alert.uuid())
-                      .Bind(2, alert.agent_id())
-                      .Bind(3, static_cast<int64_t>(alert.sequence()))
-                      .Bind(4, alert.tenant_id())
-                      .Bind(5, alert.hostname())
-                      .Bind(6, static_cast<int64_t>(alert.rule().engine()))
-                      .Bind(7, alert.rule().rule_id())
-                      .Bind(8, static_cast<int64_t>(alert.severity()))
-                      .Bind(9, alert.title())
-                      .Bind(10, ProtoMicros(alert.event_time()))
-                      .Bind(11, ProtoMicros(alert.detection_time()))
+  // The views live in the write's IngestBatch, which outlives `insert`: no copies.
+  RETURN_IF_ERROR(insert.BindStatic(1, alert.uuid)
+                      .BindStatic(2, alert.agent_id)
+                      .Bind(3, static_cast<int64_t>(alert.sequence))
+                      .BindStatic(4, alert.tenant_id)
+                      .BindStatic(5, alert.hostname)
+                      .Bind(6, alert.rule_engine)
+                      .BindStatic(7, alert.rule_id)
+                      .Bind(8, alert.severity)
+                      .BindStatic(9, alert.title)
+                      .Bind(10, alert.event_time_us)
+                      .Bind(11, alert.detection_time_us)
                       .Bind(12, ToMicros(now))
                       .Bind(13, incident_id)
-                      .BindBlob(14, incoming.body)
+                      .BindBlobStatic(14, alert.body)
                       .Run());
   if (db.Changes() == 0) return absl::OkStatus();  // its UUID is stored: a resend
   const int64_t alert_id = db.LastInsertRowId();
   *stored = true;
-  RETURN_IF_ERROR(AttachKeys(db, incoming, incident_id, batch));
-  BatchIncident* incident = &batch.by_id.at(incident_id);
+  RETURN_IF_ERROR(AttachKeys(db, alert, incident_id));
+  BatchIncident* incident = &batch.at(incident_id);
   incident->added += 1;
-  incident->max_severity = std::max<int64_t>(incident->max_severity, alert.severity());
+  incident->max_severity = std::max<int64_t>(incident->max_severity, alert.severity);
   if (incident->created && incident->added == 1) {
     // The alert that opened the incident is the one the notification describes.
     *new_incident = incident->id;
@@ -397,86 +413,81 @@ absl::Status SqliteStore::ApplyIncidentCounts(SqliteDb& db, const BatchIncidents
                                               absl::Time now) {
   ASSIGN_OR_RETURN(Stmt update,
                    db.Prepare("UPDATE incidents SET alert_count = alert_count + ?, last_seen = "
-                              "MAX(last_seen, ?), severity = MAX(severity, ?) WHERE id = ?"));
-  for (const auto& [id, incident] : batch.by_id) {
+                              "MAX(last_seen, ?), severity = MAX(severity, ?) WHERE id = ? "
+                              "RETURNING last_seen"));
+  for (const auto& [id, incident] : batch) {
     if (incident.added == 0) continue;
-    RETURN_IF_ERROR(update.Bind(1, incident.added)
-                        .Bind(2, ToMicros(now))
-                        .Bind(3, incident.max_severity)
-                        .Bind(4, incident.id)
-                        .Run());
+    update.Bind(1, incident.added)
+        .Bind(2, ToMicros(now))
+        .Bind(3, incident.max_severity)
+        .Bind(4, incident.id);
+    ASSIGN_OR_RETURN(bool row, update.Step());
+    if (row) incident_cache_.SetLastSeen(incident.id, update.Int(0));
     update.Reset();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::ApplyIngest(SqliteDb& db, std::string_view agent_id,
+                                      const IngestBatch& alerts, IngestResult& result) {
+  result = IngestResult{};
+  ASSIGN_OR_RETURN(Stmt acked, db.Prepare("SELECT acked_sequence FROM agents WHERE id = ?"));
+  acked.BindStatic(1, agent_id);
+  ASSIGN_OR_RETURN(bool known, acked.Step());
+  if (!known) {
+    return absl::NotFoundError(
+        absl::StrCat("alerts for unknown agent '", Sv(agent_id), "' (no Hello stored)"));
+  }
+  uint64_t highest = static_cast<uint64_t>(acked.Int(0));
+  absl::Time now = clock_.Now();
+  BatchIncidents incidents;
+  for (const PackedAlert& alert : alerts.alerts()) {
+    if (alert.sequence <= highest) {
+      // At or below what is durable: a resend, unless the UUID is new, which means the agent
+      // reused sequence numbers (its state was lost). Such alerts cannot be stored under their
+      // sequence; they are counted and reported, never silently dropped.
+      ASSIGN_OR_RETURN(Stmt known_uuid, db.Prepare("SELECT 1 FROM alerts WHERE uuid = ?"));
+      known_uuid.BindStatic(1, alert.uuid);
+      ASSIGN_OR_RETURN(bool resent, known_uuid.Step());
+      ++(resent ? result.duplicates : result.stale_sequence);
+      continue;
+    }
+    bool stored = false;
+    int64_t new_incident = 0;
+    RETURN_IF_ERROR(IngestOne(db, alert, now, incidents, &stored, &new_incident));
+    ++(stored ? result.stored : result.duplicates);
+    if (new_incident != 0) result.new_incident_ids.push_back(new_incident);
+    highest = std::max<uint64_t>(highest, alert.sequence);
+  }
+  RETURN_IF_ERROR(ApplyIncidentCounts(db, incidents, now));
+  ASSIGN_OR_RETURN(Stmt update,
+                   db.Prepare("UPDATE agents SET acked_sequence = ?, last_seen = ? WHERE id = ?"));
+  RETURN_IF_ERROR(update.Bind(1, static_cast<int64_t>(highest))
+                      .Bind(2, ToMicros(now))
+                      .BindStatic(3, agent_id)
+                      .Run());
+  result.acked_sequence = highest;
+  if (result.stale_sequence > 0) {
+    LOG_WARN(
+        "agent %s sent %d new alert(s) with sequence numbers at or below %d, which it already "
+        "used; they were not stored (did the agent lose its state?)",
+        agent_id, result.stale_sequence, highest);
+    RETURN_IF_ERROR(
+        Audit(db, absl::StrCat("agent:", Sv(agent_id)), "alerts.stale_sequence", "", agent_id,
+              absl::StrCat(result.stale_sequence, " alert(s) not stored: sequence reused")));
   }
   return absl::OkStatus();
 }
 
 void SqliteStore::IngestAlerts(std::string agent_id, std::vector<v1::Alert> alerts,
                                std::function<void(absl::StatusOr<IngestResult>)> done) {
+  // Packed here, on the gRPC thread that received the alerts: the writer binds views into the
+  // batch, and the protobufs are destroyed on this thread when `alerts` goes out of scope.
+  auto batch = std::make_shared<const IngestBatch>(alerts, grouper_);
   auto result = std::make_shared<IngestResult>();
-  auto shared_alerts = std::make_shared<std::vector<IncomingAlert>>(alerts.size());
-  for (size_t i = 0; i < alerts.size(); ++i) {
-    IncomingAlert& incoming = (*shared_alerts)[i];
-    incoming.alert.Swap(&alerts[i]);
-    incoming.body = incoming.alert.SerializeAsString();
-    // Off the writer thread, like the body: the writer only looks the keys up.
-    grouper_.GroupKeys(incoming.alert, &incoming.group_keys);
-  }
   Submit(Write{
-      .apply = [this, agent_id = std::move(agent_id), shared_alerts,
-                result](SqliteDb& db) -> absl::Status {
-        *result = IngestResult{};
-        ASSIGN_OR_RETURN(Stmt acked, db.Prepare("SELECT acked_sequence FROM agents WHERE id = ?"));
-        acked.Bind(1, agent_id);
-        ASSIGN_OR_RETURN(bool known, acked.Step());
-        if (!known) {
-          return absl::NotFoundError(
-              absl::StrCat("alerts for unknown agent '", agent_id, "' (no Hello stored)"));
-        }
-        uint64_t highest = static_cast<uint64_t>(acked.Int(0));
-        absl::Time now = clock_.Now();
-        BatchIncidents incidents;
-        for (const IncomingAlert& incoming : *shared_alerts) {
-          const v1::Alert& alert = incoming.alert;
-          if (alert.sequence() <= highest) {
-            // At or below what is durable: a resend, unless the UUID is new, which means the
-            // agent reused sequence numbers (its state was lost). Such alerts cannot be stored
-            // under their sequence; they are counted and reported, never silently dropped.
-            ASSIGN_OR_RETURN(Stmt known, db.Prepare("SELECT 1 FROM alerts WHERE uuid = ?"));
-            known.Bind(1, alert.uuid());
-            ASSIGN_OR_RETURN(bool resent, known.Step());
-            ++(resent ? result->duplicates : result->stale_sequence);
-            continue;
-          }
-          bool stored = false;
-          int64_t new_incident = 0;
-          RETURN_IF_ERROR(IngestOne(db, incoming, now, incidents, &stored, &new_incident));
-          if (stored) {
-            ++result->stored;
-          } else {
-            ++result->duplicates;
-          }
-          if (new_incident != 0) result->new_incident_ids.push_back(new_incident);
-          highest = std::max<uint64_t>(highest, alert.sequence());
-        }
-        RETURN_IF_ERROR(ApplyIncidentCounts(db, incidents, now));
-        ASSIGN_OR_RETURN(Stmt update, db.Prepare("UPDATE agents SET acked_sequence = ?, "
-                                                 "last_seen = ? WHERE id = ?"));
-        RETURN_IF_ERROR(update.Bind(1, static_cast<int64_t>(highest))
-                            .Bind(2, ToMicros(now))
-                            .Bind(3, agent_id)
-                            .Run());
-        result->acked_sequence = highest;
-        if (result->stale_sequence > 0) {
-          LOG_WARN(
-              "agent %s sent %d new alert(s) with sequence numbers at or below %d, which "
-              "it already used; they were not stored (did the agent lose its state?)",
-              agent_id, result->stale_sequence, highest);
-          RETURN_IF_ERROR(
-              Audit(db, absl::StrCat("agent:", agent_id), "alerts.stale_sequence", "", agent_id,
-                    absl::StrCat(result->stale_sequence, " alert(s) not stored: sequence reused")));
-        }
-        return absl::OkStatus();
-      },
+      .apply = [this, agent_id = std::move(agent_id), batch,
+                result](SqliteDb& db) { return ApplyIngest(db, agent_id, *batch, *result); },
       .done =
           [this, result, done = std::move(done)](absl::Status status) {
             if (!status.ok()) {

@@ -12,6 +12,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "collector/incident/grouper.h"
+#include "collector/store/ingest_batch.h"
+#include "collector/store/open_incident_cache.h"
 #include "collector/store/sqlite_db.h"
 #include "collector/store/store.h"
 #include "common/clock.h"
@@ -44,6 +46,8 @@ class SqliteStore final : public Store {
     // Write-ahead log size (pages of 4 KiB) at which the writer copies it into the database
     // (SQLite's own default is 1,000).
     int checkpoint_pages = 4096;
+    // Group keys whose open incident the writer remembers across writes (OpenIncidentCache).
+    size_t incident_cache_keys = 65536;
     std::vector<NotificationChannel> notification_channels;
     // Runs on the writer thread after a commit that queued notifications.
     std::function<void()> on_notifications_queued;
@@ -88,14 +92,6 @@ class SqliteStore final : public Store {
     bool notifications_queued = false;
   };
 
-  // An alert as the writer stores it: its body serialised on the submitting thread (a gRPC
-  // thread), so the one writer thread, which bounds ingest, only binds and steps.
-  struct IncomingAlert {
-    v1::Alert alert;
-    std::string body;
-    std::vector<std::string> group_keys;  // IncidentGrouper::GroupKeys, in precedence order
-  };
-
   SqliteStore(Options options, const Clock& clock, const IncidentGrouper& grouper,
               std::unique_ptr<SqliteDb> writer, std::unique_ptr<SqliteDb> reader);
   void Submit(Write write);
@@ -104,30 +100,26 @@ class SqliteStore final : public Store {
   void OnWalCommit(int wal_pages);
   absl::Status RunBatch(std::vector<Write>& batch, std::vector<absl::Status>& results);
   // Incidents touched by one ingest write: each is looked up (or created) once and its count
-  // and severity updated once, however many of the write's alerts join it; and what each group
-  // key leads to, so a key is looked up and attached once per write.
+  // and severity updated once, however many of the write's alerts join it.
   struct BatchIncident {
     int64_t id = 0;
     bool created = false;
     int64_t added = 0;
     int64_t max_severity = 0;
   };
-  struct BatchIncidents {
-    std::unordered_map<int64_t, BatchIncident> by_id;
-    // Group key (a view of an IncomingAlert's, alive for the write) -> the open incident it
-    // leads to, 0 for none.
-    std::unordered_map<std::string_view, int64_t> by_key;
-  };
+  using BatchIncidents = std::unordered_map<int64_t, BatchIncident>;
   // The open incident within the window that `group_key` leads to, or 0.
   absl::StatusOr<int64_t> OpenIncidentFor(SqliteDb& db, std::string_view group_key, absl::Time now,
                                           BatchIncidents& batch);
-  absl::StatusOr<int64_t> CreateIncident(SqliteDb& db, const IncomingAlert& incoming,
-                                         absl::Time now, BatchIncidents& batch);
+  absl::StatusOr<int64_t> CreateIncident(SqliteDb& db, const PackedAlert& alert, absl::Time now,
+                                         BatchIncidents& batch);
   // Makes every key of the alert lead to `incident_id` (incident_keys rows).
-  absl::Status AttachKeys(SqliteDb& db, const IncomingAlert& incoming, int64_t incident_id,
-                          BatchIncidents& batch);
-  absl::Status IngestOne(SqliteDb& db, const IncomingAlert& incoming, absl::Time now,
+  absl::Status AttachKeys(SqliteDb& db, const PackedAlert& alert, int64_t incident_id);
+  absl::Status IngestOne(SqliteDb& db, const PackedAlert& alert, absl::Time now,
                          BatchIncidents& batch, bool* stored, int64_t* new_incident);
+  // The ingest write of one AlertBatch (IngestAlerts).
+  absl::Status ApplyIngest(SqliteDb& db, std::string_view agent_id, const IngestBatch& alerts,
+                           IngestResult& result);
   absl::Status ApplyIncidentCounts(SqliteDb& db, const BatchIncidents& batch, absl::Time now);
   absl::Status Audit(SqliteDb& db, std::string_view actor, std::string_view action,
                      std::string_view tenant_id, std::string_view target, std::string_view detail);
@@ -141,7 +133,8 @@ class SqliteStore final : public Store {
   std::deque<Write> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
   StoreCounters counters_ ABSL_GUARDED_BY(queue_mu_);
-  TxEffects effects_;  // writer thread only
+  TxEffects effects_;                 // writer thread only
+  OpenIncidentCache incident_cache_;  // writer thread only
 
   absl::Mutex read_mu_;
   std::unique_ptr<SqliteDb> reader_db_ ABSL_GUARDED_BY(read_mu_);

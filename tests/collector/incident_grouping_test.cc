@@ -208,6 +208,26 @@ TEST_F(IncidentGroupingTest, ResolvedIncidentsAreNotJoined) {
             a);
 }
 
+// The writer remembers where keys lead across writes; a change made through another connection
+// (the console merging incidents re-points their keys) is followed at the next write.
+TEST_F(IncidentGroupingTest, KeysMovedByAnotherConnectionAreFollowed) {
+  int64_t a = Store("agent-1", ProcessAlert(0, "a", 100, "/usr/bin/python3", 50, "/usr/sbin/sshd"));
+  int64_t b = Store("agent-1", ProcessAlert(0, "b", 900, "/usr/bin/top", 800, "/usr/bin/tmux"));
+  ASSERT_NE(a, b);
+  // Remembered by the writer: python3's tree leads to a.
+  ASSERT_EQ(Store("agent-1", ProcessAlert(0, "c", 200, "/usr/bin/bash", 100, "/usr/bin/python3")),
+            a);
+  {
+    auto db = SqliteDb::Open(path_, {});
+    ASSERT_THAT(db, IsOk());
+    ASSERT_THAT((*db)->Exec(absl::StrCat("INSERT INTO incident_keys (group_key, incident_id) "
+                                         "SELECT group_key, ",
+                                         b, " FROM incident_keys WHERE incident_id = ", a)),
+                IsOk());
+  }
+  EXPECT_EQ(Store("agent-1", ProcessAlert(0, "d", 300, "/usr/bin/curl", 200, "/usr/bin/bash")), b);
+}
+
 // The first key, in configured precedence, that leads to an open incident decides; then every
 // key of the alert leads there.
 TEST_F(IncidentGroupingTest, PrecedenceDecidesBetweenTwoOpenIncidents) {
