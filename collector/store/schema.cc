@@ -357,6 +357,14 @@ CREATE TABLE incident_terms (
 );
 )sql";
 
+// Ingest (issue 5): alerts_by_tenant(tenant_id, id) is used by no query (EXPLAIN QUERY PLAN,
+// docs/PERFORMANCE.md "Ingest steps, third session"): the console's alert list filters with
+// `?1 = '' OR tenant_id = ?1` and scans by id, and the report's per-period counts only walked it
+// for its order. It cost every alert one more index insert (about 1.4 us of SQLite's ~10).
+constexpr std::string_view kV10DropAlertsByTenant = R"sql(
+DROP INDEX alerts_by_tenant;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {.version = 1, .name = "core: tenants, agents, incidents, alerts", .sql = kV1Core},
     {.version = 2,
@@ -381,6 +389,9 @@ constexpr Migration kMigrations[] = {
     {.version = 9,
      .name = "incident terms: the contract's SLA in force when an incident was dispatched",
      .sql = kV9IncidentTerms},
+    {.version = 10,
+     .name = "alerts without the unused alerts_by_tenant index (one index insert less per alert)",
+     .sql = kV10DropAlertsByTenant},
 };
 
 // After a rebuild with enforcement off: every reference must still resolve.

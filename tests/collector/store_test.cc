@@ -388,6 +388,50 @@ TEST(SchemaTest, MigratesAnExistingDatabaseKeepingItsData) {
   EXPECT_THAT((*db)->Exec("SELECT COUNT(*) FROM notification_attempts"), IsOk());
 }
 
+// What an alert insert costs in indexes: UNIQUE(uuid) and alerts_by_incident only (migration 10
+// drops the unused alerts_by_tenant), on 8 KiB pages for a new database; an existing database
+// keeps its page size and loses the index at the upgrade.
+TEST(SchemaTest, AlertsCarryOnlyTheIndexesQueriesUse) {
+  otasuke::testing::TempDir dir;
+  ManualClock clock(absl::FromUnixSeconds(1));
+  RuleWindowGrouper grouper(absl::Hours(1));
+  const std::string fresh = dir.file("new.db");
+  ASSERT_THAT(SqliteStore::Open({.path = fresh}, clock, grouper), IsOk());
+  EXPECT_EQ(Count(fresh, "SELECT page_size FROM pragma_page_size"), 8192);
+  EXPECT_EQ(Count(fresh, "SELECT COUNT(*) FROM pragma_index_list('alerts')"), 2);
+  EXPECT_EQ(Count(fresh,
+                  "SELECT COUNT(*) FROM pragma_index_list('alerts') WHERE name = "
+                  "'alerts_by_incident'"),
+            1);
+
+  const std::string old = dir.file("v8.db");
+  {
+    sqlite3* raw = nullptr;  // a file made by an older collector: 4 KiB pages
+    ASSERT_EQ(sqlite3_open(old.c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL", nullptr, nullptr,
+                           nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+    auto db = SqliteDb::Open(old, {});
+    ASSERT_THAT(db, IsOk());
+    auto v8 = std::find_if(AllMigrations().begin(), AllMigrations().end(),
+                           [](const Migration& m) { return m.version == 8; });
+    ASSERT_NE(v8, AllMigrations().end());
+    const size_t upto = static_cast<size_t>(v8 - AllMigrations().begin()) + 1;
+    ASSERT_THAT(ApplyMigrations(**db, AllMigrations().subspan(0, upto)), IsOk());
+    EXPECT_EQ(Count(old,
+                    "SELECT COUNT(*) FROM pragma_index_list('alerts') WHERE name = "
+                    "'alerts_by_tenant'"),
+              1);
+  }
+  ASSERT_THAT(SqliteStore::Open({.path = old}, clock, grouper), IsOk());
+  EXPECT_EQ(Count(old, "SELECT page_size FROM pragma_page_size"), 4096);
+  EXPECT_EQ(Count(old,
+                  "SELECT COUNT(*) FROM pragma_index_list('alerts') WHERE name = "
+                  "'alerts_by_tenant'"),
+            0);
+}
+
 // Migration 7 rebuilds the alerts table (without UNIQUE(agent_id, sequence)) under a database
 // whose notifications reference its rows: every row, id and reference survives, UUIDs stay
 // unique and foreign keys are enforced again afterwards.
