@@ -109,7 +109,10 @@ TEST_F(EndToEndTest, ProcessExecBecomesStoredAlertIncidentAndWebhook) {
     }
   }
   EXPECT_TRUE(webhook_found);
-  EXPECT_GE(cluster_.CountRows("SELECT COUNT(*) FROM notification_attempts WHERE ok = 1"), 1);
+  // The attempt is recorded once the receiver has answered, a moment after it wrote the line.
+  EXPECT_TRUE(WaitUntil(absl::Seconds(10), [&] {
+    return cluster_.CountRows("SELECT COUNT(*) FROM notification_attempts WHERE ok = 1") >= 1;
+  })) << cluster_.collector_log();
 
   // otasukectl sees the same.
   int code = -1;
@@ -130,6 +133,8 @@ TEST_F(EndToEndTest, CollectorKilledMidStreamLosesNothingAndStoresNothingTwice) 
   constexpr int kRuns = 60;
   for (int i = 0; i < kRuns; ++i) {
     cluster_.RunSuspiciousScript("crash-marker-" + std::to_string(i) + "-end");
+    // Paced, so the collector is down for about 8 s while markers keep coming.
+    absl::SleepFor(absl::Milliseconds(400));
     if (i == 20) {
       cluster_.KillCollector();  // alerts in flight, some unacknowledged
     }

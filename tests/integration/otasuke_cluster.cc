@@ -28,8 +28,10 @@ OtasukeCluster::OtasukeCluster(bool secure) : secure_(secure) {
   ::close(fd);
   script_ = tmpl;
   // Short-lived processes can exit before /proc is read (the proc connector reports only
-  // the pid); the script lives long enough to be enriched, as real payloads do.
-  std::ofstream(script_) << "#!/bin/sh\nsleep 0.4\n";
+  // the pid); the script lives long enough to be enriched, as real payloads do — seconds, as
+  // an agent on a loaded (or sanitized) machine reads /proc well after the exec. Scripts run
+  // side by side (RunSuspiciousScript does not wait), so a long life costs the tests nothing.
+  std::ofstream(script_) << "#!/bin/sh\nsleep 3\n";
   ::chmod(script_.c_str(), 0755);
 }
 
@@ -37,6 +39,7 @@ OtasukeCluster::~OtasukeCluster() {
   if (agent_) agent_->Stop(absl::Seconds(5));
   if (collector_) collector_->Stop(absl::Seconds(5));
   if (sink_) sink_->Stop(absl::Seconds(5));
+  for (pid_t script : scripts_) ::waitpid(script, nullptr, 0);
   ::unlink(script_.c_str());
 }
 
@@ -125,8 +128,9 @@ void OtasukeCluster::RunSuspiciousScript(const std::string& marker) {
     ::execl(script_.c_str(), script_.c_str(), marker.c_str(), nullptr);
     ::_exit(127);
   }
-  int status = 0;
-  ::waitpid(child, &status, 0);
+  // Not waited for here: an exited child stays a zombie until reaped, and a zombie's
+  // /proc/<pid>/cmdline is empty — reaped when the cluster ends.
+  if (child > 0) scripts_.push_back(child);
 }
 
 std::vector<otasuke::v1::Alert> OtasukeCluster::StoredAlerts() const {

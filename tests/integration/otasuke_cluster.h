@@ -35,8 +35,8 @@ class OtasukeCluster {
   void KillAgent();
   int StopAgent();
 
-  // Runs a shell script from /tmp with `marker` as argument: the rule pack's
-  // "script executed from a temporary directory" rule fires on it.
+  // Starts a shell script from /tmp with `marker` as argument, which lives 3 s: the rule
+  // pack's "script executed from a temporary directory" rule fires on it. Returns at once.
   void RunSuspiciousScript(const std::string& marker);
 
   // Alerts in the collector's SQLite file, read directly.
@@ -69,6 +69,7 @@ class OtasukeCluster {
   std::string collector_address_;
   int sink_port_ = 0;
   std::string script_;
+  std::vector<pid_t> scripts_;  // started scripts, reaped by the destructor
 };
 
 }  // namespace otasuke::testing
