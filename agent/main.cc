@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "agent/app/agent_app.h"
 #include "agent/app/subcommands.h"
 #include "agent/config/agent_config.h"
@@ -108,6 +109,8 @@ int RunDaemon(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As in the collector: no deadlock-detection graph on every lock in the service (tests keep it).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty()) {
     const std::string& cmd = args[0];

@@ -7,11 +7,16 @@
 #include <cstring>
 #include <iostream>
 
+#include "absl/synchronization/mutex.h"
 #include "collector/app/collector_app.h"
 #include "collector/app/config.h"
 #include "common/log.h"
 
 int main(int argc, char** argv) {
+  // Debian's Abseil is built with mutex deadlock detection on: it records every lock
+  // acquisition in a global graph (3.8 % of the collector's CPU at 2,000 one-alert batches/s).
+  // The test binaries keep it; the service does not pay for it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--version") == 0) {
       std::cout << "otasuke-collector " << OTASUKE_VERSION << "\n";
