@@ -258,6 +258,9 @@ absl::Status CollectorApp::StartServer() {
   notification_service_ =
       std::make_unique<NotificationServiceImpl>(*notification_log_, *pool_, *authenticator_);
   services.push_back(notification_service_.get());
+  ASSIGN_OR_RETURN(audit_service_,
+                   AuditServiceImpl::Open(database_path(), *pool_, *authenticator_));
+  services.push_back(audit_service_.get());
   tenancy_service_ =
       std::make_unique<TenancyServiceImpl>(*directory_, *pool_, *authenticator_, clock_);
   services.push_back(tenancy_service_.get());

@@ -18,6 +18,7 @@
 #include "collector/pki/certificate_authority.h"
 #include "collector/server/agent_registry.h"
 #include "collector/server/agent_service.h"
+#include "collector/server/audit_service.h"
 #include "collector/server/console_service.h"
 #include "collector/server/credentials.h"
 #include "collector/server/enrollment_service.h"
@@ -122,6 +123,7 @@ class CollectorApp {
   std::unique_ptr<TestClockServiceImpl> test_clock_service_;
   std::unique_ptr<NotificationLog> notification_log_;
   std::unique_ptr<NotificationServiceImpl> notification_service_;
+  std::unique_ptr<AuditServiceImpl> audit_service_;
   std::unique_ptr<TenancyServiceImpl> tenancy_service_;
   std::unique_ptr<dispatch::IncidentWorkflow> incident_workflow_;
   std::unique_ptr<IncidentServiceImpl> incident_service_;

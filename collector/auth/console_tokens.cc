@@ -57,11 +57,25 @@ absl::StatusOr<std::string> ConsoleTokenStore::Create(const ConsoleTokenSpec& sp
   if (spec.ttl <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("a console token's lifetime must be positive");
   }
+  if (spec.role == Role::kViewer && !spec.responder.empty()) {
+    return absl::InvalidArgumentError(
+        "a viewer token is the SME's, not a responder's (drop --responder)");
+  }
   ASSIGN_OR_RETURN(std::string secret, NewSecret("otk"));
   absl::Time now = clock_.Now();
   absl::MutexLock lock(&mu_);
   SqliteDb& db = *db_;
   absl::Status status = RunTransaction(db, [&]() -> absl::Status {
+    int64_t responder_id = 0;
+    if (!spec.responder.empty()) {
+      ASSIGN_OR_RETURN(Stmt responder, db.Prepare("SELECT id FROM responders WHERE handle = ?"));
+      responder.Bind(1, spec.responder);
+      ASSIGN_OR_RETURN(bool known, responder.Step());
+      if (!known) {
+        return absl::NotFoundError(absl::StrCat("unknown responder '", spec.responder, "'"));
+      }
+      responder_id = responder.Int(0);
+    }
     ASSIGN_OR_RETURN(Stmt exists, db.Prepare("SELECT 1 FROM console_tokens WHERE name = ?"));
     exists.Bind(1, spec.name);
     ASSIGN_OR_RETURN(bool taken, exists.Step());
@@ -72,7 +86,8 @@ absl::StatusOr<std::string> ConsoleTokenStore::Create(const ConsoleTokenSpec& sp
     ASSIGN_OR_RETURN(
         Stmt insert,
         db.Prepare("INSERT INTO console_tokens (name, token_hash, role, tenant_id, "
-                   "created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+                   "created_at, created_by, expires_at, responder_id) VALUES (?, ?, ?, ?, ?, ?, "
+                   "?, ?)"));
     insert.Bind(1, spec.name)
         .Bind(2, SecretHash(secret))
         .Bind(3, RoleName(spec.role))
@@ -84,13 +99,20 @@ absl::StatusOr<std::string> ConsoleTokenStore::Create(const ConsoleTokenSpec& sp
     } else {
       insert.Bind(7, ToMicros(now + spec.ttl));
     }
+    if (responder_id == 0) {
+      insert.BindNull(8);
+    } else {
+      insert.Bind(8, responder_id);
+    }
     RETURN_IF_ERROR(insert.Run());
-    return AppendAudit(db, now,
-                       {.actor = actor,
-                        .action = "console_token.created",
-                        .tenant_id = spec.tenant_id,
-                        .target = spec.name,
-                        .detail = absl::StrCat("role=", Sv(RoleName(spec.role)))});
+    return AppendAudit(
+        db, now,
+        {.actor = actor,
+         .action = "console_token.created",
+         .tenant_id = spec.tenant_id,
+         .target = spec.name,
+         .detail = absl::StrCat("role=", Sv(RoleName(spec.role)),
+                                spec.responder.empty() ? "" : " responder=", spec.responder)});
   });
   if (!status.ok()) return status;
   return secret;
@@ -106,8 +128,11 @@ absl::StatusOr<Principal> ConsoleTokenStore::Lookup(std::string_view secret) {
   }
   std::string hash = SecretHash(secret);
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(Stmt stmt, db_->Prepare("SELECT name, role, tenant_id, expires_at, revoked_at "
-                                           "FROM console_tokens WHERE token_hash = ?"));
+  ASSIGN_OR_RETURN(Stmt stmt, db_->Prepare("SELECT t.name, t.role, t.tenant_id, t.expires_at, "
+                                           "t.revoked_at, t.id, COALESCE(t.responder_id, 0), "
+                                           "COALESCE(r.handle, '') FROM console_tokens t LEFT "
+                                           "JOIN responders r ON r.id = t.responder_id WHERE "
+                                           "t.token_hash = ?"));
   stmt.Bind(1, hash);
   ASSIGN_OR_RETURN(bool found, stmt.Step());
   if (!found) return absl::UnauthenticatedError("the console token is not valid (unknown)");
@@ -125,14 +150,21 @@ absl::StatusOr<Principal> ConsoleTokenStore::Lookup(std::string_view secret) {
   if (!role.has_value()) {
     return absl::DataLossError(absl::StrCat("console token '", name, "' has an unknown role"));
   }
-  return Principal{.token_name = std::move(name), .role = *role, .tenant_id = stmt.Text(2)};
+  return Principal{.token_name = std::move(name),
+                   .role = *role,
+                   .tenant_id = stmt.Text(2),
+                   .token_id = stmt.Int(5),
+                   .responder_id = stmt.Int(6),
+                   .responder = stmt.Text(7)};
 }
 
 absl::StatusOr<std::vector<ConsoleTokenInfo>> ConsoleTokenStore::List() {
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(Stmt stmt, db_->Prepare("SELECT name, role, tenant_id, created_at, created_by, "
-                                           "expires_at, revoked_at FROM console_tokens ORDER BY "
-                                           "id"));
+  ASSIGN_OR_RETURN(Stmt stmt, db_->Prepare("SELECT t.name, t.role, t.tenant_id, t.created_at, "
+                                           "t.created_by, t.expires_at, t.revoked_at, "
+                                           "COALESCE(r.handle, '') FROM console_tokens t LEFT "
+                                           "JOIN responders r ON r.id = t.responder_id ORDER BY "
+                                           "t.id"));
   std::vector<ConsoleTokenInfo> tokens;
   while (true) {
     ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -143,7 +175,8 @@ absl::StatusOr<std::vector<ConsoleTokenInfo>> ConsoleTokenStore::List() {
                       .created_at = FromMicros(stmt.Int(3)),
                       .created_by = stmt.Text(4),
                       .expires_at = OptionalTime(stmt, 5),
-                      .revoked_at = OptionalTime(stmt, 6)});
+                      .revoked_at = OptionalTime(stmt, 6),
+                      .responder = stmt.Text(7)});
   }
   return tokens;
 }

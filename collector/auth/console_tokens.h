@@ -25,6 +25,7 @@ struct ConsoleTokenSpec {
   Role role = Role::kViewer;
   std::string tenant_id;  // required for viewers, refused for the other roles
   absl::Duration ttl = absl::InfiniteDuration();
+  std::string responder;  // handle of the responder the token belongs to; empty: none
 };
 
 struct ConsoleTokenInfo {
@@ -35,6 +36,7 @@ struct ConsoleTokenInfo {
   std::string created_by;
   std::optional<absl::Time> expires_at;
   std::optional<absl::Time> revoked_at;
+  std::string responder;  // handle; empty: not bound
 };
 
 class ConsoleTokenStore {

@@ -23,14 +23,16 @@ const RolePermissions kRolePermissions[] = {
       Permission::kManageConsoleTokens, Permission::kReadWorkOrders, Permission::kManageWorkOrders,
       Permission::kReadReports, Permission::kReadKpis, Permission::kAdvanceTestClock,
       Permission::kReadNotifications, Permission::kReadTenants, Permission::kManageTenants,
-      Permission::kReadResponders, Permission::kManageResponders, Permission::kManageIncidents}},
+      Permission::kReadResponders, Permission::kManageResponders, Permission::kManageIncidents,
+      Permission::kReadAudit}},
     {Role::kLead,
      "lead",
      {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents,
       Permission::kPushRules, Permission::kManageEnrollment, Permission::kRevokeAgents,
       Permission::kReadWorkOrders, Permission::kManageWorkOrders, Permission::kReadReports,
       Permission::kReadKpis, Permission::kReadNotifications, Permission::kReadTenants,
-      Permission::kReadResponders, Permission::kManageResponders, Permission::kManageIncidents}},
+      Permission::kReadResponders, Permission::kManageResponders, Permission::kManageIncidents,
+      Permission::kReadAudit}},
     {Role::kResponder,
      "responder",
      {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents,
@@ -53,6 +55,12 @@ const RolePermissions& Entry(Role role) {
 }  // namespace
 
 std::string_view RoleName(Role role) { return Entry(role).name; }
+
+std::string Principal::Actor() const {
+  return absl::StrCat(
+      "token:", token_name, "#", token_id, " (", Sv(RoleName(role)),
+      responder.empty() ? "" : absl::StrCat(", responder ", responder, "#", responder_id), ")");
+}
 
 std::optional<Role> ParseRole(std::string_view name) {
   for (const RolePermissions& entry : kRolePermissions) {
@@ -89,6 +97,8 @@ std::string_view PermissionName(Permission permission) {
       return "move the test clock";
     case Permission::kReadNotifications:
       return "read notifications";
+    case Permission::kReadAudit:
+      return "read the audit log";
     case Permission::kReadTenants:
       return "read tenants";
     case Permission::kManageTenants:

@@ -30,6 +30,7 @@ enum class Permission {
   kReadResponders,    // responders, rota entries, who is on call
   kManageResponders,  // responders and rota entries
   kManageIncidents,   // acknowledge, assign, note, merge, split, resolve
+  kReadAudit,         // the audit log
 };
 
 std::string_view PermissionName(Permission permission);

@@ -16,6 +16,7 @@ void ToProto(const ConsoleTokenInfo& info, v1::ConsoleToken* token) {
   token->set_name(info.name);
   token->set_role(std::string(RoleName(info.role)));
   token->set_tenant_id(info.tenant_id);
+  token->set_responder(info.responder);
   SetTime(info.created_at, token->mutable_created_at());
   token->set_created_by(info.created_by);
   if (info.expires_at.has_value()) SetTime(*info.expires_at, token->mutable_expires_at());
@@ -63,7 +64,8 @@ grpc::ServerUnaryReactor* IdentityAdminServiceImpl::CreateConsoleToken(
                               .tenant_id = request->tenant_id(),
                               .ttl = request->ttl_seconds() == 0
                                          ? absl::InfiniteDuration()
-                                         : absl::Seconds(request->ttl_seconds())};
+                                         : absl::Seconds(request->ttl_seconds()),
+                              .responder = request->responder()};
         ASSIGN_OR_RETURN(std::string secret, tokens_.Create(spec, caller.Actor()));
         response->set_secret(secret);
         ASSIGN_OR_RETURN(std::vector<ConsoleTokenInfo> all, tokens_.List());

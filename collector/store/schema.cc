@@ -365,6 +365,11 @@ constexpr std::string_view kV10DropAlertsByTenant = R"sql(
 DROP INDEX alerts_by_tenant;
 )sql";
 
+// Console tokens may belong to a responder (issue 5): the audit log then names the person.
+constexpr std::string_view kV11TokenResponders = R"sql(
+ALTER TABLE console_tokens ADD COLUMN responder_id INTEGER REFERENCES responders(id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {.version = 1, .name = "core: tenants, agents, incidents, alerts", .sql = kV1Core},
     {.version = 2,
@@ -392,6 +397,9 @@ constexpr Migration kMigrations[] = {
     {.version = 10,
      .name = "alerts without the unused alerts_by_tenant index (one index insert less per alert)",
      .sql = kV10DropAlertsByTenant},
+    {.version = 11,
+     .name = "console tokens bound to responders, named in the audit log",
+     .sql = kV11TokenResponders},
 };
 
 // After a rebuild with enforcement off: every reference must still resolve.

@@ -232,13 +232,14 @@ TEST_F(ConsoleAuthTest, EachRoleAgainstEachRpc) {
   }
   // Every refused call left no change behind; the allowed changes are audited by token name.
   EXPECT_EQ(Count("SELECT COUNT(*) FROM rulesets"), 2);  // admin's and lead's pushes
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'ruleset.pushed' AND actor = "
-                  "'token:lead-1'"),
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'ruleset.pushed' AND actor LIKE "
+                  "'token:lead-1#% (lead)'"),
             1);
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'console_token.created' AND "
-                  "actor = 'token:bootstrap-admin' AND target = 'viewer-1' AND tenant_id = "
-                  "'tenant-a'"),
-            1);
+  EXPECT_EQ(
+      Count("SELECT COUNT(*) FROM audit_log WHERE action = 'console_token.created' AND "
+            "actor = 'token:bootstrap-admin#1 (admin)' AND target = 'viewer-1' AND tenant_id = "
+            "'tenant-a'"),
+      1);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM console_tokens WHERE name LIKE 'made-%'"), 1);
 }
 
@@ -304,7 +305,7 @@ TEST_F(ConsoleAuthTest, MissingUnknownExpiredAndRevokedTokensAreRefused) {
   EXPECT_EQ(revoked.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_THAT(revoked.error_message(), HasSubstr("console token 'leaver' was revoked"));
   EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'console_token.revoked' AND "
-                  "target = 'leaver' AND actor = 'token:bootstrap-admin'"),
+                  "target = 'leaver' AND actor = 'token:bootstrap-admin#1 (admin)'"),
             1);
 }
 

@@ -211,7 +211,7 @@ TEST_F(ConsoleProcessTest, TenantsRespondersAndRotaAreManagedWithOtasukectl) {
   // Every change is in the audit log under the admin token.
   testing::SqlRows upserts = Audit("tenant.upsert");
   ASSERT_GE(upserts.size(), 2u);
-  EXPECT_EQ(upserts.back()[0], "token:bootstrap-admin");
+  EXPECT_EQ(upserts.back()[0], "token:bootstrap-admin#1 (admin)");
   EXPECT_EQ(Audit("rota.remove").size(), 1u);
   EXPECT_EQ(Audit("import").size(), 1u);
 }
@@ -244,7 +244,7 @@ TEST_F(ConsoleProcessTest, RolesDecideWhoManagesTenantsAndWhatAViewerSees) {
   RunResult lead_import = Ctl({"tenants", "import", dir_.file("team.yaml"), "--token", lead});
   EXPECT_EQ(lead_import.exit_code, 1);
   EXPECT_THAT(lead_import.output, HasSubstr("(role lead) may not manage tenants and regions"));
-  EXPECT_EQ(Audit("rota.add").back()[0], "token:lead");
+  EXPECT_THAT(Audit("rota.add").back()[0], ::testing::MatchesRegex("token:lead#[0-9]+ \\(lead\\)"));
 
   // The SME's viewer sees its own tenant and nothing else.
   nlohmann::json mine = Json(Ctl({"tenants", "list", "--json", "--token", viewer}));
@@ -299,7 +299,7 @@ TEST_F(ConsoleProcessTest, IncidentsAreWorkedWithOtasukectl) {
       Json(Ctl({"incidents", "ack", "1", "--note", "calling the owner", "--json"}));
   EXPECT_EQ(acked["incident"]["state"], "INCIDENT_STATE_ACKNOWLEDGED");
   EXPECT_FALSE(acked.contains("ack_timer") && !acked["ack_timer"].is_null()) << acked.dump();
-  EXPECT_EQ(acked["transitions"].back()["actor"], "token:bootstrap-admin");
+  EXPECT_EQ(acked["transitions"].back()["actor"], "token:bootstrap-admin#1 (admin)");
   EXPECT_EQ(acked["transitions"].back()["note"], "calling the owner");
   EXPECT_TRUE(
       QueryRows(database(), "SELECT due_at FROM ack_timers WHERE incident_id = 1", 1).empty());
@@ -350,7 +350,7 @@ TEST_F(ConsoleProcessTest, IncidentsAreWorkedWithOtasukectl) {
                              "incident.split", "incident.merge"}) {
     testing::SqlRows rows = Audit(action);
     ASSERT_FALSE(rows.empty()) << action;
-    EXPECT_EQ(rows[0][0], "token:bootstrap-admin") << action;
+    EXPECT_EQ(rows[0][0], "token:bootstrap-admin#1 (admin)") << action;
   }
 
   // The clinic's viewer sees the clinic's incident only, and changes nothing.

@@ -159,9 +159,11 @@ TEST_F(IdentityTest, EnrolledAgentStreamsOverMtlsUntilRevoked) {
   grpc::Status end = stream->WaitForEnd();
   EXPECT_EQ(end.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(end.error_message(), HasSubstr("agent agent-1 was revoked"));
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'agent.revoked' AND actor = "
-                  "'token:bootstrap-admin' AND target = 'agent-1' AND detail = 'laptop stolen'"),
-            1);
+  EXPECT_EQ(
+      Count(
+          "SELECT COUNT(*) FROM audit_log WHERE action = 'agent.revoked' AND actor = "
+          "'token:bootstrap-admin#1 (admin)' AND target = 'agent-1' AND detail = 'laptop stolen'"),
+      1);
 
   // Reconnecting with the same certificate is refused, before anything is stored.
   TestAgent again(AgentChannel("agent-1"));

@@ -374,8 +374,8 @@ TEST_F(ScenarioTest, FromAReplayedAgentStreamToTheMonthlyReport) {
   ASSERT_NO_FATAL_FAILURE(At(absl::Hours(3)));
   SqlRows acks = QueryRows(
       db_path_, "SELECT actor, target FROM audit_log WHERE action = 'incident.ack' ORDER BY id", 2);
-  EXPECT_THAT(acks, ElementsAre(ElementsAre("token:tanaka", absl::StrCat("#", b)),
-                                ElementsAre("token:suzuki", absl::StrCat("#", a))));
+  EXPECT_THAT(acks, ElementsAre(ElementsAre("token:tanaka#2 (responder)", absl::StrCat("#", b)),
+                                ElementsAre("token:suzuki#3 (responder)", absl::StrCat("#", a))));
 
   // 6. The monthly report has exactly what happened.
   v1::ReportDocument document;

@@ -1,7 +1,9 @@
 // Issue 5's incident workflow on the real collector process, driven as a responder would drive
 // it (otasukectl, and TestClockService for time): merge and split re-point the incidents' group
 // keys, so later alerts follow the change; a contract edited mid-incident does not move the
-// running acknowledge timer nor the incident's SLA judgement in the report.
+// running acknowledge timer nor the incident's SLA judgement in the report; the audit log names
+// the token, role and responder behind each change; a responder webhook that is down fails
+// visibly and the incident still escalates.
 
 #include <grpcpp/grpcpp.h>
 
@@ -67,9 +69,9 @@ std::string Rfc3339(absl::Time time) {
 
 class WorkflowProcessTest : public CollectorProcessTest {
  protected:
-  void Start(std::vector<std::string> extra = {}) {
+  void Start(std::vector<std::string> extra = {}, const std::string& team = kTeamYaml) {
     ASSERT_NO_FATAL_FAILURE(StartCollector(std::move(extra)));
-    std::ofstream(dir_.file("team.yaml")) << kTeamYaml;
+    std::ofstream(dir_.file("team.yaml")) << team;
     RunResult imported = Ctl({"tenants", "import", dir_.file("team.yaml")});
     ASSERT_EQ(imported.exit_code, 0) << imported.output;
     agent_ = std::make_unique<TestAgent>(TestChannel(port_));
@@ -176,6 +178,106 @@ TEST_F(WorkflowProcessTest, EditingTheContractDoesNotMoveARunningTimer) {
   nlohmann::json figures = nlohmann::json::parse(ReadFileOrEmpty(dir_.file("report.json")));
   EXPECT_EQ(figures["sla"]["sla_eligible"], 2);
   EXPECT_EQ(figures["sla"]["sla_breaches"], 1) << figures.dump();
+}
+
+// The audit log names the principal: token name and id, role and the responder the token belongs
+// to; `otasukectl audit list` shows it to admins and leads, filtered by action or kind.
+TEST_F(WorkflowProcessTest, TheAuditLogNamesTokenRoleAndResponder) {
+  ASSERT_NO_FATAL_FAILURE(Start());
+  RunResult created =
+      Ctl({"tokens", "create", "tanaka-phone", "--role", "responder", "--responder", "tanaka"});
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  const std::string tanaka = created.output.substr(created.output.find("otk-"), 68);
+  RunResult ghost =
+      Ctl({"tokens", "create", "ghost-phone", "--role", "responder", "--responder", "ghost"});
+  EXPECT_EQ(ghost.exit_code, 1);
+  EXPECT_THAT(ghost.output, HasSubstr("unknown responder 'ghost'"));
+  RunResult viewer = Ctl({"tokens", "create", "owner", "--role", "viewer", "--tenant", "sme-a",
+                          "--responder", "tanaka"});
+  EXPECT_EQ(viewer.exit_code, 1);
+  EXPECT_THAT(viewer.output, HasSubstr("a viewer token is the SME's, not a responder's"));
+  nlohmann::json tokens = Json(Ctl({"tokens", "list", "--json"}));
+  EXPECT_EQ(tokens["tokens"][1]["responder"], "tanaka") << tokens.dump();
+
+  ASSERT_NO_FATAL_FAILURE(Send({ProcessAlert(1, "rule-1", 100)}));
+  RunResult ack = Ctl({"incidents", "ack", "1", "--note", "on it", "--token", tanaka});
+  ASSERT_EQ(ack.exit_code, 0) << ack.output;
+  const std::string actor = "token:tanaka-phone#2 (responder, responder tanaka#1)";
+  EXPECT_EQ(Show(1)["transitions"].back()["actor"], actor);
+
+  nlohmann::json acks = Json(Ctl({"audit", "list", "--action", "incident.ack", "--json"}));
+  ASSERT_EQ(acks["records"].size(), 1u) << acks.dump();
+  EXPECT_EQ(acks["records"][0]["actor"], actor);
+  EXPECT_EQ(acks["records"][0]["tenant_id"], "sme-a");
+  EXPECT_EQ(acks["records"][0]["target"], "#1");
+  EXPECT_EQ(acks["records"][0]["detail"], "on it");
+  RunResult table = Ctl({"audit", "list", "--tenant", "sme-a", "--action", "incident."});
+  EXPECT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_THAT(table.output, HasSubstr(actor));
+  EXPECT_THAT(table.output, HasSubstr("incident.ack"));
+  nlohmann::json everything = Json(Ctl({"audit", "list", "--limit", "2", "--json"}));
+  EXPECT_EQ(everything["records"].size(), 2u);
+  nlohmann::json tokens_made =
+      Json(Ctl({"audit", "list", "--action", "console_token.created", "--json"}));
+  ASSERT_EQ(tokens_made["records"].size(), 2u);  // newest first
+  EXPECT_EQ(tokens_made["records"][0]["actor"], "token:bootstrap-admin#1 (admin)");
+  EXPECT_EQ(tokens_made["records"][0]["detail"], "role=responder responder=tanaka");
+  EXPECT_EQ(tokens_made["records"][1]["actor"], "collector:first-start");
+
+  // A responder does not read the audit log; a lead does.
+  RunResult denied = Ctl({"audit", "list", "--token", tanaka});
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_THAT(denied.output, HasSubstr("(role responder) may not read the audit log"));
+  created = Ctl({"tokens", "create", "lead", "--role", "lead"});
+  const std::string lead = created.output.substr(created.output.find("otk-"), 68);
+  EXPECT_EQ(Ctl({"audit", "list", "--token", lead}).exit_code, 0);
+}
+
+// Issue 5's bad input "a notifier endpoint that is down": the responder's webhook refuses every
+// connection. Its notification is retried, then marked failed and shown by otasukectl, and the
+// incident still escalates to the secondary when its SLA passes.
+TEST_F(WorkflowProcessTest, AWebhookThatIsDownFailsVisiblyAndTheIncidentStillEscalates) {
+  const std::string down = "http://127.0.0.1:1";  // nothing listens on port 1
+  std::string team = kTeamYaml;
+  team.replace(team.find("regions: [chiyoda]}"), 19,
+               absl::StrCat("regions: [chiyoda], webhook: \"", down, "/tanaka\"}"));
+  ASSERT_NO_FATAL_FAILURE(
+      Start({"--clock", "manual", "--clock-start", Rfc3339(kStart), "--webhook-url", down + "/ops",
+             "--webhook-max-attempts", "2", "--webhook-initial-backoff", "30s",
+             "--webhook-max-backoff", "30s"},
+            team));
+  ASSERT_NO_FATAL_FAILURE(Send({ProcessAlert(1, "rule-1", 100)}));
+  auto attempted = [&](int attempts) {
+    nlohmann::json list;
+    bool done = WaitUntil(absl::Seconds(30), [&] {
+      list = Json(Ctl({"notifications", "list", "--json"}));
+      if (list["notifications"].size() != 2) return false;
+      for (const nlohmann::json& n : list["notifications"]) {
+        if (n.value("attempts", 0) != attempts) return false;
+      }
+      return true;
+    });
+    EXPECT_TRUE(done) << list.dump() << ReadFileOrEmpty(dir_.file("collector.log"));
+    return list;
+  };
+  attempted(1);
+  ASSERT_NO_FATAL_FAILURE(At(absl::Seconds(30)));
+  nlohmann::json failed = attempted(2);
+  for (const nlohmann::json& n : failed["notifications"]) {
+    EXPECT_EQ(n["state"], "failed") << n.dump();
+    EXPECT_FALSE(n.value("last_error", "").empty()) << n.dump();
+  }
+  RunResult table = Ctl({"notifications", "list", "--state", "failed"});
+  EXPECT_THAT(table.output, HasSubstr(down + "/tanaka"));
+
+  ASSERT_NO_FATAL_FAILURE(At(absl::Minutes(16)));
+  nlohmann::json escalated;
+  ASSERT_TRUE(WaitUntil(absl::Seconds(30), [&] {
+    escalated = Show(1);
+    return escalated.value("assignee", "") == "suzuki";
+  })) << escalated.dump();
+  EXPECT_EQ(escalated["attempts"].back()["responder"], "suzuki");
+  EXPECT_EQ(escalated["attempts"].back()["rung"], "secondary");
 }
 
 }  // namespace

@@ -87,7 +87,7 @@ TEST_F(IdentityIntegrationTest, EnrollStreamOverMtlsRevokeAndRefuse) {
     return first != std::string::npos && log.find("was revoked", first + 1) != std::string::npos;
   })) << cluster_.agent_log();
   EXPECT_EQ(cluster_.CountRows("SELECT COUNT(*) FROM audit_log WHERE action = 'agent.revoked' "
-                               "AND actor = 'token:bootstrap-admin'"),
+                               "AND actor = 'token:bootstrap-admin#1 (admin)'"),
             1);
   EXPECT_EQ(cluster_.CountRows("SELECT connected FROM agents"), 0);
 }

@@ -7,6 +7,7 @@ namespace {
 constexpr std::span<const Command> (*kGroups[])() = {
     AgentCommands,         // agents list | revoke
     AlertCommands,         // alerts list
+    AuditCommands,         // audit list
     IncidentCommands,      // incidents list | show | ack | assign | note | advance | resolve ...
     NotificationCommands,  // notifications list
     RuleCommands,          // rules push

@@ -11,6 +11,7 @@ namespace otasuke::ctl {
 
 std::span<const Command> AgentCommands();
 std::span<const Command> AlertCommands();
+std::span<const Command> AuditCommands();
 std::span<const Command> EnrollTokenCommands();
 std::span<const Command> IncidentCommands();
 std::span<const Command> NotificationCommands();

@@ -19,7 +19,9 @@ int TokensCreate(Invocation& in) {
           {{"role", "ROLE", "admin, lead, responder or viewer (viewer needs --tenant)",
             request.mutable_role()},
            TenantFlag(request.mutable_tenant_id(), "the one tenant a viewer may see"),
-           {"ttl", "DURATION", "lifetime such as 24h (default: never expires)", &ttl_text}},
+           {"ttl", "DURATION", "lifetime such as 24h (default: never expires)", &ttl_text},
+           {"responder", "HANDLE", "the responder the token belongs to (named in the audit log)",
+            request.mutable_responder()}},
           {.min = 1, .max = 1})) {
     return *stop;
   }
@@ -45,10 +47,11 @@ int TokensList(Invocation& in) {
   v1::ListConsoleTokensResponse response;
   grpc::Status status = in.Call(&v1::IdentityAdminService::Stub::ListConsoleTokens, {}, &response);
   return in.Reply(status, response, [&] {
-    Table table({"NAME", "ROLE", "TENANT", "CREATED", "BY", "EXPIRES", "REVOKED"});
+    Table table({"NAME", "ROLE", "TENANT", "RESPONDER", "CREATED", "BY", "EXPIRES", "REVOKED"});
     for (const v1::ConsoleToken& token : response.tokens()) {
-      table.AddRow({token.name(), token.role(), OrDash(token.tenant_id()), Time(token.created_at()),
-                    token.created_by(), token.has_expires_at() ? Time(token.expires_at()) : "never",
+      table.AddRow({token.name(), token.role(), OrDash(token.tenant_id()),
+                    OrDash(token.responder()), Time(token.created_at()), token.created_by(),
+                    token.has_expires_at() ? Time(token.expires_at()) : "never",
                     token.has_revoked_at() ? Time(token.revoked_at()) : "-"});
     }
     std::cout << table.Render();

@@ -1,0 +1,67 @@
+#include "collector/server/audit_service.h"
+
+#include "absl/strings/match.h"
+#include "collector/auth/permissions.h"
+#include "collector/server/authorized_call.h"
+#include "common/status_macros.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace otasuke::collector {
+namespace {
+
+constexpr uint32_t kDefaultLimit = 100;
+constexpr uint32_t kMaxLimit = 10000;
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<AuditServiceImpl>> AuditServiceImpl::Open(
+    const std::string& db_path, WorkerPool& pool, const Authenticator& authenticator) {
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(db_path, {}));
+  return std::unique_ptr<AuditServiceImpl>(
+      new AuditServiceImpl(std::move(db), pool, authenticator));
+}
+
+absl::Status AuditServiceImpl::List(const v1::ListAuditRequest& request,
+                                    v1::ListAuditResponse* response) {
+  if (request.limit() > kMaxLimit) {
+    return absl::InvalidArgumentError(absl::StrCat("limit: at most ", kMaxLimit));
+  }
+  // "incident." selects every incident action; anything else is one action.
+  const bool prefix = absl::EndsWith(request.action(), ".");
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Stmt stmt,
+                   db_->Prepare("SELECT id, at, actor, action, tenant_id, target, detail FROM "
+                                "audit_log WHERE (?1 = '' OR tenant_id = ?1) AND (?2 = '' OR "
+                                "(?3 = 0 AND action = ?2) OR (?3 = 1 AND substr(action, 1, "
+                                "length(?2)) = ?2)) ORDER BY id DESC LIMIT ?4"));
+  stmt.Bind(1, request.tenant_id())
+      .Bind(2, request.action())
+      .Bind(3, int64_t{prefix ? 1 : 0})
+      .Bind(4, int64_t{request.limit() == 0 ? kDefaultLimit : request.limit()});
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    v1::AuditRecord* record = response->add_records();
+    record->set_id(stmt.Int(0));
+    *record->mutable_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(stmt.Int(1));
+    record->set_actor(stmt.Text(2));
+    record->set_action(stmt.Text(3));
+    record->set_tenant_id(stmt.Text(4));
+    record->set_target(stmt.Text(5));
+    record->set_detail(stmt.Text(6));
+  }
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* AuditServiceImpl::ListAudit(grpc::CallbackServerContext* context,
+                                                      const v1::ListAuditRequest* request,
+                                                      v1::ListAuditResponse* response) {
+  return AuthorizedCall(
+      context, pool_, authenticator_,
+      [this, request, response](const Principal& caller) -> absl::Status {
+        RETURN_IF_ERROR(Authorize(caller, Permission::kReadAudit, request->tenant_id()));
+        return List(*request, response);
+      });
+}
+
+}  // namespace otasuke::collector
