@@ -370,6 +370,15 @@ constexpr std::string_view kV11TokenResponders = R"sql(
 ALTER TABLE console_tokens ADD COLUMN responder_id INTEGER REFERENCES responders(id);
 )sql";
 
+// Reports and KPIs (issue 5) select alerts and incidents by period: without these the monthly
+// report's alert counts and incident list walked the whole tables (EXPLAIN QUERY PLAN: SCAN;
+// 0.36 s on 200,000 alerts, 0.047 s with the index). The alerts index costs ingest one more
+// append-only insert per alert (received_at grows with time), about 0.5 us.
+constexpr std::string_view kV12PeriodIndexes = R"sql(
+CREATE INDEX alerts_by_received_at ON alerts(received_at);
+CREATE INDEX incidents_by_first_seen ON incidents(first_seen);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {.version = 1, .name = "core: tenants, agents, incidents, alerts", .sql = kV1Core},
     {.version = 2,
@@ -400,6 +409,9 @@ constexpr Migration kMigrations[] = {
     {.version = 11,
      .name = "console tokens bound to responders, named in the audit log",
      .sql = kV11TokenResponders},
+    {.version = 12,
+     .name = "period indexes: alerts by received_at, incidents by first_seen (reports, KPIs)",
+     .sql = kV12PeriodIndexes},
 };
 
 // After a rebuild with enforcement off: every reference must still resolve.

@@ -398,7 +398,26 @@ TEST(SchemaTest, AlertsCarryOnlyTheIndexesQueriesUse) {
   const std::string fresh = dir.file("new.db");
   ASSERT_THAT(SqliteStore::Open({.path = fresh}, clock, grouper), IsOk());
   EXPECT_EQ(Count(fresh, "SELECT page_size FROM pragma_page_size"), 8192);
-  EXPECT_EQ(Count(fresh, "SELECT COUNT(*) FROM pragma_index_list('alerts')"), 2);
+  EXPECT_EQ(Count(fresh, "SELECT COUNT(*) FROM pragma_index_list('alerts')"), 3);
+  // Reports select by period: alerts and incidents are searched through an index, not scanned.
+  auto plan = [&](const char* sql) {
+    std::string details;
+    auto db = SqliteDb::Open(fresh, {});
+    EXPECT_THAT(db, IsOk());
+    const std::string explain = absl::StrCat("EXPLAIN QUERY PLAN ", sql);
+    auto stmt = (*db)->Prepare(explain.c_str());
+    EXPECT_THAT(stmt, IsOk());
+    while (true) {
+      auto row = stmt->Step();
+      if (!row.ok() || !*row) break;
+      absl::StrAppend(&details, stmt->Text(3), "; ");
+    }
+    return details;
+  };
+  EXPECT_THAT(plan("SELECT COUNT(*) FROM alerts WHERE received_at >= 1 AND received_at < 2"),
+              ::testing::HasSubstr("USING COVERING INDEX alerts_by_received_at"));
+  EXPECT_THAT(plan("SELECT id FROM incidents WHERE first_seen >= 1 AND first_seen < 2"),
+              ::testing::HasSubstr("INDEX incidents_by_first_seen"));
   EXPECT_EQ(Count(fresh,
                   "SELECT COUNT(*) FROM pragma_index_list('alerts') WHERE name = "
                   "'alerts_by_incident'"),
