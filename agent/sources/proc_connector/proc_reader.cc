@@ -46,11 +46,12 @@ bool ReadLink(int dir, const char* name, std::string* out) {
 // meanwhile, reads through the old directory fail instead of describing the new process.
 class ProcessDir {
  public:
-  ProcessDir(const std::string& root, pid_t pid) {
-    std::string dir = root;
-    dir.push_back('/');
-    absl::StrAppend(&dir, pid);
-    fd_ = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  // `path` is the reader's scratch, so a steady stream of events allocates nothing here.
+  ProcessDir(const std::string& root, pid_t pid, std::string& path) {
+    path.assign(root);
+    path.push_back('/');
+    absl::StrAppend(&path, pid);
+    fd_ = ::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   }
   ~ProcessDir() {
     if (fd_ >= 0) ::close(fd_);
@@ -121,7 +122,7 @@ const std::string& UserNameCache::Name(uid_t uid, absl::Time now) {
 }
 
 bool ProcReader::ReadCommandLine(pid_t pid, std::string* out) const {
-  ProcessDir dir(root_, pid);
+  ProcessDir dir(root_, pid, path_);
   return dir.ok() && ReadCommandLineAt(dir.fd(), out);
 }
 
@@ -132,7 +133,7 @@ bool ProcReader::ReadCommandLineAt(int dir, std::string* out) const {
 }
 
 bool ProcReader::ReadImage(pid_t pid, std::string* out) const {
-  ProcessDir dir(root_, pid);
+  ProcessDir dir(root_, pid, path_);
   return dir.ok() && ReadLink(dir.fd(), "exe", out);
 }
 
@@ -146,7 +147,7 @@ bool ProcReader::Read(pid_t pid, ProcessInfo* info) const {
   info->user.clear();
   info->start_ticks = 0;
   info->have_status = false;
-  ProcessDir dir(root_, pid);
+  ProcessDir dir(root_, pid, path_);
   if (!dir.ok()) return false;
   std::string& status = raw_;
   if (ReadSmallFile(dir.fd(), "stat", &status, 4096)) info->start_ticks = ParseStartTicks(status);

@@ -67,6 +67,7 @@ class ProcReader {
   std::string root_;
   // A reader belongs to one source thread; these are its scratch and cache, not its state.
   mutable std::string raw_;
+  mutable std::string path_;
   mutable UserNameCache users_;
 };
 
