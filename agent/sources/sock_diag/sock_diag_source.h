@@ -31,9 +31,9 @@ class SockDiagSource final : public EventSource {
     absl::Duration interval = absl::Milliseconds(500);
     // Between these, a poll dumps only when the kernel's connection counters moved
     // (socket_activity.h); a full dump at least this often catches the rest.
-    // Each full dump walks the kernel's connection hash tables: ≈ 14 ms on a 24 GB PC, so
-    // every 30 s was a third of an idle agent's CPU. What only a full dump sees (a connected
-    // UDP socket that has sent nothing yet) moves a counter as soon as it sends.
+    // Each full dump walks the kernel's connection hash tables (sized by RAM, not by sockets):
+    // milliseconds of kernel time on a PC. What only a full dump sees (a connected UDP socket
+    // that has sent nothing yet) moves a counter as soon as it sends.
     absl::Duration full_dump_every = absl::Minutes(5);
     std::string proc_root = "/proc";
   };
