@@ -13,6 +13,9 @@ AhoCorasick AhoCorasick::Build(const std::vector<std::string>& patterns) {
   }
   uint32_t classes = 1;
   for (int b = 0; b < 256; ++b) ac.byte_class_[b] = used[b] ? static_cast<uint16_t>(classes++) : 0;
+  // Caseless: an upper-case ASCII letter shares its lower-case letter's class, so the text
+  // needs no lowercasing before the scan (patterns are lowercase).
+  for (int b = 'A'; b <= 'Z'; ++b) ac.byte_class_[b] = ac.byte_class_[b + 32];
   ac.num_classes_ = classes;
   const uint32_t k = classes;
   // Trie with goto table (0 = absent for non-root states during construction).

@@ -1,7 +1,8 @@
 #pragma once
 // Multi-pattern substring search: an Aho-Corasick automaton compiled to a dense DFA over
 // byte classes (bytes no pattern uses share one class), so a scan costs two table loads per
-// input byte. Immutable after Build(); Scan() is const and allocation-free.
+// input byte. Matching folds ASCII case: patterns are given lowercase and match the text in
+// any case. Immutable after Build(); Scan() is const and allocation-free.
 
 #include <cstdint>
 #include <string>
@@ -12,7 +13,8 @@ namespace otasuke::agent::sigma {
 
 class AhoCorasick {
  public:
-  // Pattern ids are positions in `patterns`. Empty patterns are ignored.
+  // Pattern ids are positions in `patterns`, which must be ASCII-lowercase (an upper-case
+  // letter in a pattern would never match). Empty patterns are ignored.
   static AhoCorasick Build(const std::vector<std::string>& patterns);
 
   // Calls on_match(pattern_id, end) for every occurrence of every pattern in `text`, where

@@ -361,11 +361,11 @@ void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
       std::string_view value;
       uint32_t slot = 0;
       if (!view_.Find(f.field, &value, &slot)) continue;  // absent fields take no hit
-      const std::string_view lowered = view_.Lowered(slot, value);
-      f.scanner.Scan(lowered, scratch_, [&](uint32_t pattern, size_t end) {
+      // The scanners fold case themselves: the value is lowercased only if a test needs it.
+      f.scanner.Scan(value, scratch_, [&](uint32_t pattern, size_t end) {
         const uint32_t id = f.first_pattern + pattern;
         const bool at_start = end == pf.pattern_length(id);
-        const bool at_end = end == lowered.size();
+        const bool at_end = end == value.size();
         const bool first =
             view_.RecordHit(bucket.first_literal + id, kHitAnywhere | (at_start ? kHitAtStart : 0) |
                                                            (at_end ? kHitAtEnd : 0) |

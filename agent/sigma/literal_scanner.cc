@@ -41,7 +41,7 @@ LiteralScanner LiteralScanner::Build(const std::vector<std::string>& patterns,
   if (prefer_hyperscan && HyperscanBuiltIn() && patterns.size() >= kHyperscanMinPatterns) {
     std::vector<const char*> exprs;
     std::vector<size_t> lens;
-    std::vector<unsigned> flags(patterns.size(), 0);
+    std::vector<unsigned> flags(patterns.size(), HS_FLAG_CASELESS);  // ASCII folding
     std::vector<unsigned> ids;
     for (unsigned i = 0; i < patterns.size(); ++i) {
       exprs.push_back(patterns[i].data());

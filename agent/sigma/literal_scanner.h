@@ -1,8 +1,9 @@
 #pragma once
 // A set of literals searched in one pass over a text: Hyperscan when the build has it (x86),
 // else the portable Aho-Corasick automaton. Both report the same set of pattern ids for a
-// text (each id at least once); callers dedupe. The compiled form is immutable and shared;
-// scanning needs a per-thread LiteralScratch.
+// text (each id at least once); callers dedupe. Patterns are ASCII-lowercase and match the
+// text in any case (ASCII folding, as the rest of the engine), so texts are scanned as they are.
+// The compiled form is immutable and shared; scanning needs a per-thread LiteralScratch.
 
 #include <cstdint>
 #include <memory>
