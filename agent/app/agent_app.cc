@@ -139,7 +139,8 @@ absl::Status AgentApp::OpenSources() {
   }
   if (config_.connection_source) {
     auto source = std::make_unique<SockDiagSource>(
-        SockDiagSource::Options{.interval = config_.connection_interval});
+        SockDiagSource::Options{.interval = config_.connection_interval,
+                                .idle_interval = config_.connection_idle_interval});
     RETURN_IF_ERROR(source->Open());
     workers_.push_back(std::make_unique<SourceWorker>(
         std::move(source), detectors_->MakeHostDetectors(), *explaining_sink_, counters_));

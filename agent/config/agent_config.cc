@@ -73,6 +73,11 @@ std::vector<config::Field> AgentConfig::Fields() {
       {.key = "sources.connections_interval",
        .help = "How often the socket table is read (shorter: fewer missed connections)",
        .value = &connection_interval},
+      {.key = "sources.connections_idle_interval",
+       .help = "Longest wait between two reads while no connection opens (the interval doubles "
+               "up to it on a quiet host, back to connections_interval at the next one; at most "
+               "connections_interval: no slowing down)",
+       .value = &connection_idle_interval},
       {.key = "sources.network",
        .help = "Capture traffic and run the Suricata rules (libpcap)",
        .value = &network_source},
@@ -150,6 +155,12 @@ absl::Status AgentConfig::Validate() const {
   }
   if (connection_interval < absl::Milliseconds(100) || connection_interval > absl::Minutes(1)) {
     return absl::InvalidArgumentError("sources.connections_interval: must be between 100ms and 1m");
+  }
+  // Shorter than connections_interval is allowed: no slowing down while idle.
+  if (connection_idle_interval < absl::Milliseconds(100) ||
+      connection_idle_interval > absl::Minutes(1)) {
+    return absl::InvalidArgumentError(
+        "sources.connections_idle_interval: must be between 100ms and 1m");
   }
   if (heartbeat_interval < absl::Seconds(1)) {
     return absl::InvalidArgumentError("heartbeat_interval: must be at least 1s");

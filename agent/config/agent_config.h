@@ -46,6 +46,8 @@ struct AgentConfig {
   bool network_source = false;
   bool connection_source = true;
   absl::Duration connection_interval = absl::Milliseconds(500);
+  // The longest wait between two polls while no connection counter moves (idle_poll_interval.h).
+  absl::Duration connection_idle_interval = absl::Seconds(4);
   std::string network_interface;
   std::string network_bpf;
   int64_t network_snaplen = 65535;

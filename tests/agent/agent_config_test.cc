@@ -126,6 +126,11 @@ TEST(AgentConfigTest, ValidateRejectsNonsense) {
   config = AgentConfig();
   config.reconnect_ack_timeout = absl::Milliseconds(10);
   EXPECT_THAT(config.Validate(), StatusIs(absl::StatusCode::kInvalidArgument, "ack_timeout"));
+  config = AgentConfig();
+  config.connection_idle_interval = absl::Minutes(5);
+  EXPECT_THAT(config.Validate(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          "sources.connections_idle_interval: must be between "
+                                          "100ms and 1m"));
 }
 
 TEST(AgentConfigTest, HelpListsEveryFieldWithDefault) {

@@ -10,12 +10,14 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "agent/sources/sock_diag/idle_poll_interval.h"
 #include "agent/sources/sock_diag/sock_diag_source.h"
 #include "agent/sources/sock_diag/socket_activity.h"
 #include "common/files.h"
@@ -233,8 +235,11 @@ class FakeProcNet {
     std::filesystem::create_directories(root_ + "/net");
   }
   ~FakeProcNet() { std::filesystem::remove_all(root_); }
+  // Rewritten in place, as the kernel's file is: the source keeps it open.
   void Write(std::string_view snmp) {
-    ASSERT_TRUE(WriteFileAtomically(root_ + "/net/snmp", snmp).ok());
+    std::ofstream out(root_ + "/net/snmp", std::ios::trunc);
+    out << snmp;
+    ASSERT_TRUE(out.flush().good());
   }
   const std::string& root() const { return root_; }
 
@@ -274,6 +279,7 @@ TEST(SockDiagSourceTest, RunSkipsTheDumpWhileNoCounterMoves) {
   FakeProcNet proc;
   proc.Write(kSnmp);
   SockDiagSource source({.interval = absl::Milliseconds(5),
+                         .idle_interval = absl::Milliseconds(20),
                          .full_dump_every = absl::Hours(1),
                          .proc_root = proc.root()});
   ASSERT_TRUE(source.Open().ok());
@@ -291,6 +297,41 @@ TEST(SockDiagSourceTest, RunSkipsTheDumpWhileNoCounterMoves) {
   proc.Write(moved);
   EXPECT_EQ(wait_for_dumps(2), 2u);
   runner.request_stop();
+}
+
+TEST(SocketActivityTest, AFileThatAppearsLaterIsRead) {
+  FakeProcNet proc;
+  SocketActivity activity(proc.root());
+  EXPECT_TRUE(activity.Changed());  // no file yet: dump
+  proc.Write(kSnmp);
+  EXPECT_TRUE(activity.Changed());  // first look at the counters
+  EXPECT_FALSE(activity.Changed());
+}
+
+TEST(SocketActivityTest, MissingFieldNamesIt) {
+  std::string no_udp = kSnmp;
+  no_udp.replace(no_udp.find("OutDatagrams"), 12, "OutGrams");
+  EXPECT_EQ(ParseSocketCounters(no_udp, "").status().message(), "snmp: no Udp: OutDatagrams");
+  EXPECT_EQ(ParseSocketCounters("Tcp: ActiveOpens\nTcp: x\n", "").status().message(),
+            "snmp: no Tcp: ActiveOpens");
+  EXPECT_FALSE(ParseSocketCounters("", "").ok());
+}
+
+TEST(IdlePollIntervalTest, DoublesWhileIdleUpToTheCeilingAndResetsOnActivity) {
+  IdlePollInterval wait(absl::Milliseconds(500), absl::Seconds(4));
+  EXPECT_EQ(wait.Next(true), absl::Milliseconds(500));
+  EXPECT_EQ(wait.Next(false), absl::Seconds(1));
+  EXPECT_EQ(wait.Next(false), absl::Seconds(2));
+  EXPECT_EQ(wait.Next(false), absl::Seconds(4));
+  EXPECT_EQ(wait.Next(false), absl::Seconds(4));
+  EXPECT_EQ(wait.Next(true), absl::Milliseconds(500));  // activity: fast again at once
+  EXPECT_EQ(wait.Next(false), absl::Seconds(1));
+}
+
+TEST(IdlePollIntervalTest, ACeilingBelowTheIntervalMeansNoSlowingDown) {
+  IdlePollInterval wait(absl::Seconds(1), absl::Milliseconds(100));
+  EXPECT_EQ(wait.Next(false), absl::Seconds(1));
+  EXPECT_EQ(wait.Next(false), absl::Seconds(1));
 }
 
 }  // namespace otasuke::agent

@@ -5,6 +5,7 @@
 
 #include "absl/time/clock.h"
 #include "agent/network/packet/community_id.h"
+#include "agent/sources/sock_diag/idle_poll_interval.h"
 #include "common/status_macros.h"
 #include "common/stoppable_sleep.h"
 
@@ -40,19 +41,20 @@ SourceStats SockDiagSource::stats() const {
 }
 
 absl::Status SockDiagSource::Run(EventHandler& handler, std::stop_token stop) {
+  IdlePollInterval wait(options_.interval, options_.idle_interval);
   while (!stop.stop_requested()) {
-    if (DumpDue()) RETURN_IF_ERROR(Poll(handler));
-    // One wake-up per interval; a stop request ends the wait at once.
-    if (SleepUnlessStopped(options_.interval, stop)) break;
+    // The counters are read before the dump: a connection opening in between moves them
+    // again, so the next poll dumps too — a duplicate dump, never a missed connection.
+    const bool moved = activity_.Changed();
+    if (DumpDue(moved)) RETURN_IF_ERROR(Poll(handler));
+    // One wake-up per wait; a stop request ends the wait at once.
+    if (SleepUnlessStopped(wait.Next(moved), stop)) break;
   }
   return absl::OkStatus();
 }
 
-bool SockDiagSource::DumpDue() {
-  // The counters are read before the dump: a connection opening in between moves them again,
-  // so the next poll dumps too — a duplicate dump, never a missed connection.
-  const bool moved = activity_.Changed();
-  return moved || absl::Now() - last_dump_ >= options_.full_dump_every;
+bool SockDiagSource::DumpDue(bool counters_moved) const {
+  return counters_moved || absl::Now() - last_dump_ >= options_.full_dump_every;
 }
 
 absl::Status SockDiagSource::Poll(EventHandler& handler) {

@@ -28,7 +28,10 @@ namespace otasuke::agent {
 class SockDiagSource final : public EventSource {
  public:
   struct Options {
+    // Between two polls while the counters move; while they do not, the wait doubles up to
+    // idle_interval (idle_poll_interval.h), and a move brings it back to `interval` at once.
     absl::Duration interval = absl::Milliseconds(500);
+    absl::Duration idle_interval = absl::Seconds(4);
     // Between these, a poll dumps only when the kernel's connection counters moved
     // (socket_activity.h); a full dump at least this often catches the rest.
     // Each full dump walks the kernel's connection hash tables (sized by RAM, not by sockets):
@@ -62,7 +65,7 @@ class SockDiagSource final : public EventSource {
     size_t operator()(const Key& k) const;
   };
   // Whether this interval's poll must dump: the counters moved or the full dump is due.
-  bool DumpDue();
+  bool DumpDue(bool counters_moved) const;
   void Emit(const SocketEntry& entry, bool initiated, pid_t pid, EventHandler& handler);
 
   Options options_;

@@ -1,72 +1,85 @@
 #include "agent/sources/sock_diag/socket_activity.h"
 
-#include <algorithm>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
-#include <vector>
+#include <span>
 
 #include "absl/strings/str_cat.h"
-#include "common/files.h"
 #include "common/strings.h"
 
 namespace otasuke::agent {
 namespace {
 
-// Lines of `text` without their '\n'.
-std::vector<std::string_view> Lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  while (!text.empty()) {
-    const size_t end = text.find('\n');
-    lines.push_back(text.substr(0, end));
-    if (end == std::string_view::npos) break;
-    text.remove_prefix(end + 1);
-  }
-  return lines;
+// Cuts the first line (without its '\n') off `text`.
+std::string_view NextLine(std::string_view& text) {
+  const size_t end = text.find('\n');
+  const std::string_view line = text.substr(0, end);
+  text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+  return line;
 }
 
-// Whitespace-separated words of one line.
-std::vector<std::string_view> Words(std::string_view line) {
-  std::vector<std::string_view> words;
-  size_t i = 0;
-  while (true) {
-    i = line.find_first_not_of(" \t", i);
-    if (i == std::string_view::npos) break;
-    const size_t end = std::min(line.find_first_of(" \t", i), line.size());
-    words.push_back(line.substr(i, end - i));
-    i = end;
+// Cuts the first whitespace-separated word off `line`; empty when none is left.
+std::string_view NextWord(std::string_view& line) {
+  const size_t start = line.find_first_not_of(" \t");
+  if (start == std::string_view::npos) {
+    line = {};
+    return {};
   }
-  return words;
+  line.remove_prefix(start);
+  const size_t end = std::min(line.find_first_of(" \t"), line.size());
+  const std::string_view word = line.substr(0, end);
+  line.remove_prefix(end);
+  return word;
+}
+
+// The whole word as a number. CurrEstab is a gauge printed signed; it is never negative, but
+// parse what is there.
+bool ParseCounter(std::string_view word, uint64_t* value) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), v);
+  if (ec != std::errc() || end != word.data() + word.size()) return false;
+  *value = static_cast<uint64_t>(v);
+  return true;
 }
 
 // In /proc/net/snmp each protocol has two lines with one prefix: the field names, then the
-// values. Returns the value of `field` in the `prefix` ("Tcp:") pair of lines.
-absl::StatusOr<uint64_t> SnmpField(std::string_view snmp, std::string_view prefix,
-                                   std::string_view field) {
-  const std::vector<std::string_view> lines = Lines(snmp);
-  for (size_t i = 0; i + 1 < lines.size(); ++i) {
-    if (!lines[i].starts_with(prefix) || !lines[i + 1].starts_with(prefix)) continue;
-    const std::vector<std::string_view> names = Words(lines[i]);
-    const std::vector<std::string_view> values = Words(lines[i + 1]);
-    for (size_t k = 1; k < names.size() && k < values.size(); ++k) {
-      if (names[k] != field) continue;
-      // CurrEstab is a gauge printed signed; it is never negative, but parse what is there.
-      int64_t v = 0;
-      auto [end, ec] = std::from_chars(values[k].data(), values[k].data() + values[k].size(), v);
-      if (ec != std::errc() || end != values[k].data() + values[k].size()) break;
-      return static_cast<uint64_t>(v);
+// values. Sets values[i] to the value of fields[i] in the `prefix` ("Tcp:") pair of lines.
+absl::Status SnmpFields(std::string_view snmp, std::string_view prefix,
+                        std::span<const std::string_view> fields, std::span<uint64_t> values) {
+  uint32_t found = 0;
+  while (!snmp.empty()) {
+    std::string_view names = NextLine(snmp);
+    if (!names.starts_with(prefix)) continue;
+    std::string_view numbers = NextLine(snmp);
+    if (!numbers.starts_with(prefix)) continue;
+    NextWord(names);  // the prefixes
+    NextWord(numbers);
+    for (std::string_view name = NextWord(names), number = NextWord(numbers);
+         !name.empty() && !number.empty(); name = NextWord(names), number = NextWord(numbers)) {
+      for (size_t i = 0; i < fields.size(); ++i) {
+        if (name == fields[i] && ParseCounter(number, &values[i])) found |= 1u << i;
+      }
     }
     break;
   }
-  return absl::NotFoundError(absl::StrCat("snmp: no ", Sv(prefix), " ", Sv(field)));
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if ((found & (1u << i)) == 0) {
+      return absl::NotFoundError(absl::StrCat("snmp: no ", Sv(prefix), " ", Sv(fields[i])));
+    }
+  }
+  return absl::OkStatus();
 }
 
 // /proc/net/snmp6: one `name value` pair per line. Absent when IPv6 is off: zero.
 uint64_t Snmp6Field(std::string_view snmp6, std::string_view field) {
-  for (std::string_view line : Lines(snmp6)) {
-    const std::vector<std::string_view> parts = Words(line);
-    if (parts.size() != 2 || parts[0] != field) continue;
+  while (!snmp6.empty()) {
+    std::string_view line = NextLine(snmp6);
+    if (NextWord(line) != field) continue;
     uint64_t v = 0;
-    std::from_chars(parts[1].data(), parts[1].data() + parts[1].size(), v);
-    return v;
+    return ParseCounter(NextWord(line), &v) ? v : 0;
   }
   return 0;
 }
@@ -75,27 +88,55 @@ uint64_t Snmp6Field(std::string_view snmp6, std::string_view field) {
 
 absl::StatusOr<SocketCounters> ParseSocketCounters(std::string_view snmp, std::string_view snmp6) {
   SocketCounters c;
-  constexpr std::pair<std::string_view, std::string_view> kFields[] = {
-      {"Tcp:", "ActiveOpens"},
-      {"Tcp:", "PassiveOpens"},
-      {"Tcp:", "CurrEstab"},
-      {"Udp:", "OutDatagrams"},
-  };
-  for (size_t i = 0; i < std::size(kFields); ++i) {
-    absl::StatusOr<uint64_t> v = SnmpField(snmp, kFields[i].first, kFields[i].second);
-    if (!v.ok()) return v.status();
-    c.values[i] = *v;
-  }
+  static constexpr std::string_view kTcp[] = {"ActiveOpens", "PassiveOpens", "CurrEstab"};
+  static constexpr std::string_view kUdp[] = {"OutDatagrams"};
+  absl::Status tcp = SnmpFields(snmp, "Tcp:", kTcp, std::span(c.values).subspan(0, 3));
+  if (!tcp.ok()) return tcp;
+  absl::Status udp = SnmpFields(snmp, "Udp:", kUdp, std::span(c.values).subspan(3, 1));
+  if (!udp.ok()) return udp;
   c.values[4] = Snmp6Field(snmp6, "Udp6OutDatagrams");
   return c;
 }
 
+SocketActivity::SocketActivity(std::string proc_root) {
+  snmp_.path = proc_root + "/net/snmp";
+  snmp6_.path = proc_root + "/net/snmp6";
+}
+
+SocketActivity::~SocketActivity() {
+  snmp_.Close();
+  snmp6_.Close();
+}
+
+void SocketActivity::OpenFile::Close() {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+bool SocketActivity::OpenFile::Read(std::string_view* text) {
+  if (fd < 0) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  // procfs formats these files whole for a read from offset 0, and a short read means the end:
+  // one pread() is one consistent snapshot. (A second pread() at the end would have the
+  // kernel format the whole file again only to return nothing.) Anything beyond the buffer
+  // is cut off; the counters wanted are far from the end.
+  ssize_t n;
+  do {
+    n = ::pread(fd, buffer.data(), buffer.size(), 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    Close();
+    return false;
+  }
+  *text = std::string_view(buffer.data(), static_cast<size_t>(n));
+  return true;
+}
+
 bool SocketActivity::Changed() {
-  absl::StatusOr<std::string> snmp = ReadFile(root_ + "/net/snmp");
-  if (!snmp.ok()) return true;
-  absl::StatusOr<std::string> snmp6 = ReadFile(root_ + "/net/snmp6");
-  absl::StatusOr<SocketCounters> now =
-      ParseSocketCounters(*snmp, snmp6.ok() ? std::string_view(*snmp6) : std::string_view());
+  std::string_view snmp, snmp6;
+  if (!snmp_.Read(&snmp)) return true;
+  if (!snmp6_.Read(&snmp6)) snmp6 = {};
+  absl::StatusOr<SocketCounters> now = ParseSocketCounters(snmp, snmp6);
   if (!now.ok()) return true;
   const bool changed = !have_last_ || !(*now == last_);
   last_ = *now;
