@@ -1,8 +1,11 @@
+#include <poll.h>
+
 #include <thread>
 
 #include "common/cli.h"
 #include "common/sha256.h"
 #include "common/snapshot.h"
+#include "common/stop_event_fd.h"
 #include "common/uuid.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -24,8 +27,9 @@ TEST(CliTest, ParsesEveryFlagKindAndPositionals) {
       {.name = "limit", .value_name = "N", .help = "at most", .target = &limit},
       {.name = "rules", .value_name = "PATH", .help = "rules", .target = &rules},
   };
-  const char* argv[] = {"cmd", "a.pcap", "--strict", "--eve=out.json", "--rules", "r1",
-                        "--rules=r2", "--limit", "9", "--", "--not-a-flag"};
+  const char* argv[] = {"cmd",     "a.pcap", "--strict",    "--eve=out.json",
+                        "--rules", "r1",     "--rules=r2",  "--limit",
+                        "9",       "--",     "--not-a-flag"};
   auto pos = cli::ParseFlags(specs, 11, argv, 1);
   ASSERT_THAT(pos, IsOk());
   EXPECT_EQ(*pos, (std::vector<std::string>{"a.pcap", "--not-a-flag"}));
@@ -80,8 +84,7 @@ TEST(UuidTest, TimeOrderedVersion7) {
 }
 
 TEST(Sha256Test, KnownVector) {
-  EXPECT_EQ(Sha256Hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(SnapshotTest, ReadersSeeNewVersionsAndOldOnesLiveWhileHeld) {
@@ -110,6 +113,34 @@ TEST(SnapshotTest, ConcurrentPublishAndRead) {
   }
   writer.join();
   EXPECT_EQ(*reader.Get(), 2000);
+}
+
+bool Readable(int fd, int timeout_ms) {
+  pollfd pfd{.fd = fd, .events = POLLIN, .revents = 0};
+  return ::poll(&pfd, 1, timeout_ms) == 1 && (pfd.revents & POLLIN) != 0;
+}
+
+TEST(StopEventFdTest, ReadableOnceStopIsRequestedFromAnotherThread) {
+  std::stop_source source;
+  StopEventFd stopped(source.get_token());
+  ASSERT_GE(stopped.fd(), 0);
+  EXPECT_FALSE(Readable(stopped.fd(), 0));
+  std::thread stopper([&] { source.request_stop(); });
+  EXPECT_TRUE(Readable(stopped.fd(), 10'000));  // a blocked poll() wakes
+  stopper.join();
+}
+
+TEST(StopEventFdTest, AlreadyStoppedTokenIsReadableAtOnce) {
+  std::stop_source source;
+  source.request_stop();
+  StopEventFd stopped(source.get_token());
+  EXPECT_TRUE(Readable(stopped.fd(), 0));
+}
+
+TEST(StopEventFdTest, StopAfterDestructionTouchesNothing) {
+  std::stop_source source;
+  { StopEventFd stopped(source.get_token()); }
+  source.request_stop();  // the callback is gone with the object
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/log.h"
+#include "common/stop_event_fd.h"
 
 namespace otasuke::agent {
 namespace {
@@ -152,13 +153,17 @@ void ProcConnectorSource::OnExec(pid_t pid, absl::Time when, EventHandler& handl
 absl::Status ProcConnectorSource::Run(EventHandler& handler, std::stop_token stop) {
   if (fd_ < 0) return absl::FailedPreconditionError("proc connector: Open() first");
   alignas(nlmsghdr) std::array<char, 16384> buf;
+  // Blocks until a notification or a stop request: an idle host costs no wake-up at all.
+  const StopEventFd stopped(stop);
+  const int timeout_ms = stopped.fd() >= 0 ? -1 : 250;
   while (!stop.stop_requested()) {
-    pollfd pfd{.fd = fd_, .events = POLLIN, .revents = 0};
-    int ready = ::poll(&pfd, 1, 250);
+    std::array<pollfd, 2> pfds = {pollfd{.fd = fd_, .events = POLLIN, .revents = 0},
+                                  pollfd{.fd = stopped.fd(), .events = POLLIN, .revents = 0}};
+    int ready = ::poll(pfds.data(), pfds.size(), timeout_ms);  // a negative fd is ignored
     if (ready < 0 && errno != EINTR) {
       return absl::InternalError(absl::StrCat("proc connector: poll: ", std::strerror(errno)));
     }
-    if (ready <= 0) continue;
+    if (ready <= 0 || pfds[0].revents == 0) continue;  // POLLERR too: recv() says ENOBUFS
     ssize_t len = ::recv(fd_, buf.data(), buf.size(), 0);
     if (len < 0) {
       if (errno == ENOBUFS) {
