@@ -46,6 +46,15 @@ class AckDeadline {
     return sent_ > acked_ && clock_.Now() - waiting_since_ > timeout_;
   }
 
+  // How long a watchdog may sleep and still see the expiry on time: until the wait in progress
+  // expires (zero once it has), or a whole timeout when nothing waits — a batch sent from now
+  // on cannot expire sooner. So an idle stream costs one check per timeout, not several.
+  absl::Duration UntilExpiry() const {
+    absl::MutexLock lock(&mu_);
+    if (sent_ <= acked_) return timeout_;
+    return std::max(absl::ZeroDuration(), waiting_since_ + timeout_ - clock_.Now());
+  }
+
   // Sent alerts not acknowledged (by sequence span), for the log line.
   uint64_t unacknowledged() const {
     absl::MutexLock lock(&mu_);

@@ -113,10 +113,9 @@ void Transport::HandleMessage(const otasuke::v1::CollectorMessage& message) {
 
 bool Transport::WatchAcks(const AckDeadline& deadline, grpc::ClientContext& context,
                           std::stop_token done) {
-  // Checked a few times per timeout: the link is declared dead at most 25 % late.
-  const absl::Duration period =
-      std::clamp(deadline.timeout() / 4, absl::Milliseconds(50), absl::Seconds(1));
-  while (!SleepUnlessStopped(period, done)) {
+  // Sleeps until the wait in progress could expire: the link is declared dead at most 50 ms
+  // late, and an idle stream wakes this thread once per timeout.
+  while (!SleepUnlessStopped(std::max(deadline.UntilExpiry(), absl::Milliseconds(50)), done)) {
     if (deadline.Expired()) {
       LOG_WARN("collector acknowledged none of %d alerts sent within %s; closing the stream",
                deadline.unacknowledged(), absl::FormatDuration(deadline.timeout()));

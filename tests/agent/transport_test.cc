@@ -245,6 +245,23 @@ TEST(AckDeadlineTest, ExpiresOnlyWhileSentAlertsWaitWithoutProgress) {
   EXPECT_EQ(deadline.unacknowledged(), 0u);
 }
 
+// The watchdog sleeps for UntilExpiry(): never past an expiry, and a whole timeout when idle.
+TEST(AckDeadlineTest, UntilExpiryIsTheTimeLeftOrAWholeTimeoutWhenNothingWaits) {
+  ManualClock clock(absl::FromUnixSeconds(1000));
+  AckDeadline deadline(absl::Seconds(30), clock);
+  EXPECT_EQ(deadline.UntilExpiry(), absl::Seconds(30)) << "nothing sent";
+  deadline.Sent(10);
+  clock.Advance(absl::Seconds(12));
+  EXPECT_EQ(deadline.UntilExpiry(), absl::Seconds(18));
+  deadline.Acked(5);  // progress restarts the wait
+  EXPECT_EQ(deadline.UntilExpiry(), absl::Seconds(30));
+  clock.Advance(absl::Seconds(40));
+  EXPECT_EQ(deadline.UntilExpiry(), absl::ZeroDuration()) << "expired: check now";
+  EXPECT_TRUE(deadline.Expired());
+  deadline.Acked(10);
+  EXPECT_EQ(deadline.UntilExpiry(), absl::Seconds(30)) << "everything acknowledged";
+}
+
 TEST_F(TransportTest, DeliversPushedRuleSetsAndSendsStatus) {
   TestCollector collector;
   int port = 0;
