@@ -313,9 +313,14 @@ void AgentApp::OnCommand(const otasuke::v1::Command& command) {
 }
 
 void AgentApp::ReloadLoop(std::stop_token stop) {
+  // A pushed rule set or a stop request wakes this thread at once; otherwise it wakes only for
+  // housekeeping, batched at this interval: drop meta-alerts, raised even while the collector
+  // is unreachable (that is when drops happen) at most this late — the dropped alerts' count
+  // is kept meanwhile, and the reporter sends at most one per spool.drop_alert_interval (1m)
+  // anyway — and the one-off page release below. Twice a second was most of this thread's
+  // idle CPU.
+  constexpr absl::Duration kHousekeepingEvery = absl::Seconds(5);
   while (!stop.stop_requested()) {
-    // This thread also wakes twice a second for housekeeping: drop meta-alerts are raised
-    // even while the collector is unreachable (that is when drops happen).
     drop_reporter_->Poll();
     // Connecting (TLS, HTTP/2, the resolver) is start-up too: its code is released once the
     // first stream is up and has been for a while.
@@ -330,7 +335,7 @@ void AgentApp::ReloadLoop(std::stop_token stop) {
       auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_) {
         return pending_.has_value() || stop.stop_requested();
       };
-      reload_mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Milliseconds(500));
+      reload_mu_.AwaitWithTimeout(absl::Condition(&ready), kHousekeepingEvery);
       if (!pending_.has_value()) continue;
       next = std::move(*pending_);
       pending_.reset();
