@@ -194,7 +194,7 @@ std::shared_ptr<const FieldItemIndex> BuildItemIndex(const FieldItem& item,
       if (t.kind == ValueTest::Kind::kString) {
         const std::optional<LiteralHit> hit = HitAnswering(t.text);
         const std::optional<uint32_t> id =
-            hit.has_value() ? literal_id(item.field, t.text.literal()) : std::nullopt;
+            hit.has_value() ? literal_id(item.field, t.text.literal(), *hit) : std::nullopt;
         if (id.has_value()) {
           index->by_hits.push_back({.literal = *id, .hit = *hit, .value = v, .alternative = a});
           continue;
@@ -362,8 +362,7 @@ void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
       uint32_t slot = 0;
       if (!view_.Find(f.field, &value, &slot)) continue;  // absent fields take no hit
       // The scanners fold case themselves: the value is lowercased only if a test needs it.
-      f.scanner.Scan(value, scratch_, [&](uint32_t pattern, size_t end) {
-        const uint32_t id = f.first_pattern + pattern;
+      auto on_hit = [&](uint32_t id, size_t end) {
         const bool at_start = end == pf.pattern_length(id);
         const bool at_end = end == value.size();
         const bool first =
@@ -382,7 +381,14 @@ void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
           }
           mask_[local] |= 1u << (hit & 31);
         }
-      });
+      };
+      if (f.scanned_count > 0) {
+        f.scanner.Scan(value, scratch_, [&](uint32_t pattern, size_t end) {
+          on_hit(f.first_pattern + pattern, end);
+        });
+      }
+      f.anchored.Scan(
+          value, [&](uint32_t literal, size_t end) { on_hit(f.first_anchored + literal, end); });
     }
     const std::vector<uint32_t>& full = bucket.prefilter.full_mask();
     for (uint32_t local : touched_) {

@@ -81,8 +81,9 @@ class EventView {
 // is not scanned for), and items with at least kMinIndexedTests plain exact/prefix/suffix
 // tests. Called by the compiler once the prefilters exist.
 inline constexpr size_t kMinIndexedTests = 4;
-using LiteralIdLookup =
-    absl::FunctionRef<std::optional<uint32_t>(const FieldRef& field, const std::string& literal)>;
+// `needed` says where the test needs the literal (an anchored pattern may answer).
+using LiteralIdLookup = absl::FunctionRef<std::optional<uint32_t>(
+    const FieldRef& field, const std::string& literal, LiteralHit needed)>;
 void IndexFieldItems(DetectionRule& rule, LiteralIdLookup literal_id);
 
 // Exact evaluation of one rule on the current view. With use_item_indexes false every value

@@ -599,13 +599,14 @@ void RuleSetBuilder::BuildIndex() {
   for (uint32_t i = 0; i < set_->rules_.size(); ++i) {
     const LogSourceBucket& b = set_->buckets_[bucket_of_rule[i]];
     const PatternIndex& in_bucket = patterns[bucket_of_rule[i]];
-    IndexFieldItems(
-        set_->rules_[i],
-        [&](const FieldRef& field, const std::string& literal) -> std::optional<uint32_t> {
-          const auto it = in_bucket.find(std::make_pair(field.name, literal));
-          if (it == in_bucket.end()) return std::nullopt;
-          return b.first_literal + it->second;
-        });
+    IndexFieldItems(set_->rules_[i],
+                    [&](const FieldRef& field, const std::string& literal,
+                        LiteralHit needed) -> std::optional<uint32_t> {
+                      const std::optional<uint32_t> id =
+                          FindAnsweringPattern(in_bucket, field.name, literal, needed);
+                      if (!id.has_value()) return std::nullopt;
+                      return b.first_literal + *id;
+                    });
   }
 }
 

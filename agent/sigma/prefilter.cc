@@ -52,6 +52,24 @@ Trigger Disjoin(const std::vector<Trigger>& parts) {
   return std::vector<Clause>{std::move(out)};
 }
 
+// Where a test's required literal lies in every value it matches: at the start of a
+// startswith value, the end of an endswith one, the whole of an exact one (cased tests too:
+// the lowercased value then has the lowercased literal there); anywhere for the others.
+LiteralAnchor AnchorOf(const ValueTest& t, std::string_view lit) {
+  if (t.kind != ValueTest::Kind::kString || t.text.literal() != lit)
+    return LiteralAnchor::kAnywhere;
+  switch (t.text.kind()) {
+    case StringMatcher::Kind::kPrefix:
+      return LiteralAnchor::kStart;
+    case StringMatcher::Kind::kSuffix:
+      return LiteralAnchor::kEnd;
+    case StringMatcher::Kind::kExact:
+      return LiteralAnchor::kWhole;
+    default:
+      return LiteralAnchor::kAnywhere;
+  }
+}
+
 Trigger ValueTrigger(const FieldRef& field, const std::vector<ValueTest>& alternatives,
                      size_t max_literal) {
   Clause out;
@@ -65,8 +83,11 @@ Trigger ValueTrigger(const FieldRef& field, const std::vector<ValueTest>& altern
       return std::nullopt;
     }
     if (lit.empty()) return std::nullopt;
-    if (lit.size() > max_literal) lit = lit.substr(lit.size() - max_literal);
-    out.push_back({.field = field, .text = std::string(lit)});
+    const LiteralAnchor anchor = AnchorOf(t, lit);
+    if (anchor == LiteralAnchor::kAnywhere && lit.size() > max_literal) {
+      lit = lit.substr(lit.size() - max_literal);
+    }
+    out.push_back({.field = field, .text = std::string(lit), .anchor = anchor});
   }
   if (out.empty()) return std::nullopt;
   return std::vector<Clause>{std::move(out)};
@@ -116,7 +137,46 @@ Trigger NodeTrigger(const ConditionNode& n, const std::vector<Trigger>& selectio
   return std::nullopt;
 }
 
+AnchoredLiterals::Anchor ToTrieAnchor(LiteralAnchor a) {
+  switch (a) {
+    case LiteralAnchor::kStart:
+      return AnchoredLiterals::Anchor::kStart;
+    case LiteralAnchor::kWhole:
+      return AnchoredLiterals::Anchor::kWhole;
+    default:
+      return AnchoredLiterals::Anchor::kEnd;
+  }
+}
+
 }  // namespace
+
+std::optional<uint32_t> FindAnsweringPattern(const PatternIndex& patterns, const std::string& field,
+                                             const std::string& literal, LiteralHit needed) {
+  using A = LiteralAnchor;
+  // A hit of an anchored pattern records where it lay as a scanned one would (a start
+  // literal found as long as the value is whole, ...), so any pattern whose anchor implies
+  // the needed position answers; the scanned pattern answers every test.
+  std::vector<A> usable;
+  switch (needed) {
+    case kHitAtStart:
+      usable = {A::kStart, A::kAnywhere};
+      break;
+    case kHitAtEnd:
+      usable = {A::kEnd, A::kAnywhere};
+      break;
+    case kHitWhole:
+      usable = {A::kWhole, A::kEnd, A::kStart, A::kAnywhere};
+      break;
+    default:
+      usable = {A::kAnywhere};
+      break;
+  }
+  for (const A a : usable) {
+    const auto it = patterns.find(std::make_tuple(field, literal, a));
+    if (it != patterns.end()) return it->second;
+  }
+  return std::nullopt;
+}
 
 Trigger ExtractTrigger(const DetectionRule& rule, size_t max_literal) {
   std::vector<Trigger> selections;
@@ -140,8 +200,9 @@ Prefilter Prefilter::Build(const std::vector<Trigger>& triggers, bool prefer_hyp
                            PatternIndex* pattern_index) {
   Prefilter pf;
   pf.full_mask_.assign(triggers.size(), 0);
-  // field name -> (literal -> packed (rule, clause) hits)
-  std::map<std::string, std::pair<FieldRef, std::map<std::string, std::vector<uint32_t>>>> by_field;
+  // field name -> ((anchor, literal) -> packed (rule, clause) hits); unanchored first
+  using Hits = std::map<std::pair<LiteralAnchor, std::string>, std::vector<uint32_t>>;
+  std::map<std::string, std::pair<FieldRef, Hits>> by_field;
   for (uint32_t i = 0; i < triggers.size(); ++i) {
     if (!triggers[i].has_value()) {
       pf.always_.push_back(i);
@@ -153,28 +214,40 @@ Prefilter Prefilter::Build(const std::vector<Trigger>& triggers, bool prefer_hyp
       for (const PrefilterLiteral& lit : clauses[c]) {
         auto& entry = by_field[lit.field.name];
         entry.first = lit.field;
-        auto& hits = entry.second[lit.text];
+        auto& hits = entry.second[{lit.anchor, lit.text}];
         const uint32_t packed = (i << 5) | c;
         if (std::find(hits.begin(), hits.end(), packed) == hits.end()) hits.push_back(packed);
       }
     }
   }
   for (auto& [name, entry] : by_field) {
-    std::vector<std::string> patterns;
+    std::vector<std::string> scanned;
+    std::vector<AnchoredLiterals::Literal> anchored;
     const uint32_t first = static_cast<uint32_t>(pf.pattern_length_.size());
-    for (auto& [text, hits] : entry.second) {
+    for (auto& [key, hits] : entry.second) {
+      const auto& [anchor, text] = key;
       if (pattern_index != nullptr) {
-        pattern_index->emplace(std::make_pair(name, text),
+        pattern_index->emplace(std::make_tuple(name, text, anchor),
                                static_cast<uint32_t>(pf.pattern_length_.size()));
       }
       pf.pattern_length_.push_back(static_cast<uint32_t>(text.size()));
       pf.hits_begin_.push_back(static_cast<uint32_t>(pf.hits_.size()));
       pf.hits_.insert(pf.hits_.end(), hits.begin(), hits.end());
-      patterns.push_back(text);
+      if (anchor == LiteralAnchor::kAnywhere) {
+        scanned.push_back(text);
+      } else {
+        anchored.push_back({.text = text, .anchor = ToTrieAnchor(anchor)});
+      }
     }
+    const auto scanned_count = static_cast<uint32_t>(scanned.size());
     pf.fields_.push_back({.field = entry.first,
-                          .scanner = LiteralScanner::Build(patterns, prefer_hyperscan),
-                          .first_pattern = first});
+                          .scanner = scanned.empty()
+                                         ? LiteralScanner()
+                                         : LiteralScanner::Build(scanned, prefer_hyperscan),
+                          .first_pattern = first,
+                          .scanned_count = scanned_count,
+                          .anchored = AnchoredLiterals::Build(anchored),
+                          .first_anchored = first + scanned_count});
   }
   pf.hits_begin_.push_back(static_cast<uint32_t>(pf.hits_.size()));
   return pf;

@@ -5,24 +5,32 @@
 // field involved is scanned once with its own scanner, built from the bucket's literals on that
 // field only (a literal never meets another field's bytes, and each database stays small); a
 // rule is evaluated exactly only when every one of its clauses was hit. Rules with no clause
-// (e.g. a bare `not`) are always evaluated.
+// (e.g. a bare `not`) are always evaluated. The literals of startswith / endswith / exact
+// tests are anchored: they count only at the value's start, end or as the whole value, and
+// are looked up there (anchored_literals.h) instead of being scanned for at every offset.
 
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "agent/sigma/anchored_literals.h"
 #include "agent/sigma/literal_scanner.h"
 #include "agent/sigma/rule.h"
 
 namespace otasuke::agent::sigma {
 
+// Where a literal must lie in the field's value for its clause to count.
+enum class LiteralAnchor : uint8_t { kAnywhere, kStart, kEnd, kWhole };
+
 struct PrefilterLiteral {
   FieldRef field;
   std::string text;  // lowercased
+  LiteralAnchor anchor = LiteralAnchor::kAnywhere;
 };
 using Clause = std::vector<PrefilterLiteral>;  // at least one must occur
 // nullopt: the rule can match without any literal we can name.
@@ -31,7 +39,7 @@ using Trigger = std::optional<std::vector<Clause>>;  // every clause must be hit
 // For the Aho-Corasick backend, literals longer than this are cut to their last bytes: a
 // part of a required literal is required too, short patterns keep the automaton small, and
 // the ends of paths and names ("\\sshd.exe") say more than their beginnings ("c:\\windows").
-// Hyperscan takes whole literals up to kMaxHyperscanLiteral.
+// Hyperscan takes whole literals up to kMaxHyperscanLiteral. Anchored literals are never cut.
 inline constexpr size_t kMaxAutomatonLiteral = 12;
 inline constexpr size_t kMaxHyperscanLiteral = 64;
 // At most this many clauses per rule (the most selective are kept).
@@ -41,9 +49,16 @@ inline constexpr size_t kMinUsefulLiteral = 3;
 
 Trigger ExtractTrigger(const DetectionRule& rule, size_t max_literal);
 
-// (field name, literal text) -> bucket-local pattern id. The compiler uses it to find the
-// value tests the scan answers (rule.h HitTest); it is not kept in the compiled set.
-using PatternIndex = absl::flat_hash_map<std::pair<std::string, std::string>, uint32_t>;
+// (field name, literal text, anchor) -> bucket-local pattern id. The compiler uses it to find
+// the value tests the scan answers (rule.h HitTest); it is not kept in the compiled set.
+using PatternIndex =
+    absl::flat_hash_map<std::tuple<std::string, std::string, LiteralAnchor>, uint32_t>;
+
+// The pattern whose hits answer a test needing `needed` (rule.h LiteralHit) of `literal` in
+// `field`: an anchored one where its anchor gives that answer, else the scanned one; nullopt
+// when the bucket has neither.
+std::optional<uint32_t> FindAnsweringPattern(const PatternIndex& patterns, const std::string& field,
+                                             const std::string& literal, LiteralHit needed);
 
 class Prefilter {
  public:
@@ -51,12 +66,16 @@ class Prefilter {
   static Prefilter Build(const std::vector<Trigger>& triggers, bool prefer_hyperscan,
                          PatternIndex* patterns = nullptr);
 
-  // A field the literals are searched in, with the scanner of its literals. The scanner's
-  // pattern ids are local: the bucket-wide pattern id is first_pattern + local id.
+  // A field the literals are searched in, with the scanner of its unanchored literals and
+  // the lookup of its anchored ones. Their pattern ids are local: the bucket-wide id is
+  // first_pattern + the scanner's id, first_anchored + the anchored literal's id.
   struct FieldScan {
     FieldRef field;
     LiteralScanner scanner;
     uint32_t first_pattern = 0;
+    uint32_t scanned_count = 0;  // 0: nothing to scan for
+    AnchoredLiterals anchored;
+    uint32_t first_anchored = 0;
   };
   const std::vector<FieldScan>& fields() const { return fields_; }
   uint32_t pattern_length(uint32_t pattern) const { return pattern_length_[pattern]; }

@@ -211,14 +211,14 @@ int main(int argc, char** argv) {
                   b.key.category.c_str(), b.key.service.c_str(), b.rules.size(),
                   b.prefilter.pattern_count(), b.prefilter.memory_bytes() / 1048576.0);
       const auto& fields = b.prefilter.fields();
-      for (size_t k = 0; k < fields.size(); ++k) {
-        const size_t end =
-            k + 1 < fields.size() ? fields[k + 1].first_pattern : b.prefilter.pattern_count();
-        std::printf("    field %s: %zu literals, %s\n", fields[k].field.name.c_str(),
-                    end - fields[k].first_pattern,
-                    fields[k].scanner.backend() == sigma::LiteralScanner::Backend::kHyperscan
+      for (const auto& f : fields) {
+        std::printf("    field %s: %u literals scanned for (%s), %zu anchored\n",
+                    f.field.name.c_str(), f.scanned_count,
+                    f.scanned_count == 0 ? "none"
+                    : f.scanner.backend() == sigma::LiteralScanner::Backend::kHyperscan
                         ? "hyperscan"
-                        : "aho-corasick");
+                        : "aho-corasick",
+                    f.anchored.size());
       }
       size_t by_len[5] = {};
       for (uint32_t p = 0; p < b.prefilter.pattern_count(); ++p) {

@@ -1,5 +1,7 @@
 // The prefilter's literal scanners: both backends find every occurrence of every literal,
-// folding ASCII case themselves (the engine scans field values as they are).
+// folding ASCII case themselves (the engine scans field values as they are); anchored
+// literals are found exactly where their anchor puts them; and the engine, using anchored
+// literals for startswith / endswith / exact tests, agrees with the oracle.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,8 +11,10 @@
 #include <utility>
 #include <vector>
 
+#include "agent/sigma/anchored_literals.h"
 #include "agent/sigma/literal_scanner.h"
 #include "agent/sigma/value_matcher.h"
+#include "tests/sigma/sigma_test_util.h"
 
 namespace otasuke::agent::sigma {
 namespace {
@@ -59,6 +63,116 @@ TEST(LiteralScanner, BothBackendsFoldAsciiCaseAndReportEveryOccurrence) {
       EXPECT_THAT(Scan(scanner, text), UnorderedElementsAreArray(BruteForce(patterns, text)))
           << (hyperscan ? "hyperscan: " : "aho-corasick: ") << text;
     }
+  }
+}
+
+TEST(AnchoredLiterals, FindsLiteralsOnlyAtTheirAnchorInAnyCase) {
+  using A = AnchoredLiterals::Anchor;
+  const std::vector<AnchoredLiterals::Literal> literals = {
+      {"\\cmd.exe", A::kEnd},  {"cmd.exe", A::kEnd},    {".exe", A::kEnd},
+      {"cmd.exe", A::kWhole},  {"c:\\", A::kStart},     {"c:\\windows\\", A::kStart},
+      {"\xc3\xa9", A::kWhole}, {"rundll32", A::kWhole}, {"x", A::kStart},
+  };
+  const AnchoredLiterals anchored = AnchoredLiterals::Build(literals);
+  EXPECT_EQ(anchored.size(), literals.size());
+  const std::string texts[] = {
+      "C:\\Windows\\System32\\CMD.EXE",
+      "cmd.exe",
+      "CMD.exe ",
+      "c:\\",
+      "\xc3\xa9",
+      "\xc3\x89",
+      "rundll32.exe",
+      "xrundll32",
+      "",
+      "X:\\cmd.exe.exe",
+  };
+  for (const std::string& text : texts) {
+    std::string lowered;
+    LowerAscii(text, &lowered);
+    std::vector<std::pair<uint32_t, size_t>> expected;
+    for (uint32_t id = 0; id < literals.size(); ++id) {
+      const std::string& l = literals[id].text;
+      const bool starts = lowered.compare(0, l.size(), l) == 0 && lowered.size() >= l.size();
+      const bool ends = lowered.size() >= l.size() &&
+                        lowered.compare(lowered.size() - l.size(), l.size(), l) == 0;
+      switch (literals[id].anchor) {
+        case A::kStart:
+          if (starts) expected.emplace_back(id, l.size());
+          break;
+        case A::kEnd:
+          if (ends) expected.emplace_back(id, lowered.size());
+          break;
+        case A::kWhole:
+          if (lowered == l) expected.emplace_back(id, lowered.size());
+          break;
+      }
+    }
+    std::vector<std::pair<uint32_t, size_t>> found;
+    anchored.Scan(text, [&](uint32_t id, size_t end) { found.emplace_back(id, end); });
+    EXPECT_THAT(found, UnorderedElementsAreArray(expected)) << text;
+  }
+  EXPECT_TRUE(AnchoredLiterals::Build({}).empty());
+}
+
+// Anchored literals must not change a single match: the same text anchored in one rule and
+// contained in another, prefixes that are whole values, exact values in another case, a
+// value that holds the literal only away from its anchor, and cased tests.
+TEST(SigmaEngine, AnchoredLiteralsAgreeWithTheOracle) {
+  auto rules = testing::MustCompile(R"(
+title: suffix
+id: r-suffix
+logsource: {product: windows, category: process_creation}
+detection:
+  selection:
+    Image|endswith: ['\cmd.exe', '\pwsh.exe']
+  condition: selection
+---
+title: contains
+id: r-contains
+logsource: {product: windows, category: process_creation}
+detection:
+  selection:
+    Image|contains: '\cmd.exe'
+    CommandLine|startswith: 'cmd /c'
+  condition: selection
+---
+title: exact and prefix
+id: r-exact
+logsource: {product: windows, category: process_creation}
+detection:
+  exact:
+    OriginalFileName: 'Cmd.Exe'
+  prefix:
+    ParentImage|startswith: 'C:\Temp\'
+  cased:
+    Product|cased: 'Tool'
+  condition: exact or prefix or cased
+)");
+  ASSERT_NE(rules, nullptr);
+  size_t anchored = 0;
+  for (const LogSourceBucket& b : rules->buckets()) {
+    for (const Prefilter::FieldScan& f : b.prefilter.fields()) anchored += f.anchored.size();
+  }
+  EXPECT_EQ(anchored, 5u);  // all but the contains test and the cased test of "Tool"
+  using Fields = std::vector<std::pair<std::string, std::string>>;
+  const std::pair<Fields, std::vector<std::string>> cases[] = {
+      {{{"Image", "C:\\Windows\\CMD.EXE"}}, {"r-suffix"}},
+      {{{"Image", "C:\\cmd.exe\\x.exe"}, {"CommandLine", "CMD /C dir"}}, {"r-contains"}},
+      {{{"Image", "C:\\cmd.exe"}, {"CommandLine", "cmd /c dir"}}, {"r-suffix", "r-contains"}},
+      {{{"Image", "\\pwsh.exe"}, {"CommandLine", "x cmd /c"}}, {"r-suffix"}},
+      {{{"Image", "pwsh.exe"}}, {}},
+      {{{"OriginalFileName", "CMD.EXE"}}, {"r-exact"}},
+      {{{"OriginalFileName", "xcmd.exe"}}, {}},
+      {{{"OriginalFileName", "cmd.exe "}}, {}},
+      {{{"ParentImage", "c:\\temp\\"}}, {"r-exact"}},
+      {{{"ParentImage", "D:\\c:\\temp\\x"}}, {}},
+      {{{"Product", "tool"}}, {}},
+      {{{"Product", "Tool"}}, {"r-exact"}},
+  };
+  for (const auto& [fields, expected] : cases) {
+    EXPECT_EQ(testing::MatchIds(*rules, testing::ProcessEvent(fields)), expected)
+        << fields[0].second;
   }
 }
 
