@@ -96,6 +96,7 @@ struct Flow {
   mutable std::string community_id_cache;
 
   // FlowTable bookkeeping.
+  uint32_t key_hash = 0;  // FlowKeyHash of key, truncated: the flow's slot in the table
   Flow* lru_prev = nullptr;
   Flow* lru_next = nullptr;
   size_t memory_accounted = 0;

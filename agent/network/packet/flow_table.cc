@@ -11,20 +11,78 @@ namespace {
 uint64_t Mix(uint64_t x) { return SplitMix64(x); }
 
 constexpr int64_t kUsec = 1'000'000;
+constexpr size_t kInitialSlots = 1024;
+
+uint32_t HashOf(const FlowKey& key) { return static_cast<uint32_t>(FlowKeyHash()(key)); }
 
 }  // namespace
+
+FlowTable::Index::Index() : slots_(kInitialSlots), mask_(kInitialSlots - 1) {}
+
+Flow* FlowTable::Index::Find(const FlowKey& key, uint32_t hash) const {
+  for (size_t pos = hash & mask_;; pos = (pos + 1) & mask_) {
+    const Slot& slot = slots_[pos];
+    if (slot.flow == nullptr) return nullptr;
+    if (slot.hash == hash && slot.flow->key == key) return slot.flow;
+  }
+}
+
+void FlowTable::Index::Insert(Flow* flow, uint32_t hash) {
+  if ((size_ + 1) * 2 > slots_.size()) Grow();
+  size_t pos = hash & mask_;
+  while (slots_[pos].flow != nullptr) pos = (pos + 1) & mask_;
+  slots_[pos] = Slot{hash, flow};
+  ++size_;
+}
+
+void FlowTable::Index::Erase(const Flow* flow, uint32_t hash) {
+  size_t hole = hash & mask_;
+  while (slots_[hole].flow != flow) {
+    OTASUKE_CHECK(slots_[hole].flow != nullptr);
+    hole = (hole + 1) & mask_;
+  }
+  // Backward shift: each later slot of the probe run moves into the hole unless its home
+  // position lies after the hole (cyclically), where a lookup would no longer reach it.
+  for (size_t next = (hole + 1) & mask_; slots_[next].flow != nullptr; next = (next + 1) & mask_) {
+    const size_t home = slots_[next].hash & mask_;
+    if (((next - home) & mask_) >= ((next - hole) & mask_)) {
+      slots_[hole] = slots_[next];
+      hole = next;
+    }
+  }
+  slots_[hole] = Slot{};
+  --size_;
+}
+
+void FlowTable::Index::Grow() {
+  std::vector<Slot> old(slots_.size() * 2);
+  old.swap(slots_);
+  mask_ = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.flow == nullptr) continue;
+    size_t pos = slot.hash & mask_;
+    while (slots_[pos].flow != nullptr) pos = (pos + 1) & mask_;
+    slots_[pos] = slot;
+  }
+}
 
 FlowTable::FlowTable(FlowTableConfig config, FlowEndHandler* end_handler)
     : config_(config), end_handler_(end_handler) {}
 
-FlowTable::~FlowTable() = default;
+FlowTable::~FlowTable() {
+  // Every live flow is on the LRU list; the index only points at them.
+  for (Flow* flow = lru_head_; flow != nullptr;) {
+    Flow* next = flow->lru_next;
+    delete flow;
+    flow = next;
+  }
+}
 
 Flow* FlowTable::Find(const FlowKey& key) {
   if (last_found_ != nullptr && last_found_->key == key) return last_found_;
-  auto it = flows_.find(key);
-  if (it == flows_.end()) return nullptr;
-  last_found_ = it->second.get();
-  return last_found_;
+  Flow* flow = index_.Find(key, HashOf(key));
+  if (flow != nullptr) last_found_ = flow;
+  return flow;
 }
 
 void FlowTable::Unlink(Flow* flow) {
@@ -57,11 +115,9 @@ void FlowTable::End(Flow* flow, FlowEndReason reason) {
   Unlink(flow);
   if (last_found_ == flow) last_found_ = nullptr;
   stats_.memory -= std::min<uint64_t>(stats_.memory, flow->memory_accounted);
-  auto it = flows_.find(flow->key);
-  OTASUKE_CHECK(it != flows_.end());
-  std::unique_ptr<Flow> owned = std::move(it->second);
-  flows_.erase(it);
-  stats_.active = flows_.size();
+  index_.Erase(flow, flow->key_hash);
+  std::unique_ptr<Flow> owned(flow);
+  stats_.active = index_.size();
   // Keep a few shells for reuse so a steady flow rate does not allocate them each time.
   if (free_.size() < 1024) {
     *owned = Flow{};
@@ -79,7 +135,7 @@ bool FlowTable::EvictOldest(const Flow* keep) {
 }
 
 Flow* FlowTable::Create(const FlowKey& key, int64_t now_usec) {
-  while (flows_.size() >= config_.max_flows && EvictOldest(nullptr)) {
+  while (index_.size() >= config_.max_flows && EvictOldest(nullptr)) {
   }
   std::unique_ptr<Flow> flow;
   if (!free_.empty()) {
@@ -89,13 +145,14 @@ Flow* FlowTable::Create(const FlowKey& key, int64_t now_usec) {
     flow = std::make_unique<Flow>();
   }
   flow->key = key;
+  flow->key_hash = HashOf(key);
   flow->flow_id = Mix(++next_serial_) & ((uint64_t{1} << 51) - 1);
   flow->first_usec = flow->last_usec = now_usec;
-  Flow* raw = flow.get();
-  flows_.emplace(key, std::move(flow));
+  Flow* raw = flow.release();
+  index_.Insert(raw, raw->key_hash);
   PushFront(raw);
   ++stats_.created;
-  stats_.active = flows_.size();
+  stats_.active = index_.size();
   Account(raw);
   return raw;
 }
@@ -114,7 +171,7 @@ void FlowTable::Account(Flow* flow) {
   stats_.memory -= std::min<uint64_t>(stats_.memory, flow->memory_accounted);
   flow->memory_accounted = now;
   bool hit = false;
-  while (stats_.memory > config_.memcap && flows_.size() > 1) {
+  while (stats_.memory > config_.memcap && index_.size() > 1) {
     hit = true;
     if (!EvictOldest(flow)) break;
   }

@@ -8,7 +8,6 @@
 #include <memory>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "agent/network/packet/flow.h"
 
 namespace otasuke::network {
@@ -68,7 +67,7 @@ class FlowTable {
   void Drain();
 
   const FlowTableStats& stats() const { return stats_; }
-  size_t size() const { return flows_.size(); }
+  size_t size() const { return index_.size(); }
   int64_t TimeoutOf(const Flow& flow) const;
 
  private:
@@ -77,9 +76,33 @@ class FlowTable {
   void End(Flow* flow, FlowEndReason reason);
   bool EvictOldest(const Flow* keep);
 
+  // Flows by key: open addressing with linear probing over {hash, flow} slots, at most half
+  // full, deletion by backward shift (no tombstones). A lookup hashes the key once, compares
+  // 32-bit hashes in a 16-byte slot array and reads one flow's key; a node-based or generic
+  // table cost twice that per packet.
+  class Index {
+   public:
+    Index();
+    Flow* Find(const FlowKey& key, uint32_t hash) const;
+    void Insert(Flow* flow, uint32_t hash);
+    void Erase(const Flow* flow, uint32_t hash);
+    size_t size() const { return size_; }
+
+   private:
+    struct Slot {
+      uint32_t hash = 0;
+      Flow* flow = nullptr;  // null: empty
+    };
+    void Grow();
+    std::vector<Slot> slots_;  // power-of-two size
+    size_t mask_ = 0;
+    size_t size_ = 0;
+  };
+
   FlowTableConfig config_;
   FlowEndHandler* end_handler_;
-  absl::flat_hash_map<FlowKey, std::unique_ptr<Flow>, FlowKeyHash> flows_;
+  // Owns the flows it indexes (each live flow is also on the LRU list, which frees them).
+  Index index_;
   // The flow of the previous Find(): consecutive packets of one flow skip the hash lookup.
   Flow* last_found_ = nullptr;
   std::vector<std::unique_ptr<Flow>> free_;  // recycled flows
