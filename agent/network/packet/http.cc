@@ -121,6 +121,31 @@ bool HttpTransaction::FindHeader(const std::vector<HttpHeader>& headers, std::st
   return false;
 }
 
+HttpFieldIndex HttpTransaction::IndexFields(const std::vector<HttpHeader>& headers, bool response) {
+  HttpFieldIndex index;
+  auto note = [&](HttpField field, int32_t at) {
+    int32_t& slot = index.at[static_cast<size_t>(field)];
+    if (slot < 0) slot = at;
+  };
+  const std::string_view cookie = response ? "set-cookie" : "cookie";
+  for (size_t i = 0; i < headers.size(); ++i) {
+    const absl::string_view name = Sv(headers[i].name);
+    const int32_t at = static_cast<int32_t>(i);
+    if (absl::EqualsIgnoreCase(name, "host")) {
+      note(HttpField::kHost, at);
+    } else if (absl::EqualsIgnoreCase(name, "user-agent")) {
+      note(HttpField::kUserAgent, at);
+    } else if (absl::EqualsIgnoreCase(name, "referer")) {
+      note(HttpField::kReferer, at);
+    } else if (absl::EqualsIgnoreCase(name, Sv(cookie))) {
+      note(HttpField::kCookie, at);
+    } else if (absl::EqualsIgnoreCase(name, "content-type")) {
+      note(HttpField::kContentType, at);
+    }
+  }
+  return index;
+}
+
 std::string HttpTransaction::JoinHeaders(const std::vector<HttpHeader>& headers) {
   std::string out;
   for (const HttpHeader& h : headers) {
@@ -399,10 +424,12 @@ void HttpParser::OnHeadersDone(int direction) {
   if (direction == kToServer) {
     tx->request_headers_done = true;
     tx->request_headers_joined = HttpTransaction::JoinHeaders(headers);
+    tx->request_fields = HttpTransaction::IndexFields(headers, false);
     tx->host_normalized = tx->NormalizedHost();
   } else {
     tx->response_headers_done = true;
     tx->response_headers_joined = HttpTransaction::JoinHeaders(headers);
+    tx->response_fields = HttpTransaction::IndexFields(headers, true);
   }
   std::string_view te;
   std::string_view cl;

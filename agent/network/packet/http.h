@@ -4,6 +4,7 @@
 // every buffer is bounded (line, header block, body limits) and a direction that breaks the
 // grammar or a limit stops being parsed rather than growing without end.
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -26,6 +27,24 @@ struct HttpHeader {
   std::string value;
 };
 
+// Headers detection reads on every inspection of a transaction, located once when a header
+// block completes (a case-insensitive search of the header list per buffer per inspection cost
+// more than the rest of the HTTP inspection set-up).
+enum class HttpField : uint8_t {
+  kHost,
+  kUserAgent,
+  kReferer,
+  kCookie,  // Cookie in requests, Set-Cookie in responses
+  kContentType,
+  kCount,
+};
+
+// Per HttpField: the index of the first header of that name in a header list, or -1.
+struct HttpFieldIndex {
+  std::array<int32_t, static_cast<size_t>(HttpField::kCount)> at;
+  HttpFieldIndex() { at.fill(-1); }
+};
+
 struct HttpTransaction {
   uint64_t id = 0;
   // Request.
@@ -42,6 +61,7 @@ struct HttpTransaction {
   // inspection of the transaction: JoinHeaders(request_headers) and NormalizedHost().
   std::string request_headers_joined;
   std::string host_normalized;
+  HttpFieldIndex request_fields;
   bool request_started = false;
   bool request_headers_done = false;
   bool request_complete = false;
@@ -53,11 +73,23 @@ struct HttpTransaction {
   std::vector<HttpHeader> response_headers;
   std::string response_headers_raw;
   std::string response_headers_joined;  // JoinHeaders(response_headers), once complete
+  HttpFieldIndex response_fields;
   std::string response_body;
   uint64_t response_body_seen = 0;
   bool response_started = false;
   bool response_headers_done = false;
   bool response_complete = false;
+
+  // The value of a located header once the request (response) header block is complete:
+  // false when absent.
+  bool RequestField(HttpField field, std::string_view* value) const {
+    return Field(request_headers, request_fields, field, value);
+  }
+  bool ResponseField(HttpField field, std::string_view* value) const {
+    return Field(response_headers, response_fields, field, value);
+  }
+  // Locates the HttpFields in `headers` (`response`: Set-Cookie is the cookie).
+  static HttpFieldIndex IndexFields(const std::vector<HttpHeader>& headers, bool response);
 
   // Case-insensitive header lookup; empty view and false when absent.
   static bool FindHeader(const std::vector<HttpHeader>& headers, std::string_view name,
@@ -66,6 +98,15 @@ struct HttpTransaction {
   static std::string JoinHeaders(const std::vector<HttpHeader>& headers);
   // Host header lower-cased with any port removed.
   std::string NormalizedHost() const;
+
+ private:
+  static bool Field(const std::vector<HttpHeader>& headers, const HttpFieldIndex& index,
+                    HttpField field, std::string_view* value) {
+    const int32_t at = index.at[static_cast<size_t>(field)];
+    if (at < 0) return false;
+    *value = headers[static_cast<size_t>(at)].value;
+    return true;
+  }
 };
 
 // Percent-decodes and removes dot segments from a request target; absolute-form targets

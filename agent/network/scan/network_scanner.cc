@@ -15,12 +15,6 @@ detect::IpAddress ToDetect(const IpAddress& a) {
   return out;
 }
 
-std::string_view Cookie(const std::vector<HttpHeader>& headers, std::string_view name) {
-  std::string_view value;
-  HttpTransaction::FindHeader(headers, name, &value);
-  return value;
-}
-
 }  // namespace
 
 std::string EveAddress(const IpAddress& address) {
@@ -104,18 +98,16 @@ void NetworkScanner::FillHttp(const HttpTransaction& tx, int direction, detect::
     in->SetBuffer(BufferId::kHttpUriRaw, std::string_view(tx.uri_raw));
     in->SetBuffer(BufferId::kHttpRequestLine, std::string_view(tx.request_line));
   }
+  std::string_view value;
   if (tx.request_headers_done) {
-    std::string_view value;
-    if (HttpTransaction::FindHeader(tx.request_headers, "host", &value)) {
+    if (tx.RequestField(HttpField::kHost, &value)) {
       in->SetBuffer(BufferId::kHttpHost, std::string_view(tx.host_normalized));
       in->SetBuffer(BufferId::kHttpHostRaw, value);
     }
-    if (HttpTransaction::FindHeader(tx.request_headers, "user-agent", &value)) {
+    if (tx.RequestField(HttpField::kUserAgent, &value)) {
       in->SetBuffer(BufferId::kHttpUserAgent, value);
     }
-    if (HttpTransaction::FindHeader(tx.request_headers, "referer", &value)) {
-      in->SetBuffer(BufferId::kHttpReferer, value);
-    }
+    if (tx.RequestField(HttpField::kReferer, &value)) in->SetBuffer(BufferId::kHttpReferer, value);
   }
   if (direction == kToServer) {
     // To-server only, as Suricata registers http_client_body (a response packet does not
@@ -129,10 +121,13 @@ void NetworkScanner::FillHttp(const HttpTransaction& tx, int direction, detect::
     if (tx.request_headers_done) {
       in->SetBuffer(BufferId::kHttpHeader, std::string_view(tx.request_headers_joined));
       in->SetBuffer(BufferId::kHttpHeaderRaw, std::string_view(tx.request_headers_raw));
-      const std::string_view cookie = Cookie(tx.request_headers, "cookie");
-      if (!cookie.empty()) in->SetBuffer(BufferId::kHttpCookie, cookie);
-      const std::string_view type = Cookie(tx.request_headers, "content-type");
-      if (!type.empty()) in->SetBuffer(BufferId::kHttpContentType, type);
+      // Cookie and content type only when not empty.
+      if (tx.RequestField(HttpField::kCookie, &value) && !value.empty()) {
+        in->SetBuffer(BufferId::kHttpCookie, value);
+      }
+      if (tx.RequestField(HttpField::kContentType, &value) && !value.empty()) {
+        in->SetBuffer(BufferId::kHttpContentType, value);
+      }
     }
     return;
   }
@@ -144,10 +139,12 @@ void NetworkScanner::FillHttp(const HttpTransaction& tx, int direction, detect::
   if (tx.response_headers_done) {
     in->SetBuffer(BufferId::kHttpHeader, std::string_view(tx.response_headers_joined));
     in->SetBuffer(BufferId::kHttpHeaderRaw, std::string_view(tx.response_headers_raw));
-    const std::string_view cookie = Cookie(tx.response_headers, "set-cookie");
-    if (!cookie.empty()) in->SetBuffer(BufferId::kHttpCookie, cookie);
-    const std::string_view type = Cookie(tx.response_headers, "content-type");
-    if (!type.empty()) in->SetBuffer(BufferId::kHttpContentType, type);
+    if (tx.ResponseField(HttpField::kCookie, &value) && !value.empty()) {
+      in->SetBuffer(BufferId::kHttpCookie, value);
+    }
+    if (tx.ResponseField(HttpField::kContentType, &value) && !value.empty()) {
+      in->SetBuffer(BufferId::kHttpContentType, value);
+    }
     if (!tx.response_body.empty()) {
       in->SetBuffer(BufferId::kHttpResponseBody, std::string_view(tx.response_body));
     }

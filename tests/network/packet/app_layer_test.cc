@@ -49,6 +49,38 @@ TEST(HttpParserTest, RequestAndResponseInEverySplit) {
   }
 }
 
+TEST(HttpParserTest, FieldsLocatedOnceHeadersComplete) {
+  HttpParser parser;
+  Feed(parser, 0,
+       "GET / HTTP/1.1\r\nuser-AGENT: a\r\nHOST: h\r\nUser-Agent: second\r\n"
+       "Referer: r\r\n  folded\r\nCookie:\r\n\r\n",
+       3);
+  Feed(parser, 1,
+       "HTTP/1.1 100 Continue\r\nContent-Type: interim\r\n\r\nHTTP/1.1 200 OK\r\n"
+       "Cookie: not-a-response-cookie\r\nSet-Cookie: s=1\r\nContent-Type: text/x\r\n"
+       "Content-Length: 0\r\n\r\n",
+       5);
+  ASSERT_EQ(parser.transactions().size(), 1u);
+  const HttpTransaction& tx = parser.transactions().front();
+  std::string_view value;
+  // The first header of a name wins, names match in any case, folded lines are joined.
+  ASSERT_TRUE(tx.RequestField(HttpField::kUserAgent, &value));
+  EXPECT_EQ(value, "a");
+  ASSERT_TRUE(tx.RequestField(HttpField::kHost, &value));
+  EXPECT_EQ(value, "h");
+  ASSERT_TRUE(tx.RequestField(HttpField::kReferer, &value));
+  EXPECT_EQ(value, "r folded");
+  ASSERT_TRUE(tx.RequestField(HttpField::kCookie, &value));  // present, empty
+  EXPECT_EQ(value, "");
+  EXPECT_FALSE(tx.RequestField(HttpField::kContentType, &value));
+  // Responses: Set-Cookie is the cookie; the interim response's headers are gone.
+  ASSERT_TRUE(tx.ResponseField(HttpField::kCookie, &value));
+  EXPECT_EQ(value, "s=1");
+  ASSERT_TRUE(tx.ResponseField(HttpField::kContentType, &value));
+  EXPECT_EQ(value, "text/x");
+  EXPECT_FALSE(tx.ResponseField(HttpField::kHost, &value));
+}
+
 TEST(HttpParserTest, PipeliningPairsInOrder) {
   HttpParser parser;
   Feed(parser, 0, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: b\r\n\r\n", 1000);
