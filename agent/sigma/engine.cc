@@ -333,10 +333,7 @@ void SigmaEngine::RouteBuckets(const CompiledSigmaRules& rules, const LogSource&
     widest = std::max(widest, bucket.rules.size());
     if (LogSourceAdmits(bucket.key, source)) cached_buckets_.push_back(b);
   }
-  if (stamp_.size() < widest) {
-    stamp_.resize(widest, 0);
-    mask_.resize(widest, 0);
-  }
+  if (stamp_.size() < widest) stamp_.resize(widest, 0);
 }
 
 void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
@@ -369,17 +366,14 @@ void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
             view_.RecordHit(bucket.first_literal + id, kHitAnywhere | (at_start ? kHitAtStart : 0) |
                                                            (at_end ? kHitAtEnd : 0) |
                                                            (at_start && at_end ? kHitWhole : 0));
-        // A literal's clauses are marked on its first occurrence only ('.exe' occurs in most
-        // command lines several times, and a few hundred clauses name it).
+        // A literal's rules are noted on its first occurrence only ('.exe' occurs in most
+        // command lines several times).
         if (!first) return;
-        for (const uint32_t hit : pf.pattern_hits(id)) {
-          const uint32_t local = hit >> 5;
+        for (const uint32_t local : pf.pattern_rules(id)) {
           if (stamp_[local] != gen) {
             stamp_[local] = gen;
-            mask_[local] = 0;
             touched_.push_back(local);
           }
-          mask_[local] |= 1u << (hit & 31);
         }
       };
       if (f.scanned_count > 0) {
@@ -390,9 +384,12 @@ void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
       f.anchored.Scan(
           value, [&](uint32_t literal, size_t end) { on_hit(f.first_anchored + literal, end); });
     }
-    const std::vector<uint32_t>& full = bucket.prefilter.full_mask();
     for (uint32_t local : touched_) {
-      if (mask_[local] == full[local]) candidates_.push_back(bucket.rules[local]);
+      if (pf.OtherClausesHit(local, [&](uint32_t pattern) {
+            return view_.Hit(bucket.first_literal + pattern, kHitAnywhere);
+          })) {
+        candidates_.push_back(bucket.rules[local]);
+      }
     }
     for (uint32_t local : bucket.prefilter.always()) candidates_.push_back(bucket.rules[local]);
     std::sort(candidates_.begin() + first, candidates_.end());

@@ -128,10 +128,9 @@ class SigmaEngine {
   EventView view_;
   RuleEvaluator evaluator_;
   LiteralScratch scratch_;
-  std::vector<uint32_t> stamp_;  // per bucket-local rule: generation of mask_
-  std::vector<uint32_t> mask_;   // clauses hit this event
+  std::vector<uint32_t> stamp_;  // per bucket-local rule: generation when noted in touched_
   uint32_t stamp_generation_ = 0;
-  std::vector<uint32_t> touched_;  // bucket-local rules with some clause hit
+  std::vector<uint32_t> touched_;  // bucket-local rules whose first clause was hit
   std::vector<uint32_t> candidates_;
   EngineStats stats_;
 };

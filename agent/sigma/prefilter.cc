@@ -199,10 +199,10 @@ Trigger ExtractTrigger(const DetectionRule& rule, size_t max_literal) {
 Prefilter Prefilter::Build(const std::vector<Trigger>& triggers, bool prefer_hyperscan,
                            PatternIndex* pattern_index) {
   Prefilter pf;
-  pf.full_mask_.assign(triggers.size(), 0);
   // field name -> ((anchor, literal) -> packed (rule, clause) hits); unanchored first
   using Hits = std::map<std::pair<LiteralAnchor, std::string>, std::vector<uint32_t>>;
   std::map<std::string, std::pair<FieldRef, Hits>> by_field;
+  PatternIndex ids;
   for (uint32_t i = 0; i < triggers.size(); ++i) {
     if (!triggers[i].has_value()) {
       pf.always_.push_back(i);
@@ -210,13 +210,11 @@ Prefilter Prefilter::Build(const std::vector<Trigger>& triggers, bool prefer_hyp
     }
     const std::vector<Clause>& clauses = *triggers[i];
     for (uint32_t c = 0; c < clauses.size(); ++c) {
-      pf.full_mask_[i] |= 1u << c;
       for (const PrefilterLiteral& lit : clauses[c]) {
         auto& entry = by_field[lit.field.name];
         entry.first = lit.field;
-        auto& hits = entry.second[{lit.anchor, lit.text}];
-        const uint32_t packed = (i << 5) | c;
-        if (std::find(hits.begin(), hits.end(), packed) == hits.end()) hits.push_back(packed);
+        auto& hits = entry.second[{lit.anchor, lit.text}];  // creates the pattern
+        if (c == 0 && std::find(hits.begin(), hits.end(), i) == hits.end()) hits.push_back(i);
       }
     }
   }
@@ -226,10 +224,8 @@ Prefilter Prefilter::Build(const std::vector<Trigger>& triggers, bool prefer_hyp
     const uint32_t first = static_cast<uint32_t>(pf.pattern_length_.size());
     for (auto& [key, hits] : entry.second) {
       const auto& [anchor, text] = key;
-      if (pattern_index != nullptr) {
-        pattern_index->emplace(std::make_tuple(name, text, anchor),
-                               static_cast<uint32_t>(pf.pattern_length_.size()));
-      }
+      ids.emplace(std::make_tuple(name, text, anchor),
+                  static_cast<uint32_t>(pf.pattern_length_.size()));
       pf.pattern_length_.push_back(static_cast<uint32_t>(text.size()));
       pf.hits_begin_.push_back(static_cast<uint32_t>(pf.hits_.size()));
       pf.hits_.insert(pf.hits_.end(), hits.begin(), hits.end());
@@ -250,13 +246,29 @@ Prefilter Prefilter::Build(const std::vector<Trigger>& triggers, bool prefer_hyp
                           .first_anchored = first + scanned_count});
   }
   pf.hits_begin_.push_back(static_cast<uint32_t>(pf.hits_.size()));
+  // Every clause but the first, as the pattern ids of its literals.
+  for (uint32_t i = 0; i < triggers.size(); ++i) {
+    pf.clauses_begin_.push_back(static_cast<uint32_t>(pf.clause_begin_.size()));
+    if (!triggers[i].has_value()) continue;
+    for (size_t c = 1; c < triggers[i]->size(); ++c) {
+      pf.clause_begin_.push_back(static_cast<uint32_t>(pf.clause_patterns_.size()));
+      for (const PrefilterLiteral& lit : (*triggers[i])[c]) {
+        pf.clause_patterns_.push_back(
+            ids.at(std::make_tuple(lit.field.name, lit.text, lit.anchor)));
+      }
+    }
+  }
+  pf.clauses_begin_.push_back(static_cast<uint32_t>(pf.clause_begin_.size()));
+  pf.clause_begin_.push_back(static_cast<uint32_t>(pf.clause_patterns_.size()));
+  if (pattern_index != nullptr) *pattern_index = std::move(ids);
   return pf;
 }
 
 size_t Prefilter::memory_bytes() const {
-  size_t bytes = (always_.size() + full_mask_.size() + pattern_length_.size() + hits_begin_.size() +
-                  hits_.size()) *
-                 sizeof(uint32_t);
+  size_t bytes =
+      (always_.size() + clauses_begin_.size() + clause_begin_.size() + clause_patterns_.size() +
+       pattern_length_.size() + hits_begin_.size() + hits_.size()) *
+      sizeof(uint32_t);
   for (const FieldScan& f : fields_) bytes += f.scanner.memory_bytes();
   return bytes;
 }

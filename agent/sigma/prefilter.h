@@ -4,7 +4,10 @@
 // at least one must occur in its field (lowercased) for the rule to match. At match time each
 // field involved is scanned once with its own scanner, built from the bucket's literals on that
 // field only (a literal never meets another field's bytes, and each database stays small); a
-// rule is evaluated exactly only when every one of its clauses was hit. Rules with no clause
+// rule is evaluated exactly only when every one of its clauses was hit. Only the first (most
+// selective) clause's literals lead to the rule as they are found; its other clauses are
+// checked afterwards against the event's recorded hits, and only for rules whose first clause
+// was hit, so a common literal ('.exe') in a later clause costs nothing. Rules with no clause
 // (e.g. a bare `not`) are always evaluated. The literals of startswith / endswith / exact
 // tests are anchored: they count only at the value's start, end or as the whole value, and
 // are looked up there (anchored_literals.h) instead of being scanned for at every offset.
@@ -79,15 +82,26 @@ class Prefilter {
   };
   const std::vector<FieldScan>& fields() const { return fields_; }
   uint32_t pattern_length(uint32_t pattern) const { return pattern_length_[pattern]; }
-  // (bucket-local rule << 5) | clause, for each clause the pattern satisfies.
-  std::span<const uint32_t> pattern_hits(uint32_t pattern) const {
+  // The bucket-local rules whose first clause the pattern satisfies.
+  std::span<const uint32_t> pattern_rules(uint32_t pattern) const {
     return std::span<const uint32_t>(hits_).subspan(
         hits_begin_[pattern], hits_begin_[pattern + 1] - hits_begin_[pattern]);
   }
+  // Whether each other clause of a rule has a hit: hit(pattern) says whether the bucket-local
+  // pattern was found (at its anchor) in this event.
+  template <typename HitFn>
+  bool OtherClausesHit(uint32_t rule, HitFn&& hit) const {
+    for (uint32_t c = clauses_begin_[rule]; c < clauses_begin_[rule + 1]; ++c) {
+      bool any = false;
+      for (uint32_t k = clause_begin_[c]; k < clause_begin_[c + 1] && !any; ++k) {
+        any = hit(clause_patterns_[k]);
+      }
+      if (!any) return false;
+    }
+    return true;
+  }
   const std::vector<uint32_t>& always() const { return always_; }
-  // Per bucket-local rule: the clause mask that makes it a candidate (0 for always-rules).
-  const std::vector<uint32_t>& full_mask() const { return full_mask_; }
-  size_t rule_count() const { return full_mask_.size(); }
+  size_t rule_count() const { return clauses_begin_.empty() ? 0 : clauses_begin_.size() - 1; }
   size_t pattern_count() const { return pattern_length_.size(); }
   size_t memory_bytes() const;
 
@@ -95,9 +109,11 @@ class Prefilter {
   std::vector<FieldScan> fields_;
   std::vector<uint32_t> pattern_length_;
   std::vector<uint32_t> hits_begin_;  // per pattern, into hits_; size patterns + 1
-  std::vector<uint32_t> hits_;
+  std::vector<uint32_t> hits_;        // bucket-local rules (first clauses)
   std::vector<uint32_t> always_;
-  std::vector<uint32_t> full_mask_;
+  std::vector<uint32_t> clauses_begin_;    // per rule, into clause_begin_; size rules + 1
+  std::vector<uint32_t> clause_begin_;     // per other clause, into clause_patterns_; + 1
+  std::vector<uint32_t> clause_patterns_;  // bucket-local pattern ids
 };
 
 }  // namespace otasuke::agent::sigma

@@ -116,7 +116,8 @@ TEST(AnchoredLiterals, FindsLiteralsOnlyAtTheirAnchorInAnyCase) {
 }
 
 // Anchored literals must not change a single match: the same text anchored in one rule and
-// contained in another, prefixes that are whole values, exact values in another case, a
+// contained in another, a rule's later clause hit only away from its anchor, prefixes that are
+// whole values, exact values in another case, a
 // value that holds the literal only away from its anchor, and cased tests.
 TEST(SigmaEngine, AnchoredLiteralsAgreeWithTheOracle) {
   auto rules = testing::MustCompile(R"(
@@ -161,6 +162,8 @@ detection:
       {{{"Image", "C:\\cmd.exe\\x.exe"}, {"CommandLine", "CMD /C dir"}}, {"r-contains"}},
       {{{"Image", "C:\\cmd.exe"}, {"CommandLine", "cmd /c dir"}}, {"r-suffix", "r-contains"}},
       {{{"Image", "\\pwsh.exe"}, {"CommandLine", "x cmd /c"}}, {"r-suffix"}},
+      // The first clause (Image) hit, the later one only away from its anchor.
+      {{{"Image", "C:\\cmd.exe\\x.exe"}, {"CommandLine", "x cmd /c"}}, {}},
       {{{"Image", "pwsh.exe"}}, {}},
       {{{"OriginalFileName", "CMD.EXE"}}, {"r-exact"}},
       {{{"OriginalFileName", "xcmd.exe"}}, {}},
