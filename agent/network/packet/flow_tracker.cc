@@ -265,28 +265,39 @@ void FlowTracker::OnStreamGap(int direction, uint32_t len) {
 }
 
 void FlowTracker::Collect(Flow& flow, PacketFlowView* view) {
+  if (flow.http || flow.dns) CollectApp(flow, view);
+  view->tls_client_hello = flow.tls_hello_new;
+}
+
+void FlowTracker::CollectApp(Flow& flow, PacketFlowView* view) {
   if (flow.http) {
     view->http_txs.assign(flow.http->touched().begin(), flow.http->touched().end());
   }
   if (flow.dns && !flow.dns->messages().empty()) flow.dns->TakeMessages(&view->dns_messages);
-  view->tls_client_hello = flow.tls_hello_new;
 }
 
 void FlowTracker::Done(PacketFlowView* view) {
   Flow* flow = view->flow;
   if (flow == nullptr) return;
-  if (flow->http) {
-    flow->http->ClearTouched();
-    flow->http->ReleaseCompleted();
+  // Most packets belong to flows without HTTP or DNS state: their path stays a few tests.
+  if (flow->http || flow->dns || !view->http_txs.empty() || !view->dns_messages.empty()) {
+    ReleaseApp(*flow, view);
   }
-  if (flow->dns) flow->dns->ClearMessages();
   flow->tls_hello_new = false;
-  view->http_txs.clear();
-  view->dns_messages.clear();
   if (flow->memory_dirty) {
     flow->memory_dirty = false;
     table_.Account(flow);
   }
+}
+
+void FlowTracker::ReleaseApp(Flow& flow, PacketFlowView* view) {
+  if (flow.http) {
+    flow.http->ClearTouched();
+    flow.http->ReleaseCompleted();
+  }
+  if (flow.dns) flow.dns->ClearMessages();
+  view->http_txs.clear();
+  view->dns_messages.clear();
 }
 
 void FlowTracker::FinishFlow(Flow& flow, PacketFlowView* view) {
