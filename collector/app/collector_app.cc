@@ -36,7 +36,10 @@ RateLimits LimitsFrom(const CollectorConfig& config) {
   return RateLimits{.alerts_per_second = static_cast<double>(config.limits_alerts_per_second),
                     .bytes_per_second = static_cast<double>(config.limits_bytes_per_second),
                     .burst = config.limits_burst,
-                    .max_streams = static_cast<int>(config.limits_max_streams)};
+                    .max_streams = static_cast<int>(config.limits_max_streams),
+                    .max_unauthenticated_per_address =
+                        static_cast<int>(config.limits_max_unauthenticated_per_address),
+                    .hello_timeout = config.limits_hello_timeout};
 }
 
 }  // namespace

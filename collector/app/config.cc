@@ -242,6 +242,17 @@ constexpr ConfigKey kConfigKeys[] = {
      .value_name = "N",
      .help = "concurrent agent streams, all agents together; more are refused",
      .member = &CollectorConfig::limits_max_streams},
+    {.path = "limits.hello_timeout",
+     .flag = "limits-hello-timeout",
+     .value_name = "DURATION",
+     .help = "a stream that has not said Hello this long after opening is closed "
+             "(DEADLINE_EXCEEDED) and counted",
+     .member = &CollectorConfig::limits_hello_timeout},
+    {.path = "limits.max_unauthenticated_per_address",
+     .flag = "limits-max-unauthenticated-per-address",
+     .value_name = "N",
+     .help = "streams from one peer address that have not said Hello yet; more are refused",
+     .member = &CollectorConfig::limits_max_unauthenticated_per_address},
     {.path = "limits.max_alerts_per_batch",
      .flag = "limits-max-alerts-per-batch",
      .value_name = "N",
@@ -483,6 +494,13 @@ absl::Status ValidateConfig(const CollectorConfig& c) {
   }
   if (c.limits_max_alerts_per_batch < 1 || c.limits_max_alerts_per_batch > 100000) {
     errors.push_back("limits.max_alerts_per_batch: must be 1 .. 100000");
+  }
+  if (c.limits_hello_timeout < absl::Milliseconds(100) || c.limits_hello_timeout > absl::Hours(1)) {
+    errors.push_back("limits.hello_timeout: must be 100ms .. 1h");
+  }
+  if (c.limits_max_unauthenticated_per_address < 1 ||
+      c.limits_max_unauthenticated_per_address > 1000000) {
+    errors.push_back("limits.max_unauthenticated_per_address: must be 1 .. 1000000");
   }
   if (!errors.empty()) {
     return absl::InvalidArgumentError(

@@ -62,6 +62,10 @@ struct CollectorConfig {
   int64_t limits_bytes_per_second = 1 << 20;  // per agent
   absl::Duration limits_burst = absl::Seconds(10);
   int64_t limits_max_streams = 1000;
+  // A stream must say Hello within this time, and one peer address may hold at most this many
+  // streams that have not said it yet (docs/SECURITY.md, "Streams").
+  absl::Duration limits_hello_timeout = absl::Seconds(10);
+  int64_t limits_max_unauthenticated_per_address = 32;
   int64_t limits_max_alerts_per_batch = 1000;
 };
 

@@ -23,29 +23,69 @@ bool TokenBucket::full(absl::Time now) const {
   return tokens_ + elapsed * rate_ >= capacity_;
 }
 
+std::string_view PeerAddress(std::string_view peer) {
+  const size_t colon = peer.rfind(':');
+  const size_t scheme = peer.find(':');
+  if (colon == std::string_view::npos || colon == scheme) return peer;  // "unix:/path" etc.
+  const size_t bracket = peer.rfind(']');
+  if (bracket != std::string_view::npos && bracket > colon) return peer;  // "[::1]" alone
+  return peer.substr(0, colon);
+}
+
 bool AgentLimiter::AdmitStream() {
   absl::MutexLock lock(&mu_);
-  if (open_streams_ >= limits_.max_streams) {
-    ++rejected_streams_;
+  if (streams_.open >= limits_.max_streams) {
+    ++streams_.refused_max_streams;
     return false;
   }
-  ++open_streams_;
+  ++streams_.open;
   return true;
 }
 
 void AgentLimiter::ReleaseStream() {
   absl::MutexLock lock(&mu_);
-  --open_streams_;
+  --streams_.open;
 }
 
 int AgentLimiter::open_streams() const {
   absl::MutexLock lock(&mu_);
-  return open_streams_;
+  return streams_.open;
 }
 
 uint64_t AgentLimiter::rejected_streams() const {
   absl::MutexLock lock(&mu_);
-  return rejected_streams_;
+  return streams_.refused_max_streams;
+}
+
+bool AgentLimiter::AdmitUnauthenticated(std::string_view address) {
+  absl::MutexLock lock(&mu_);
+  auto it = unauthenticated_.find(address);
+  if (it != unauthenticated_.end() && it->second >= limits_.max_unauthenticated_per_address) {
+    ++streams_.refused_per_address;
+    return false;
+  }
+  if (it == unauthenticated_.end()) it = unauthenticated_.emplace(address, 0).first;
+  ++it->second;
+  ++streams_.unauthenticated;
+  return true;
+}
+
+void AgentLimiter::ReleaseUnauthenticated(std::string_view address) {
+  absl::MutexLock lock(&mu_);
+  auto it = unauthenticated_.find(address);
+  if (it == unauthenticated_.end()) return;
+  --streams_.unauthenticated;
+  if (--it->second <= 0) unauthenticated_.erase(it);
+}
+
+void AgentLimiter::CountHelloTimeout() {
+  absl::MutexLock lock(&mu_);
+  ++streams_.hello_timeouts;
+}
+
+StreamCounters AgentLimiter::stream_counters() const {
+  absl::MutexLock lock(&mu_);
+  return streams_;
 }
 
 AgentLimiter::AgentEntry& AgentLimiter::EntryLocked(std::string_view agent_id, absl::Time now) {

@@ -7,11 +7,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/strings.h"
 
 namespace otasuke::collector {
 namespace {
 
 using Reactor = grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>;
+
+// True for the 1st, 2nd, 4th, 8th, ... event: a flood does not flood the log.
+bool PowerOfTwo(uint64_t n) { return n != 0 && (n & (n - 1)) == 0; }
 
 // State of one stream shared between its reactor and the store/pool callbacks that outlive a
 // reaction. All reactor calls (StartRead/StartWrite/Finish) are made under mu_: gRPC never runs
@@ -28,12 +32,25 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
         options_(options),
         validator_(options.limits),
         peer_(std::move(peer)),
+        peer_address_(PeerAddress(peer_)),
         peer_cert_pem_(std::move(peer_cert_pem)) {}
 
+  // Starts reading the Hello, and the deadline for it. The caller admitted the stream as
+  // unauthenticated for peer_address_ (AgentLimiter::AdmitUnauthenticated).
   void Attach(Reactor* reactor) {
     absl::MutexLock lock(&mu_);
     reactor_ = reactor;
     reactor_->StartRead(&incoming_);
+    const absl::Duration timeout = limiter_.limits().hello_timeout;
+    hello_alarm_ = std::make_unique<grpc::Alarm>();
+    // Weak, as pause_alarm_: the session owns the alarm.
+    hello_alarm_->Set(absl::ToChronoTime(absl::Now() + timeout),
+                      [weak = weak_from_this(), timeout](bool fired) {
+                        if (!fired) return;  // cancelled: the session is going away
+                        if (std::shared_ptr<Session> self = weak.lock()) {
+                          self->OnHelloDeadline(timeout);
+                        }
+                      });
   }
 
   const std::string& agent_id() const override { return agent_id_; }
@@ -59,6 +76,13 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
     v1::AgentMessage message = std::move(incoming_);
     incoming_.Clear();
     bool first = !validator_.has_hello();
+    if (first) {
+      ReleaseUnauthenticated();
+      absl::MutexLock lock(&mu_);
+      hello_read_ = true;
+      // The Hello deadline closed the stream while this message was on its way.
+      if (finish_called_ || pending_finish_.has_value()) return;
+    }
     const size_t bytes = first ? 0 : message.ByteSizeLong();
     absl::Status valid = validator_.Accept(message);
     if (!valid.ok()) {
@@ -149,6 +173,7 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
       absl::MutexLock lock(&mu_);
       reactor_ = nullptr;
     }
+    ReleaseUnauthenticated();
     limiter_.ReleaseStream();
     if (registered_ && registry_.Unregister(this)) {
       LOG_INFO("agent %s disconnected (%s)", agent_id_, peer_);
@@ -157,6 +182,33 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
   }
 
  private:
+  // Closes a stream that has not said Hello within the deadline: it would hold a stream slot
+  // (and, before Hello, its address's unauthenticated slot) for as long as the client likes.
+  void OnHelloDeadline(absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    if (hello_read_ || reactor_ == nullptr || finish_called_ || pending_finish_.has_value()) {
+      return;
+    }
+    limiter_.CountHelloTimeout();
+    const uint64_t timeouts = limiter_.stream_counters().hello_timeouts;
+    if (PowerOfTwo(timeouts)) {
+      LOG_WARN("agent stream %s: no Hello within %s; closing (%d such streams so far)", peer_,
+               absl::FormatDuration(timeout), timeouts);
+    }
+    CloseLocked(
+        grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                     absl::StrCat("no Hello within ", absl::FormatDuration(timeout),
+                                  " of opening the stream (limits.hello_timeout); closing it")));
+  }
+
+  // Gives back the stream's place among its address's streams without Hello, once. Called
+  // from reactions and OnDone only, which gRPC runs one after another.
+  void ReleaseUnauthenticated() {
+    if (!holds_unauthenticated_slot_) return;
+    holds_unauthenticated_slot_ = false;
+    limiter_.ReleaseUnauthenticated(peer_address_);
+  }
+
   void OnHello(const v1::Hello& hello) {
     if (options_.authorizer != nullptr) {
       absl::Status allowed = options_.authorizer->AuthorizeStream(peer_cert_pem_, hello);
@@ -298,7 +350,9 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
   StreamValidator validator_;
   v1::AgentMessage incoming_;
   const std::string peer_;
+  const std::string peer_address_;  // PeerAddress(peer_)
   const std::string peer_cert_pem_;
+  bool holds_unauthenticated_slot_ = true;  // until the first message or the end
   // Set once at Hello, before the session is shared through the registry.
   std::string agent_id_;
   std::string tenant_id_;
@@ -311,6 +365,8 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
   absl::Duration pause_ ABSL_GUARDED_BY(mu_);  // before the next read (rate limit)
   std::unique_ptr<grpc::Alarm> pause_alarm_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<grpc::Alarm> hello_alarm_ ABSL_GUARDED_BY(mu_);
+  bool hello_read_ ABSL_GUARDED_BY(mu_) = false;  // the deadline no longer applies
   bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<grpc::Status> pending_finish_ ABSL_GUARDED_BY(mu_);
 };
@@ -332,12 +388,11 @@ class AgentStreamReactor final : public Reactor {
   std::shared_ptr<Session> session_;
 };
 
-// Answers a stream over RateLimits::max_streams and ends.
+// Answers a stream the limits refuse (RESOURCE_EXHAUSTED with `why`) and ends.
 class RefusedStreamReactor final : public Reactor {
  public:
-  RefusedStreamReactor() {
-    Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        "the collector has too many open agent streams; retry later"));
+  explicit RefusedStreamReactor(std::string why) {
+    Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, std::move(why)));
   }
   void OnDone() override { delete this; }
 };
@@ -352,11 +407,26 @@ grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* AgentServiceImp
     grpc::CallbackServerContext* context) {
   if (!limiter_.AdmitStream()) {
     const uint64_t refused = limiter_.rejected_streams();
-    if ((refused & (refused - 1)) == 0) {  // 1st, 2nd, 4th, ...: a flood does not flood the log
+    if (PowerOfTwo(refused)) {
       LOG_WARN("refusing agent stream from %s: %d streams open (max_streams); %d refused so far",
                context->peer(), limiter_.open_streams(), refused);
     }
-    return new RefusedStreamReactor();
+    return new RefusedStreamReactor("the collector has too many open agent streams; retry later");
+  }
+  const std::string peer = context->peer();
+  const std::string_view address = PeerAddress(peer);
+  if (!limiter_.AdmitUnauthenticated(address)) {
+    limiter_.ReleaseStream();
+    const uint64_t refused = limiter_.stream_counters().refused_per_address;
+    if (PowerOfTwo(refused)) {
+      LOG_WARN(
+          "refusing agent stream from %s: %d streams from that address have not said Hello "
+          "(max_unauthenticated_per_address); %d refused so far",
+          peer, limiter_.limits().max_unauthenticated_per_address, refused);
+    }
+    return new RefusedStreamReactor(absl::StrCat(
+        "too many streams from ", Sv(address),
+        " have not said Hello yet (limits.max_unauthenticated_per_address); retry later"));
   }
   // The client certificate the TLS layer verified against the CA (none in insecure mode).
   std::string peer_cert_pem;
@@ -365,8 +435,8 @@ grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* AgentServiceImp
         auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
     if (!certs.empty()) peer_cert_pem.assign(certs.front().data(), certs.front().size());
   }
-  auto session = std::make_shared<Session>(store_, registry_, limiter_, pool_, options_,
-                                           context->peer(), std::move(peer_cert_pem));
+  auto session = std::make_shared<Session>(store_, registry_, limiter_, pool_, options_, peer,
+                                           std::move(peer_cert_pem));
   return new AgentStreamReactor(std::move(session));
 }
 

@@ -3,9 +3,11 @@
 // messages are handled strictly in order (the next read starts only after the store committed
 // the previous message), which both keeps ack semantics simple and pushes back on a fast agent.
 // Many streams share the one writer thread, whose transactions batch them together.
-// Limits: streams beyond RateLimits::max_streams are refused with RESOURCE_EXHAUSTED; an agent
-// over its rate is not read until its buckets are in credit again (agent_limits.h); invalid
-// messages close the stream, are counted and audited.
+// Limits: streams beyond RateLimits::max_streams, or beyond max_unauthenticated_per_address
+// streams without Hello from one peer address, are refused with RESOURCE_EXHAUSTED; a stream
+// without Hello after hello_timeout is closed with DEADLINE_EXCEEDED; an agent over its rate is
+// not read until its buckets are in credit again (agent_limits.h); invalid messages close the
+// stream, are counted and audited.
 
 #include <grpcpp/grpcpp.h>
 

@@ -58,6 +58,16 @@ grpc::ServerUnaryReactor* ConsoleServiceImpl::ListAgents(grpc::CallbackServerCon
           }
           *response->add_agents() = std::move(agent);
         }
+        // Collector-wide, so not a viewer's to see (it is scoped to its tenant).
+        if (caller.role != Role::kViewer) {
+          const StreamCounters counters = limiter_.stream_counters();
+          v1::StreamCounters* streams = response->mutable_streams();
+          streams->set_open(static_cast<uint32_t>(counters.open));
+          streams->set_unauthenticated(static_cast<uint32_t>(counters.unauthenticated));
+          streams->set_refused_max_streams(counters.refused_max_streams);
+          streams->set_refused_per_address(counters.refused_per_address);
+          streams->set_hello_timeouts(counters.hello_timeouts);
+        }
         return absl::OkStatus();
       });
 }

@@ -39,6 +39,8 @@ TEST(ConfigTest, DefaultsAreDocumented) {
   EXPECT_EQ(config->incidents_group_by, "community_id,process_tree,remote_ip,rule");
   EXPECT_EQ(config->max_message_bytes, 4 << 20);
   EXPECT_EQ(config->store_synchronous, "full");
+  EXPECT_EQ(config->limits_hello_timeout, absl::Seconds(10));
+  EXPECT_EQ(config->limits_max_unauthenticated_per_address, 32);
   std::string help = CollectorHelp();
   EXPECT_THAT(help, HasSubstr("--webhook-url URL   [webhook.url]"));
   EXPECT_THAT(help, HasSubstr("--incident-window DURATION   [incident_window]"));
@@ -161,6 +163,12 @@ TEST(ConfigTest, BadValuesAreRejected) {
   EXPECT_THAT(Load({"--config", "/nonexistent/collector.yaml"}),
               StatusIs(absl::StatusCode::kNotFound, "/nonexistent/collector.yaml"));
   EXPECT_THAT(Load({"stray"}), StatusIs(absl::StatusCode::kInvalidArgument, "unexpected argument"));
+  EXPECT_THAT(
+      Load({"--data-dir", "/x", "--limits-hello-timeout", "50ms"}),
+      StatusIs(absl::StatusCode::kInvalidArgument, "limits.hello_timeout: must be 100ms .. 1h"));
+  EXPECT_THAT(Load({"--data-dir", "/x", "--limits-max-unauthenticated-per-address", "0"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "limits.max_unauthenticated_per_address: must be 1 .. 1000000"));
 }
 
 TEST(ConfigTest, ManualClockIsATestModeOfTheInsecureLoopbackCollectorOnly) {

@@ -1,8 +1,8 @@
 // A misbehaving (or compromised) agent against the real otasuke-collector process: raw gRPC
 // clients written here flood alert batches, send oversized fields and garbage sequences, and
-// open many parallel streams. The collector must stay up with bounded memory, throttle and
-// count the flooder, refuse streams over its cap, and keep storing a well-behaved agent's
-// alerts meanwhile.
+// open many parallel streams, some never saying Hello. The collector must stay up with bounded
+// memory, throttle and count the flooder, refuse streams over its caps, close silent streams at
+// the Hello deadline, and keep storing a well-behaved agent's alerts meanwhile.
 
 #include <sqlite3.h>
 
@@ -95,29 +95,29 @@ class MisbehavingAgentTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string port_file = dir_.file("collector.port");
-    collector_ =
-        std::make_unique<Subprocess>(std::vector<std::string>{BinaryPath("otasuke-collector"),
-                                                              "--listen",
-                                                              "127.0.0.1:0",
-                                                              "--data-dir",
-                                                              dir_.file("data"),
-                                                              "--port-file",
-                                                              port_file,
-                                                              "--transport-security",
-                                                              "insecure",
-                                                              "--run-as-user",
-                                                              "root",  // root's temp directory
-                                                              "--max-message-bytes",
-                                                              std::to_string(1 << 20),
-                                                              "--limits-alerts-per-second",
-                                                              std::to_string(kAlertsPerSecond),
-                                                              "--limits-bytes-per-second",
-                                                              std::to_string(4 << 20),
-                                                              "--limits-burst",
-                                                              "1s",
-                                                              "--limits-max-streams",
-                                                              std::to_string(kMaxStreams)},
-                                     dir_.file("collector.log"));
+    std::vector<std::string> argv{BinaryPath("otasuke-collector"),
+                                  "--listen",
+                                  "127.0.0.1:0",
+                                  "--data-dir",
+                                  dir_.file("data"),
+                                  "--port-file",
+                                  port_file,
+                                  "--transport-security",
+                                  "insecure",
+                                  "--run-as-user",
+                                  "root",  // root's temp directory
+                                  "--max-message-bytes",
+                                  std::to_string(1 << 20),
+                                  "--limits-alerts-per-second",
+                                  std::to_string(kAlertsPerSecond),
+                                  "--limits-bytes-per-second",
+                                  std::to_string(4 << 20),
+                                  "--limits-burst",
+                                  "1s",
+                                  "--limits-max-streams",
+                                  std::to_string(kMaxStreams)};
+    argv.insert(argv.end(), extra_flags_.begin(), extra_flags_.end());
+    collector_ = std::make_unique<Subprocess>(argv, dir_.file("collector.log"));
     ASSERT_TRUE(WaitUntil(absl::Seconds(30), [&] {
       return absl::SimpleAtoi(absl::StripAsciiWhitespace(ReadFileOrEmpty(port_file)), &port_) &&
              port_ > 0;
@@ -143,6 +143,21 @@ class MisbehavingAgentTest : public ::testing::Test {
     return n;
   }
 
+  v1::ListAgentsResponse ListAgents() const {
+    auto console = v1::ConsoleService::NewStub(TestChannel(port_));
+    grpc::ClientContext context;
+    context.AddMetadata("authorization",
+                        "Bearer " + std::string(absl::StripAsciiWhitespace(
+                                        ReadFileOrEmpty(dir_.file("data/admin.token")))));
+    v1::ListAgentsResponse response;
+    grpc::Status status = console->ListAgents(&context, v1::ListAgentsRequest(), &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  // Set by a derived fixture's constructor. Here the Hello deadline is out of the way: the
+  // stream-cap test holds silent streams open as long as it needs on a loaded machine.
+  std::vector<std::string> extra_flags_ = {"--limits-hello-timeout", "10m"};
   TempDir dir_;
   std::unique_ptr<Subprocess> collector_;
   int port_ = 0;
@@ -195,14 +210,7 @@ TEST_F(MisbehavingAgentTest, FloodIsThrottledWhileAWellBehavedAgentIsStillServed
             1);
 
   // Responders see it in ListAgents.
-  auto console = v1::ConsoleService::NewStub(TestChannel(port_));
-  grpc::ClientContext context;
-  context.AddMetadata("authorization",
-                      "Bearer " + std::string(absl::StripAsciiWhitespace(
-                                      ReadFileOrEmpty(dir_.file("data/admin.token")))));
-  v1::ListAgentsRequest request;
-  v1::ListAgentsResponse response;
-  ASSERT_TRUE(console->ListAgents(&context, request, &response).ok());
+  const v1::ListAgentsResponse response = ListAgents();
   bool seen = false;
   for (const v1::AgentInfo& agent : response.agents()) {
     if (agent.agent_id() == "flood-agent") {
@@ -317,6 +325,122 @@ TEST_F(MisbehavingAgentTest, StreamsBeyondTheCapAreRefusedAndMemoryStaysBounded)
   })) << log();
   EXPECT_TRUE(collector_->running());
   good.Close();
+}
+
+// Silent streams (Connect, then nothing) with a short Hello deadline and a per-address cap on
+// streams that have not said Hello: a client opening twice max_streams of them holds at most
+// the per-address cap, each for the deadline, while agents keep connecting and storing.
+constexpr int kUnauthenticatedPerAddress = 6;
+constexpr absl::Duration kHelloTimeout = absl::Seconds(2);
+
+class SilentStreamTest : public MisbehavingAgentTest {
+ protected:
+  SilentStreamTest() {
+    extra_flags_ = {"--limits-hello-timeout", absl::FormatDuration(kHelloTimeout),
+                    "--limits-max-unauthenticated-per-address",
+                    std::to_string(kUnauthenticatedPerAddress)};
+  }
+};
+
+TEST_F(SilentStreamTest, SilentStreamsAreCappedPerAddressAndClosedAtTheHelloDeadline) {
+  TestAgent good(TestChannel(port_));
+  ASSERT_TRUE(good.SendHello(MakeHello("good-agent")));
+  ASSERT_TRUE(good.WaitForAck(0));
+
+  // Every stream on its own connection, as a client trying to get past per-connection limits
+  // would do. All come from 127.0.0.1, so the per-address cap applies to all of them.
+  constexpr int kStreams = kMaxStreams * 2;
+  std::vector<std::unique_ptr<RawStream>> streams;
+  const absl::Time opening = absl::Now();
+  for (int i = 0; i < kStreams; ++i) {
+    streams.push_back(std::make_unique<RawStream>(TestChannel(port_), absl::Seconds(60)));
+  }
+  const absl::Duration opened_in = absl::Now() - opening;
+  std::printf("opened %d silent streams in %s\n", kStreams,
+              absl::FormatDuration(opened_in).c_str());
+  std::vector<grpc::Status> ends(kStreams);
+  std::atomic<int> ended{0};
+  std::vector<std::thread> drains;
+  for (int i = 0; i < kStreams; ++i) {
+    drains.emplace_back([&, i] {
+      ends[i] = streams[i]->Drain();
+      ++ended;
+    });
+  }
+
+  // While they are open the good agent's alerts are stored and acknowledged, and the collector
+  // holds no more than the cap of them.
+  for (uint64_t s = 1; s <= 3; ++s) {
+    ASSERT_TRUE(good.SendAlerts({MakeAlert(s)}));
+    EXPECT_TRUE(good.WaitForAck(s, absl::Seconds(5))) << "alert " << s << "\n" << log();
+  }
+  const v1::StreamCounters during = ListAgents().streams();
+  EXPECT_LE(during.unauthenticated(), static_cast<uint32_t>(kUnauthenticatedPerAddress));
+  EXPECT_LE(during.open(), static_cast<uint32_t>(1 + kUnauthenticatedPerAddress));
+
+  // Nobody cancels them: each admitted one is closed by the collector at the deadline.
+  EXPECT_TRUE(WaitUntil(absl::Seconds(30), [&] { return ended.load() == kStreams; }))
+      << ended.load() << " of " << kStreams << " ended\n"
+      << log();
+  for (auto& stream : streams) stream->Cancel();  // only if the collector failed to close one
+  for (std::thread& drain : drains) drain.join();
+  int refused = 0;
+  int timed_out = 0;
+  for (const grpc::Status& end : ends) {
+    if (end.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      ++refused;
+      EXPECT_THAT(end.error_message(),
+                  HasSubstr("too many streams from ipv4:127.0.0.1 have not said Hello yet"));
+    } else if (end.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      ++timed_out;
+      EXPECT_THAT(end.error_message(), HasSubstr("no Hello within 2s of opening the stream"));
+    } else {
+      ADD_FAILURE() << "a silent stream ended with " << end.error_code() << ": "
+                    << end.error_message();
+    }
+  }
+  std::printf("%d refused at once, %d closed at the Hello deadline\n", refused, timed_out);
+  EXPECT_GE(timed_out, kUnauthenticatedPerAddress);
+  EXPECT_GE(refused, 1);
+  if (opened_in < kHelloTimeout / 2) {
+    // All were open before the first deadline: exactly the cap got in.
+    EXPECT_EQ(timed_out, kUnauthenticatedPerAddress);
+    EXPECT_EQ(refused, kStreams - kUnauthenticatedPerAddress);
+  }
+
+  // The collector counted each, and holds none of them any more.
+  const v1::StreamCounters after = ListAgents().streams();
+  EXPECT_EQ(after.hello_timeouts(), static_cast<uint64_t>(timed_out));
+  EXPECT_EQ(after.refused_per_address(), static_cast<uint64_t>(refused));
+  EXPECT_EQ(after.refused_max_streams(), 0u);
+  EXPECT_EQ(after.unauthenticated(), 0u);
+  EXPECT_EQ(after.open(), 1u);  // `good`
+  EXPECT_THAT(log(), HasSubstr("no Hello within 2s; closing"));
+  EXPECT_THAT(log(), HasSubstr("(max_unauthenticated_per_address)"));
+
+  // A new agent connects from the same address and its alerts are stored.
+  TestAgent late(TestChannel(port_));
+  ASSERT_TRUE(late.SendHello(MakeHello("late-agent")));
+  ASSERT_TRUE(late.WaitForAck(0)) << log();
+  ASSERT_TRUE(late.SendAlerts({MakeAlert(1), MakeAlert(2)}));
+  EXPECT_TRUE(late.WaitForAck(2)) << log();
+  EXPECT_EQ(Count("SELECT count(*) FROM alerts WHERE agent_id = 'good-agent'"), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM alerts WHERE agent_id = 'late-agent'"), 2);
+  EXPECT_TRUE(collector_->running());
+  late.Close();
+  good.Close();
+}
+
+// A stream that says Hello in time is not touched by the deadline, however long it then stays.
+TEST_F(SilentStreamTest, AnAgentPastHelloOutlivesTheDeadline) {
+  TestAgent agent(TestChannel(port_));
+  ASSERT_TRUE(agent.SendHello(MakeHello("steady-agent")));
+  ASSERT_TRUE(agent.WaitForAck(0));
+  absl::SleepFor(kHelloTimeout + absl::Milliseconds(500));  // past the deadline it had
+  ASSERT_TRUE(agent.SendAlerts({MakeAlert(1)}));
+  EXPECT_TRUE(agent.WaitForAck(1)) << log();
+  EXPECT_EQ(ListAgents().streams().hello_timeouts(), 0u);
+  agent.Close();
 }
 
 }  // namespace
