@@ -142,4 +142,10 @@ class SqliteStore final : public Store {
   std::thread writer_;
 };
 
+// The statements ListAlerts and ListIncidents run for a query: one per set of filters that
+// selects by index, so each can use it (store_test checks their query plans). String literals
+// or statics: SqliteDb caches prepared statements by pointer.
+const char* AlertListSql(const AlertQuery& query);
+const char* IncidentListSql(const IncidentQuery& query);
+
 }  // namespace otasuke::collector

@@ -9,6 +9,7 @@
 #include "collector/incident/rule_window_grouper.h"
 #include "collector/store/schema.h"
 #include "collector/store/sqlite_store.h"
+#include "common/strings.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/collector/store_helpers.h"
@@ -26,6 +27,9 @@ using ::otasuke::collector::testing::MakeHello;
 using ::otasuke::collector::testing::Upsert;
 using ::otasuke::testing::IsOk;
 using ::otasuke::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 class StoreTest : public ::testing::Test {
  protected:
@@ -388,6 +392,102 @@ TEST(SchemaTest, MigratesAnExistingDatabaseKeepingItsData) {
   EXPECT_THAT((*db)->Exec("SELECT COUNT(*) FROM notification_attempts"), IsOk());
 }
 
+// The query plan SQLite chooses for `sql` on the database at `path`: each step's detail, "; "
+// after each.
+std::string QueryPlan(const std::string& path, std::string_view sql) {
+  std::string details;
+  auto db = SqliteDb::Open(path, {});
+  EXPECT_THAT(db, IsOk());
+  const std::string explain = absl::StrCat("EXPLAIN QUERY PLAN ", Sv(sql));
+  auto stmt = (*db)->Prepare(explain.c_str());
+  EXPECT_THAT(stmt, IsOk());
+  while (true) {
+    auto row = stmt->Step();
+    if (!row.ok() || !*row) break;
+    absl::StrAppend(&details, stmt->Text(3), "; ");
+  }
+  return details;
+}
+
+// The console's alert and incident lists (a viewer's are always for one tenant) find a
+// tenant's rows through an index instead of walking every tenant's: one statement per set of
+// filters (`?1 = '' OR tenant_id = ?1` could use none), and what each returns.
+TEST(SchemaTest, ConsoleListsSelectATenantByIndex) {
+  otasuke::testing::TempDir dir;
+  ManualClock clock(absl::FromUnixSeconds(1));
+  RuleWindowGrouper grouper(absl::Hours(1));
+  const std::string path = dir.file("c.db");
+  auto store = SqliteStore::Open({.path = path}, clock, grouper);
+  ASSERT_THAT(store, IsOk());
+
+  const std::string tenant_alerts = QueryPlan(path, AlertListSql({.tenant_id = "t"}));
+  EXPECT_THAT(tenant_alerts, HasSubstr("SEARCH i USING COVERING INDEX incidents_by_tenant"));
+  EXPECT_THAT(tenant_alerts, HasSubstr("SEARCH a USING INDEX alerts_by_incident"));
+  EXPECT_THAT(tenant_alerts, Not(HasSubstr("SCAN")));
+  EXPECT_THAT(QueryPlan(path, AlertListSql({.tenant_id = "t", .agent_id = "x"})),
+              HasSubstr("INDEX incidents_by_tenant"));
+  // Unfiltered: newest first along the primary key, stopping at the limit (no sort).
+  EXPECT_THAT(QueryPlan(path, AlertListSql({})), Not(HasSubstr("TEMP B-TREE")));
+  const std::string tenant_incidents = QueryPlan(path, IncidentListSql({.tenant_id = "t"}));
+  EXPECT_THAT(tenant_incidents,
+              HasSubstr("SEARCH i USING INDEX incidents_by_tenant (tenant_id=?)"));
+  EXPECT_THAT(tenant_incidents, Not(HasSubstr("TEMP B-TREE")));
+  EXPECT_THAT(QueryPlan(path, IncidentListSql({.id = 7, .tenant_id = "t"})),
+              HasSubstr("USING INTEGER PRIMARY KEY"));
+  EXPECT_THAT(QueryPlan(path, IncidentListSql({})), Not(HasSubstr("TEMP B-TREE")));
+
+  // Two tenants, interleaved: each list holds its tenant's rows only, newest first.
+  ASSERT_THAT(Upsert(**store, MakeHello("agent-a", "tenant-a")), IsOk());
+  ASSERT_THAT(Upsert(**store, MakeHello("agent-a2", "tenant-a", "pc-02")), IsOk());
+  ASSERT_THAT(Upsert(**store, MakeHello("agent-b", "tenant-b")), IsOk());
+  for (uint64_t s = 1; s <= 3; ++s) {
+    v1::Alert b = MakeAlert(s, "rule-" + std::to_string(s));
+    b.set_tenant_id("tenant-b");
+    ASSERT_THAT(Ingest(**store, "agent-a", {MakeAlert(s, "rule-" + std::to_string(s))}), IsOk());
+    ASSERT_THAT(Ingest(**store, "agent-b", {b}), IsOk());
+    ASSERT_THAT(Ingest(**store, "agent-a2", {MakeAlert(s, "rule-x", v1::SEVERITY_LOW, "pc-02")}),
+                IsOk());
+  }
+  auto sequences = [](const std::vector<v1::Alert>& alerts) {
+    std::vector<std::string> out;
+    for (const v1::Alert& a : alerts)
+      out.push_back(a.agent_id() + "#" + std::to_string(a.sequence()));
+    return out;
+  };
+  auto a = (*store)->ListAlerts({.tenant_id = "tenant-a", .limit = 4});
+  ASSERT_THAT(a, IsOk());
+  EXPECT_THAT(sequences(*a), ElementsAre("agent-a2#3", "agent-a#3", "agent-a2#2", "agent-a#2"));
+  auto b = (*store)->ListAlerts({.tenant_id = "tenant-b"});
+  ASSERT_THAT(b, IsOk());
+  EXPECT_THAT(sequences(*b), ElementsAre("agent-b#3", "agent-b#2", "agent-b#1"));
+  auto one_agent = (*store)->ListAlerts({.tenant_id = "tenant-a", .agent_id = "agent-a"});
+  ASSERT_THAT(one_agent, IsOk());
+  EXPECT_THAT(sequences(*one_agent), ElementsAre("agent-a#3", "agent-a#2", "agent-a#1"));
+  auto agent_only = (*store)->ListAlerts({.agent_id = "agent-b", .limit = 2});
+  ASSERT_THAT(agent_only, IsOk());
+  EXPECT_THAT(sequences(*agent_only), ElementsAre("agent-b#3", "agent-b#2"));
+  auto all = (*store)->ListAlerts({.limit = 2});
+  ASSERT_THAT(all, IsOk());
+  EXPECT_THAT(sequences(*all), ElementsAre("agent-a2#3", "agent-b#3"));
+  auto none = (*store)->ListAlerts({.tenant_id = "tenant-c"});
+  ASSERT_THAT(none, IsOk());
+  EXPECT_TRUE(none->empty());
+
+  auto incidents_b = (*store)->ListIncidents({.tenant_id = "tenant-b"});
+  ASSERT_THAT(incidents_b, IsOk());
+  ASSERT_EQ(incidents_b->size(), 3u);
+  for (const v1::Incident& incident : *incidents_b) EXPECT_EQ(incident.tenant_id(), "tenant-b");
+  EXPECT_GT((*incidents_b)[0].id(), (*incidents_b)[2].id());
+  const int64_t first_b = (*incidents_b)[2].id();
+  auto other_tenant = (*store)->ListIncidents({.id = first_b, .tenant_id = "tenant-a"});
+  ASSERT_THAT(other_tenant, IsOk());
+  EXPECT_TRUE(other_tenant->empty());
+  auto by_id = (*store)->ListIncidents({.id = first_b});
+  ASSERT_THAT(by_id, IsOk());
+  ASSERT_EQ(by_id->size(), 1u);
+  EXPECT_EQ((*by_id)[0].tenant_id(), "tenant-b");
+}
+
 // What an alert insert costs in indexes: UNIQUE(uuid) and alerts_by_incident only (migration 10
 // drops the unused alerts_by_tenant), on 8 KiB pages for a new database; an existing database
 // keeps its page size and loses the index at the upgrade.
@@ -400,20 +500,7 @@ TEST(SchemaTest, AlertsCarryOnlyTheIndexesQueriesUse) {
   EXPECT_EQ(Count(fresh, "SELECT page_size FROM pragma_page_size"), 8192);
   EXPECT_EQ(Count(fresh, "SELECT COUNT(*) FROM pragma_index_list('alerts')"), 3);
   // Reports select by period: alerts and incidents are searched through an index, not scanned.
-  auto plan = [&](const char* sql) {
-    std::string details;
-    auto db = SqliteDb::Open(fresh, {});
-    EXPECT_THAT(db, IsOk());
-    const std::string explain = absl::StrCat("EXPLAIN QUERY PLAN ", sql);
-    auto stmt = (*db)->Prepare(explain.c_str());
-    EXPECT_THAT(stmt, IsOk());
-    while (true) {
-      auto row = stmt->Step();
-      if (!row.ok() || !*row) break;
-      absl::StrAppend(&details, stmt->Text(3), "; ");
-    }
-    return details;
-  };
+  auto plan = [&](const char* sql) { return QueryPlan(fresh, sql); };
   EXPECT_THAT(plan("SELECT COUNT(*) FROM alerts WHERE received_at >= 1 AND received_at < 2"),
               ::testing::HasSubstr("USING COVERING INDEX alerts_by_received_at"));
   EXPECT_THAT(plan("SELECT id FROM incidents WHERE first_seen >= 1 AND first_seen < 2"),
