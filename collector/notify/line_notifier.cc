@@ -12,11 +12,10 @@
 namespace otasuke::collector {
 namespace {
 
-constexpr size_t kTextMessageBytes = 5000;  // a text message holds at most 5,000 characters
-
 nlohmann::json TextMessage(const SmeText& text) {
   return {{"type", "text"},
-          {"text", TruncateUtf8(absl::StrCat(text.subject, "\n\n", text.body), kTextMessageBytes)}};
+          {"text",
+           TruncateUtf16(absl::StrCat(text.subject, "\n\n", text.body), kLineTextMaxUtf16Units)}};
 }
 
 }  // namespace

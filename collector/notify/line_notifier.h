@@ -1,6 +1,7 @@
 #pragma once
-// LINE Messaging API-compatible push notifier: POSTs {"to": <target>, "messages": [ja, en]} to
-// the push endpoint with the channel access token as a bearer token. Each notification carries a
+// LINE Messaging API-compatible push notifier: POSTs {"to": <target>, "messages": [ja, en]}
+// (each {"type": "text", "text": ...}) as application/json to the push endpoint with the channel
+// access token as a bearer token (Authorization: Bearer <token>). Each notification carries a
 // stable X-Line-Retry-Key, so a retry after a lost answer is not delivered twice (the API answers
 // 409 to a key it already accepted, which counts as delivered).
 
@@ -13,6 +14,9 @@
 namespace otasuke::collector {
 
 inline constexpr std::string_view kLinePushEndpoint = "https://api.line.me/v2/bot/message/push";
+// A text message's "text" holds at most 5,000 characters, counted in UTF-16 code units
+// (developers.line.biz, "Text character count"): a kanji is one, most emoji two.
+inline constexpr size_t kLineTextMaxUtf16Units = 5000;
 
 struct LineConfig {
   std::string endpoint = std::string(kLinePushEndpoint);

@@ -113,4 +113,39 @@ std::string TruncateUtf8(std::string_view text, size_t max_bytes) {
   return absl::StrCat(Sv(text.substr(0, end)), Sv(kEllipsis));
 }
 
+namespace {
+
+// UTF-16 code units of the character whose UTF-8 lead byte is `lead`: a 4-byte sequence is a
+// surrogate pair. Continuation bytes count nothing.
+size_t Utf16Units(unsigned char lead) {
+  if ((lead & 0xC0) == 0x80) return 0;
+  return lead >= 0xF0 ? 2 : 1;
+}
+
+}  // namespace
+
+size_t Utf16Length(std::string_view text) {
+  size_t units = 0;
+  for (char c : text) units += Utf16Units(static_cast<unsigned char>(c));
+  return units;
+}
+
+std::string TruncateUtf16(std::string_view text, size_t max_units) {
+  if (Utf16Length(text) <= max_units) return std::string(text);
+  constexpr std::string_view kEllipsis = "…";  // one UTF-16 unit
+  if (max_units < 1) return "";
+  // Keep whole characters while they and the ellipsis fit.
+  size_t units = 0;
+  size_t end = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const size_t u = Utf16Units(static_cast<unsigned char>(text[i]));
+    if (u == 0) continue;
+    if (units + u > max_units - 1) break;
+    units += u;
+    end = i + 1;
+    while (end < text.size() && Utf16Units(static_cast<unsigned char>(text[end])) == 0) ++end;
+  }
+  return absl::StrCat(Sv(text.substr(0, end)), Sv(kEllipsis));
+}
+
 }  // namespace otasuke::collector

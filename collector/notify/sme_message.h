@@ -33,4 +33,11 @@ namespace otasuke::collector {
 // services reject over-long fields rather than shortening them).
 std::string TruncateUtf8(std::string_view text, size_t max_bytes);
 
+// The length of UTF-8 `text` in UTF-16 code units, as the LINE Messaging API counts text: a
+// character outside the Basic Multilingual Plane (most emoji, some kanji) counts two.
+size_t Utf16Length(std::string_view text);
+// At most `max_units` UTF-16 code units of UTF-8 `text`, cut on a character boundary, ending in
+// "…" (one unit) when cut.
+std::string TruncateUtf16(std::string_view text, size_t max_units);
+
 }  // namespace otasuke::collector

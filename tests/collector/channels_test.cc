@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "collector/app/notification_channels.h"
 #include "collector/incident/rule_window_grouper.h"
@@ -68,6 +69,23 @@ void ExpectGolden(const std::string& name, const std::string& actual) {
   EXPECT_EQ(actual, expected.str()) << "differs from " << path;
 }
 
+// A LINE push-message request body: exactly "to" (a string) and "messages" (1 to 5 text
+// messages of exactly "type": "text" and a "text" of at most 5,000 UTF-16 units).
+void ExpectLinePushShape(const nlohmann::json& body) {
+  ASSERT_TRUE(body.is_object()) << body.dump();
+  EXPECT_EQ(body.size(), 2u) << body.dump();
+  ASSERT_TRUE(body.contains("to") && body["to"].is_string()) << body.dump();
+  ASSERT_TRUE(body.contains("messages") && body["messages"].is_array()) << body.dump();
+  EXPECT_GE(body["messages"].size(), 1u);
+  EXPECT_LE(body["messages"].size(), 5u);
+  for (const nlohmann::json& message : body["messages"]) {
+    EXPECT_EQ(message.size(), 2u) << message.dump();
+    EXPECT_EQ(message.value("type", ""), "text");
+    ASSERT_TRUE(message.contains("text") && message["text"].is_string()) << message.dump();
+    EXPECT_LE(Utf16Length(message["text"].get<std::string>()), kLineTextMaxUtf16Units);
+  }
+}
+
 TEST(SmeMessageTest, JapaneseAndEnglishFromTheRuleExplanation) {
   SmeMessage message = BuildSmeMessage(SampleJob());
   ExpectGolden("sme_message_ja.txt", message.ja.subject + "\n\n" + message.ja.body);
@@ -95,6 +113,14 @@ TEST(SmeMessageTest, TruncatesOnACharacterBoundary) {
   EXPECT_EQ(TruncateUtf8("一時フォルダ", 7), "一…");
   EXPECT_EQ(TruncateUtf8("一時フォルダ", 8), "一…");
   EXPECT_EQ(TruncateUtf8("一時フォルダ", 2), "");
+}
+
+TEST(SmeMessageTest, CountsAndCutsInUtf16UnitsAsLineDoes) {
+  EXPECT_EQ(Utf16Length("a一🍎"), 4u);  // the apple is a surrogate pair
+  EXPECT_EQ(TruncateUtf16("一時🍎x", 5), "一時🍎x");
+  EXPECT_EQ(TruncateUtf16("一時🍎x", 4), "一時…");  // the pair is not split
+  EXPECT_EQ(TruncateUtf16("一時🍎x", 1), "…");
+  EXPECT_EQ(TruncateUtf16("一時🍎x", 0), "");
 }
 
 TEST(ChannelPayloadTest, EmailSlackAndLineGolden) {
@@ -321,13 +347,56 @@ TEST_F(ChannelDeliveryTest, LinePushCarriesTheTokenAndTheSameRetryKeyOnEveryAtte
   EXPECT_EQ(requests[1].path, "/v2/bot/message/push");
   EXPECT_EQ(requests[1].headers.at("authorization"), "Bearer line-token");
   EXPECT_EQ(requests[0].headers.at("x-line-retry-key"), requests[1].headers.at("x-line-retry-key"));
+  EXPECT_EQ(requests[1].method, "POST");
+  EXPECT_EQ(requests[1].headers.at("content-type"), "application/json; charset=utf-8");
+  EXPECT_THAT(requests[1].headers.at("x-line-retry-key"),
+              ::testing::MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-"
+                                      "[0-9a-f]{12}"));
+  // The push-message shape and nothing else: {"to", "messages": [{"type": "text", "text"}]}.
   nlohmann::json body = nlohmann::json::parse(requests[1].body);
+  ExpectLinePushShape(body);
   EXPECT_EQ(body["to"], "U4af4980629");
   ASSERT_EQ(body["messages"].size(), 2u);
   EXPECT_THAT(body["messages"][0]["text"].get<std::string>(), HasSubstr("今すぐすること"));
   EXPECT_THAT(body["messages"][1]["text"].get<std::string>(), HasSubstr("What to do now"));
   EXPECT_EQ(Rows("SELECT state, attempts FROM notifications", 2),
             (std::vector<std::vector<std::string>>{{"sent", "2"}}));
+}
+
+// A rule explanation longer than a LINE text message: each message is cut to 5,000 UTF-16
+// units (not bytes: a Japanese message keeps 4,999 characters and the ellipsis), emoji pairs
+// are not split, and the request still has the push shape.
+TEST_F(ChannelDeliveryTest, LongLineTextsAreCutToFiveThousandUtf16Units) {
+  WebhookSink sink({});
+  auto port = sink.Start();
+  ASSERT_THAT(port, IsOk());
+  auto notifier = LineNotifier::Create(
+      {.endpoint = "http://127.0.0.1:" + std::to_string(*port) + "/v2/bot/message/push",
+       .access_token = "line-token"});
+  ASSERT_THAT(notifier, IsOk());
+  NotificationJob job = SampleJob();
+  job.channel = "line";
+  job.target = "Uabc";
+  std::string long_ja;
+  for (int i = 0; i < 6000; ++i) long_ja += "一";
+  std::string long_en;
+  for (int i = 0; i < 3000; ++i) long_en += "🍎";  // 6,000 units
+  job.alert.mutable_explanation()->set_ja(long_ja);
+  job.alert.mutable_explanation()->set_en(long_en);
+  DeliveryResult result = (*notifier)->Deliver(job, 1);
+  EXPECT_TRUE(result.ok) << result.error;
+  auto requests = sink.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].headers.at("authorization"), "Bearer line-token");
+  nlohmann::json body = nlohmann::json::parse(requests[0].body);
+  ExpectLinePushShape(body);
+  ASSERT_EQ(body["messages"].size(), 2u);
+  const std::string ja = body["messages"][0]["text"].get<std::string>();
+  const std::string en = body["messages"][1]["text"].get<std::string>();
+  EXPECT_EQ(Utf16Length(ja), kLineTextMaxUtf16Units);
+  EXPECT_TRUE(absl::EndsWith(ja, "一一…"));
+  EXPECT_GE(Utf16Length(en), kLineTextMaxUtf16Units - 1);  // a pair may not fit the last unit
+  EXPECT_TRUE(absl::EndsWith(en, "🍎…"));
 }
 
 }  // namespace
