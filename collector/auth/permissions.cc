@@ -14,35 +14,38 @@ struct RolePermissions {
   std::initializer_list<Permission> allowed;
 };
 
-// The policy. Issue 5: "a responder cannot push rules; an SME viewer sees only its own tenant".
+// The policy. Issue 5: "a responder cannot push rules; an SME viewer sees only its own tenant";
+// "the customer may always ask for a visit": a viewer may request one for its own tenant.
 const RolePermissions kRolePermissions[] = {
-    {Role::kAdmin,
-     "admin",
-     {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents,
-      Permission::kPushRules, Permission::kManageEnrollment, Permission::kRevokeAgents,
-      Permission::kManageConsoleTokens, Permission::kReadWorkOrders, Permission::kManageWorkOrders,
-      Permission::kReadReports, Permission::kReadKpis, Permission::kAdvanceTestClock,
-      Permission::kReadNotifications, Permission::kReadTenants, Permission::kManageTenants,
-      Permission::kReadResponders, Permission::kManageResponders, Permission::kManageIncidents,
-      Permission::kReadAudit}},
+    {Role::kAdmin, "admin", {Permission::kReadAgents,          Permission::kReadAlerts,
+                             Permission::kReadIncidents,       Permission::kPushRules,
+                             Permission::kManageEnrollment,    Permission::kRevokeAgents,
+                             Permission::kManageConsoleTokens, Permission::kReadWorkOrders,
+                             Permission::kManageWorkOrders,    Permission::kRequestVisit,
+                             Permission::kReadReports,         Permission::kReadKpis,
+                             Permission::kAdvanceTestClock,    Permission::kReadNotifications,
+                             Permission::kReadTenants,         Permission::kManageTenants,
+                             Permission::kReadResponders,      Permission::kManageResponders,
+                             Permission::kManageIncidents,     Permission::kReadAudit}},
     {Role::kLead,
      "lead",
      {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents,
       Permission::kPushRules, Permission::kManageEnrollment, Permission::kRevokeAgents,
-      Permission::kReadWorkOrders, Permission::kManageWorkOrders, Permission::kReadReports,
-      Permission::kReadKpis, Permission::kReadNotifications, Permission::kReadTenants,
-      Permission::kReadResponders, Permission::kManageResponders, Permission::kManageIncidents,
-      Permission::kReadAudit}},
+      Permission::kReadWorkOrders, Permission::kManageWorkOrders, Permission::kRequestVisit,
+      Permission::kReadReports, Permission::kReadKpis, Permission::kReadNotifications,
+      Permission::kReadTenants, Permission::kReadResponders, Permission::kManageResponders,
+      Permission::kManageIncidents, Permission::kReadAudit}},
     {Role::kResponder,
      "responder",
      {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents,
-      Permission::kReadWorkOrders, Permission::kManageWorkOrders, Permission::kReadReports,
-      Permission::kReadNotifications, Permission::kReadTenants, Permission::kReadResponders,
-      Permission::kManageIncidents}},
+      Permission::kReadWorkOrders, Permission::kManageWorkOrders, Permission::kRequestVisit,
+      Permission::kReadReports, Permission::kReadNotifications, Permission::kReadTenants,
+      Permission::kReadResponders, Permission::kManageIncidents}},
     {Role::kViewer,
      "viewer",
      {Permission::kReadAgents, Permission::kReadAlerts, Permission::kReadIncidents,
-      Permission::kReadWorkOrders, Permission::kReadReports, Permission::kReadTenants}},
+      Permission::kReadWorkOrders, Permission::kRequestVisit, Permission::kReadReports,
+      Permission::kReadTenants}},
 };
 
 const RolePermissions& Entry(Role role) {
@@ -89,6 +92,8 @@ std::string_view PermissionName(Permission permission) {
       return "read work orders";
     case Permission::kManageWorkOrders:
       return "open or advance work orders";
+    case Permission::kRequestVisit:
+      return "request a visit";
     case Permission::kReadReports:
       return "read reports";
     case Permission::kReadKpis:

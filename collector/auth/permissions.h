@@ -21,6 +21,7 @@ enum class Permission {
   kManageConsoleTokens,
   kReadWorkOrders,
   kManageWorkOrders,  // open and advance on-site work orders
+  kRequestVisit,      // open a work order the customer asks for (origin sme_request)
   kReadReports,       // a tenant's monthly report
   kReadKpis,          // programme KPIs across tenants
   kAdvanceTestClock,  // move the manual clock of a test collector (--clock manual)

@@ -102,6 +102,11 @@ std::string RenderMonthlyCsv(const MonthlyReport& report, Lang lang) {
   }
   csv.Row({summary, Text(lang, Msg::kVisitCost), absl::StrCat(report.visit_cost_yen),
            FormatYen(report.visit_cost_yen)});
+  for (std::string_view origin : kVisitOrigins) {
+    csv.Row({summary,
+             absl::StrCat(Sv(Text(lang, Msg::kVisitsByOrigin)), " (", Sv(Word(lang, origin)), ")"),
+             absl::StrCat(CountVisits(report.visits, origin)), ""});
+  }
 
   for (v1::Severity severity : kReportSeverities) {
     csv.Row({Text(lang, Msg::kSectionAlerts), Word(lang, SeverityKey(severity)),

@@ -151,6 +151,11 @@ std::string RenderMonthlyHtml(const MonthlyReport& report, Lang lang) {
   for (const FunnelField& field : kFunnelFields) {
     html.Row({T(field.label), absl::StrCat(f.*field.member)}, false, true);
   }
+  for (std::string_view origin : kVisitOrigins) {
+    html.Row({absl::StrCat(Sv(T(Msg::kVisitsByOrigin)), " (", Sv(Word(lang, origin)), ")"),
+              absl::StrCat(CountVisits(report.visits, origin))},
+             false, true);
+  }
   html.Row({T(Msg::kVisitCost), FormatYen(report.visit_cost_yen)}, false, true);
   html.Raw("</table>\n</section>\n");
 

@@ -89,6 +89,11 @@ std::string RenderMonthlyJson(const MonthlyReport& report) {
   for (const Visit& visit : report.visits) visits.push_back(VisitJson(visit));
   out["visits"] = std::move(visits);
   out["visit_cost_yen"] = report.visit_cost_yen;
+  Json by_origin = Json::object();
+  for (std::string_view origin : kVisitOrigins) {
+    by_origin[std::string(origin)] = CountVisits(report.visits, origin);
+  }
+  out["visits_by_origin"] = std::move(by_origin);
   Json open_incidents = Json::array();
   for (const IncidentFacts& incident : report.open_incidents) {
     open_incidents.push_back(Json{{"id", incident.id},

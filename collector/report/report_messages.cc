@@ -76,6 +76,7 @@ constexpr Message kMessages[] = {
     {Msg::kCreated, "発生日時", "Opened"},
     {Msg::kNone, "なし", "None"},
     {Msg::kVisitCost, "訪問費用の合計", "Total cost of visits"},
+    {Msg::kVisitsByOrigin, "訪問件数", "Visits"},
     {Msg::kCsvSection, "区分", "section"},
     {Msg::kCsvItem, "項目", "item"},
     {Msg::kCsvValue, "値", "value"},

@@ -70,6 +70,7 @@ enum class Msg {
   kCreated,
   kNone,
   kVisitCost,
+  kVisitsByOrigin,
   kCsvSection,
   kCsvItem,
   kCsvValue,

@@ -94,6 +94,16 @@ struct Visit {
   int64_t cost_yen = 0;
 };
 
+// Why visits were opened, in the order reports list them (WorkOrderOriginName).
+inline constexpr std::string_view kVisitOrigins[] = {"responder", "policy", "sme_request"};
+
+// How many of `visits` were opened for `origin`.
+inline int64_t CountVisits(const std::vector<Visit>& visits, std::string_view origin) {
+  int64_t n = 0;
+  for (const Visit& visit : visits) n += visit.origin == origin ? 1 : 0;
+  return n;
+}
+
 struct MonthlyReport {
   std::string tenant_id;
   std::string tenant_name;

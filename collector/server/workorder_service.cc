@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "collector/auth/permissions.h"
 #include "collector/server/authorized_call.h"
 #include "common/status_macros.h"
@@ -14,8 +15,27 @@ grpc::ServerUnaryReactor* WorkOrderServiceImpl::OpenWorkOrder(
   return AuthorizedCall(
       context, pool_, authenticator_,
       [this, request, response](const Principal& caller) -> absl::Status {
-        RETURN_IF_ERROR(Authorize(caller, Permission::kManageWorkOrders, request->tenant_id()));
-        ASSIGN_OR_RETURN(*response->mutable_work_order(), orders_.Open(*request));
+        // The customer may always ask for a visit: its viewer token may open one with origin
+        // sme_request for its own tenant (no --tenant needed); anything else needs a role
+        // that dispatches.
+        const bool customer_asks = request->origin() == v1::WORK_ORDER_ORIGIN_SME_REQUEST;
+        ASSIGN_OR_RETURN(
+            std::string tenant,
+            AuthorizeScoped(
+                caller, customer_asks ? Permission::kRequestVisit : Permission::kManageWorkOrders,
+                request->tenant_id()));
+        v1::OpenWorkOrderRequest open = *request;
+        open.set_tenant_id(tenant);
+        // The step and the audit row name the token; for a viewer always (the SME's word that
+        // it asked), for others when no --as was given.
+        if (caller.role == Role::kViewer) {
+          open.set_actor(open.actor().empty()
+                             ? caller.Actor()
+                             : absl::StrCat(open.actor(), " via ", caller.Actor()));
+        } else if (open.actor().empty()) {
+          open.set_actor(caller.Actor());
+        }
+        ASSIGN_OR_RETURN(*response->mutable_work_order(), orders_.Open(open));
         return absl::OkStatus();
       });
 }

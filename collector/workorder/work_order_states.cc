@@ -1,5 +1,6 @@
 #include "collector/workorder/work_order_states.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -77,9 +78,12 @@ std::string_view WorkOrderOriginName(v1::WorkOrderOrigin origin) {
 }
 
 absl::StatusOr<v1::WorkOrderOrigin> ParseWorkOrderOrigin(std::string_view name) {
+  // "sme-request" reads like the other otasukectl words; the stored name is sme_request.
+  std::string canonical(name);
+  std::replace(canonical.begin(), canonical.end(), '-', '_');
   std::vector<std::string> names;
   for (const OriginInfo& info : kOrigins) {
-    if (info.name == name) return info.origin;
+    if (info.name == canonical) return info.origin;
     names.emplace_back(info.name);
   }
   return absl::InvalidArgumentError(absl::StrCat("unknown work-order origin '", Sv(name),

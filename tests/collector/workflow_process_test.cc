@@ -3,7 +3,7 @@
 // keys, so later alerts follow the change; a contract edited mid-incident does not move the
 // running acknowledge timer nor the incident's SLA judgement in the report; the audit log names
 // the token, role and responder behind each change; a responder webhook that is down fails
-// visibly and the incident still escalates.
+// visibly and the incident still escalates; the SME's own viewer token requests a visit.
 
 #include <grpcpp/grpcpp.h>
 
@@ -231,6 +231,63 @@ TEST_F(WorkflowProcessTest, TheAuditLogNamesTokenRoleAndResponder) {
   created = Ctl({"tokens", "create", "lead", "--role", "lead"});
   const std::string lead = created.output.substr(created.output.find("otk-"), 68);
   EXPECT_EQ(Ctl({"audit", "list", "--token", lead}).exit_code, 0);
+}
+
+// Issue 5: "the customer may always ask for a visit". The SME's viewer token opens a work order
+// with origin sme_request for its own tenant (otasukectl workorders open --origin sme-request);
+// the audit log and the month's report count it as the customer's request. The viewer opens
+// nothing else and nothing for another tenant.
+TEST_F(WorkflowProcessTest, TheCustomersViewerTokenRequestsAVisit) {
+  ASSERT_NO_FATAL_FAILURE(Start({"--clock", "manual", "--clock-start", Rfc3339(kStart)}));
+  RunResult created =
+      Ctl({"tokens", "create", "owner-sato", "--role", "viewer", "--tenant", "sme-a"});
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  const std::string owner = created.output.substr(created.output.find("otk-"), 68);
+
+  // No --tenant: a viewer's request is for its own tenant.
+  nlohmann::json opened = Json(Ctl({"workorders", "open", "--origin", "sme-request", "--reason",
+                                    "the till PC shows a ransom note", "--address", "千代田区1-2-3",
+                                    "--as", "Sato", "--json", "--token", owner}));
+  EXPECT_EQ(opened["tenant_id"], "sme-a") << opened.dump();
+  EXPECT_EQ(opened["origin"], "WORK_ORDER_ORIGIN_SME_REQUEST");
+  EXPECT_EQ(opened["state"], "WORK_ORDER_STATE_REQUESTED");
+  const std::string actor = "Sato via token:owner-sato#2 (viewer)";
+  EXPECT_EQ(opened["opened_by"], actor);
+
+  RunResult dispatch =
+      Ctl({"workorders", "open", "--origin", "responder", "--address", "x", "--token", owner});
+  EXPECT_EQ(dispatch.exit_code, 1);
+  EXPECT_THAT(dispatch.output, HasSubstr("(role viewer) may not open or advance work orders"));
+  RunResult elsewhere = Ctl({"workorders", "open", "--origin", "sme-request", "--tenant", "sme-b",
+                             "--address", "x", "--token", owner});
+  EXPECT_EQ(elsewhere.exit_code, 1);
+  EXPECT_THAT(elsewhere.output, HasSubstr("viewer of tenant sme-a) may not request a visit of "
+                                          "tenant sme-b"));
+  RunResult advance = Ctl({"workorders", "advance", "1", "--to", "accepted", "--token", owner});
+  EXPECT_EQ(advance.exit_code, 1);
+  EXPECT_THAT(advance.output, HasSubstr("may not open or advance work orders"));
+  // A responder still opens visits of any origin (here: for the same SME, by policy).
+  EXPECT_EQ(Ctl({"workorders", "open", "--tenant", "sme-a", "--origin", "policy", "--address", "x",
+                 "--as", "tanaka"})
+                .exit_code,
+            0);
+
+  nlohmann::json audit = Json(Ctl({"audit", "list", "--action", "workorder.open", "--json"}));
+  ASSERT_EQ(audit["records"].size(), 2u) << audit.dump();
+  EXPECT_EQ(audit["records"][1]["actor"], actor);  // newest first
+  EXPECT_EQ(audit["records"][1]["detail"], "sme_request");
+  EXPECT_EQ(audit["records"][1]["tenant_id"], "sme-a");
+  EXPECT_EQ(audit["records"][0]["detail"], "policy");
+
+  // The month's report counts the visits by origin; the owner may read it with the same token.
+  nlohmann::json report =
+      Json(Ctl({"reports", "monthly", "--month", "2026-10", "--format", "json", "--token", owner}));
+  EXPECT_EQ(report["visits_by_origin"]["sme_request"], 1) << report.dump();
+  EXPECT_EQ(report["visits_by_origin"]["policy"], 1);
+  EXPECT_EQ(report["visits_by_origin"]["responder"], 0);
+  RunResult csv = Ctl({"reports", "monthly", "--tenant", "sme-a", "--month", "2026-10", "--format",
+                       "csv", "--lang", "en"});
+  EXPECT_THAT(csv.output, HasSubstr("summary,Visits (customer request),1,"));
 }
 
 // Issue 5's bad input "a notifier endpoint that is down": the responder's webhook refuses every

@@ -62,7 +62,7 @@ int WorkOrdersOpen(Invocation& in) {
   int64_t incident = 0;
   if (auto stop = in.Parse({TenantFlag(request.mutable_tenant_id(), "the SME to visit"),
                             {"incident", "N", "the incident the visit is for", &incident},
-                            {"origin", "WHY", "responder, policy or sme_request", &origin_text},
+                            {"origin", "WHY", "responder, policy or sme-request", &origin_text},
                             {"reason", "TEXT", "why the visit is needed", request.mutable_reason()},
                             {"address", "TEXT", "site address (default: the tenant's)",
                              request.mutable_site_address()},
