@@ -34,6 +34,7 @@ struct IntervalSet {
   IntervalSet Complement(const T& min, const T& max) const;  // within [min, max]
   IntervalSet Union(const IntervalSet& other) const;
   IntervalSet Subtract(const IntervalSet& other, const T& min, const T& max) const;
+  friend bool operator==(const IntervalSet&, const IntervalSet&) = default;
 };
 
 struct IpSet {
@@ -41,12 +42,14 @@ struct IpSet {
   IntervalSet<U128> v6;
   bool any = false;  // both families complete: skip the lookup
   bool Contains(const IpAddress& address) const;
+  friend bool operator==(const IpSet&, const IpSet&) = default;
 };
 
 struct PortSet {
   IntervalSet<uint32_t> ports;
   bool any = false;
   bool Contains(uint16_t port) const { return any || ports.Contains(port); }
+  friend bool operator==(const PortSet&, const PortSet&) = default;
 };
 
 // An address as an integer key: IPv4 (family 4) and IPv6 (family 6) in host order.

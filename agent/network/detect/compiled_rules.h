@@ -15,6 +15,14 @@
 
 namespace otasuke::network::detect {
 
+// The distinct headers (address sets, port sets, direction) of a database's rules. A flow
+// direction that none of them matches can take no candidate of the database past the header
+// test, so it skips the scan (Suricata reaches the same by grouping rules by port).
+struct DatabaseReach {
+  std::vector<uint32_t> header_rules;  // one rule per distinct header, most common first
+  bool always = false;  // a header matches everything, or too many to check once per flow
+};
+
 // One multi-pattern database and, per pattern, the rules it makes candidates (CSR layout).
 struct PrefilterDatabase {
   std::unique_ptr<MultiPatternMatcher> matcher;
@@ -23,6 +31,7 @@ struct PrefilterDatabase {
   // Some of the rules use app-layer buffers. A transaction-only inspection (a further
   // transaction of the same packet) evaluates only such rules, so it skips databases without.
   bool has_app_buffer_rules = false;
+  DatabaseReach reach;
 };
 
 // Payload rules that need packet data (dsize, no_stream), with the payload sizes their dsize
@@ -119,7 +128,22 @@ struct RuleGroup {
   PatternlessRules ip_only;
   PatternlessRules other;  // patternless rules that are not IP-only
   size_t rule_count = 0;
+
+  // Every database of the group by slot: kBufferCount per-buffer slots, then the packet-only
+  // ones, then payload_with_transport. A flow keeps one bit per slot (FlowGroupCache).
+  static constexpr size_t kPacketOnlySlot = kBufferCount;
+  static constexpr size_t kPayloadWithTransportSlot = kBufferCount + 2;
+  static constexpr size_t kDatabaseSlots = kBufferCount + 3;
+  const PrefilterDatabase* DatabaseAt(size_t slot) const {
+    if (slot < kBufferCount) return databases[slot].get();
+    if (slot < kPayloadWithTransportSlot) {
+      const size_t i = slot - kPacketOnlySlot;
+      return i < packet_only.size() ? packet_only[i].database.get() : nullptr;
+    }
+    return payload_with_transport.get();
+  }
 };
+static_assert(RuleGroup::kDatabaseSlots <= 32, "FlowGroupCache keeps a 32-bit mask");
 
 // Group keys: protocol classes first, then app protocols; times two directions.
 enum GroupClass : uint8_t {

@@ -118,9 +118,8 @@ void ApplyFlowbits(const Rule& rule, FlowDetectState* state) {
   }
 }
 
-const PrefilterDatabase* PayloadDatabase(const RuleGroup& group) {
-  return group.databases[static_cast<size_t>(BufferId::kPktData)].get();
-}
+constexpr size_t kNoPayloadScan = RuleGroup::kDatabaseSlots;
+constexpr size_t kOwnPayload = static_cast<size_t>(BufferId::kPktData);
 
 }  // namespace
 
@@ -138,15 +137,9 @@ struct DetectEngine::Impl {
   void Prepare() {
     match_scratch = std::make_unique<MatchScratch>(rules->max_pcre_captures);
     for (const RuleGroup& group : rules->groups) {
-      for (const auto& database : group.databases) {
+      for (size_t slot = 0; slot < RuleGroup::kDatabaseSlots; ++slot) {
+        const PrefilterDatabase* database = group.DatabaseAt(slot);
         if (database) OTASUKE_CHECK(database->matcher->PrepareScratch(prefilter_scratch).ok());
-      }
-      for (const PacketOnlyDatabase& packet_only : group.packet_only) {
-        OTASUKE_CHECK(packet_only.database->matcher->PrepareScratch(prefilter_scratch).ok());
-      }
-      if (group.payload_with_transport) {
-        OTASUKE_CHECK(
-            group.payload_with_transport->matcher->PrepareScratch(prefilter_scratch).ok());
       }
     }
     candidates.clear();
@@ -188,61 +181,80 @@ struct DetectEngine::Impl {
     ForEachPatternless(rules, in, [this](uint32_t rule) { AddCandidate(rule); });
   }
 
-  // The group's non-IP-only patternless rules, looked up once per flow direction and group
-  // (`slot`: 0 protocol group, 1 app-layer group) and then taken from the flow's state.
-  void CollectOtherPatternless(const RuleGroup& group, const Inspection& in, size_t slot) {
+  // Whether some rule of `database` has a header (addresses, ports) the inspection meets.
+  bool Reaches(const PrefilterDatabase& database, const Inspection& in) const {
+    if (database.reach.always) return true;
+    return std::any_of(database.reach.header_rules.begin(), database.reach.header_rules.end(),
+                       [&](uint32_t rule) { return AddressesMatch(rules->rules[rule], in); });
+  }
+
+  // The group's view of this flow direction (`slot`: 0 protocol group, 1 app-layer group),
+  // looked up once per flow direction and group and then kept in the flow's state; null
+  // without a flow.
+  FlowGroupCache* GroupCache(const RuleGroup& group, const Inspection& in, size_t slot) {
     FlowDetectState* flow = in.flow_state;
-    if (flow == nullptr) {
-      CollectPatternless(group.other, in);
-      return;
-    }
-    PatternlessCandidates& cached =
-        flow->patternless[in.direction == Direction::kToServer ? 0 : 1][slot];
-    if (!cached.Holds(&group, in)) {
-      cached.group = &group;
-      cached.src = in.src;
-      cached.dst = in.dst;
-      cached.src_port = in.src_port;
-      cached.dst_port = in.dst_port;
-      cached.rules.clear();
-      ForEachPatternless(group.other, in, [&](uint32_t rule) { cached.rules.push_back(rule); });
-      std::sort(cached.rules.begin(), cached.rules.end());
-      cached.rules.erase(std::unique(cached.rules.begin(), cached.rules.end()), cached.rules.end());
-    }
-    for (uint32_t rule : cached.rules) AddCandidate(rule);
+    if (flow == nullptr) return nullptr;
+    FlowGroupCache& cache = flow->groups[in.direction == Direction::kToServer ? 0 : 1][slot];
+    if (cache.Holds(&group, in)) return &cache;
+    cache.group = &group;
+    cache.src = in.src;
+    cache.dst = in.dst;
+    cache.src_port = in.src_port;
+    cache.dst_port = in.dst_port;
+    cache.patternless.clear();
+    ForEachPatternless(group.other, in, [&](uint32_t rule) { cache.patternless.push_back(rule); });
+    std::sort(cache.patternless.begin(), cache.patternless.end());
+    cache.patternless.erase(std::unique(cache.patternless.begin(), cache.patternless.end()),
+                            cache.patternless.end());
+    cache.reach_known = 0;
+    cache.reaches = 0;
+    return &cache;
   }
 
   // `ip_only_due`: this inspection is one IP-only rules apply to (Inspect skips them on every
   // other one, so they are not collected there).
-  // `payload`: the database to scan over the payload (packet and stream data) instead of the
-  // group's own, null to scan none (see RuleGroup::payload_with_transport).
-  void CollectCandidates(const RuleGroup& group, size_t slot, const PrefilterDatabase* payload,
+  // `payload_slot`: the database slot to scan over the payload (packet and stream data):
+  // kPktData, RuleGroup::kPayloadWithTransportSlot, or kNoPayloadScan (see
+  // RuleGroup::payload_with_transport).
+  void CollectCandidates(const RuleGroup& group, size_t slot, size_t payload_slot,
                          const Inspection& in, bool ip_only_due) {
-    CollectOtherPatternless(group, in, slot);
+    FlowGroupCache* cache = GroupCache(group, in, slot);
+    if (cache != nullptr) {
+      for (uint32_t rule : cache->patternless) AddCandidate(rule);
+    } else {
+      CollectPatternless(group.other, in);
+    }
     if (ip_only_due) CollectPatternless(group.ip_only, in);
-    for (const BufferId id : group.database_buffers) {
-      const PrefilterDatabase* selected = group.databases[static_cast<size_t>(id)].get();
-      if (id == BufferId::kPktData) selected = payload;
-      if (selected == nullptr) continue;
-      const PrefilterDatabase& database = *selected;
+    // A database none of whose rule headers the flow direction meets is not scanned.
+    auto scan_if_reached = [&](size_t database_slot, BufferId id) {
+      const PrefilterDatabase* database = group.DatabaseAt(database_slot);
+      if (database == nullptr) return;
       // A transaction-only inspection evaluates app-layer rules only.
-      if (in.tx_only && !database.has_app_buffer_rules) continue;
-      if (id == BufferId::kPktData) {
-        // All payload patterns over stream data, and over packet data unless the packet's
-        // payload went to reassembly.
-        if (!in.payload_in_stream) Scan(database, in, BufferId::kPktData);
-        Scan(database, in, BufferId::kStream);
-      } else {
-        Scan(database, in, id);
+      if (in.tx_only && !database->has_app_buffer_rules) return;
+      if (!in.HasBuffer(id) || in.Buffer(id).empty()) return;
+      if (cache != nullptr &&
+          !cache->Reaches(database_slot, [&] { return Reaches(*database, in); })) {
+        return;
       }
+      Scan(*database, in, id);
+    };
+    for (const BufferId id : group.database_buffers) {
+      if (id != BufferId::kPktData) {
+        scan_if_reached(static_cast<size_t>(id), id);
+        continue;
+      }
+      if (payload_slot == kNoPayloadScan) continue;
+      // All payload patterns over stream data, and over packet data unless the packet's
+      // payload went to reassembly.
+      if (!in.payload_in_stream) scan_if_reached(payload_slot, BufferId::kPktData);
+      scan_if_reached(payload_slot, BufferId::kStream);
     }
     if (!in.payload_in_stream) return;
     // Packet-only payload patterns over a packet whose payload went to reassembly, from the
     // databases whose rules' dsize can accept this payload size.
-    for (const PacketOnlyDatabase& packet_only : group.packet_only) {
-      if (!packet_only.Accepts(in.payload_size)) continue;
-      if (in.tx_only && !packet_only.database->has_app_buffer_rules) continue;
-      Scan(*packet_only.database, in, BufferId::kPktData);
+    for (size_t i = 0; i < group.packet_only.size(); ++i) {
+      if (!group.packet_only[i].Accepts(in.payload_size)) continue;
+      scan_if_reached(RuleGroup::kPacketOnlySlot + i, BufferId::kPktData);
     }
   }
 
@@ -252,6 +264,7 @@ struct DetectEngine::Impl {
     if (!in.HasBuffer(id)) return;
     const std::span<const uint8_t> data = in.Buffer(id);
     if (data.empty()) return;
+    ++stats.prefilter_scans;
     database.matcher->Scan(data, prefilter_scratch, [&](uint32_t pattern) {
       for (uint32_t k = database.rule_begin[pattern]; k < database.rule_begin[pattern + 1]; ++k) {
         AddCandidate(database.rules[k]);
@@ -332,14 +345,14 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
   if (in.app_proto == AppProto::kDns) app_group = kGroupDns;
   if (in.app_proto == AppProto::kTls) app_group = kGroupTls;
   const RuleGroup& proto_rules = compiled.groups[GroupIndex(proto_group, in.direction)];
-  const PrefilterDatabase* proto_payload = PayloadDatabase(proto_rules);
+  size_t proto_payload = kOwnPayload;
   if (app_group != kGroupClassCount) {
     const RuleGroup& app_rules = compiled.groups[GroupIndex(app_group, in.direction)];
-    const PrefilterDatabase* app_payload = PayloadDatabase(app_rules);
+    size_t app_payload = kOwnPayload;
     if (app_rules.payload_with_transport != nullptr && TransportOf(app_group) == proto_group) {
       // One scan of the payload for both groups.
-      app_payload = app_rules.payload_with_transport.get();
-      proto_payload = nullptr;
+      app_payload = RuleGroup::kPayloadWithTransportSlot;
+      proto_payload = kNoPayloadScan;
     }
     s.CollectCandidates(app_rules, 1, app_payload, in, ip_only_due);
   }

@@ -163,8 +163,9 @@ struct InspectResult {
 
 struct DetectStats {
   uint64_t inspections = 0;
-  uint64_t candidates = 0;  // rules verified after the prefilter
-  uint64_t matches = 0;     // rules that matched (before thresholds / noalert)
+  uint64_t candidates = 0;       // rules verified after the prefilter
+  uint64_t prefilter_scans = 0;  // database scans of a non-empty buffer
+  uint64_t matches = 0;          // rules that matched (before thresholds / noalert)
   uint64_t alerts = 0;
   uint64_t suppressed = 0;  // matches held back by threshold / detection_filter
 };

@@ -5,30 +5,53 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "agent/network/detect/inspection.h"
 
 namespace otasuke::network::detect {
 
+// Two addresses as two word compares (std::array's == calls memcmp).
+inline bool SameAddress(const IpAddress& a, const IpAddress& b) {
+  uint64_t a_words[2], b_words[2];
+  std::memcpy(a_words, a.bytes.data(), sizeof(a_words));
+  std::memcpy(b_words, b.bytes.data(), sizeof(b_words));
+  return a.family == b.family && ((a_words[0] ^ b_words[0]) | (a_words[1] ^ b_words[1])) == 0;
+}
+
 // A pass or drop that applies to the whole flow; the first one set wins.
 enum class FlowAction : uint8_t { kNone, kPass, kDrop };
 
-// The patternless candidates (address index, port index, rules always checked) of one rule
-// group for one direction of the flow. They depend only on the group and on the addresses and
-// ports, which a flow direction keeps, so they are looked up once instead of on every packet.
-struct PatternlessCandidates {
+// What one rule group offers one direction of a flow: its patternless candidates (address
+// index, port index, rules always checked) and the databases whose rules' headers can match.
+// Both depend only on the group and on the addresses and ports, which a flow direction keeps,
+// so they are looked up once instead of on every packet.
+struct FlowGroupCache {
   const void* group = nullptr;  // the RuleGroup they came from; null: not looked up yet
   IpAddress src;
   IpAddress dst;
   uint16_t src_port = 0;
   uint16_t dst_port = 0;
-  std::vector<uint32_t> rules;  // sorted, unique
+  std::vector<uint32_t> patternless;  // sorted, unique
+  // Bit i of `reach_known`: whether RuleGroup::DatabaseAt(i) can yield a match is decided,
+  // in bit i of `reaches`. Decided when the database is first to be scanned for the flow.
+  uint32_t reach_known = 0;
+  uint32_t reaches = 0;
 
   bool Holds(const void* for_group, const Inspection& in) const {
     return group == for_group && src_port == in.src_port && dst_port == in.dst_port &&
-           src.family == in.src.family && dst.family == in.dst.family &&
-           src.bytes == in.src.bytes && dst.bytes == in.dst.bytes;
+           SameAddress(src, in.src) && SameAddress(dst, in.dst);
+  }
+  // Whether database `slot` can yield a match; `decide()` answers the first time.
+  template <typename F>
+  bool Reaches(size_t slot, F&& decide) {
+    const uint32_t bit = 1u << slot;
+    if ((reach_known & bit) == 0) {
+      reach_known |= bit;
+      if (decide()) reaches |= bit;
+    }
+    return (reaches & bit) != 0;
   }
 };
 
@@ -43,15 +66,15 @@ struct FlowDetectState {
   // bit 1 to client).
   uint8_t ip_only_done = 0;
   // Per direction (to server, to client): the protocol group's and the app-layer group's.
-  std::array<std::array<PatternlessCandidates, 2>, 2> patternless;
+  std::array<std::array<FlowGroupCache, 2>, 2> groups;
 
   void ResetFor(const void* identity) {
     rules_identity = identity;
     flowbits.clear();
     tx_alerted.clear();
     ip_only_done = 0;
-    for (auto& direction : patternless) {
-      for (PatternlessCandidates& candidates : direction) candidates.group = nullptr;
+    for (auto& direction : groups) {
+      for (FlowGroupCache& cache : direction) cache.group = nullptr;
     }
   }
   bool IsSet(uint32_t bit) const {

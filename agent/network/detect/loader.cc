@@ -229,6 +229,49 @@ bool InspectsToServerOnlyBuffer(const Rule& rule) {
 
 using PatternRules = absl::flat_hash_map<PatternKey, std::vector<uint32_t>>;
 
+// A packet meets both headers or neither.
+bool SameHeader(const Rule& a, const Rule& b) {
+  return a.bidirectional == b.bidirectional && a.src_ports == b.src_ports &&
+         a.dst_ports == b.dst_ports && a.src == b.src && a.dst == b.dst;
+}
+
+bool HeaderMatchesEverything(const Rule& rule) {
+  return rule.src.any && rule.dst.any && rule.src_ports.any && rule.dst_ports.any;
+}
+
+// A database whose rules have more distinct headers than this counts as reaching every flow:
+// checking them all for each new flow direction would cost more than it saves.
+constexpr size_t kMaxReachHeaders = 32;
+
+DatabaseReach BuildReach(const std::vector<uint32_t>& rules, const CompiledRules& compiled) {
+  DatabaseReach reach;
+  std::vector<std::pair<uint32_t, size_t>> headers;  // a rule with the header, rules with it
+  for (uint32_t index : rules) {
+    const Rule& rule = compiled.rules[index];
+    if (HeaderMatchesEverything(rule)) {
+      reach.always = true;
+      return reach;
+    }
+    auto same = std::find_if(headers.begin(), headers.end(), [&](const auto& header) {
+      return SameHeader(compiled.rules[header.first], rule);
+    });
+    if (same != headers.end()) {
+      ++same->second;
+      continue;
+    }
+    if (headers.size() == kMaxReachHeaders) {
+      reach.always = true;
+      return reach;
+    }
+    headers.emplace_back(index, 1);
+  }
+  // Most common first: a flow a database reaches usually meets one of its first headers.
+  std::stable_sort(headers.begin(), headers.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  for (const auto& header : headers) reach.header_rules.push_back(header.first);
+  return reach;
+}
+
 // One database of `map`'s patterns, each making its rules candidates.
 absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabase(const PatternRules& map,
                                                                  const CompiledRules& compiled) {
@@ -248,6 +291,7 @@ absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabase(const PatternRu
     }
   }
   database->rule_begin.push_back(static_cast<uint32_t>(database->rules.size()));
+  database->reach = BuildReach(database->rules, compiled);
   if (compiled.prefilter == PrefilterKind::kHyperscan) {
     ASSIGN_OR_RETURN(database->matcher, BuildHyperscan(list));
   } else {
