@@ -2,8 +2,10 @@
 
 #include <grpcpp/alarm.h>
 
+#include <atomic>
 #include <chrono>
 #include <deque>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
@@ -24,12 +26,14 @@ bool PowerOfTwo(uint64_t n) { return n != 0 && (n & (n - 1)) == 0; }
 class Session final : public AgentStreamHandle, public std::enable_shared_from_this<Session> {
  public:
   Session(Store& store, AgentRegistry& registry, AgentLimiter& limiter, WorkerPool& pool,
-          const AgentServiceOptions& options, std::string peer, std::string peer_cert_pem)
+          const AgentServiceOptions& options, std::atomic<int64_t>& queued_bytes, std::string peer,
+          std::string peer_cert_pem)
       : store_(store),
         registry_(registry),
         limiter_(limiter),
         pool_(pool),
         options_(options),
+        queued_bytes_(queued_bytes),
         validator_(options.limits),
         peer_(std::move(peer)),
         peer_address_(PeerAddress(peer_)),
@@ -40,6 +44,7 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
   void Attach(Reactor* reactor) {
     absl::MutexLock lock(&mu_);
     reactor_ = reactor;
+    reading_ = true;
     reactor_->StartRead(&incoming_);
     const absl::Duration timeout = limiter_.limits().hello_timeout;
     hello_alarm_ = std::make_unique<grpc::Alarm>();
@@ -68,11 +73,16 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
 
   void OnReadDone(bool ok) {
     if (!ok) {
-      // The agent closed its side or the call was cancelled.
+      // The agent closed its side or the call was cancelled. Writes still waiting for their
+      // commit get their Acks first.
       absl::MutexLock lock(&mu_);
-      CloseLocked(grpc::Status::OK);
+      reading_ = false;
+      read_closed_ = true;
+      if (writes_in_flight_ == 0) FinishWhenFlushedLocked();
       return;
     }
+    // reading_ stays set until this message is queued to the store: a commit finishing meanwhile
+    // must not start the next read, whose message could overtake this one.
     v1::AgentMessage message = std::move(incoming_);
     incoming_.Clear();
     bool first = !validator_.has_hello();
@@ -107,28 +117,28 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
       pause_ = pause;
     }
     auto self = shared_from_this();
+    const auto size = static_cast<int64_t>(bytes);
     switch (message.msg_case()) {
       case v1::AgentMessage::kHello:
         if (first) OnHello(message.hello());
-        break;
+        break;  // the next read starts once the agent is stored (hello_stored_)
       case v1::AgentMessage::kAlerts: {
         std::vector<v1::Alert> alerts(
             std::make_move_iterator(message.mutable_alerts()->mutable_alerts()->begin()),
             std::make_move_iterator(message.mutable_alerts()->mutable_alerts()->end()));
-        store_.IngestAlerts(
-            agent_id_, std::move(alerts), [self](absl::StatusOr<IngestResult> result) {
-              if (!result.ok()) {
-                self->Close(absl::UnavailableError(
-                    absl::StrCat("collector could not store alerts: ", result.status().message())));
-                return;
-              }
-              self->AckAndReadNext(result->acked_sequence);
-            });
+        WriteQueued(size);
+        store_.IngestAlerts(agent_id_, std::move(alerts), chain_,
+                            [self, size](absl::StatusOr<IngestResult> result) {
+                              self->WriteDone(size, result.status(), " alerts",
+                                              result.ok() ? result->acked_sequence : 0);
+                            });
         break;
       }
       case v1::AgentMessage::kHeartbeat:
-        store_.RecordHeartbeat(agent_id_, message.heartbeat(),
-                               [self](absl::Status status) { self->ReadNextOrClose(status); });
+        WriteQueued(size);
+        store_.RecordHeartbeat(agent_id_, message.heartbeat(), [self, size](absl::Status status) {
+          self->WriteDone(size, status, "", std::nullopt);
+        });
         break;
       case v1::AgentMessage::kRulesetStatus: {
         const v1::RuleSetStatus& status = message.ruleset_status();
@@ -138,13 +148,18 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
           LOG_WARN("agent %s rejected rule set %s: %s", agent_id_, status.version(),
                    status.error());
         }
-        store_.RecordRuleSetStatus(agent_id_, status,
-                                   [self](absl::Status s) { self->ReadNextOrClose(s); });
+        WriteQueued(size);
+        store_.RecordRuleSetStatus(agent_id_, status, [self, size](absl::Status s) {
+          self->WriteDone(size, s, "", std::nullopt);
+        });
         break;
       }
       default:
-        break;  // the validator rejected everything else
+        return;  // the validator rejected everything else
     }
+    absl::MutexLock lock(&mu_);
+    reading_ = false;
+    MaybeReadLocked();
   }
 
   void OnWriteDone(bool ok) {
@@ -152,10 +167,19 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
     write_in_flight_ = false;
     if (!ok) {
       outgoing_.clear();
+      if (pending_finish_.has_value()) {  // CloseLocked would wait for it: finish now
+        finish_called_ = true;
+        reactor_->Finish(*pending_finish_);
+        return;
+      }
       CloseLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "write to agent failed"));
       return;
     }
     if (pending_finish_.has_value()) {
+      if (!outgoing_.empty()) {  // a graceful end: the Acks still queued go out first
+        StartNextWriteLocked();
+        return;
+      }
       finish_called_ = true;
       reactor_->Finish(*pending_finish_);
       return;
@@ -257,21 +281,58 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
     Send(std::move(message));
   }
 
+  // The Hello is stored: answer it and start reading alerts.
   void AckAndReadNext(uint64_t acked_sequence) {
     absl::MutexLock lock(&mu_);
-    v1::CollectorMessage ack;
-    ack.mutable_ack()->set_sequence(acked_sequence);
-    if (!SendLocked(std::move(ack))) return;
-    StartReadLocked();
+    hello_stored_ = true;
+    if (!SendAckLocked(acked_sequence)) return;
+    MaybeReadLocked();
   }
 
-  void ReadNextOrClose(const absl::Status& status) {
+  // Called before a message's write is queued to the store (its completion may run first).
+  void WriteQueued(int64_t bytes) {
     absl::MutexLock lock(&mu_);
+    ++writes_in_flight_;
+    queued_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  }
+
+  // A queued write committed (or failed): Ack it when it stored alerts, read on.
+  void WriteDone(int64_t bytes, const absl::Status& status, const char* what,
+                 std::optional<uint64_t> acked_sequence) {
+    absl::MutexLock lock(&mu_);
+    --writes_in_flight_;
+    queued_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
     if (!status.ok()) {
-      CloseLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                               absl::StrCat("collector could not store: ", status.message())));
+      CloseLocked(
+          grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                       absl::StrCat("collector could not store", what, ": ", status.message())));
       return;
     }
+    if (acked_sequence.has_value() && !SendAckLocked(*acked_sequence)) return;
+    if (read_closed_ && writes_in_flight_ == 0) {
+      FinishWhenFlushedLocked();  // the agent ended its side; every write is answered
+      return;
+    }
+    MaybeReadLocked();
+  }
+
+  bool SendAckLocked(uint64_t acked_sequence) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    v1::CollectorMessage ack;
+    ack.mutable_ack()->set_sequence(acked_sequence);
+    return SendLocked(std::move(ack));
+  }
+
+  // Starts the next read unless one is under way or the stream's read-ahead is used up (see
+  // agent_service.h). With no write waiting, a stream may always read.
+  void MaybeReadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (reading_ || read_closed_ || !hello_stored_) return;
+    if (writes_in_flight_ > 0 &&
+        (writes_in_flight_ >= options_.read_ahead_writes ||
+         queued_bytes_.load(std::memory_order_relaxed) >= options_.read_ahead_bytes)) {
+      return;  // a commit of this stream's writes calls again
+    }
+    if (reactor_ == nullptr || finish_called_ || pending_finish_.has_value()) return;
+    reading_ = true;
     StartReadLocked();
   }
 
@@ -330,6 +391,17 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
     reactor_->StartWrite(&writing_);
   }
 
+  // Ends the stream with OK once every queued message (the last Acks) is written.
+  void FinishWhenFlushedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (reactor_ == nullptr || finish_called_ || pending_finish_.has_value()) return;
+    if (write_in_flight_) {
+      pending_finish_ = grpc::Status::OK;  // OnWriteDone writes the rest, then finishes
+      return;
+    }
+    finish_called_ = true;
+    reactor_->Finish(grpc::Status::OK);
+  }
+
   void CloseLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (reactor_ == nullptr || finish_called_ || pending_finish_.has_value()) return;
     outgoing_.clear();
@@ -346,6 +418,9 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
   AgentLimiter& limiter_;
   WorkerPool& pool_;
   const AgentServiceOptions& options_;
+  std::atomic<int64_t>& queued_bytes_;  // of all streams (AgentServiceImpl)
+  // This stream's writes, in order: one failing fails the later ones (store.h).
+  const std::shared_ptr<WriteChain> chain_ = std::make_shared<WriteChain>();
   // Touched only by reactions, which gRPC runs one at a time for a reader (no lock needed):
   StreamValidator validator_;
   v1::AgentMessage incoming_;
@@ -363,7 +438,12 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
   std::deque<v1::CollectorMessage> outgoing_ ABSL_GUARDED_BY(mu_);
   v1::CollectorMessage writing_ ABSL_GUARDED_BY(mu_);
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Duration pause_ ABSL_GUARDED_BY(mu_);  // before the next read (rate limit)
+  // A read started (or paused), or its message not yet queued to the store.
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;
+  bool hello_stored_ ABSL_GUARDED_BY(mu_) = false;
+  bool read_closed_ ABSL_GUARDED_BY(mu_) = false;  // the agent ended its side
+  int writes_in_flight_ ABSL_GUARDED_BY(mu_) = 0;  // queued to the store, not yet committed
+  absl::Duration pause_ ABSL_GUARDED_BY(mu_);      // before the next read (rate limit)
   std::unique_ptr<grpc::Alarm> pause_alarm_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<grpc::Alarm> hello_alarm_ ABSL_GUARDED_BY(mu_);
   bool hello_read_ ABSL_GUARDED_BY(mu_) = false;  // the deadline no longer applies
@@ -435,8 +515,8 @@ grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* AgentServiceImp
         auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
     if (!certs.empty()) peer_cert_pem.assign(certs.front().data(), certs.front().size());
   }
-  auto session = std::make_shared<Session>(store_, registry_, limiter_, pool_, options_, peer,
-                                           std::move(peer_cert_pem));
+  auto session = std::make_shared<Session>(store_, registry_, limiter_, pool_, options_,
+                                           queued_bytes_, peer, std::move(peer_cert_pem));
   return new AgentStreamReactor(std::move(session));
 }
 

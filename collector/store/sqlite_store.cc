@@ -150,7 +150,9 @@ void SqliteStore::WriterLoop() {
     int failed = 0;
     for (size_t i = 0; i < batch.size(); ++i) {
       if (!tx.ok()) results[i] = tx;
-      if (!results[i].ok()) ++failed;
+      if (results[i].ok()) continue;
+      ++failed;
+      if (batch[i].chain != nullptr) batch[i].chain->Break();  // before the next transaction
     }
     {
       absl::MutexLock lock(&queue_mu_);
@@ -181,6 +183,10 @@ absl::Status SqliteStore::RunBatch(std::vector<Write>& batch, std::vector<absl::
   }
   incident_cache_.Validate(*data_version);
   for (size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].chain != nullptr && batch[i].chain->broken()) {
+      results[i] = absl::AbortedError("an earlier write of this agent stream failed");
+      continue;
+    }
     absl::StatusOr<Stmt> savepoint = db.Prepare("SAVEPOINT write");
     absl::Status status = savepoint.ok() ? savepoint->Run() : savepoint.status();
     if (status.ok()) {
@@ -190,6 +196,7 @@ absl::Status SqliteStore::RunBatch(std::vector<Write>& batch, std::vector<absl::
         absl::StatusOr<Stmt> release = db.Prepare("RELEASE write");
         status = release.ok() ? release->Run() : release.status();
       } else {
+        if (batch[i].chain != nullptr) batch[i].chain->Break();
         effects_ = before;
         incident_cache_.Clear();  // it may hold what the rolled-back write did
         status = db.Exec("ROLLBACK TO write; RELEASE write");
@@ -480,6 +487,7 @@ absl::Status SqliteStore::ApplyIngest(SqliteDb& db, std::string_view agent_id,
 }
 
 void SqliteStore::IngestAlerts(std::string agent_id, std::vector<v1::Alert> alerts,
+                               std::shared_ptr<WriteChain> chain,
                                std::function<void(absl::StatusOr<IngestResult>)> done) {
   // Packed here, on the gRPC thread that received the alerts: the writer binds views into the
   // batch, and the protobufs are destroyed on this thread when `alerts` goes out of scope.
@@ -501,6 +509,7 @@ void SqliteStore::IngestAlerts(std::string agent_id, std::vector<v1::Alert> aler
             }
             done(*result);
           },
+      .chain = std::move(chain),
   });
 }
 

@@ -65,7 +65,9 @@ class SqliteStore final : public Store {
 
   void UpsertAgent(const v1::Hello& hello,
                    std::function<void(absl::StatusOr<AgentState>)> done) override;
+  using Store::IngestAlerts;
   void IngestAlerts(std::string agent_id, std::vector<v1::Alert> alerts,
+                    std::shared_ptr<WriteChain> chain,
                     std::function<void(absl::StatusOr<IngestResult>)> done) override;
   void RecordHeartbeat(std::string agent_id, v1::Heartbeat heartbeat, Done done) override;
   void MarkDisconnected(std::string agent_id, Done done) override;
@@ -86,6 +88,7 @@ class SqliteStore final : public Store {
   struct Write {
     std::function<absl::Status(SqliteDb&)> apply;
     std::function<void(absl::Status)> done;
+    std::shared_ptr<WriteChain> chain;  // null: the write stands alone
   };
   // Per-transaction facts the writes report to the loop.
   struct TxEffects {

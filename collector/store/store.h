@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -74,6 +75,21 @@ struct IncidentQuery {
   int limit = 100;
 };
 
+// The ingest writes of one agent stream, which may be queued before the earlier ones committed
+// (the agent service reads ahead). Writes run in queue order; once one write of a chain fails,
+// every later write of the chain fails too, unapplied: otherwise a later commit would advance
+// the agent's acked_sequence past the alerts of the failed write, and the agent, told they are
+// durable, would drop them. The stream closes on the first failure and its agent resends from
+// the last Ack. Touched by the store's writer thread only.
+class WriteChain {
+ public:
+  bool broken() const { return broken_; }
+  void Break() { broken_ = true; }
+
+ private:
+  bool broken_ = false;
+};
+
 class Store {
  public:
   using Done = std::function<void(absl::Status)>;
@@ -85,9 +101,15 @@ class Store {
   virtual void UpsertAgent(const v1::Hello& hello,
                            std::function<void(absl::StatusOr<AgentState>)> done) = 0;
   // Stores alerts not yet stored for `agent_id` (idempotent by agent+sequence and by uuid) and
-  // groups them into incidents.
+  // groups them into incidents. A write of a broken `chain` fails with Aborted, unapplied.
   virtual void IngestAlerts(std::string agent_id, std::vector<v1::Alert> alerts,
+                            std::shared_ptr<WriteChain> chain,
                             std::function<void(absl::StatusOr<IngestResult>)> done) = 0;
+  // A write of its own, in no chain.
+  void IngestAlerts(std::string agent_id, std::vector<v1::Alert> alerts,
+                    std::function<void(absl::StatusOr<IngestResult>)> done) {
+    IngestAlerts(std::move(agent_id), std::move(alerts), nullptr, std::move(done));
+  }
   virtual void RecordHeartbeat(std::string agent_id, v1::Heartbeat heartbeat, Done done) = 0;
   virtual void MarkDisconnected(std::string agent_id, Done done) = 0;
   // The agent's answer to a pushed rule set: updates its active version, audits rejections.

@@ -1,6 +1,7 @@
 // The collector assembled as in production (CollectorApp) with a real gRPC server on
 // 127.0.0.1:0, driven by real client streams.
 
+#include <algorithm>
 #include <thread>
 
 #include "absl/strings/strip.h"
@@ -83,6 +84,23 @@ TEST_F(ServerTest, AckComesOnlyAfterTheAlertsAreCommitted) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM alerts WHERE agent_id = 'agent-1'"), 3);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM incidents"), 1);
   EXPECT_TRUE(agent->Close().ok());
+}
+
+TEST_F(ServerTest, BatchesSentWithoutWaitingAreAllAckedBeforeTheStreamEnds) {
+  // The collector reads a stream's next batches while earlier ones wait for their commit; an
+  // agent that half-closes right after sending still gets every Ack before the stream ends.
+  auto agent = Connect(MakeHello("agent-1"));
+  uint64_t sequence = 0;
+  for (int batch = 0; batch < 20; ++batch) {
+    std::vector<v1::Alert> alerts;
+    for (int i = 0; i < 5; ++i) alerts.push_back(MakeAlert(++sequence));
+    ASSERT_TRUE(agent->SendAlerts(alerts));
+  }
+  EXPECT_TRUE(agent->Close().ok());
+  EXPECT_EQ(agent->highest_ack(), 100u);
+  std::vector<uint64_t> acks = agent->acks();
+  EXPECT_TRUE(std::is_sorted(acks.begin(), acks.end()));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM alerts WHERE agent_id = 'agent-1'"), 100);
 }
 
 TEST_F(ServerTest, AReconnectingAgentLearnsWhatIsStoredAndResendsAreNotStoredTwice) {

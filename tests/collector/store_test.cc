@@ -189,6 +189,39 @@ TEST_F(StoreTest, AlertsForAnUnknownAgentFailAloneInTheirTransaction) {
   EXPECT_EQ(Count(path_, "SELECT COUNT(*) FROM alerts"), 1);
 }
 
+TEST_F(StoreTest, AWriteAfterAFailedOneOfItsChainFailsUnapplied) {
+  // A stream that read ahead queued three writes; the first fails (no Hello stored yet). The
+  // Hello that lands between them must not let the third through: it would advance
+  // acked_sequence past the first write's alerts, which the agent would then drop.
+  auto chain = std::make_shared<WriteChain>();
+  std::promise<absl::StatusOr<IngestResult>> first, third, alone;
+  std::promise<absl::StatusOr<AgentState>> hello;
+  v1::Alert lost = MakeAlert(1);
+  lost.set_agent_id("agent-1");
+  lost.set_tenant_id("tenant-a");
+  v1::Alert later = MakeAlert(2);
+  later.set_agent_id("agent-1");
+  later.set_tenant_id("tenant-a");
+  v1::Alert unchained = MakeAlert(3);
+  unchained.set_agent_id("agent-1");
+  unchained.set_tenant_id("tenant-a");
+  store_->IngestAlerts("agent-1", {lost}, chain, [&](auto r) { first.set_value(r); });
+  store_->UpsertAgent(MakeHello("agent-1"), [&](auto s) { hello.set_value(s); });
+  store_->IngestAlerts("agent-1", {later}, chain, [&](auto r) { third.set_value(r); });
+  store_->IngestAlerts("agent-1", {unchained}, [&](auto r) { alone.set_value(r); });
+  EXPECT_THAT(first.get_future().get(), StatusIs(absl::StatusCode::kNotFound, "unknown agent"));
+  EXPECT_THAT(hello.get_future().get(), IsOk());
+  EXPECT_THAT(third.get_future().get(),
+              StatusIs(absl::StatusCode::kAborted, "an earlier write of this agent stream failed"));
+  EXPECT_TRUE(chain->broken());
+  // Writes outside the broken chain (a new stream of the agent) go on.
+  absl::StatusOr<IngestResult> result = alone.get_future().get();
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(result->stored, 1);
+  EXPECT_EQ(Count(path_, "SELECT COUNT(*) FROM alerts"), 1);
+  EXPECT_EQ(Count(path_, "SELECT COUNT(*) FROM alerts WHERE sequence = 2"), 0);
+}
+
 TEST_F(StoreTest, GroupsAlertsIntoIncidentsWithinTheWindow) {
   ASSERT_THAT(Upsert(*store_, MakeHello("agent-1")), IsOk());
   ASSERT_THAT(Ingest(*store_, "agent-1", {MakeAlert(1, "rule-1", v1::SEVERITY_LOW)}), IsOk());
