@@ -71,6 +71,13 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(Options options, 
   ASSIGN_OR_RETURN(int version, ApplyMigrations(*writer, AllMigrations()));
   LOG_DEBUG("store %s at schema version %d", options.path, version);
   RETURN_IF_ERROR(writer->Exec("UPDATE agents SET connected = 0 WHERE connected <> 0"));
+  // Statement journals in memory. Every write runs in a savepoint, and SQLite copies each page a
+  // savepoint changes that its transaction had already changed into the statement journal,
+  // which beyond 64 KiB spilled to a file in /var/tmp: 1.8 KB of file writes per ingested alert,
+  // more than the log itself (docs/PERFORMANCE.md). It holds at most the pages of one
+  // transaction. Set after the migrations, whose index builds may sort more than memory should
+  // hold.
+  RETURN_IF_ERROR(writer->Exec("PRAGMA temp_store=MEMORY"));
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> reader, SqliteDb::Open(options.path, db_options));
   RETURN_IF_ERROR(reader->Exec("PRAGMA query_only = ON"));
   return std::unique_ptr<SqliteStore>(
