@@ -242,6 +242,7 @@ absl::Status CollectorApp::StartServer() {
   AgentServiceOptions agent_options;
   agent_options.limits.max_alerts_per_batch = static_cast<int>(config_.limits_max_alerts_per_batch);
   agent_options.authorizer = identities_.get();
+  agent_options.read_ahead_writes = static_cast<int>(config_.store_read_ahead);
   agent_service_ =
       std::make_unique<AgentServiceImpl>(*store_, registry_, limiter_, *pool_, agent_options);
   console_service_ =

@@ -151,6 +151,11 @@ constexpr ConfigKey kConfigKeys[] = {
      .value_name = "N",
      .help = "writes per SQLite transaction",
      .member = &CollectorConfig::store_max_batch},
+    {.path = "store.read_ahead",
+     .flag = "store-read-ahead",
+     .value_name = "N",
+     .help = "messages of one agent stream queued to the store before the first commits (1: none)",
+     .member = &CollectorConfig::store_read_ahead},
     {.path = "store.busy_timeout",
      .flag = "store-busy-timeout",
      .value_name = "DURATION",
@@ -455,6 +460,9 @@ absl::Status ValidateConfig(const CollectorConfig& c) {
   }
   if (c.store_max_batch < 1 || c.store_max_batch > 100000) {
     errors.push_back("store.max_batch: must be 1 .. 100000");
+  }
+  if (c.store_read_ahead < 1 || c.store_read_ahead > 64) {
+    errors.push_back("store.read_ahead: must be 1 .. 64");
   }
   if (c.worker_threads < 1 || c.worker_threads > 64) {
     errors.push_back("worker_threads: must be 1 .. 64");

@@ -40,6 +40,7 @@ struct CollectorConfig {
   std::string email_username;
   std::string email_password_file;
   int64_t store_max_batch = 256;
+  int64_t store_read_ahead = 8;  // AgentServiceOptions::read_ahead_writes
   absl::Duration store_busy_timeout = absl::Seconds(5);
   std::string store_synchronous = "full";  // "full" or "normal" (docs/COLLECTOR.md)
   int64_t worker_threads = 2;

@@ -68,7 +68,8 @@ TEST(ConfigTest, FileThenFlags) {
                            "  url: http://127.0.0.1:8080/hook\n"
                            "  max_attempts: 7\n"
                            "store:\n"
-                           "  max_batch: 64\n");
+                           "  max_batch: 64\n"
+                           "  read_ahead: 2\n");
   auto config = Load({"--config", path, "--incident-window", "2h"});
   ASSERT_THAT(config, IsOk());
   EXPECT_EQ(config->listen, "127.0.0.1:0");
@@ -78,6 +79,9 @@ TEST(ConfigTest, FileThenFlags) {
   EXPECT_EQ(config->webhook_url, "http://127.0.0.1:8080/hook");
   EXPECT_EQ(config->webhook_max_attempts, 7);
   EXPECT_EQ(config->store_max_batch, 64);
+  EXPECT_EQ(config->store_read_ahead, 2);
+  EXPECT_THAT(Load({"--store-read-ahead", "0"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "store.read_ahead: must be 1 .. 64"));
 }
 
 TEST(ConfigTest, HelpIsRecognised) {
