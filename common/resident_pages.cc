@@ -19,27 +19,13 @@ bool ParseNumber(std::string_view text, int base, T* out) {
   return ec == std::errc() && end == text.data() + text.size();
 }
 
-// The next space-separated word of `line`, consumed.
-std::string_view NextWord(std::string_view& line) {
-  const size_t start = line.find_first_not_of(' ');
-  if (start == std::string_view::npos) {
-    line = {};
-    return {};
-  }
-  line.remove_prefix(start);
-  const size_t end = line.find(' ');
-  std::string_view word = line.substr(0, end);
-  line.remove_prefix(end == std::string_view::npos ? line.size() : end);
-  return word;
-}
-
 // A mapping's header: "start-end perms offset dev inode [path]".
 bool ParseHeader(std::string_view line, SmapsMapping* m) {
-  std::string_view range = NextWord(line);
-  std::string_view perms = NextWord(line);
-  std::string_view offset = NextWord(line);
-  std::string_view dev = NextWord(line);
-  std::string_view inode = NextWord(line);
+  std::string_view range = ConsumeWord(line);
+  std::string_view perms = ConsumeWord(line);
+  std::string_view offset = ConsumeWord(line);
+  std::string_view dev = ConsumeWord(line);
+  std::string_view inode = ConsumeWord(line);
   const size_t dash = range.find('-');
   uint64_t inode_number = 0;
   if (dash == std::string_view::npos || perms.size() != 4 || offset.empty() || dev.empty() ||
@@ -60,7 +46,7 @@ bool ParseSizeLine(std::string_view line, std::string_view* name, size_t* kb) {
   if (colon == std::string_view::npos || !line.ends_with(" kB")) return false;
   *name = line.substr(0, colon);
   std::string_view rest = line.substr(colon + 1, line.size() - colon - 1 - 3);
-  std::string_view number = NextWord(rest);
+  std::string_view number = ConsumeWord(rest);
   return ParseNumber(number, 10, kb);
 }
 

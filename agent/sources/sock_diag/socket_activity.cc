@@ -13,28 +13,6 @@
 namespace otasuke::agent {
 namespace {
 
-// Cuts the first line (without its '\n') off `text`.
-std::string_view NextLine(std::string_view& text) {
-  const size_t end = text.find('\n');
-  const std::string_view line = text.substr(0, end);
-  text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
-  return line;
-}
-
-// Cuts the first whitespace-separated word off `line`; empty when none is left.
-std::string_view NextWord(std::string_view& line) {
-  const size_t start = line.find_first_not_of(" \t");
-  if (start == std::string_view::npos) {
-    line = {};
-    return {};
-  }
-  line.remove_prefix(start);
-  const size_t end = std::min(line.find_first_of(" \t"), line.size());
-  const std::string_view word = line.substr(0, end);
-  line.remove_prefix(end);
-  return word;
-}
-
 // The whole word as a number. CurrEstab is a gauge printed signed; it is never negative, but
 // parse what is there.
 bool ParseCounter(std::string_view word, uint64_t* value) {
@@ -51,14 +29,15 @@ absl::Status SnmpFields(std::string_view snmp, std::string_view prefix,
                         std::span<const std::string_view> fields, std::span<uint64_t> values) {
   uint32_t found = 0;
   while (!snmp.empty()) {
-    std::string_view names = NextLine(snmp);
+    std::string_view names = ConsumeLine(snmp);
     if (!names.starts_with(prefix)) continue;
-    std::string_view numbers = NextLine(snmp);
+    std::string_view numbers = ConsumeLine(snmp);
     if (!numbers.starts_with(prefix)) continue;
-    NextWord(names);  // the prefixes
-    NextWord(numbers);
-    for (std::string_view name = NextWord(names), number = NextWord(numbers);
-         !name.empty() && !number.empty(); name = NextWord(names), number = NextWord(numbers)) {
+    ConsumeWord(names);  // the prefixes
+    ConsumeWord(numbers);
+    for (std::string_view name = ConsumeWord(names), number = ConsumeWord(numbers);
+         !name.empty() && !number.empty();
+         name = ConsumeWord(names), number = ConsumeWord(numbers)) {
       for (size_t i = 0; i < fields.size(); ++i) {
         if (name == fields[i] && ParseCounter(number, &values[i])) found |= 1u << i;
       }
@@ -76,10 +55,10 @@ absl::Status SnmpFields(std::string_view snmp, std::string_view prefix,
 // /proc/net/snmp6: one `name value` pair per line. Absent when IPv6 is off: zero.
 uint64_t Snmp6Field(std::string_view snmp6, std::string_view field) {
   while (!snmp6.empty()) {
-    std::string_view line = NextLine(snmp6);
-    if (NextWord(line) != field) continue;
+    std::string_view line = ConsumeLine(snmp6);
+    if (ConsumeWord(line) != field) continue;
     uint64_t v = 0;
-    return ParseCounter(NextWord(line), &v) ? v : 0;
+    return ParseCounter(ConsumeWord(line), &v) ? v : 0;
   }
   return 0;
 }
