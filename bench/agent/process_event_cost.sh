@@ -11,16 +11,8 @@ BUILD=${1:-build}
 STARTS=${2:-3000}
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 WORK=$(mktemp -d)
-trap 'kill $AGENT $COLLECTOR 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
-
-"$BUILD/bin/otasuke-collector" --listen 127.0.0.1:0 --port-file "$WORK/port" \
-  --data-dir "$WORK/c" --transport-security insecure --run-as-user root >"$WORK/c.log" 2>&1 &
-COLLECTOR=$!
-for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
-"$BUILD/bin/otasuke-agent" --tenant bench --collector "127.0.0.1:$(cat "$WORK/port")" \
-  --state-dir "$WORK/a" --rules "$ROOT/rules" --transport-security insecure \
-  --run-as-user root >"$WORK/a.log" 2>&1 &
-AGENT=$!
+set --  # no agent flags: the sourced script passes "$@" to the agent
+. "$ROOT/bench/agent/start_pair.sh"
 sleep 5  # start-up
 TID=""
 for t in /proc/$AGENT/task/*; do
