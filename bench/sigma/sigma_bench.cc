@@ -2,7 +2,9 @@
 // realistic process-creation events, replayed and varied from the SigmaHQ regression events.
 // Measures events/s and ns/event of the indexed engine on one thread, and the speed-up over
 // the rule-by-rule evaluator (the test oracle). Prints both engines' match counts, which must
-// be equal. Usage: sigma_bench [SHARED_DIR] [EVENTS]
+// be equal. Usage: sigma_bench [--stream=repeat|diverse] [SHARED_DIR] [EVENTS]
+// The default `repeat` stream is the issue's; `diverse` varies every command line and the
+// user profile directory in paths (see VaryEventsDiversely).
 
 #include <time.h>
 
@@ -15,10 +17,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "agent/event/readers/event_reader.h"
 #include "agent/sigma/compiled_rules.h"
 #include "agent/sigma/engine.h"
+#include "agent/sigma/value_matcher.h"
+#include "common/strings.h"
 
 // Under `valgrind --tool=callgrind --instr-atstart=no` only the measured rounds of the indexed
 // engine are instrumented: rule compilation then runs at near native speed.
@@ -63,6 +68,52 @@ std::vector<Event> VaryEvents(const std::vector<Event>& base, size_t count) {
   return out;
 }
 
+// A busier, more varied host: 64 user profiles (the profile directory in every path and
+// command line follows the event's user, so Image and ParentImage vary for programs run from
+// a profile) and a random token on every command line, parent ones included. System binaries,
+// hashes and service command lines still repeat, as they do on a real host.
+std::string WithProfile(std::string_view value, std::string_view user) {
+  std::string lowered;
+  sigma::LowerAscii(value, &lowered);
+  std::string out;
+  size_t from = 0;
+  for (;;) {
+    const size_t at = lowered.find("\\users\\", from);
+    if (at == std::string::npos) break;
+    const size_t name = at + 7;  // past "\\users\\"
+    const size_t end = lowered.find('\\', name);
+    if (end == std::string::npos) break;
+    out.append(value.substr(from, name - from));
+    out.append(lowered.compare(name, end - name, "public") == 0 ? value.substr(name, end - name)
+                                                                : user);
+    from = end;
+  }
+  out.append(value.substr(from));
+  return out;
+}
+
+std::vector<Event> VaryEventsDiversely(const std::vector<Event>& base, size_t count) {
+  std::mt19937_64 rng(43);
+  std::vector<Event> out;
+  out.reserve(count);
+  const FieldId paths[] = {FieldId::kImage, FieldId::kParentImage, FieldId::kCommandLine,
+                           FieldId::kParentCommandLine, FieldId::kCurrentDirectory};
+  for (size_t i = 0; i < count; ++i) {
+    Event e = base[i % base.size()];
+    const std::string user = absl::StrCat("user", rng() % 64);
+    e.Set(FieldId::kProcessId, std::to_string(1000 + rng() % 60000));
+    e.Set(FieldId::kUser, absl::StrCat("CORP\\", user));
+    for (FieldId f : paths) {
+      if (e.Has(f)) e.Set(f, WithProfile(e.Get(f), user));
+    }
+    for (FieldId f : {FieldId::kCommandLine, FieldId::kParentCommandLine}) {
+      if (e.Has(f)) e.Set(f, absl::StrCat(otasuke::Sv(e.Get(f)), " /t", rng() % 100000));
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 struct Timing {
   double total_s = 0;  // all rounds
   double best_s = 0;   // the fastest round: the least disturbed by other work on the machine
@@ -91,8 +142,21 @@ Timing Run(Engine& engine, const sigma::CompiledSigmaRules& rules, const std::ve
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string shared = argc > 1 ? argv[1] : "../shared";
-  const size_t total = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 2000000;
+  bool diverse = false;
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--stream=diverse" || arg == "--stream=repeat") {
+      diverse = arg == "--stream=diverse";
+    } else if (arg.substr(0, 2) == "--") {
+      std::fprintf(stderr, "usage: sigma_bench [--stream=repeat|diverse] [SHARED_DIR] [EVENTS]\n");
+      return 2;
+    } else {
+      args.emplace_back(arg);
+    }
+  }
+  const std::string shared = args.size() > 0 ? args[0] : "../shared";
+  const size_t total = args.size() > 1 ? std::strtoull(args[1].c_str(), nullptr, 10) : 2000000;
   const std::string rules_dir = shared + "/rulesets/sigma/rules";
   const std::string reg = shared + "/conformance/sigma-regression";
   if (!std::filesystem::exists(rules_dir) || !std::filesystem::exists(reg + "/INDEX.tsv")) {
@@ -126,7 +190,8 @@ int main(int argc, char** argv) {
   }
   if (base.empty()) return 1;
   const size_t distinct = 10000;
-  const std::vector<Event> events = VaryEvents(base, distinct);
+  const std::vector<Event> events =
+      diverse ? VaryEventsDiversely(base, distinct) : VaryEvents(base, distinct);
 
   size_t rules_for_source = 0;
   for (const auto& r : rules.rules()) {
@@ -163,9 +228,9 @@ int main(int argc, char** argv) {
       events[0].source().category.c_str(), events[0].source().service.c_str(), always,
       prefilter_bytes / 1048576.0);
   std::printf(
-      "events: %zu distinct (from %zu regression process_creation events), %zu "
+      "events: %zu distinct (%s stream, from %zu regression process_creation events), %zu "
       "evaluated\n",
-      events.size(), base.size(), rounds * events.size());
+      events.size(), diverse ? "diverse" : "repeat", base.size(), rounds * events.size());
   std::printf(
       "indexed engine:  %.0f events/s, %.0f ns/event, %.2f candidate rules/event, "
       "matches/round %zu\n",
