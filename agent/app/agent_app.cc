@@ -115,10 +115,11 @@ absl::Status AgentApp::OpenState() {
 
 absl::Status AgentApp::SetUpRules() {
   rules_ = std::make_unique<RuleSetManager>(config_.state_dir + "/active-ruleset.pb");
-  detectors_ = std::make_unique<DetectorFactory>(
-      DetectorFactory::Options{.strict = config_.rules_strict,
-                               .network_vars_path = config_.network_vars,
-                               .network_classification_path = config_.network_classification});
+  detectors_ = std::make_unique<DetectorFactory>(DetectorFactory::Options{
+      .strict = config_.rules_strict,
+      .network_vars_path = config_.network_vars,
+      .network_classification_path = config_.network_classification,
+      .sigma_scan_cache_entries = static_cast<uint32_t>(config_.sigma_scan_cache_entries)});
   detectors_->RegisterRuleEngines(*rules_);
   explaining_sink_ = detectors_->MakeExplainingSink(*sink_);
   return rules_->LoadInitial(config_.rules);

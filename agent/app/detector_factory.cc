@@ -32,10 +32,10 @@ class SigmaRuleEngine final : public RuleEngine {
     const sigma::LoadReport& report = result->report;
     for (const auto& issue : report.errors) LOG_WARN("sigma: %s", issue.ToString());
     LOG_INFO("sigma: %d rules and %d correlations loaded from %d files, %d rejected",
-             report.rules_loaded, report.correlations_loaded, report.files,
-             report.errors.size());
-    return PublishStep(
-        [this, rules = std::move(result->rules)]() mutable { snapshot_.Publish(std::move(rules)); });
+             report.rules_loaded, report.correlations_loaded, report.files, report.errors.size());
+    return PublishStep([this, rules = std::move(result->rules)]() mutable {
+      snapshot_.Publish(std::move(rules));
+    });
   }
 
  private:
@@ -80,9 +80,7 @@ class ExplanationsRuleEngine final : public RuleEngine {
   explicit ExplanationsRuleEngine(Snapshot<ExplanationTable>& snapshot) : snapshot_(snapshot) {}
 
   std::string_view name() const override { return "explanations"; }
-  otasuke::v1::RuleFormat format() const override {
-    return otasuke::v1::RULE_FORMAT_EXPLANATIONS;
-  }
+  otasuke::v1::RuleFormat format() const override { return otasuke::v1::RULE_FORMAT_EXPLANATIONS; }
 
   absl::StatusOr<PublishStep> Compile(const std::vector<const otasuke::v1::RuleFile*>& files,
                                       std::string_view version) override {
@@ -129,7 +127,9 @@ std::unique_ptr<network::NetworkSensor> DetectorFactory::MakeNetworkSensor(
 
 std::vector<std::unique_ptr<Detector>> DetectorFactory::MakeHostDetectors() {
   std::vector<std::unique_ptr<Detector>> detectors;
-  detectors.push_back(std::make_unique<sigma::SigmaDetector>(snapshots_->sigma));
+  detectors.push_back(std::make_unique<sigma::SigmaDetector>(
+      snapshots_->sigma,
+      sigma::EngineOptions{.scan_cache_entries = options_.sigma_scan_cache_entries}));
   return detectors;
 }
 

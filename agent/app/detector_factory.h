@@ -8,9 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "agent/pipeline/detector.h"
 #include "agent/pipeline/alert_sink.h"
+#include "agent/pipeline/detector.h"
 #include "agent/rules/rule_set_manager.h"
+#include "agent/sigma/scan_cache.h"
 #include "common/snapshot.h"
 
 namespace otasuke::network {
@@ -31,6 +32,8 @@ class DetectorFactory {
     // Suricata address/port variables (YAML with `vars:`) and classification.config.
     std::string network_vars_path;
     std::string network_classification_path;
+    // Slots per prefilter field of each Sigma detector's scan cache (agent/sigma/scan_cache.h).
+    uint32_t sigma_scan_cache_entries = sigma::kDefaultScanCacheEntries;
   };
   explicit DetectorFactory(Options options);
   ~DetectorFactory();

@@ -30,6 +30,10 @@ std::vector<config::Field> AgentConfig::Fields() {
       {.key = "rules_strict",
        .help = "Reject a whole rule set when any rule in it does not load",
        .value = &rules_strict},
+      {.key = "sigma.scan_cache_entries",
+       .help = "Field values whose prefilter scan result each Sigma detector thread keeps, per "
+               "field (512 bytes each; 0: none)",
+       .value = &sigma_scan_cache_entries},
       {.key = "log_level", .help = "debug, info, warn or error", .value = &log_level},
       {.key = "heartbeat_interval",
        .help = "Time between heartbeats",
@@ -140,6 +144,10 @@ absl::Status AgentConfig::Validate() const {
   if (spool_max_bytes != 0 && spool_max_bytes < (int64_t{1} << 20)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "spool.max_bytes: must be 0 (profile default) or at least 1MiB, got ", spool_max_bytes));
+  }
+  if (sigma_scan_cache_entries < 0 || sigma_scan_cache_entries > 65536) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "sigma.scan_cache_entries: must be between 0 and 65536, got ", sigma_scan_cache_entries));
   }
   if (spool_drop_alert_interval < absl::Seconds(1)) {
     return absl::InvalidArgumentError("spool.drop_alert_interval: must be at least 1s");

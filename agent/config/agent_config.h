@@ -26,6 +26,8 @@ struct AgentConfig {
   std::string run_as_user = "otasuke";
   std::vector<std::string> rules = {"/etc/otasuke/rules"};
   bool rules_strict = true;
+  // Slots per prefilter field of each Sigma detector thread's scan cache (docs/SIGMA.md).
+  int64_t sigma_scan_cache_entries = 256;
   std::string log_level = "info";
   absl::Duration heartbeat_interval = absl::Seconds(30);
   absl::Duration reconnect_initial_backoff = absl::Seconds(1);

@@ -320,9 +320,14 @@ void SigmaEngine::RouteBuckets(const CompiledSigmaRules& rules, const LogSource&
     return;
   }
   if (cached_serial_ != rules.serial()) {
+    bucket_fields_.clear();
+    uint32_t fields = 0;
     for (const LogSourceBucket& bucket : rules.buckets()) {
+      bucket_fields_.push_back(fields);
+      fields += static_cast<uint32_t>(bucket.prefilter.fields().size());
       for (const Prefilter::FieldScan& f : bucket.prefilter.fields()) f.scanner.Prepare(scratch_);
     }
+    scan_cache_.Reset(fields);  // literal ids of the old set mean nothing in this one
   }
   cached_serial_ = rules.serial();
   cached_source_ = source;
@@ -334,6 +339,57 @@ void SigmaEngine::RouteBuckets(const CompiledSigmaRules& rules, const LogSource&
     if (LogSourceAdmits(bucket.key, source)) cached_buckets_.push_back(b);
   }
   if (stamp_.size() < widest) stamp_.resize(widest, 0);
+}
+
+bool SigmaEngine::NoteHit(const LogSourceBucket& bucket, uint32_t pattern, uint32_t where,
+                          uint32_t gen) {
+  if (!view_.RecordHit(bucket.first_literal + pattern, where)) return false;
+  // A literal's rules are noted on its first occurrence only ('.exe' occurs in most command
+  // lines several times).
+  for (const uint32_t local : bucket.prefilter.pattern_rules(pattern)) {
+    if (stamp_[local] != gen) {
+      stamp_[local] = gen;
+      touched_.push_back(local);
+    }
+  }
+  return true;
+}
+
+void SigmaEngine::ScanField(const LogSourceBucket& bucket, uint32_t field, uint32_t cache_field,
+                            std::string_view value, uint32_t gen) {
+  const Prefilter& pf = bucket.prefilter;
+  const Prefilter::FieldScan& f = pf.fields()[field];
+  uint64_t hash = 0;
+  const bool cached = scan_cache_.enabled() && scan_cache_.Cacheable(cache_field, value);
+  if (cached) {
+    hash = ScanCache::Hash(value);
+    std::span<const uint32_t> hits;
+    if (scan_cache_.Find(cache_field, value, hash, &hits)) {
+      constexpr uint32_t kWhere = (1u << EventView::kHitBits) - 1;
+      for (const uint32_t h : hits) NoteHit(bucket, h >> EventView::kHitBits, h & kWhere, gen);
+      return;
+    }
+    field_hits_.clear();
+  }
+  auto on_hit = [&](uint32_t pattern, size_t end) {
+    const bool at_start = end == pf.pattern_length(pattern);
+    const bool at_end = end == value.size();
+    const uint32_t where = kHitAnywhere | (at_start ? kHitAtStart : 0) | (at_end ? kHitAtEnd : 0) |
+                           (at_start && at_end ? kHitWhole : 0);
+    if (NoteHit(bucket, pattern, where, gen) && cached) field_hits_.push_back(pattern);
+  };
+  if (f.scanned_count > 0) {
+    f.scanner.Scan(value, scratch_,
+                   [&](uint32_t pattern, size_t end) { on_hit(f.first_pattern + pattern, end); });
+  }
+  f.anchored.Scan(value,
+                  [&](uint32_t literal, size_t end) { on_hit(f.first_anchored + literal, end); });
+  if (!cached) return;
+  // Every occurrence's bits, as the scan left them.
+  for (uint32_t& h : field_hits_) {
+    h = (h << EventView::kHitBits) | view_.HitBits(bucket.first_literal + h);
+  }
+  scan_cache_.Insert(cache_field, value, hash, field_hits_);
 }
 
 void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
@@ -352,37 +408,16 @@ void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
     }
     const uint32_t gen = stamp_generation_;
     const size_t first = candidates_.size();
-    touched_.clear();
     const Prefilter& pf = bucket.prefilter;
-    for (const Prefilter::FieldScan& f : pf.fields()) {
+    touched_.clear();
+    for (uint32_t f = 0; f < pf.fields().size(); ++f) {
       std::string_view value;
       uint32_t slot = 0;
-      if (!view_.Find(f.field, &value, &slot)) continue;  // absent fields take no hit
-      // The scanners fold case themselves: the value is lowercased only if a test needs it.
-      auto on_hit = [&](uint32_t id, size_t end) {
-        const bool at_start = end == pf.pattern_length(id);
-        const bool at_end = end == value.size();
-        const bool first =
-            view_.RecordHit(bucket.first_literal + id, kHitAnywhere | (at_start ? kHitAtStart : 0) |
-                                                           (at_end ? kHitAtEnd : 0) |
-                                                           (at_start && at_end ? kHitWhole : 0));
-        // A literal's rules are noted on its first occurrence only ('.exe' occurs in most
-        // command lines several times).
-        if (!first) return;
-        for (const uint32_t local : pf.pattern_rules(id)) {
-          if (stamp_[local] != gen) {
-            stamp_[local] = gen;
-            touched_.push_back(local);
-          }
-        }
-      };
-      if (f.scanned_count > 0) {
-        f.scanner.Scan(value, scratch_, [&](uint32_t pattern, size_t end) {
-          on_hit(f.first_pattern + pattern, end);
-        });
+      // Absent fields take no hit. The scanners fold case themselves: the value is lowercased
+      // only if a test needs it.
+      if (view_.Find(pf.fields()[f].field, &value, &slot)) {
+        ScanField(bucket, f, bucket_fields_[b] + f, value, gen);
       }
-      f.anchored.Scan(
-          value, [&](uint32_t literal, size_t end) { on_hit(f.first_anchored + literal, end); });
     }
     for (uint32_t local : touched_) {
       if (pf.OtherClausesHit(local, [&](uint32_t pattern) {

@@ -16,6 +16,7 @@
 #include "absl/functional/function_ref.h"
 #include "agent/event/event.h"
 #include "agent/sigma/compiled_rules.h"
+#include "agent/sigma/scan_cache.h"
 
 namespace otasuke::agent::sigma {
 
@@ -42,6 +43,12 @@ class EventView {
     const uint32_t h = hits_[literal];
     return (h >> kHitBits) == hit_generation_ && (h & where) != 0;
   }
+  // Every LiteralHit bit recorded for the literal in this event (0: not seen).
+  uint32_t HitBits(uint32_t literal) const {
+    const uint32_t h = hits_[literal];
+    return (h >> kHitBits) == hit_generation_ ? h & ((1u << kHitBits) - 1) : 0;
+  }
+  static constexpr uint32_t kHitBits = 4;
   const Event& event() const { return *event_; }
   // Finds a field: *slot identifies it for Lowered(). False when absent.
   bool Find(const FieldRef& field, std::string_view* value, uint32_t* slot) const;
@@ -64,7 +71,6 @@ class EventView {
  private:
   // hits_[literal]: (generation << kHitBits) | LiteralHit bits; an entry of an older
   // generation means no hit, so nothing is cleared per event.
-  static constexpr uint32_t kHitBits = 4;
   static constexpr uint32_t kMaxHitGeneration = (1u << (32 - kHitBits)) - 1;
 
   const Event* event_ = nullptr;
@@ -111,16 +117,37 @@ struct EngineStats {
   uint64_t matches = 0;
 };
 
+struct EngineOptions {
+  // Slots per prefilter field of the per-thread scan cache (scan_cache.h); 0: no cache.
+  uint32_t scan_cache_entries = kDefaultScanCacheEntries;
+};
+
 class SigmaEngine {
  public:
+  explicit SigmaEngine(const EngineOptions& options = {})
+      : scan_cache_(options.scan_cache_entries) {}
+
   // Appends the indices of matching detection rules, ascending, to *matched.
   void Match(const CompiledSigmaRules& rules, const Event& event, std::vector<uint32_t>* matched);
   const EngineStats& stats() const { return stats_; }
   // The rules evaluated exactly for the last event (for profiling and tests).
   const std::vector<uint32_t>& last_candidates() const { return candidates_; }
+  // The scan cache's counters for a prefilter field (bucket index, position in the bucket's
+  // Prefilter::fields()) of the rule set last matched against.
+  const ScanCacheStats& scan_cache_stats(uint32_t bucket, uint32_t field) const {
+    return scan_cache_.stats(bucket_fields_[bucket] + field);
+  }
+  size_t scan_cache_bytes() const { return scan_cache_.memory_bytes(); }
 
  private:
   void RouteBuckets(const CompiledSigmaRules& rules, const LogSource& source);
+  // Records a literal's hit (bucket-local id, LiteralHit bits); on its first hit in this
+  // event, notes the rules whose first clause it satisfies. True on the first hit.
+  bool NoteHit(const LogSourceBucket& bucket, uint32_t pattern, uint32_t where, uint32_t gen);
+  // Finds the bucket's literals in its field-th prefilter field's value: from the scan cache
+  // (cache_field: that field's index there), or by scanning (then stores what was found).
+  void ScanField(const LogSourceBucket& bucket, uint32_t field, uint32_t cache_field,
+                 std::string_view value, uint32_t gen);
 
   uint64_t cached_serial_ = 0;
   LogSource cached_source_;
@@ -131,6 +158,9 @@ class SigmaEngine {
   std::vector<uint32_t> stamp_;  // per bucket-local rule: generation when noted in touched_
   uint32_t stamp_generation_ = 0;
   std::vector<uint32_t> touched_;  // bucket-local rules whose first clause was hit
+  ScanCache scan_cache_;
+  std::vector<uint32_t> bucket_fields_;  // per bucket: the scan cache's index of its field 0
+  std::vector<uint32_t> field_hits_;     // one field's distinct hits, for the scan cache
   std::vector<uint32_t> candidates_;
   EngineStats stats_;
 };

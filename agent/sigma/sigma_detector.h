@@ -24,7 +24,9 @@ struct SigmaDetectorStats {
 
 class SigmaDetector : public Detector {
  public:
-  explicit SigmaDetector(const Snapshot<CompiledSigmaRules>& rules) : reader_(rules) {}
+  explicit SigmaDetector(const Snapshot<CompiledSigmaRules>& rules,
+                         const EngineOptions& options = {})
+      : reader_(rules), engine_(options) {}
 
   std::string_view name() const override { return "sigma"; }
   void Inspect(const Event& event, AlertSink& sink) override;

