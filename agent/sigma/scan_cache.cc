@@ -3,9 +3,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include "absl/hash/hash.h"
-#include "common/strings.h"
-
 namespace otasuke::agent::sigma {
 
 ScanCache::ScanCache(uint32_t entries_per_field)
@@ -30,10 +27,6 @@ bool ScanCache::Cacheable(uint32_t field, std::string_view value) {
   return false;
 }
 
-uint64_t ScanCache::Hash(std::string_view value) {
-  return absl::Hash<absl::string_view>{}(Sv(value));
-}
-
 bool ScanCache::Find(uint32_t field, std::string_view value, uint64_t hash,
                      std::span<const uint32_t>* hits) {
   FieldTable& t = tables_[field];
@@ -46,7 +39,7 @@ bool ScanCache::Find(uint32_t field, std::string_view value, uint64_t hash,
     }
     const uint32_t* words = &t.data[s * kSlotWords];
     const char* bytes = reinterpret_cast<const char*>(words + slot.hit_count);
-    if (std::memcmp(bytes, value.data(), value.size()) != 0) continue;
+    if (!value.empty() && std::memcmp(bytes, value.data(), value.size()) != 0) continue;
     slot.referenced = true;
     ++t.stats.hits;
     *hits = std::span<const uint32_t>(words, slot.hit_count);
@@ -89,7 +82,9 @@ void ScanCache::Insert(uint32_t field, std::string_view value, uint64_t hash,
           .referenced = false};
   uint32_t* words = &t.data[victim * kSlotWords];
   std::copy(hits.begin(), hits.end(), words);
-  std::memcpy(reinterpret_cast<char*>(words + hits.size()), value.data(), value.size());
+  if (!value.empty()) {
+    std::memcpy(reinterpret_cast<char*>(words + hits.size()), value.data(), value.size());
+  }
   ++t.stats.inserts;
 }
 

@@ -13,8 +13,10 @@
 // The cache never lives in the compiled rule set: Reset() (on a rule set swap) forgets every
 // entry by a generation counter, since literal ids belong to one compiled set.
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -38,7 +40,7 @@ class ScanCache {
  public:
   // Bytes per slot: the value's bytes plus 4 per distinct literal hit must fit.
   static constexpr size_t kSlotBytes = 512;
-  static constexpr size_t kWays = 4;
+  static constexpr size_t kWays = 8;
 
   // entries_per_field is rounded up to a multiple of kWays; 0 turns the cache off.
   explicit ScanCache(uint32_t entries_per_field);
@@ -51,7 +53,35 @@ class ScanCache {
   // Whether the value may be cached at all (its bytes fit a slot); counts the lookup, and the
   // value as uncacheable when not.
   bool Cacheable(uint32_t field, std::string_view value);
-  static uint64_t Hash(std::string_view value);
+  // A hash of the value's length and its first and last 16 bytes (all of a shorter value):
+  // it only picks the set and filters slots before the full byte comparison, so values that
+  // share those bytes cost a comparison, never a wrong answer, and hashing costs the same
+  // for any length (command lines differ at their ends: arguments, tokens, file names).
+  static uint64_t Hash(std::string_view value) {
+    constexpr uint64_t kMul = 0x9e3779b97f4a7c15ull;
+    const char* p = value.data();
+    const size_t n = value.size();
+    uint64_t a = 0, b = 0, c = 0, d = 0;
+    if (n >= 16) {
+      std::memcpy(&a, p, 8);
+      std::memcpy(&b, p + 8, 8);
+      std::memcpy(&c, p + n - 16, 8);
+      std::memcpy(&d, p + n - 8, 8);
+    } else if (n >= 8) {
+      std::memcpy(&a, p, 8);
+      std::memcpy(&b, p + n - 8, 8);
+    } else if (n > 0) {
+      std::memcpy(&a, p, n);
+    }
+    uint64_t h = (n * kMul) ^ a;
+    h = (std::rotl(h, 23) ^ b) * kMul;
+    h = (std::rotl(h, 23) ^ c) * kMul;
+    h = (std::rotl(h, 23) ^ d) * kMul;
+    h ^= h >> 33;  // murmur3's final mix: every input bit reaches the high bits SetOf uses
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h;
+  }
   // The hits stored for the value ((local literal id << 4) | LiteralHit bits), or false.
   bool Find(uint32_t field, std::string_view value, uint64_t hash, std::span<const uint32_t>* hits);
   // Stores a scanned value's hits (counted as uncacheable when they do not fit the slot).

@@ -49,15 +49,16 @@ TEST(ScanCache, FindsWhatWasStoredPerFieldAndValue) {
 TEST(ScanCache, ClockEvictionGivesARecentlyUsedEntryASecondChance) {
   ScanCache cache(ScanCache::kWays);  // one set: every value competes for the same slots
   cache.Reset(1);
-  for (int i = 0; i < 4; ++i) Store(cache, 0, absl::StrCat("value", i), {uint32_t(i) << 4});
+  const uint32_t ways = ScanCache::kWays;
+  for (uint32_t i = 0; i < ways; ++i) Store(cache, 0, absl::StrCat("value", i), {i << 4});
   EXPECT_THAT(Found(cache, 0, "value0"), ElementsAre(0u));  // value0 is referenced
-  Store(cache, 0, "value4", {4u << 4});                     // the hand passes value0, evicts value1
+  Store(cache, 0, "new", {ways << 4});                      // the hand passes value0, evicts value1
   EXPECT_THAT(Found(cache, 0, "value0"), ElementsAre(0u));
   EXPECT_EQ(Found(cache, 0, "value1"), std::vector<uint32_t>{99999});
   EXPECT_THAT(Found(cache, 0, "value2"), ElementsAre(2u << 4));
-  EXPECT_THAT(Found(cache, 0, "value4"), ElementsAre(4u << 4));
+  EXPECT_THAT(Found(cache, 0, "new"), ElementsAre(ways << 4));
   EXPECT_EQ(cache.stats(0).evictions, 1u);
-  EXPECT_EQ(cache.stats(0).inserts, 5u);
+  EXPECT_EQ(cache.stats(0).inserts, ways + 1);
 }
 
 TEST(ScanCache, ValuesLargerThanASlotAreCountedAndNotStored) {
