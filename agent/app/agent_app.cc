@@ -151,6 +151,8 @@ absl::Status AgentApp::OpenSources() {
     options.capture.interface = config_.network_interface;
     options.capture.bpf_filter = config_.network_bpf;
     options.capture.snaplen = static_cast<int>(config_.network_snaplen);
+    ASSIGN_OR_RETURN(options.scanner.flows.tls_encryption,
+                     network::ParseTlsEncryptionHandling(config_.network_tls_encryption_handling));
     network_host_events_ = std::make_unique<DetectorChain>(detectors_->MakeHostDetectors(),
                                                            *explaining_sink_, counters_);
     options.host_events = network_host_events_.get();

@@ -101,6 +101,11 @@ std::vector<config::Field> AgentConfig::Fields() {
       {.key = "network.classification",
        .help = "Suricata classification.config",
        .value = &network_classification},
+      {.key = "network.tls_encryption_handling",
+       .help = "Encrypted TLS sessions: default (tls.* rules only, no payload / stream "
+               "inspection), full (inspected like any traffic) or bypass (not inspected); "
+               "Suricata's app-layer.protocols.tls.encryption-handling",
+       .value = &network_tls_encryption_handling},
   };
 }
 
@@ -160,6 +165,12 @@ absl::Status AgentConfig::Validate() const {
   }
   if (network_snaplen < 64 || network_snaplen > 262144) {
     return absl::InvalidArgumentError("network.snaplen: must be between 64 and 262144");
+  }
+  if (network_tls_encryption_handling != "default" && network_tls_encryption_handling != "full" &&
+      network_tls_encryption_handling != "bypass") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("network.tls_encryption_handling: expected default, full or bypass, got '",
+                     network_tls_encryption_handling, "'"));
   }
   if (connection_interval < absl::Milliseconds(100) || connection_interval > absl::Minutes(1)) {
     return absl::InvalidArgumentError("sources.connections_interval: must be between 100ms and 1m");

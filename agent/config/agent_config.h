@@ -55,6 +55,8 @@ struct AgentConfig {
   int64_t network_snaplen = 65535;
   std::string network_vars;
   std::string network_classification;
+  // Suricata's app-layer.protocols.tls.encryption-handling: default | full | bypass.
+  std::string network_tls_encryption_handling = "default";
 
   // The field table over this instance (pointers into it).
   std::vector<config::Field> Fields();

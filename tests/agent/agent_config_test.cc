@@ -139,6 +139,14 @@ TEST(AgentConfigTest, ValidateRejectsNonsense) {
   EXPECT_THAT(config.Validate(), StatusIs(absl::StatusCode::kInvalidArgument,
                                           "sources.connections_idle_interval: must be between "
                                           "100ms and 1m"));
+  config = AgentConfig();
+  config.network_tls_encryption_handling = "off";
+  EXPECT_THAT(config.Validate(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "network.tls_encryption_handling: expected default, full or bypass, "
+                       "got 'off'"));
+  config.network_tls_encryption_handling = "bypass";
+  EXPECT_THAT(config.Validate(), IsOk());
 }
 
 TEST(AgentConfigTest, HelpListsEveryFieldWithDefault) {

@@ -87,6 +87,12 @@ struct Flow {
   std::unique_ptr<DnsParser> dns;
   std::unique_ptr<TlsParser> tls;
   bool tls_hello_new = false;  // the ClientHello completed during the current packet
+  // TLS encryption handling (FlowTrackerConfig::tls_encryption), set once the TLS session
+  // carries encrypted data, from the flow's next packet on:
+  bool tls_encrypted = false;          // the handling took effect (also: reassembly stopped)
+  bool no_payload_inspection = false;  // default: no pkt_data, no raw stream (Suricata's
+                                       // FLOW_NOPAYLOAD_INSPECTION)
+  bool bypassed = false;               // bypass: not inspected at all
 
   detect::FlowDetectStatePtr detect_state;
   bool dropped = false;  // a drop / reject rule matched: the flow is not inspected further

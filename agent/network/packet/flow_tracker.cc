@@ -1,8 +1,17 @@
 #include "agent/network/packet/flow_tracker.h"
 
+#include "absl/strings/str_cat.h"
 #include "agent/network/packet/app_detect.h"
 
 namespace otasuke::network {
+
+absl::StatusOr<TlsEncryptionHandling> ParseTlsEncryptionHandling(std::string_view text) {
+  if (text == "default") return TlsEncryptionHandling::kDefault;
+  if (text == "full") return TlsEncryptionHandling::kFull;
+  if (text == "bypass") return TlsEncryptionHandling::kBypass;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "TLS encryption handling: expected default, full or bypass, got '", std::string(text), "'"));
+}
 
 FlowTracker::FlowTracker(FlowTrackerConfig config, FlowEndHandler* end_handler)
     : config_(config), table_(config.table, end_handler) {}
@@ -136,7 +145,7 @@ void FlowTracker::HandleTcp(const Packet& packet, Flow& flow, int direction, Pac
     flow.streams[direction].Init(packet.tcp_seq);
   }
 
-  if (flow.stream_tracked && !syn) {
+  if (flow.stream_tracked && !syn && !flow.tls_encrypted) {
     if (packet.payload_len > 0) {
       flow.streams[direction].AddSegment(packet.tcp_seq, packet.payload, packet.payload_len, *this,
                                          direction, config_.stream, stats_.stream);
@@ -145,7 +154,7 @@ void FlowTracker::HandleTcp(const Packet& packet, Flow& flow, int direction, Pac
     if (ack) {
       flow.streams[1 - direction].OnPeerAck(packet.tcp_ack, *this, 1 - direction, stats_.stream);
     }
-  } else if (packet.payload_len > 0) {
+  } else if (packet.payload_len > 0 && !flow.tls_encrypted) {
     ++stats_.tcp_untracked_packets;
   }
 
@@ -284,6 +293,10 @@ void FlowTracker::Done(PacketFlowView* view) {
     ReleaseApp(*flow, view);
   }
   flow->tls_hello_new = false;
+  if (flow->tls && !flow->tls_encrypted && flow->tls->encrypted() &&
+      config_.tls_encryption != TlsEncryptionHandling::kFull) {
+    ApplyTlsEncryption(*flow);
+  }
   if (flow->memory_dirty) {
     flow->memory_dirty = false;
     table_.Account(flow);
@@ -298,6 +311,17 @@ void FlowTracker::ReleaseApp(Flow& flow, PacketFlowView* view) {
   if (flow.dns) flow.dns->ClearMessages();
   view->http_txs.clear();
   view->dns_messages.clear();
+}
+
+void FlowTracker::ApplyTlsEncryption(Flow& flow) {
+  ++stats_.tls_encrypted;
+  flow.tls_encrypted = true;
+  flow.no_payload_inspection = true;
+  flow.bypassed = config_.tls_encryption == TlsEncryptionHandling::kBypass;
+  // The parser reads nothing after the first encrypted record and detection no raw stream:
+  // whatever is buffered or queued would never be read.
+  for (TcpStream& stream : flow.streams) stream.Release();
+  flow.memory_dirty = true;
 }
 
 void FlowTracker::FinishFlow(Flow& flow, PacketFlowView* view) {

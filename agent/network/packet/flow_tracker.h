@@ -6,12 +6,29 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "absl/base/attributes.h"
+#include "absl/status/statusor.h"
 #include "agent/network/packet/flow_table.h"
 
 namespace otasuke::network {
+
+// What happens to a TLS flow once it carries encrypted application data, as Suricata's
+// app-layer.protocols.tls.encryption-handling (the same three values, the same default).
+enum class TlsEncryptionHandling : uint8_t {
+  // The session stays tracked (its flow, its tls.* facts for app-layer rules), but neither
+  // packet payloads nor the raw stream of the flow are inspected any more, and its TCP payload
+  // is no longer reassembled: nothing would read it.
+  kDefault,
+  // Inspected like any other protocol.
+  kFull,
+  // Not inspected at all any more (Suricata bypasses the flow).
+  kBypass,
+};
+// "default" | "full" | "bypass"; anything else is an InvalidArgument naming the value.
+absl::StatusOr<TlsEncryptionHandling> ParseTlsEncryptionHandling(std::string_view text);
 
 struct FlowTrackerConfig {
   FlowTableConfig table;
@@ -25,6 +42,7 @@ struct FlowTrackerConfig {
   bool async_oneside = false;
   // Stop probing a direction for its protocol after this many bytes.
   uint32_t max_probe_bytes = 512;
+  TlsEncryptionHandling tls_encryption = TlsEncryptionHandling::kDefault;
 };
 
 struct FlowTrackerStats {
@@ -35,6 +53,7 @@ struct FlowTrackerStats {
   uint64_t app_tls = 0;
   uint64_t app_dns = 0;
   uint64_t app_failed = 0;
+  uint64_t tls_encrypted = 0;  // TLS flows whose encryption handling took effect
   StreamStats stream;
 };
 
@@ -55,7 +74,10 @@ class FlowTracker : public StreamSink {
 
   // Handles a decoded IP packet (Decoder verdict kReady).
   void Process(const Packet& packet, PacketFlowView* view);
-  // After detection saw the packet: releases finished transactions and accounts memory.
+  // After detection saw the packet: releases finished transactions, applies the TLS encryption
+  // handling when this packet started encrypted data (so the packet itself was still
+  // inspected, as in Suricata, where the flag reaches packets after the one parsed) and
+  // accounts memory.
   void Done(PacketFlowView* view);
 
   // Stream data of `direction` ready for raw inspection (acknowledged by the peer, or
@@ -93,6 +115,9 @@ class FlowTracker : public StreamSink {
   // without HTTP / DNS state keeps a small frame (inlined, they cost more than the tests).
   ABSL_ATTRIBUTE_NOINLINE void CollectApp(Flow& flow, PacketFlowView* view);
   ABSL_ATTRIBUTE_NOINLINE void ReleaseApp(Flow& flow, PacketFlowView* view);
+  // The flow's TLS session became encrypted: stops payload inspection (default) or all
+  // inspection (bypass) and the flow's reassembly, releasing its stream buffers.
+  ABSL_ATTRIBUTE_NOINLINE void ApplyTlsEncryption(Flow& flow);
 
   FlowTrackerConfig config_;
   FlowTable table_;

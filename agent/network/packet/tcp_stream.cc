@@ -140,6 +140,14 @@ void TcpStream::FlushAll(StreamSink& sink, int direction, StreamStats& stats) {
   }
 }
 
+void TcpStream::Release() {
+  raw_base_ += raw_.size() - raw_head_;
+  std::vector<uint8_t>().swap(raw_);
+  raw_head_ = 0;
+  ooo_.clear();
+  ooo_bytes_ = 0;
+}
+
 std::span<const uint8_t> TcpStream::RawPending(bool all) const {
   const size_t pending = raw_.size() - raw_head_;
   size_t len = pending;

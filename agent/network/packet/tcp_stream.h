@@ -66,6 +66,10 @@ class TcpStream {
   // Marks `len` bytes of RawPending as inspected and releases them.
   void ConsumeRaw(size_t len);
 
+  // Frees the raw buffer and the out-of-order queue: nothing will read this direction again
+  // (the caller stops adding segments).
+  void Release();
+
   // Bytes held (raw buffer + out-of-order queue), for the flow memory cap.
   size_t memory() const { return raw_.capacity() + ooo_bytes_; }
   uint64_t next_offset() const { return next_; }

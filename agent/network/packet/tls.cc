@@ -56,10 +56,10 @@ struct Ja3Lists {
   std::vector<uint16_t> point_formats;
 };
 
-// Walks a ClientHello body: the version and SNI, and the JA3 lists when `lists` is not null.
-// False when it is malformed.
+// Walks a ClientHello body: the version, SNI and early_data offer, and the JA3 lists when
+// `lists` is not null. False when it is malformed.
 bool WalkClientHello(const uint8_t* body, uint32_t len, uint16_t* version, std::string* sni,
-                     Ja3Lists* lists) {
+                     bool* early_data, Ja3Lists* lists) {
   if (len < 2 + 32 + 1) return false;
   *version = Be16(body);
   uint32_t pos = 34;
@@ -90,7 +90,8 @@ bool WalkClientHello(const uint8_t* body, uint32_t len, uint16_t* version, std::
       if (pos + ext_len > ext_end) return false;
       const uint8_t* ext = body + pos;
       if (lists != nullptr && !IsGrease(type)) lists->extensions.push_back(type);
-      if (type == 0 && ext_len >= 5) {  // server_name
+      if (type == 42) *early_data = true;  // early_data (RFC 8446 4.2.10)
+      if (type == 0 && ext_len >= 5) {     // server_name
         const uint32_t list_len = Be16(ext);
         if (list_len + 2 <= ext_len && ext[2] == 0) {
           const uint32_t name_len = Be16(ext + 3);
@@ -116,7 +117,9 @@ bool WalkClientHello(const uint8_t* body, uint32_t len, uint16_t* version, std::
 }  // namespace
 
 bool ParseClientHello(const uint8_t* body, uint32_t len, TlsClientHello* hello) {
-  if (!WalkClientHello(body, len, &hello->version, &hello->sni, nullptr)) return false;
+  if (!WalkClientHello(body, len, &hello->version, &hello->sni, &hello->early_data, nullptr)) {
+    return false;
+  }
   hello->body.assign(body, body + len);
   return true;
 }
@@ -125,8 +128,9 @@ std::string TlsClientHello::Ja3() const {
   Ja3Lists lists;
   uint16_t walked_version = 0;
   std::string walked_sni;
+  bool walked_early_data = false;
   if (body.empty() || !WalkClientHello(body.data(), static_cast<uint32_t>(body.size()),
-                                       &walked_version, &walked_sni, &lists)) {
+                                       &walked_version, &walked_sni, &walked_early_data, &lists)) {
     return "";
   }
   std::string ja3 = absl::StrCat(walked_version, ",");
@@ -152,16 +156,27 @@ std::string TlsClientHello::Ja3Hash() const {
   return hex;
 }
 
+bool TlsParser::WantsBody(int direction, uint8_t type) const {
+  return type == 22 && !hello_done_[direction];
+}
+
+void TlsParser::OnSkippedRecord(int direction, uint8_t type) {
+  if (type != 23) return;
+  // TLS 1.3 0-RTT data may precede the ServerHello: the handshake is not done yet (Suricata
+  // waits for the ServerHello in that case too).
+  if (direction == 0 && hello_.early_data && !server_hello_) return;
+  encrypted_ = true;
+  done_[0] = done_[1] = true;
+}
+
 bool TlsParser::OnRecord(int direction, uint8_t type, const uint8_t* data, uint32_t len) {
-  if (type != 22) {  // not handshake: ChangeCipherSpec / alerts / encrypted data
-    if (direction == 0 && handshake_.empty()) return false;
-    return false;
-  }
+  if (type != 22) return false;  // only the hellos' handshake records are read
   if (direction == 1) {
     // ServerHello: type 2, then legacy_version; a supported_versions extension (TLS 1.3)
     // is not looked at.
+    if (len >= 1 && data[0] == 2) server_hello_ = true;
     if (server_version_ == 0 && len >= 6 && data[0] == 2) server_version_ = Be16(data + 4);
-    done_[1] = true;
+    hello_done_[1] = true;
     return false;
   }
   if (handshake_.size() + len > kMaxHandshake) {
@@ -178,21 +193,31 @@ bool TlsParser::OnRecord(int direction, uint8_t type, const uint8_t* data, uint3
   }
   const uint32_t body_len = Be24(handshake_.data() + 1);
   if (handshake_.size() < 4 + body_len) return false;
-  done_[0] = true;
-  if (!ParseClientHello(handshake_.data() + 4, body_len, &hello_)) {
+  hello_done_[0] = true;
+  const bool parsed = ParseClientHello(handshake_.data() + 4, body_len, &hello_);
+  handshake_.clear();
+  handshake_.shrink_to_fit();
+  if (!parsed) {
     failed_ = true;
+    done_[0] = true;
     return false;
   }
   has_client_hello_ = true;
-  handshake_.clear();
-  handshake_.shrink_to_fit();
   return true;
 }
 
 bool TlsParser::Feed(int direction, const uint8_t* data, uint32_t len) {
   bool completed = false;
   std::vector<uint8_t>& rec = record_[direction];
-  while (!done_[direction]) {
+  uint32_t& skip = skip_[direction];
+  while (!done_[direction] && len > 0) {
+    if (skip > 0) {  // the body of a record that is not read
+      const uint32_t take = std::min(len, skip);
+      data += take;
+      len -= take;
+      skip -= take;
+      continue;
+    }
     if (rec.size() < 5) {
       const uint32_t take = std::min<uint32_t>(len, 5 - static_cast<uint32_t>(rec.size()));
       rec.insert(rec.end(), data, data + take);
@@ -204,13 +229,20 @@ bool TlsParser::Feed(int direction, const uint8_t* data, uint32_t len) {
         done_[direction] = true;
         break;
       }
+      const uint32_t body = Be16(rec.data() + 3);
+      if (5 + body > kMaxRecord) {
+        failed_ = direction == 0 && !has_client_hello_;
+        done_[direction] = true;
+        break;
+      }
+      if (!WantsBody(direction, rec[0])) {
+        OnSkippedRecord(direction, rec[0]);
+        skip = body;
+        rec.clear();
+        continue;
+      }
     }
     const uint32_t need = 5 + Be16(rec.data() + 3);
-    if (need > kMaxRecord) {
-      failed_ = true;
-      done_[direction] = true;
-      break;
-    }
     const uint32_t take = std::min<uint32_t>(len, need - static_cast<uint32_t>(rec.size()));
     rec.insert(rec.end(), data, data + take);
     data += take;
@@ -219,9 +251,11 @@ bool TlsParser::Feed(int direction, const uint8_t* data, uint32_t len) {
     completed |= OnRecord(direction, rec[0], rec.data() + 5, need - 5);
     rec.clear();
   }
-  if (done_[direction]) {
-    rec.clear();
-    rec.shrink_to_fit();
+  for (int d : {0, 1}) {
+    if (done_[d] && record_[d].capacity() > 0) {
+      record_[d].clear();
+      record_[d].shrink_to_fit();
+    }
   }
   return completed;
 }

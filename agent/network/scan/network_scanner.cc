@@ -246,12 +246,19 @@ void NetworkScanner::OnFrame(int link_type, const RawFrame& frame, uint64_t pcap
   ctx.direction = view_.direction;
   FillFlow(*flow, view_.direction, &in);
   in.payload_in_stream = view_.payload_in_stream;
-  if (flow->dropped) {  // a drop rule matched this flow: Suricata inspects it no more
+  // A drop rule matched this flow (Suricata inspects it no more), or its TLS session is
+  // encrypted and bypassed.
+  if (flow->dropped || flow->bypassed) {
     tracker_.Done(&view_);
     return;
   }
+  if (flow->no_payload_inspection) {
+    // Encrypted TLS (encryption handling `default`): header, flow and app-layer facts only.
+    // dsize still sees the payload's size, as in Suricata.
+    in.present_mask &= ~(1u << static_cast<unsigned>(detect::BufferId::kPktData));
+  }
   std::span<const uint8_t> chunk;
-  if (flow->stream_tracked) {
+  if (flow->stream_tracked && !flow->no_payload_inspection) {
     chunk = FlowTracker::RawPending(*flow, view_.direction, config_.stream_inline);
     if (!chunk.empty()) in.SetBuffer(detect::BufferId::kStream, chunk);
   }

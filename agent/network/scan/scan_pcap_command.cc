@@ -30,6 +30,7 @@ int RunScanPcap(int argc, const char* const* argv) {
   bool midstream = false;
   bool eve_verdict = false;
   int64_t stream_depth = 1024 * 1024;
+  std::string tls_encryption = "default";
   bool help = false;
   const cli::FlagSpec specs[] = {
       {"rules", "PATH", "rules file or directory of *.rules (repeatable)", &rules},
@@ -42,6 +43,10 @@ int RunScanPcap(int argc, const char* const* argv) {
        &eve_verdict},
       {"stream-depth", "BYTES", "TCP reassembly depth per direction (0 = unlimited)",
        &stream_depth},
+      {"tls-encryption-handling", "MODE",
+       "encrypted TLS: default (tls.* only, no payload / stream), full, bypass "
+       "(Suricata's app-layer.protocols.tls.encryption-handling)",
+       &tls_encryption},
       {"help", "", "show this help", &help},
   };
   auto parsed = cli::ParseFlags(specs, argc, argv, 1);
@@ -61,6 +66,12 @@ int RunScanPcap(int argc, const char* const* argv) {
   }
   if (stream_depth < 0) {
     std::fprintf(stderr, "scan-pcap: --stream-depth must be >= 0\n");
+    return 2;
+  }
+  auto tls_handling = ParseTlsEncryptionHandling(tls_encryption);
+  if (!tls_handling.ok()) {
+    std::fprintf(stderr, "scan-pcap: --tls-encryption-handling: %s\n",
+                 std::string(tls_handling.status().message()).c_str());
     return 2;
   }
 
@@ -88,6 +99,7 @@ int RunScanPcap(int argc, const char* const* argv) {
   config.flows.midstream = midstream;
   config.eve_verdict = eve_verdict;
   config.flows.stream.depth = static_cast<uint64_t>(stream_depth);
+  config.flows.tls_encryption = *tls_handling;
   NetworkScanner scanner(config, loaded->rules, writer->get());
   uint64_t pcap_cnt = 0;
   int exit_code = 0;

@@ -242,4 +242,53 @@ std::string TempPath(std::string_view name) {
   return (dir / std::string(name)).string();
 }
 
+std::string TlsRecord(uint8_t type, std::string_view body) {
+  std::string record = {static_cast<char>(type), 3, 3, static_cast<char>(body.size() >> 8),
+                        static_cast<char>(body.size())};
+  record += body;
+  return record;
+}
+
+namespace {
+
+// A handshake message: type, 24-bit length, body.
+std::string Handshake(uint8_t type, std::string_view body) {
+  std::string message = {static_cast<char>(type), static_cast<char>(body.size() >> 16),
+                         static_cast<char>(body.size() >> 8), static_cast<char>(body.size())};
+  message += body;
+  return message;
+}
+
+}  // namespace
+
+std::string TlsClientHelloRecord(std::string_view sni, bool early_data) {
+  std::string body = {3, 3};
+  body.append(32, 'r');                      // random
+  body.append({0, 0, 2, 0x13, 0x01, 1, 0});  // no session id, cipher 4865, null compression
+  std::string ext = {0,
+                     0,
+                     0,
+                     static_cast<char>(sni.size() + 5),
+                     0,
+                     static_cast<char>(sni.size() + 3),
+                     0,
+                     0,
+                     static_cast<char>(sni.size())};
+  ext += sni;
+  if (early_data) ext.append({0, 42, 0, 0});
+  body.push_back(static_cast<char>(ext.size() >> 8));
+  body.push_back(static_cast<char>(ext.size()));
+  body += ext;
+  std::string record = TlsRecord(22, Handshake(1, body));
+  record[2] = 1;  // a ClientHello's record says TLS 1.0, as clients send it
+  return record;
+}
+
+std::string TlsServerHelloRecord() {
+  std::string body = {3, 3};
+  body.append(32, 's');             // random
+  body.append({0, 0x13, 0x01, 0});  // no session id, cipher 4865, null compression
+  return TlsRecord(22, Handshake(2, body));
+}
+
 }  // namespace otasuke::network::testing

@@ -39,6 +39,13 @@ Bytes EthTcp(const Endpoints& e, uint32_t seq, uint32_t ack, uint8_t flags,
              std::string_view payload, const Bytes& options = {});
 Bytes EthUdp(const Endpoints& e, std::string_view payload);
 
+// TLS records: one record of `type` (22 handshake, 20 ChangeCipherSpec, 23 application data)
+// around `body`; a ClientHello (TLS 1.2, cipher 4865, server_name `sni`, and the early_data
+// extension when asked) and a ServerHello, each in a handshake record.
+std::string TlsRecord(uint8_t type, std::string_view body);
+std::string TlsClientHelloRecord(std::string_view sni, bool early_data = false);
+std::string TlsServerHelloRecord();
+
 // Splits an IPv4 datagram's payload (after its 20-byte header) into fragments of
 // `chunk` bytes (multiple of 8), each a full Ethernet frame; `order` permutes them.
 std::vector<Bytes> Ipv4Fragments(const Endpoints& e, uint8_t proto, const Bytes& l4, size_t chunk,

@@ -210,27 +210,7 @@ TEST(ScannerTest, DnsQueriesBecomeHostEvents) {
 }
 
 TEST(ScannerTest, TlsSni) {
-  std::string body = {3, 3};
-  body.append(32, 'r');
-  body.append({0, 0, 2, 0x13, 0x01, 1, 0});
-  const std::string sni = "c2.example.com";
-  std::string ext = {0,
-                     0,
-                     0,
-                     static_cast<char>(sni.size() + 5),
-                     0,
-                     static_cast<char>(sni.size() + 3),
-                     0,
-                     0,
-                     static_cast<char>(sni.size())};
-  ext += sni;
-  body.push_back(0);
-  body.push_back(static_cast<char>(ext.size()));
-  body += ext;
-  std::string hs = {1, 0, 0, static_cast<char>(body.size())};
-  hs += body;
-  std::string record = {0x16, 3, 1, 0, static_cast<char>(hs.size())};
-  record += hs;
+  const std::string record = testing::TlsClientHelloRecord("c2.example.com");
   TcpSession s(Endpoints{"10.0.0.1", "10.0.0.2", 50000, 443});
   std::vector<Bytes> frames = s.Handshake();
   frames.push_back(s.ClientData(record.substr(0, 20)));
