@@ -589,8 +589,12 @@ void RuleSetBuilder::BuildIndex() {
   for (size_t k = 0; k < set_->buckets_.size(); ++k) {
     LogSourceBucket& b = set_->buckets_[k];
     std::vector<Trigger> triggers;
-    for (uint32_t r : b.rules) triggers.push_back(ExtractTrigger(set_->rules_[r], max_literal));
-    b.prefilter = Prefilter::Build(triggers, options_.prefer_hyperscan, &patterns[k]);
+    std::vector<PrefilterLiteral> answering;
+    for (uint32_t r : b.rules) {
+      triggers.push_back(ExtractTrigger(set_->rules_[r], max_literal));
+      AppendAnsweringLiterals(set_->rules_[r], max_literal, &answering);
+    }
+    b.prefilter = Prefilter::Build(triggers, options_.prefer_hyperscan, &patterns[k], answering);
     b.first_literal = set_->literal_count_;
     set_->literal_count_ += static_cast<uint32_t>(b.prefilter.pattern_count());
   }

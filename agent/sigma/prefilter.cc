@@ -196,8 +196,31 @@ Trigger ExtractTrigger(const DetectionRule& rule, size_t max_literal) {
   return t;
 }
 
+void AppendAnsweringLiterals(const DetectionRule& rule, size_t max_literal,
+                             std::vector<PrefilterLiteral>* out) {
+  for (const Selection& selection : rule.selections) {
+    for (const auto& group : selection.groups) {
+      for (const FieldItem& item : group) {
+        if (item.field.name.empty()) continue;  // keywords: every field
+        for (const auto& alternatives : item.values) {
+          for (const ValueTest& t : alternatives) {
+            if (t.kind != ValueTest::Kind::kString || t.text.cased() ||
+                t.text.kind() != StringMatcher::Kind::kContains) {
+              continue;
+            }
+            const std::string& text = t.text.literal();
+            if (text.size() < kMinUsefulLiteral || text.size() > max_literal) continue;
+            out->push_back({.field = item.field, .text = text});
+          }
+        }
+      }
+    }
+  }
+}
+
 Prefilter Prefilter::Build(const std::vector<Trigger>& triggers, bool prefer_hyperscan,
-                           PatternIndex* pattern_index) {
+                           PatternIndex* pattern_index,
+                           const std::vector<PrefilterLiteral>& answering) {
   Prefilter pf;
   // field name -> ((anchor, literal) -> packed (rule, clause) hits); unanchored first
   using Hits = std::map<std::pair<LiteralAnchor, std::string>, std::vector<uint32_t>>;
@@ -217,6 +240,11 @@ Prefilter Prefilter::Build(const std::vector<Trigger>& triggers, bool prefer_hyp
         if (c == 0 && std::find(hits.begin(), hits.end(), i) == hits.end()) hits.push_back(i);
       }
     }
+  }
+  for (const PrefilterLiteral& lit : answering) {  // patterns (if new) without rules
+    auto& entry = by_field[lit.field.name];
+    entry.first = lit.field;
+    entry.second[{lit.anchor, lit.text}];
   }
   for (auto& [name, entry] : by_field) {
     std::vector<std::string> scanned;

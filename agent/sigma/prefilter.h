@@ -52,6 +52,14 @@ inline constexpr size_t kMinUsefulLiteral = 3;
 
 Trigger ExtractTrigger(const DetectionRule& rule, size_t max_literal);
 
+// The literals of a rule's caseless `contains` tests on named fields, wherever they are
+// (filters and `not` branches too), from kMinUsefulLiteral to max_literal bytes. The bucket
+// scans for them even when no clause needs them, so the scan's hits (and the scan cache)
+// answer those tests instead of a search of the value per test. (Shorter ones hit too often;
+// adding startswith / endswith / exact literals as well cost more than it saved.)
+void AppendAnsweringLiterals(const DetectionRule& rule, size_t max_literal,
+                             std::vector<PrefilterLiteral>* out);
+
 // (field name, literal text, anchor) -> bucket-local pattern id. The compiler uses it to find
 // the value tests the scan answers (rule.h HitTest); it is not kept in the compiled set.
 using PatternIndex =
@@ -65,9 +73,11 @@ std::optional<uint32_t> FindAnsweringPattern(const PatternIndex& patterns, const
 
 class Prefilter {
  public:
-  // triggers[i] belongs to the bucket's i-th rule. Fills *patterns when given.
+  // triggers[i] belongs to the bucket's i-th rule. Fills *patterns when given. `answering`
+  // literals are looked for too but lead to no rule (AppendAnsweringLiterals).
   static Prefilter Build(const std::vector<Trigger>& triggers, bool prefer_hyperscan,
-                         PatternIndex* patterns = nullptr);
+                         PatternIndex* patterns = nullptr,
+                         const std::vector<PrefilterLiteral>& answering = {});
 
   // A field the literals are searched in, with the scanner of its unanchored literals and
   // the lookup of its anchored ones. Their pattern ids are local: the bucket-wide id is
