@@ -142,6 +142,7 @@ int main(int argc, char** argv) {
   std::string subset;
   std::string vars;
   std::string mode = "both";
+  std::string tls_encryption = "default";
   bool help = false;
   const otasuke::cli::FlagSpec specs[] = {
       {"pcap", "FILE", "capture to replay (repeatable)", &pcaps},
@@ -149,6 +150,8 @@ int main(int argc, char** argv) {
       {"subset", "TSV", "SUBSET.tsv: load only in_keyword_subset rules", &subset},
       {"vars", "FILE", "YAML vars", &vars},
       {"mode", "MODE", "bare, full or both", &mode},
+      {"tls-encryption-handling", "MODE", "encrypted TLS: default, full or bypass",
+       &tls_encryption},
       {"help", "", "show this help", &help},
   };
   auto parsed = otasuke::cli::ParseFlags(specs, argc, argv, 1);
@@ -156,6 +159,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: otasuke-network-bench --pcap FILE [--rules PATH]... ...\n%s",
                  otasuke::cli::FlagsHelp(specs).c_str());
     return help ? 0 : 2;
+  }
+  auto tls_handling = otasuke::network::ParseTlsEncryptionHandling(tls_encryption);
+  if (!tls_handling.ok()) {
+    std::fprintf(stderr, "--tls-encryption-handling: %s\n",
+                 std::string(tls_handling.status().message()).c_str());
+    return 2;
   }
   Pass bare;
   if (mode != "full") {
@@ -195,7 +204,9 @@ int main(int argc, char** argv) {
       "prefilter %s\n",
       loaded->report.Summary().c_str(), load_seconds, CpuSeconds() - load_cpu, RssMb() - rss_before,
       RssMb(), std::string(otasuke::network::detect::PrefilterName(*loaded->rules)).c_str());
-  otasuke::network::NetworkScanner scanner({}, loaded->rules, nullptr);
+  otasuke::network::ScannerConfig config;
+  config.flows.tls_encryption = *tls_handling;
+  otasuke::network::NetworkScanner scanner(config, loaded->rules, nullptr);
   Pass full = ReadAll(pcaps, [&](int link, const otasuke::network::RawFrame& f, uint64_t n) {
     scanner.OnFrame(link, f, n);
   });
@@ -205,8 +216,11 @@ int main(int argc, char** argv) {
   full.seconds += std::chrono::duration<double>(Clock::now() - finish_start).count();
   full.cpu += CpuSeconds() - finish_cpu;
   full.Print("full");  // packet phase: rule load is not included
-  std::printf("      %s flows_evicted=%llu\n", scanner.StatsLine().c_str(),
-              static_cast<unsigned long long>(scanner.flow_table_stats().evicted));
+  std::printf("      %s flows_evicted=%llu tls_encrypted_flows=%llu (handling %s)\n",
+              scanner.StatsLine().c_str(),
+              static_cast<unsigned long long>(scanner.flow_table_stats().evicted),
+              static_cast<unsigned long long>(scanner.flow_stats().tls_encrypted),
+              tls_encryption.c_str());
   const otasuke::network::detect::DetectStats& detect = scanner.detect_stats();
   std::printf("      inspections=%llu candidates=%llu (%.2f per inspection) matches=%llu\n",
               static_cast<unsigned long long>(detect.inspections),

@@ -11,6 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/network/conformance/sv_runner.h"
+#include "tests/network/packet/packet_builder.h"
 
 namespace otasuke::network::conformance {
 namespace {
@@ -49,6 +50,45 @@ TEST(SuricataVerifyTest, MatchSemantics) {
   EXPECT_TRUE(EventMatches(event, {{"not-has-key", "pcap_cnt"}}));
   EXPECT_FALSE(EventMatches(event, {{"has-key", "pcap_cnt"}}));
   EXPECT_FALSE(EventMatches(event, {{"missing.key", 1}}));
+}
+
+// A suricata-verify style test directory the test writes: a TLS session whose encrypted
+// records hold the content rule 2 looks for, run with the encryption handling set as
+// suricata-verify's `args` set it.
+TestResult RunTlsEncryptionTest(const std::string& setting, int expected_alerts) {
+  const fs::path root = fs::path(testing::TempPath("sv-root"));
+  fs::create_directories(root / "_etc");
+  fs::create_directories(root / "tls-encryption");
+  std::ofstream(root / "_etc" / "default-vars.yaml")
+      << "vars:\n  address-groups:\n    HOME_NET: \"any\"\n    EXTERNAL_NET: \"any\"\n";
+  std::ofstream(root / "_etc" / "classification.config") << "";
+  std::ofstream(root / "tls-encryption" / "test.rules")
+      << "alert tls any any -> any any (msg:\"sni\"; tls.sni; content:\"c2.example\"; sid:1;)\n"
+      << "alert tcp any any -> any any (msg:\"secret\"; flow:established,to_server; "
+         "content:\"SECRET-COMMAND\"; sid:2;)\n";
+  std::ofstream(root / "tls-encryption" / "test.yaml")
+      << "args:\n  - --set " << setting << "\nchecks:\n"
+      << "  - filter:\n      count: 1\n      match:\n        alert.signature_id: 1\n"
+      << "  - filter:\n      count: " << expected_alerts
+      << "\n      match:\n        alert.signature_id: 2\n";
+  testing::WritePcap((root / "tls-encryption" / "test.pcap").string(),
+                     testing::TlsSessionWithApplicationData("c2.example.com", "SECRET-COMMAND"));
+  IndexEntry entry;
+  entry.test = "tls-encryption";
+  entry.pcap = "tls-encryption/test.pcap";
+  entry.rules = "tls-encryption/test.rules";
+  return RunTest(root.string(), entry);
+}
+
+TEST(SuricataVerifyTest, TlsEncryptionHandlingSetting) {
+  TestResult full = RunTlsEncryptionTest("app-layer.protocols.tls.encryption-handling=full", 2);
+  EXPECT_EQ(full.outcome, Outcome::kPass) << full.reason;
+  TestResult standard =
+      RunTlsEncryptionTest("app-layer.protocols.tls.encryption-handling=default", 0);
+  EXPECT_EQ(standard.outcome, Outcome::kPass) << standard.reason;
+  TestResult bad = RunTlsEncryptionTest("app-layer.protocols.tls.encryption-handling=off", 0);
+  EXPECT_EQ(bad.outcome, Outcome::kSkip);
+  EXPECT_EQ(bad.reason, "engine option --set app-layer.protocols.tls.encryption-handling=off");
 }
 
 TEST(SuricataVerifyTest, SharedSubset) {

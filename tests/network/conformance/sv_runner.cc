@@ -169,6 +169,7 @@ struct EngineOptions {
   bool ips = false;
   bool stream_inline = false;
   bool async_oneside = false;
+  TlsEncryptionHandling tls_encryption = TlsEncryptionHandling::kDefault;
 };
 
 std::string CheckArgs(const YAML::Node& args, EngineOptions* options) {
@@ -204,6 +205,13 @@ std::string CheckArgs(const YAML::Node& args, EngineOptions* options) {
       // event counters do not change alerts.
       if (setting == "stream.async-oneside=true") {
         options->async_oneside = true;
+        continue;
+      }
+      constexpr std::string_view kTlsEncryption = "app-layer.protocols.tls.encryption-handling=";
+      if (setting.starts_with(kTlsEncryption)) {
+        auto mode = ParseTlsEncryptionHandling(setting.substr(kTlsEncryption.size()));
+        if (!mode.ok()) return absl::StrCat("engine option --set ", setting);
+        options->tls_encryption = *mode;
         continue;
       }
       if (setting == "stream.async-oneside=false" ||
@@ -399,6 +407,7 @@ TestResult RunTest(const std::string& root, const IndexEntry& entry) {
   config.eve_ethernet = true;
   config.eve_verdict = true;
   config.flows.async_oneside = options.async_oneside;
+  config.flows.tls_encryption = options.tls_encryption;
   NetworkScanner scanner(config, loaded->rules, &collector);
   uint64_t pcap_cnt = 0;
   absl::Status status = ScanPcapFile((fs::path(root) / entry.pcap).string(), scanner, &pcap_cnt);

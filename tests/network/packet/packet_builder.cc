@@ -291,4 +291,21 @@ std::string TlsServerHelloRecord() {
   return TlsRecord(22, Handshake(2, body));
 }
 
+std::vector<Bytes> TlsSessionWithApplicationData(std::string_view sni, std::string_view secret) {
+  TcpSession s(Endpoints{"10.0.0.1", "10.0.0.2", 50000, 443});
+  std::vector<Bytes> frames = s.Handshake();
+  frames.push_back(s.ClientData(TlsClientHelloRecord(sni)));
+  frames.push_back(s.ServerData(TlsServerHelloRecord() + TlsRecord(20, "\x01")));
+  frames.push_back(s.ClientData(TlsRecord(20, "\x01")));
+  frames.push_back(s.ServerAck());
+  frames.push_back(s.ClientData(TlsRecord(23, "xx " + std::string(secret) + " one")));
+  frames.push_back(s.ServerAck());
+  frames.push_back(s.ClientData(TlsRecord(23, "yy " + std::string(secret) + " two")));
+  frames.push_back(s.ServerData(TlsRecord(23, "reply")));
+  frames.push_back(s.ClientAck());
+  frames.push_back(s.ClientFin());
+  frames.push_back(s.ServerFin());
+  return frames;
+}
+
 }  // namespace otasuke::network::testing

@@ -45,6 +45,11 @@ Bytes EthUdp(const Endpoints& e, std::string_view payload);
 std::string TlsRecord(uint8_t type, std::string_view body);
 std::string TlsClientHelloRecord(std::string_view sni, bool early_data = false);
 std::string TlsServerHelloRecord();
+// A TLS session from 10.0.0.1:50000 to 10.0.0.2:443, as Ethernet frames: TCP handshake,
+// ClientHello (SNI `sni`), ServerHello + ChangeCipherSpec, the client's ChangeCipherSpec, then
+// two client application data records each holding `secret` (each acknowledged), one from the
+// server, and both FINs: 8 packets to the server.
+std::vector<Bytes> TlsSessionWithApplicationData(std::string_view sni, std::string_view secret);
 
 // Splits an IPv4 datagram's payload (after its 20-byte header) into fragments of
 // `chunk` bytes (multiple of 8), each a full Ethernet frame; `order` permutes them.

@@ -19,7 +19,6 @@ namespace {
 using testing::Bytes;
 using testing::Collector;
 using testing::Endpoints;
-using testing::TcpSession;
 using testing::TlsRecord;
 
 constexpr char kRules[] =
@@ -28,29 +27,11 @@ constexpr char kRules[] =
     "content:\"SECRET-COMMAND\"; sid:2;)\n"
     "alert tcp any any -> any 443 (msg:\"to server\"; flow:to_server; sid:3;)\n";
 
-// Handshake, ClientHello, ServerHello + ChangeCipherSpec, then two application data records
-// from the client with the content rule 2 looks for (acknowledged), and one from the server.
-std::vector<Bytes> EncryptedSession() {
-  TcpSession s(Endpoints{"10.0.0.1", "10.0.0.2", 50000, 443});
-  std::vector<Bytes> frames = s.Handshake();
-  frames.push_back(s.ClientData(testing::TlsClientHelloRecord("c2.example.com")));
-  frames.push_back(s.ServerData(testing::TlsServerHelloRecord() + TlsRecord(20, "\x01")));
-  frames.push_back(s.ClientData(TlsRecord(20, "\x01")));
-  frames.push_back(s.ServerAck());
-  frames.push_back(s.ClientData(TlsRecord(23, "xx SECRET-COMMAND one")));
-  frames.push_back(s.ServerAck());
-  frames.push_back(s.ClientData(TlsRecord(23, "yy SECRET-COMMAND two")));
-  frames.push_back(s.ServerData(TlsRecord(23, "reply")));
-  frames.push_back(s.ClientAck());
-  frames.push_back(s.ClientFin());
-  frames.push_back(s.ServerFin());
-  return frames;
-}
-
 Collector ScanWith(TlsEncryptionHandling mode) {
   ScannerConfig config;
   config.flows.tls_encryption = mode;
-  return testing::Scan(EncryptedSession(), kRules, config);
+  return testing::Scan(testing::TlsSessionWithApplicationData("c2.example.com", "SECRET-COMMAND"),
+                       kRules, config);
 }
 
 TEST(TlsEncryptionTest, DefaultStopsPayloadInspectionButKeepsTlsRules) {
