@@ -43,6 +43,8 @@ sources:
   process: false
 sigma:
   scan_cache_entries: 1024
+network:
+  tls_encryption_handling: full
 )",
                                    "agent.yaml"),
               IsOk());
@@ -57,6 +59,7 @@ sigma:
   EXPECT_EQ(config.queue_max_bytes, 8 << 20);
   EXPECT_EQ(config.rules, (std::vector<std::string>{"/etc/a", "/etc/b"}));
   EXPECT_FALSE(config.process_source);
+  EXPECT_EQ(config.network_tls_encryption_handling, "full");
   EXPECT_EQ(config.sigma_scan_cache_entries, 1024);
 }
 
