@@ -222,11 +222,14 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(scanner.flow_stats().tls_encrypted),
               tls_encryption.c_str());
   const otasuke::network::detect::DetectStats& detect = scanner.detect_stats();
-  std::printf("      inspections=%llu candidates=%llu (%.2f per inspection) matches=%llu\n",
-              static_cast<unsigned long long>(detect.inspections),
-              static_cast<unsigned long long>(detect.candidates),
-              detect.inspections ? static_cast<double>(detect.candidates) / detect.inspections : 0,
-              static_cast<unsigned long long>(detect.matches));
+  std::printf(
+      "      inspections=%llu candidates=%llu (%.2f per inspection) matches=%llu "
+      "contentless_skipped=%llu\n",
+      static_cast<unsigned long long>(detect.inspections),
+      static_cast<unsigned long long>(detect.candidates),
+      detect.inspections ? static_cast<double>(detect.candidates) / detect.inspections : 0,
+      static_cast<unsigned long long>(detect.matches),
+      static_cast<unsigned long long>(scanner.stats().contentless_skipped));
   if (bare.cpu > 0) {
     std::printf("full / bare throughput (cpu time, packet phase): %.1f %%\n",
                 100.0 * bare.cpu / full.cpu);

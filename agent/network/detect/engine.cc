@@ -216,9 +216,12 @@ struct DetectEngine::Impl {
   // `payload_slot`: the database slot to scan over the payload (packet and stream data):
   // kPktData, RuleGroup::kPayloadWithTransportSlot, or kNoPayloadScan (see
   // RuleGroup::payload_with_transport).
-  void CollectCandidates(const RuleGroup& group, size_t slot, size_t payload_slot,
+  // Returns whether the group gave no patternless candidate from the flow's cache (false
+  // without a flow).
+  bool CollectCandidates(const RuleGroup& group, size_t slot, size_t payload_slot,
                          const Inspection& in, bool ip_only_due) {
     FlowGroupCache* cache = GroupCache(group, in, slot);
+    const bool no_patternless = cache != nullptr && cache->patternless.empty();
     if (cache != nullptr) {
       for (uint32_t rule : cache->patternless) AddCandidate(rule);
     } else {
@@ -249,13 +252,14 @@ struct DetectEngine::Impl {
       if (!in.payload_in_stream) scan_if_reached(payload_slot, BufferId::kPktData);
       scan_if_reached(payload_slot, BufferId::kStream);
     }
-    if (!in.payload_in_stream) return;
+    if (!in.payload_in_stream) return no_patternless;
     // Packet-only payload patterns over a packet whose payload went to reassembly, from the
     // databases whose rules' dsize can accept this payload size.
     for (size_t i = 0; i < group.packet_only.size(); ++i) {
       if (!group.packet_only[i].Accepts(in.payload_size)) continue;
       scan_if_reached(RuleGroup::kPacketOnlySlot + i, BufferId::kPktData);
     }
+    return no_patternless;
   }
 
   // Scans buffer `id` of the inspection, if present and not empty (no pattern is empty), with
@@ -346,6 +350,9 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
   if (in.app_proto == AppProto::kTls) app_group = kGroupTls;
   const RuleGroup& proto_rules = compiled.groups[GroupIndex(proto_group, in.direction)];
   size_t proto_payload = kOwnPayload;
+  // No patternless candidate in either group: a later content-less inspection of this
+  // direction finds nothing once the IP-only rules are done.
+  bool quiet = true;
   if (app_group != kGroupClassCount) {
     const RuleGroup& app_rules = compiled.groups[GroupIndex(app_group, in.direction)];
     size_t app_payload = kOwnPayload;
@@ -354,14 +361,17 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
       app_payload = RuleGroup::kPayloadWithTransportSlot;
       proto_payload = kNoPayloadScan;
     }
-    s.CollectCandidates(app_rules, 1, app_payload, in, ip_only_due);
+    quiet = s.CollectCandidates(app_rules, 1, app_payload, in, ip_only_due);
   }
-  s.CollectCandidates(proto_rules, 0, proto_payload, in, ip_only_due);
+  quiet = s.CollectCandidates(proto_rules, 0, proto_payload, in, ip_only_due) && quiet;
   s.OrderCandidates();
   s.stats.candidates += s.candidates.size();
 
   if (flow != nullptr && in.kind == InspectionKind::kPacket && !in.tx_only) {
     flow->ip_only_done |= direction_bit;
+    const size_t side = in.direction == Direction::kToServer ? 0 : 1;
+    flow->contentless_quiet[side] = quiet;
+    flow->contentless_app[side] = in.app_proto;
   }
   s.queue.Clear();
   for (uint32_t index : s.candidates) {
@@ -395,6 +405,15 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
     s.queue.Add(index, alert);
   }
   return s.queue.Finalize(compiled, in, flow, s.thresholds, s.stats, callback);
+}
+
+bool DetectEngine::ContentlessInspectionCanMatch(const FlowDetectState& state, Direction direction,
+                                                 AppProto app_proto) const {
+  // State of another rule set is reset by the next inspection.
+  if (state.rules_identity != impl_->rules.get()) return true;
+  if (state.action != FlowAction::kNone) return false;  // Inspect returns at once
+  const size_t side = direction == Direction::kToServer ? 0 : 1;
+  return !(state.contentless_quiet[side] && state.contentless_app[side] == app_proto);
 }
 
 }  // namespace otasuke::network::detect

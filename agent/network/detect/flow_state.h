@@ -67,12 +67,19 @@ struct FlowDetectState {
   uint8_t ip_only_done = 0;
   // Per direction (to server, to client): the protocol group's and the app-layer group's.
   std::array<std::array<FlowGroupCache, 2>, 2> groups;
+  // Per direction: set when an inspection of this direction with no content (no payload,
+  // stream data or transaction) can find no candidate while the app protocol is
+  // `contentless_app` (IP-only rules done, no patternless rule meets the direction's
+  // addresses and ports in its groups). See DetectEngine::ContentlessInspectionCanMatch.
+  std::array<bool, 2> contentless_quiet = {false, false};
+  std::array<AppProto, 2> contentless_app = {AppProto::kUnknown, AppProto::kUnknown};
 
   void ResetFor(const void* identity) {
     rules_identity = identity;
     flowbits.clear();
     tx_alerted.clear();
     ip_only_done = 0;
+    contentless_quiet = {false, false};
     for (auto& direction : groups) {
       for (FlowGroupCache& cache : direction) cache.group = nullptr;
     }

@@ -230,38 +230,45 @@ void NetworkScanner::OnFrame(int link_type, const RawFrame& frame, uint64_t pcap
   }
   if (verdict != Decoder::Verdict::kReady) return;
 
-  detect::Inspection in;
-  FillHeader(packet_, &in);
   Context ctx;
   ctx.packet = &packet_;
   if (packet_.error != DecodeError::kNone) {
     // Broken transport header: IP-level inspection only, outside any flow.
     ++stats_.decode_errors;
+    detect::Inspection in;
+    FillHeader(packet_, &in);
     Run(in, ctx);
     return;
   }
   tracker_.Process(packet_, &view_);
   Flow* flow = view_.flow;
-  ctx.flow = flow;
-  ctx.direction = view_.direction;
-  FillFlow(*flow, view_.direction, &in);
-  in.payload_in_stream = view_.payload_in_stream;
   // A drop rule matched this flow (Suricata inspects it no more), or its TLS session is
   // encrypted and bypassed.
   if (flow->dropped || flow->bypassed) {
     tracker_.Done(&view_);
     return;
   }
+  std::span<const uint8_t> chunk;
+  if (flow->stream_tracked && !flow->no_payload_inspection) {
+    chunk = FlowTracker::RawPending(*flow, view_.direction, config_.stream_inline);
+  }
+  if (SkipsContentless(*flow, chunk)) {
+    ++stats_.contentless_skipped;
+    tracker_.Done(&view_);
+    return;
+  }
+  detect::Inspection in;
+  FillHeader(packet_, &in);
+  ctx.flow = flow;
+  ctx.direction = view_.direction;
+  FillFlow(*flow, view_.direction, &in);
+  in.payload_in_stream = view_.payload_in_stream;
   if (flow->no_payload_inspection) {
     // Encrypted TLS (encryption handling `default`): header, flow and app-layer facts only.
     // dsize still sees the payload's size, as in Suricata.
     in.present_mask &= ~(1u << static_cast<unsigned>(detect::BufferId::kPktData));
   }
-  std::span<const uint8_t> chunk;
-  if (flow->stream_tracked && !flow->no_payload_inspection) {
-    chunk = FlowTracker::RawPending(*flow, view_.direction, config_.stream_inline);
-    if (!chunk.empty()) in.SetBuffer(detect::BufferId::kStream, chunk);
-  }
+  if (!chunk.empty()) in.SetBuffer(detect::BufferId::kStream, chunk);
   if (!chunk.empty() && view_.http_txs.empty() && flow->http) {
     // Stream data meets the transaction it belongs to, so rules mixing payload and HTTP
     // buffers can match; the engine's per-transaction marks keep alerts single.
@@ -271,6 +278,16 @@ void NetworkScanner::OnFrame(int link_type, const RawFrame& frame, uint64_t pcap
   InspectApp(view_, in, ctx, false);
   if (!chunk.empty()) FlowTracker::ConsumeRaw(*flow, view_.direction, chunk.size());
   tracker_.Done(&view_);
+}
+
+bool NetworkScanner::SkipsContentless(const Flow& flow, std::span<const uint8_t> chunk) const {
+  if (packet_.payload_len != 0 || !chunk.empty() || flow.detect_state == nullptr) return false;
+  if (!view_.http_txs.empty() || !view_.dns_messages.empty() || view_.tls_client_hello) {
+    return false;
+  }
+  const detect::Direction direction =
+      view_.direction == kToServer ? detect::Direction::kToServer : detect::Direction::kToClient;
+  return !engine_.ContentlessInspectionCanMatch(*flow.detect_state, direction, flow.app_proto);
 }
 
 void NetworkScanner::OnFlowEnd(Flow& flow, FlowEndReason reason) {
