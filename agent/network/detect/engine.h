@@ -185,8 +185,8 @@ class DetectEngine {
 
   InspectResult Inspect(const Inspection& inspection, AlertCallback& callback);
 
-  // Whether an inspection of the flow direction that carries no content (no payload, no
-  // stream data, no app-layer transaction) could match anything. False once the flow is
+  // Whether an inspection of the flow direction that carries no content (no payload buffer,
+  // no stream data, no app-layer transaction) could match anything. False once the flow is
   // passed or dropped, or once an inspection of the direction found that no rule without a
   // prefilter pattern meets its addresses and ports (in its protocol group and, with the same
   // app protocol, its app-layer group) and its IP-only rules were inspected: such an

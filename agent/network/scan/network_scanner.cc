@@ -281,7 +281,10 @@ void NetworkScanner::OnFrame(int link_type, const RawFrame& frame, uint64_t pcap
 }
 
 bool NetworkScanner::SkipsContentless(const Flow& flow, std::span<const uint8_t> chunk) const {
-  if (packet_.payload_len != 0 || !chunk.empty() || flow.detect_state == nullptr) return false;
+  // An encrypted TLS flow's payload is not inspected (only its size, by dsize rules, which
+  // are patternless and so keep the direction inspected).
+  const bool payload_inspected = packet_.payload_len != 0 && !flow.no_payload_inspection;
+  if (payload_inspected || !chunk.empty() || flow.detect_state == nullptr) return false;
   if (!view_.http_txs.empty() || !view_.dns_messages.empty() || view_.tls_client_hello) {
     return false;
   }

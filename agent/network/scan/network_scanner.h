@@ -55,8 +55,9 @@ struct ScannerStats {
   uint64_t decode_errors = 0;
   uint64_t alerts = 0;
   uint64_t inspections = 0;
-  // Packets without payload, stream data or transaction that the engine said could match
-  // nothing (DetectEngine::ContentlessInspectionCanMatch): not inspected.
+  // Packets without payload (or with the uninspected payload of an encrypted TLS flow), stream
+  // data or transaction that the engine said could match nothing
+  // (DetectEngine::ContentlessInspectionCanMatch): not inspected.
   uint64_t contentless_skipped = 0;
   uint64_t unsupported_link = 0;
 };
@@ -107,7 +108,8 @@ class NetworkScanner : private FlowEndHandler, private detect::AlertCallback {
   void InspectApp(const PacketFlowView& view, detect::Inspection& base, Context& ctx,
                   bool base_used);
   void Run(const detect::Inspection& in, const Context& ctx);
-  // The packet just processed carries nothing to inspect and its flow direction can match
+  // The packet just processed carries nothing to inspect (no payload, or the payload of an
+  // encrypted TLS flow; no stream chunk or transaction) and its flow direction can match
   // nothing without content.
   bool SkipsContentless(const Flow& flow, std::span<const uint8_t> chunk) const;
   static const HttpTransaction* LatestTransaction(const HttpParser& http, int direction);

@@ -188,5 +188,33 @@ TEST(ContentlessSkipTest, RuleSetSwitchedToWhileTheFlowIsOpenIsInspected) {
   EXPECT_EQ(scanner.flow_table_stats().created, 1u);  // one flow throughout
 }
 
+// Encrypted TLS records (encryption handling `default`) are not inspected as payload: once a
+// direction is encrypted and nothing without content meets it, its packets are skipped like
+// empty ones, while a dsize rule of the TLS group keeps seeing every record.
+TEST(ContentlessSkipTest, EncryptedTlsRecordsAreSkippedUnlessAPatternlessRuleMeetsThem) {
+  const std::vector<Bytes> frames =
+      testing::TlsSessionWithApplicationData("c2.example.com", "SECRET-COMMAND");
+  constexpr char kTlsRules[] =
+      "alert tls any any -> any any (msg:\"sni\"; tls.sni; content:\"c2.example\"; sid:1;)\n"
+      "alert tcp any any -> any any (msg:\"secret\"; content:\"SECRET-COMMAND\"; sid:2;)\n";
+  const Result quiet = ScanCounting(frames, kTlsRules);
+  EXPECT_EQ(quiet.alerts.Count(1), 1);
+  EXPECT_EQ(quiet.alerts.Count(2), 0);
+  const Result sized =
+      ScanCounting(frames, std::string(kTlsRules) +
+                               "alert tls any any -> any any (msg:\"record\"; flow:to_server; "
+                               "dsize:>0; sid:3;)\n");
+  EXPECT_EQ(sized.alerts.Count(1), 1);
+  // The ClientHello, the ChangeCipherSpec and both application data records.
+  EXPECT_EQ(sized.alerts.Count(3), 4);
+  // Skipped: the handshake's ACK, then every packet from the first one after the flow turned
+  // encrypted (the client's first application data record, which also carried the stream
+  // chunk of its ChangeCipherSpec), both encrypted records included: 7 of 14.
+  EXPECT_EQ(quiet.stats.contentless_skipped, 7u);
+  EXPECT_EQ(quiet.stats.inspections + quiet.stats.contentless_skipped, quiet.stats.packets);
+  // With the dsize rule only the to-client direction and the handshake's ACK are skipped.
+  EXPECT_EQ(sized.stats.contentless_skipped, 4u);
+}
+
 }  // namespace
 }  // namespace otasuke::network
