@@ -31,6 +31,9 @@ struct PrefilterDatabase {
   // Some of the rules use app-layer buffers. A transaction-only inspection (a further
   // transaction of the same packet) evaluates only such rules, so it skips databases without.
   bool has_app_buffer_rules = false;
+  // Length of the database's shortest pattern: a shorter buffer can contain none of them and is
+  // not scanned (ET's one-byte keep-alive payloads met databases of longer literals).
+  size_t shortest_pattern = 0;
   DatabaseReach reach;
 };
 

@@ -262,12 +262,13 @@ struct DetectEngine::Impl {
     return no_patternless;
   }
 
-  // Scans buffer `id` of the inspection, if present and not empty (no pattern is empty), with
-  // one database, and makes the rules of every pattern found candidates.
+  // Scans buffer `id` of the inspection, if present and not shorter than the database's
+  // shortest pattern (no pattern is empty), with one database, and makes the rules of every
+  // pattern found candidates.
   void Scan(const PrefilterDatabase& database, const Inspection& in, BufferId id) {
     if (!in.HasBuffer(id)) return;
     const std::span<const uint8_t> data = in.Buffer(id);
-    if (data.empty()) return;
+    if (data.empty() || data.size() < database.shortest_pattern) return;
     ++stats.prefilter_scans;
     database.matcher->Scan(data, prefilter_scratch, [&](uint32_t pattern) {
       for (uint32_t k = database.rule_begin[pattern]; k < database.rule_begin[pattern + 1]; ++k) {

@@ -281,9 +281,11 @@ absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabase(const PatternRu
     return std::tie(a.first.bytes, a.first.nocase) < std::tie(c.first.bytes, c.first.nocase);
   });
   auto database = std::make_unique<PrefilterDatabase>();
+  database->shortest_pattern = std::numeric_limits<size_t>::max();
   std::vector<PrefilterPattern> list;
   for (auto& [key, rules] : sorted) {
     list.push_back(PrefilterPattern{key.bytes, key.nocase});
+    database->shortest_pattern = std::min(database->shortest_pattern, key.bytes.size());
     database->rule_begin.push_back(static_cast<uint32_t>(database->rules.size()));
     database->rules.insert(database->rules.end(), rules.begin(), rules.end());
     for (uint32_t rule : rules) {

@@ -133,5 +133,33 @@ TEST(PrefilterTest, HyperscanAndAhoCorasickGiveIdenticalAlerts) {
   EXPECT_GT(total_alerts, 100u);  // the comparison is not vacuous
 }
 
+// A buffer shorter than every pattern of a database can contain none of them: it is not
+// scanned, and one as long as the shortest pattern still is (with either matcher).
+TEST(PrefilterTest, BufferShorterThanEveryPatternIsNotScanned) {
+  const std::string rules =
+      "alert tcp any any -> any any (content:\"abcd\"; sid:1;)\n"
+      "alert tcp any any -> any any (content:\"abcdef\"; sid:2;)\n";
+  for (const PrefilterKind kind : {PrefilterKind::kHyperscan, PrefilterKind::kAhoCorasick}) {
+    if (kind == PrefilterKind::kHyperscan && !HyperscanAvailable()) continue;
+    auto compiled = LoadText(rules, kind);
+    ASSERT_NE(compiled, nullptr);
+    DetectEngine engine(compiled);
+    PacketBuilder shorter;
+    shorter.Payload("abc");
+    EXPECT_TRUE(InspectSids(engine, shorter.in).empty());
+    EXPECT_EQ(engine.stats().prefilter_scans, 0u) << PrefilterName(*compiled);
+    PacketBuilder shortest;
+    shortest.Payload("ABCD");  // caseless prefilter, exact verification: no alert
+    EXPECT_TRUE(InspectSids(engine, shortest.in).empty());
+    PacketBuilder longer;
+    longer.Payload("xabcdefx");
+    EXPECT_EQ(InspectSids(engine, longer.in), (std::vector<uint32_t>{1, 2}));
+    PacketBuilder exact;
+    exact.Payload("abcd");
+    EXPECT_EQ(InspectSids(engine, exact.in), std::vector<uint32_t>{1});
+    EXPECT_EQ(engine.stats().prefilter_scans, 3u) << PrefilterName(*compiled);
+  }
+}
+
 }  // namespace
 }  // namespace otasuke::network::detect::testing
