@@ -25,13 +25,7 @@ void EventView::StartHits(uint32_t literal_count) {
   hits_recorded_ = true;
 }
 
-bool EventView::Find(const FieldRef& field, std::string_view* value, uint32_t* slot) const {
-  if (field.id.has_value()) {
-    if (!event_->Has(*field.id)) return false;
-    *value = event_->Get(*field.id);
-    *slot = static_cast<uint32_t>(*field.id);
-    return true;
-  }
+bool EventView::FindExtra(const FieldRef& field, std::string_view* value, uint32_t* slot) const {
   const int i = event_->FindExtraIndex(field.name);
   if (i < 0) return false;
   *value = event_->extra(static_cast<size_t>(i)).second;
@@ -341,8 +335,8 @@ void SigmaEngine::RouteBuckets(const CompiledSigmaRules& rules, const LogSource&
   if (stamp_.size() < widest) stamp_.resize(widest, 0);
 }
 
-bool SigmaEngine::NoteHit(const LogSourceBucket& bucket, uint32_t pattern, uint32_t where,
-                          uint32_t gen) {
+inline bool SigmaEngine::NoteHit(const LogSourceBucket& bucket, uint32_t pattern, uint32_t where,
+                                 uint32_t gen) {
   if (!view_.RecordHit(bucket.first_literal + pattern, where)) return false;
   // A literal's rules are noted on its first occurrence only ('.exe' occurs in most command
   // lines several times).
