@@ -34,6 +34,10 @@ struct PrefilterDatabase {
   // Length of the database's shortest pattern: a shorter buffer can contain none of them and is
   // not scanned (ET's one-byte keep-alive payloads met databases of longer literals).
   size_t shortest_pattern = 0;
+  // The one-byte patterns (lower-cased byte, pattern index): a one-byte buffer is looked up here
+  // instead of scanned (a matcher call costs far more than the lookup; ET's one-byte
+  // keep-alive payloads met the TCP databases tens of thousands of times per pass).
+  std::vector<std::pair<uint8_t, uint32_t>> one_byte_patterns;
   DatabaseReach reach;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "agent/network/detect/alert_queue.h"
 #include "agent/network/detect/compiled_rules.h"
 #include "agent/network/detect/flow_state.h"
@@ -270,11 +271,19 @@ struct DetectEngine::Impl {
     const std::span<const uint8_t> data = in.Buffer(id);
     if (data.empty() || data.size() < database.shortest_pattern) return;
     ++stats.prefilter_scans;
-    database.matcher->Scan(data, prefilter_scratch, [&](uint32_t pattern) {
+    auto add_rules = [&](uint32_t pattern) {
       for (uint32_t k = database.rule_begin[pattern]; k < database.rule_begin[pattern + 1]; ++k) {
         AddCandidate(database.rules[k]);
       }
-    });
+    };
+    if (data.size() == 1) {
+      const auto byte = static_cast<uint8_t>(absl::ascii_tolower(static_cast<char>(data[0])));
+      for (const auto& [pattern_byte, pattern] : database.one_byte_patterns) {
+        if (pattern_byte == byte) add_rules(pattern);
+      }
+      return;
+    }
+    database.matcher->Scan(data, prefilter_scratch, add_rules);
   }
 
   // The payload chain against stream and/or packet data as Suricata chooses.

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/network/detect/compiled_rules.h"
@@ -286,6 +287,11 @@ absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabase(const PatternRu
   for (auto& [key, rules] : sorted) {
     list.push_back(PrefilterPattern{key.bytes, key.nocase});
     database->shortest_pattern = std::min(database->shortest_pattern, key.bytes.size());
+    if (key.bytes.size() == 1) {
+      // Caseless, as the Hyperscan databases are: candidates are verified exactly.
+      const auto byte = static_cast<uint8_t>(absl::ascii_tolower(key.bytes[0]));
+      database->one_byte_patterns.emplace_back(byte, static_cast<uint32_t>(list.size() - 1));
+    }
     database->rule_begin.push_back(static_cast<uint32_t>(database->rules.size()));
     database->rules.insert(database->rules.end(), rules.begin(), rules.end());
     for (uint32_t rule : rules) {

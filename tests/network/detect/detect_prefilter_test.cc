@@ -161,5 +161,34 @@ TEST(PrefilterTest, BufferShorterThanEveryPatternIsNotScanned) {
   }
 }
 
+// A one-byte buffer is looked up among the database's one-byte patterns instead of scanned:
+// the same rules alert as with a scan (case as the rule says, verified exactly).
+TEST(PrefilterTest, OneByteBufferFindsTheOneBytePatterns) {
+  const std::string rules =
+      "alert tcp any any -> any any (content:\"a\"; sid:1;)\n"
+      "alert tcp any any -> any any (content:\"B\"; nocase; sid:2;)\n"
+      "alert tcp any any -> any any (content:\"|00|\"; sid:3;)\n"
+      "alert tcp any any -> any any (content:\"ab\"; sid:4;)\n";
+  for (const PrefilterKind kind : {PrefilterKind::kHyperscan, PrefilterKind::kAhoCorasick}) {
+    if (kind == PrefilterKind::kHyperscan && !HyperscanAvailable()) continue;
+    auto compiled = LoadText(rules, kind);
+    ASSERT_NE(compiled, nullptr);
+    DetectEngine engine(compiled);
+    auto sids = [&](std::string_view payload) {
+      PacketBuilder p;
+      p.Payload(std::string(payload));
+      return InspectSids(engine, p.in);
+    };
+    const std::string_view name = PrefilterName(*compiled);
+    EXPECT_EQ(sids("a"), std::vector<uint32_t>{1}) << name;
+    EXPECT_TRUE(sids("A").empty()) << name;
+    EXPECT_EQ(sids("b"), std::vector<uint32_t>{2}) << name;
+    EXPECT_EQ(sids("B"), std::vector<uint32_t>{2}) << name;
+    EXPECT_EQ(sids(std::string_view("\0", 1)), std::vector<uint32_t>{3}) << name;
+    EXPECT_TRUE(sids("c").empty()) << name;
+    EXPECT_EQ(sids("ab"), (std::vector<uint32_t>{1, 2, 4})) << name;  // scanned
+  }
+}
+
 }  // namespace
 }  // namespace otasuke::network::detect::testing
