@@ -19,35 +19,6 @@ void ScanCache::Reset(size_t fields) {
   }
 }
 
-bool ScanCache::Cacheable(uint32_t field, std::string_view value) {
-  ScanCacheStats& stats = tables_[field].stats;
-  ++stats.lookups;
-  if (value.size() <= kSlotBytes) return true;
-  ++stats.uncacheable;
-  return false;
-}
-
-bool ScanCache::Find(uint32_t field, std::string_view value, uint64_t hash,
-                     std::span<const uint32_t>* hits) {
-  FieldTable& t = tables_[field];
-  if (t.slots == nullptr) return false;
-  const size_t first = SetOf(hash) * kWays;
-  for (size_t s = first; s < first + kWays; ++s) {
-    Slot& slot = t.slots[s];
-    if (slot.hash != hash || slot.generation != generation_ || slot.value_bytes != value.size()) {
-      continue;
-    }
-    const uint32_t* words = &t.data[s * kSlotWords];
-    const char* bytes = reinterpret_cast<const char*>(words + slot.hit_count);
-    if (!value.empty() && std::memcmp(bytes, value.data(), value.size()) != 0) continue;
-    slot.referenced = true;
-    ++t.stats.hits;
-    *hits = std::span<const uint32_t>(words, slot.hit_count);
-    return true;
-  }
-  return false;
-}
-
 void ScanCache::Insert(uint32_t field, std::string_view value, uint64_t hash,
                        std::span<const uint32_t> hits) {
   FieldTable& t = tables_[field];

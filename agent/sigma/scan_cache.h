@@ -52,7 +52,13 @@ class ScanCache {
 
   // Whether the value may be cached at all (its bytes fit a slot); counts the lookup, and the
   // value as uncacheable when not.
-  bool Cacheable(uint32_t field, std::string_view value);
+  bool Cacheable(uint32_t field, std::string_view value) {
+    ScanCacheStats& stats = tables_[field].stats;
+    ++stats.lookups;
+    if (value.size() <= kSlotBytes) return true;
+    ++stats.uncacheable;
+    return false;
+  }
   // A hash of the value's length and its first and last 16 bytes (all of a shorter value):
   // it only picks the set and filters slots before the full byte comparison, so values that
   // share those bytes cost a comparison, never a wrong answer, and hashing costs the same
@@ -83,7 +89,27 @@ class ScanCache {
     return h;
   }
   // The hits stored for the value ((local literal id << 4) | LiteralHit bits), or false.
-  bool Find(uint32_t field, std::string_view value, uint64_t hash, std::span<const uint32_t>* hits);
+  // Inline: called for every present prefilter field of every event.
+  bool Find(uint32_t field, std::string_view value, uint64_t hash,
+            std::span<const uint32_t>* hits) {
+    FieldTable& t = tables_[field];
+    if (t.slots == nullptr) return false;
+    const size_t first = SetOf(hash) * kWays;
+    for (size_t s = first; s < first + kWays; ++s) {
+      Slot& slot = t.slots[s];
+      if (slot.hash != hash || slot.generation != generation_ || slot.value_bytes != value.size()) {
+        continue;
+      }
+      const uint32_t* words = &t.data[s * kSlotWords];
+      const char* bytes = reinterpret_cast<const char*>(words + slot.hit_count);
+      if (!value.empty() && std::memcmp(bytes, value.data(), value.size()) != 0) continue;
+      slot.referenced = true;
+      ++t.stats.hits;
+      *hits = std::span<const uint32_t>(words, slot.hit_count);
+      return true;
+    }
+    return false;
+  }
   // Stores a scanned value's hits (counted as uncacheable when they do not fit the slot).
   void Insert(uint32_t field, std::string_view value, uint64_t hash,
               std::span<const uint32_t> hits);
