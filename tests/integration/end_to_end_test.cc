@@ -43,7 +43,7 @@ class EndToEndTest : public ::testing::Test {
   // Alerts of this test's script (other tests' processes are visible to every agent).
   std::map<std::string, int> MarkerCounts(const std::string& prefix) {
     std::map<std::string, int> counts;
-    for (const auto& a : cluster_.StoredAlerts()) {
+    for (const auto& a : cluster_.StoredScriptAlerts()) {
       const std::string& cmd = a.process().command_line();
       size_t pos = cmd.find(prefix);
       if (pos != std::string::npos) ++counts[cmd.substr(pos)];
@@ -83,7 +83,7 @@ TEST_F(EndToEndTest, ProcessExecBecomesStoredAlertIncidentAndWebhook) {
   auto counts = MarkerCounts("e2e-marker-");
   EXPECT_EQ(counts["e2e-marker-1"], 1);
   otasuke::v1::Alert alert;
-  for (const auto& a : cluster_.StoredAlerts()) {
+  for (const auto& a : cluster_.StoredScriptAlerts()) {
     if (a.process().command_line().find("e2e-marker-1") != std::string::npos) alert = a;
   }
   EXPECT_EQ(alert.tenant_id(), "it-tenant");
@@ -149,13 +149,13 @@ TEST_F(EndToEndTest, CollectorKilledMidStreamLosesNothingAndStoresNothingTwice) 
   // Every marker exactly once. Twice under two sequence numbers was another test's agent
   // that reached this collector (issue 6, cluster_isolation_test): the agent id says whose.
   std::map<std::string, std::vector<std::string>> raised;
-  for (const auto& a : cluster_.StoredAlerts()) {
+  for (const auto& a : cluster_.StoredScriptAlerts()) {
     const std::string& cmd = a.process().command_line();
     const size_t pos = cmd.find("crash-marker-");
     if (pos == std::string::npos) continue;
     raised[cmd.substr(pos)].push_back("agent " + a.agent_id() + " seq " +
-                                      std::to_string(a.sequence()) + " pid " +
-                                      std::to_string(a.process().pid()));
+                                      std::to_string(a.sequence()) + " " +
+                                      a.process().ShortDebugString());
   }
   for (const auto& [marker, alerts] : raised) {
     std::string list;

@@ -66,7 +66,7 @@ TEST_F(IdentityIntegrationTest, EnrollStreamOverMtlsRevokeAndRefuse) {
   ASSERT_TRUE(cluster_.StartAgent()) << cluster_.agent_log();
   cluster_.RunSuspiciousScript("identity-it-marker");
   ASSERT_TRUE(WaitUntil(absl::Seconds(30), [&] {
-    for (const auto& alert : cluster_.StoredAlerts()) {
+    for (const auto& alert : cluster_.StoredScriptAlerts()) {
       if (alert.process().command_line().find("identity-it-marker") != std::string::npos) {
         return true;
       }

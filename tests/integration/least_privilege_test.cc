@@ -29,7 +29,7 @@ class LeastPrivilegeTest : public ::testing::Test {
   }
 
   bool HasAlertWith(const std::string& marker) {
-    for (const auto& a : cluster_.StoredAlerts()) {
+    for (const auto& a : cluster_.StoredScriptAlerts()) {
       if (a.process().command_line().find(marker) != std::string::npos) return true;
     }
     return false;

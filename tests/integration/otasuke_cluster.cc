@@ -133,6 +133,14 @@ void OtasukeCluster::RunSuspiciousScript(const std::string& marker) {
   if (child > 0) scripts_.push_back(child);
 }
 
+std::vector<otasuke::v1::Alert> OtasukeCluster::StoredScriptAlerts() const {
+  std::vector<otasuke::v1::Alert> alerts = StoredAlerts();
+  std::erase_if(alerts, [&](const otasuke::v1::Alert& a) {
+    return a.process().command_line().find(script_) == std::string::npos;
+  });
+  return alerts;
+}
+
 std::vector<otasuke::v1::Alert> OtasukeCluster::StoredAlerts() const {
   std::vector<otasuke::v1::Alert> alerts;
   sqlite3* db = nullptr;

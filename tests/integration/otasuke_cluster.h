@@ -41,6 +41,10 @@ class OtasukeCluster {
 
   // Alerts in the collector's SQLite file, read directly.
   std::vector<otasuke::v1::Alert> StoredAlerts() const;
+  // The stored alerts raised by this cluster's own RunSuspiciousScript processes. The agent
+  // watches every process of the host, so a second test run on the machine (another build
+  // tree's ctest) raises alerts with the same markers here; its script path differs.
+  std::vector<otasuke::v1::Alert> StoredScriptAlerts() const;
   int64_t CountRows(const std::string& sql) const;
   // JSON lines the webhook receiver got.
   std::vector<std::string> WebhookLines() const;
