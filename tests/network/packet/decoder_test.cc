@@ -4,6 +4,8 @@
 #include "agent/network/packet/decoder.h"
 
 #include <random>
+#include <string>
+#include <thread>
 
 #include "agent/network/packet/community_id.h"
 #include "gtest/gtest.h"
@@ -330,6 +332,25 @@ TEST(CommunityIdTest, SpecExamples) {
   // ICMP echo request and reply hash alike.
   EXPECT_EQ(CommunityIdIcmp(IpAddress::V4(a), IpAddress::V4(b), 8, 0, kProtoIcmp),
             CommunityIdIcmp(IpAddress::V4(b), IpAddress::V4(a), 0, 0, kProtoIcmp));
+}
+
+// The SHA-1 context is kept per thread and reused: repeated and interleaved calls, and calls
+// on another thread (its own context), give the specification's value every time.
+TEST(CommunityIdTest, ReusedDigestContextGivesTheSameIdOnEveryCallAndThread) {
+  const uint8_t a[] = {128, 232, 110, 120};
+  const uint8_t b[] = {66, 35, 250, 204};
+  auto spec_id = [&] {
+    return CommunityId(IpAddress::V4(a), IpAddress::V4(b), 34855, 80, kProtoTcp);
+  };
+  const std::string other = CommunityId(IpAddress::V4(b), IpAddress::V4(a), 53, 53, kProtoUdp);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(spec_id(), "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
+    EXPECT_EQ(CommunityId(IpAddress::V4(b), IpAddress::V4(a), 53, 53, kProtoUdp), other);
+  }
+  EXPECT_NE(other, "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
+  std::string on_thread;
+  std::thread([&] { on_thread = spec_id(); }).join();
+  EXPECT_EQ(on_thread, "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
 }
 
 }  // namespace
