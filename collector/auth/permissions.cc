@@ -3,6 +3,7 @@
 #include <array>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 
 namespace otasuke::collector {
@@ -118,16 +119,25 @@ std::string_view PermissionName(Permission permission) {
   return "?";
 }
 
+absl::Status AuthorizeRole(const Principal& principal, Permission permission) {
+  const RolePermissions& entry = Entry(principal.role);
+  for (Permission p : entry.allowed) {
+    if (p == permission) return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrCat("token '", principal.token_name, "' (role ",
+                                                  Sv(entry.name), ") may not ",
+                                                  Sv(PermissionName(permission))));
+}
+
+absl::Status AuthorizeRecordTenant(const Principal& principal, std::string_view record_tenant,
+                                   absl::Status missing) {
+  if (principal.role == Role::kViewer && record_tenant != principal.tenant_id) return missing;
+  return absl::OkStatus();
+}
+
 absl::Status Authorize(const Principal& principal, Permission permission,
                        std::string_view tenant_id) {
-  const RolePermissions& entry = Entry(principal.role);
-  bool allowed = false;
-  for (Permission p : entry.allowed) allowed = allowed || p == permission;
-  if (!allowed) {
-    return absl::PermissionDeniedError(absl::StrCat("token '", principal.token_name, "' (role ",
-                                                    Sv(entry.name), ") may not ",
-                                                    Sv(PermissionName(permission))));
-  }
+  RETURN_IF_ERROR(AuthorizeRole(principal, permission));
   if (principal.role == Role::kViewer && tenant_id != principal.tenant_id) {
     return absl::PermissionDeniedError(absl::StrCat(
         "token '", principal.token_name, "' (viewer of tenant ", principal.tenant_id, ") may not ",

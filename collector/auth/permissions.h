@@ -42,6 +42,17 @@ std::string_view PermissionName(Permission permission);
 absl::Status Authorize(const Principal& principal, Permission permission,
                        std::string_view tenant_id);
 
+// The role half of Authorize: PermissionDenied when the role may not do `permission` on any
+// tenant.
+absl::Status AuthorizeRole(const Principal& principal, Permission permission);
+
+// The tenant half, for one stored record (an incident, a work order) whose tenant is known only
+// once it is read, after AuthorizeRole passed: a record outside a viewer's tenant is answered
+// with `missing`, the NotFound an unused id gets, so a viewer cannot tell another tenant's ids
+// from unused ones.
+absl::Status AuthorizeRecordTenant(const Principal& principal, std::string_view record_tenant,
+                                   absl::Status missing);
+
 // The tenant a read actually covers: a viewer asking for "every tenant" gets its own; anyone
 // else gets what they asked for. Then authorized as Authorize does.
 absl::StatusOr<std::string> AuthorizeScoped(const Principal& principal, Permission permission,

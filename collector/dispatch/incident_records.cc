@@ -39,6 +39,10 @@ absl::StatusOr<ContractTerms> HeldTerms(SqliteDb& db, int64_t incident_id,
   return terms;
 }
 
+absl::Status UnknownIncidentError(int64_t id) {
+  return absl::NotFoundError(absl::StrCat("unknown incident #", id));
+}
+
 absl::StatusOr<IncidentRow> ReadIncident(SqliteDb& db, int64_t id) {
   ASSIGN_OR_RETURN(Stmt stmt, db.Prepare("SELECT id, tenant_id, hostname, state, severity, "
                                          "rule_engine, COALESCE(assignee_id, 0), "
@@ -46,7 +50,7 @@ absl::StatusOr<IncidentRow> ReadIncident(SqliteDb& db, int64_t id) {
                                          "alert_count FROM incidents WHERE id = ?"));
   stmt.Bind(1, id);
   ASSIGN_OR_RETURN(bool found, stmt.Step());
-  if (!found) return absl::NotFoundError(absl::StrCat("unknown incident #", id));
+  if (!found) return UnknownIncidentError(id);
   IncidentRow row;
   row.id = stmt.Int(0);
   row.tenant_id = stmt.Text(1);

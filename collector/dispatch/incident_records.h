@@ -74,7 +74,10 @@ bool IsClosed(v1::IncidentState state);
 absl::StatusOr<ContractTerms> HeldTerms(SqliteDb& db, int64_t incident_id,
                                         const tenancy::Tenant& current);
 
-// NotFound "unknown incident #<id>".
+// NotFound "unknown incident #<id>": an unused id, and what a viewer gets for another tenant's
+// incident.
+absl::Status UnknownIncidentError(int64_t id);
+// UnknownIncidentError for an unused id.
 absl::StatusOr<IncidentRow> ReadIncident(SqliteDb& db, int64_t id);
 absl::Status RecordTransition(SqliteDb& db, int64_t incident_id, v1::IncidentState from,
                               v1::IncidentState to, absl::Time at, std::string_view actor,

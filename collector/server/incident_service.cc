@@ -19,14 +19,15 @@ google::protobuf::Timestamp TimestampOf(absl::Time t) {
 
 absl::Status IncidentServiceImpl::AuthorizeOn(const Principal& caller, Permission permission,
                                               int64_t id) {
+  RETURN_IF_ERROR(AuthorizeRole(caller, permission));
   ASSIGN_OR_RETURN(dispatch::IncidentDetail detail, workflow_.Get(id));
-  return Authorize(caller, permission, detail.row.tenant_id);
+  return AuthorizeRecordTenant(caller, detail.row.tenant_id, dispatch::UnknownIncidentError(id));
 }
 
 absl::Status IncidentServiceImpl::Describe(int64_t id, v1::IncidentDetail* response) {
   ASSIGN_OR_RETURN(dispatch::IncidentDetail detail, workflow_.Get(id));
   ASSIGN_OR_RETURN(std::vector<v1::Incident> rows, store_.ListIncidents({.id = id, .limit = 1}));
-  if (rows.empty()) return absl::NotFoundError(absl::StrCat("unknown incident #", id));
+  if (rows.empty()) return dispatch::UnknownIncidentError(id);
   response->Clear();
   *response->mutable_incident() = std::move(rows[0]);
   response->set_assignee(detail.assignee);

@@ -62,15 +62,15 @@ grpc::ServerUnaryReactor* WorkOrderServiceImpl::ListWorkOrders(
 grpc::ServerUnaryReactor* WorkOrderServiceImpl::GetWorkOrder(grpc::CallbackServerContext* context,
                                                              const v1::GetWorkOrderRequest* request,
                                                              v1::GetWorkOrderResponse* response) {
-  return AuthorizedCall(
-      context, pool_, authenticator_,
-      [this, request, response](const Principal& caller) -> absl::Status {
-        ASSIGN_OR_RETURN(v1::WorkOrder order, orders_.Get(request->id()));
-        // The tenant is known only once the order is read; a viewer of another tenant is refused.
-        RETURN_IF_ERROR(Authorize(caller, Permission::kReadWorkOrders, order.tenant_id()));
-        *response->mutable_work_order() = std::move(order);
-        return absl::OkStatus();
-      });
+  return AuthorizedCall(context, pool_, authenticator_,
+                        [this, request, response](const Principal& caller) -> absl::Status {
+                          RETURN_IF_ERROR(AuthorizeRole(caller, Permission::kReadWorkOrders));
+                          ASSIGN_OR_RETURN(v1::WorkOrder order, orders_.Get(request->id()));
+                          RETURN_IF_ERROR(AuthorizeRecordTenant(
+                              caller, order.tenant_id(), UnknownWorkOrderError(request->id())));
+                          *response->mutable_work_order() = std::move(order);
+                          return absl::OkStatus();
+                        });
 }
 
 grpc::ServerUnaryReactor* WorkOrderServiceImpl::AdvanceWorkOrder(
@@ -79,8 +79,10 @@ grpc::ServerUnaryReactor* WorkOrderServiceImpl::AdvanceWorkOrder(
   return AuthorizedCall(
       context, pool_, authenticator_,
       [this, request, response](const Principal& caller) -> absl::Status {
+        RETURN_IF_ERROR(AuthorizeRole(caller, Permission::kManageWorkOrders));
         ASSIGN_OR_RETURN(v1::WorkOrder order, orders_.Get(request->id()));
-        RETURN_IF_ERROR(Authorize(caller, Permission::kManageWorkOrders, order.tenant_id()));
+        RETURN_IF_ERROR(
+            AuthorizeRecordTenant(caller, order.tenant_id(), UnknownWorkOrderError(request->id())));
         ASSIGN_OR_RETURN(*response->mutable_work_order(), orders_.Advance(*request));
         return absl::OkStatus();
       });

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "otasuke/v1/workorder_service.pb.h"
 
 namespace otasuke::collector {
@@ -33,5 +35,11 @@ class WorkOrders {
   // Newest first, without events.
   virtual absl::StatusOr<std::vector<v1::WorkOrder>> List(const WorkOrderQuery& query) = 0;
 };
+
+// The NotFound of an unused work-order id, which is also what a viewer gets for another
+// tenant's order.
+inline absl::Status UnknownWorkOrderError(int64_t id) {
+  return absl::NotFoundError(absl::StrCat("unknown work order ", id));
+}
 
 }  // namespace otasuke::collector

@@ -1,9 +1,11 @@
 // Issue 5: "an SME viewer sees only its own tenant", for every console RPC. One table holds a
 // call of each method of each console service, aimed at the other tenant's data wherever the
-// request can name it; a viewer token of tenant A must get PERMISSION_DENIED or an answer that
-// holds tenant A's data only. The table is checked against the services' descriptors, so a new
-// RPC without a row fails here. Runs on the collector as assembled in production (CollectorApp)
-// over real gRPC on loopback, with two tenants' agents, alerts, incidents and work orders.
+// request can name it; a viewer token of tenant A must get PERMISSION_DENIED, an answer that
+// holds tenant A's data only, or — for tenant B's incident or work order named by id — the
+// NOT_FOUND an unused id gets, word for word, so B's ids cannot be probed. The table is checked
+// against the services' descriptors, so a new RPC without a row fails here. Runs on the collector
+// as assembled in production (CollectorApp) over real gRPC on loopback, with two tenants' agents,
+// alerts, incidents and work orders.
 
 #include <functional>
 #include <set>
@@ -49,11 +51,15 @@ rota:
   - {region: chiyoda, tier: primary, responder: tanaka, days: [mon, tue, wed, thu, fri, sat, sun], start: "00:00", end: "24:00"}
 )";
 
+// An id no incident or work order has.
+constexpr int64_t kUnusedId = 999999;
+
 // What a viewer may get from a call.
 enum class Expect {
   kDenied,   // PERMISSION_DENIED
   kOwnOnly,  // OK, the answer holds data, and every tenant in it is the viewer's
   kEmpty,    // OK, and the answer holds nothing (another tenant's agent, say)
+  kHidden,   // NOT_FOUND, worded as for an unused id: another tenant's ids cannot be probed
 };
 
 // One call's outcome: its status and the tenants its answer names.
@@ -67,6 +73,7 @@ struct RpcCase {
   std::string aim;     // what the call asks for
   Expect expect;
   std::function<Outcome(const std::string& secret)> call;
+  std::string not_found;  // kHidden: the whole message, the same as an unused id's
 };
 
 class ViewerScopeTest : public ::testing::Test {
@@ -199,8 +206,9 @@ std::vector<RpcCase> ViewerScopeTest::Cases() {
   const auto& ch = channel_;
   std::vector<RpcCase> cases;
   auto add = [&](std::string method, std::string aim, Expect expect,
-                 std::function<Outcome(const std::string&)> call) {
-    cases.push_back({absl::StrCat("otasuke.v1.", method), std::move(aim), expect, std::move(call)});
+                 std::function<Outcome(const std::string&)> call, std::string not_found = "") {
+    cases.push_back({absl::StrCat("otasuke.v1.", method), std::move(aim), expect, std::move(call),
+                     std::move(not_found)});
   };
 
   // ConsoleService.
@@ -287,17 +295,22 @@ std::vector<RpcCase> ViewerScopeTest::Cases() {
                                       std::function(NoTenants<v1::RevokeAgentResponse>));
   });
 
-  // IncidentService: reading tenant B's incident is refused; no change is a viewer's.
+  // IncidentService: tenant B's incident reads as an unused id; no change is a viewer's.
   const int64_t b = b_incident_;
-  add("IncidentService.GetIncident", "tenant B's incident", Expect::kDenied,
-      [=](const std::string& s) {
-        v1::IncidentRef r;
-        r.set_id(b);
-        return Call<IncidentService>(ch, ctx(s), &IncidentService::Stub::GetIncident, r,
-                                     std::function([](const v1::IncidentDetail& d) {
-                                       return std::vector<std::string>{d.incident().tenant_id()};
-                                     }));
-      });
+  for (const int64_t id : {b, kUnusedId}) {
+    add(
+        "IncidentService.GetIncident", id == b ? "tenant B's incident" : "an unused id",
+        Expect::kHidden,
+        [=](const std::string& s) {
+          v1::IncidentRef r;
+          r.set_id(id);
+          return Call<IncidentService>(ch, ctx(s), &IncidentService::Stub::GetIncident, r,
+                                       std::function([](const v1::IncidentDetail& d) {
+                                         return std::vector<std::string>{d.incident().tenant_id()};
+                                       }));
+        },
+        absl::StrCat("unknown incident #", id));
+  }
   add("IncidentService.GetIncident", "own incident", Expect::kOwnOnly, [=](const std::string& s) {
     v1::IncidentRef r;
     r.set_id(1);  // tenant A's alerts came first
@@ -541,18 +554,21 @@ std::vector<RpcCase> ViewerScopeTest::Cases() {
                                     }));
     });
   }
-  for (const char* tenant : {"tenant-a", "tenant-b"}) {
-    const int64_t id = work_order_[tenant];
+  for (const char* tenant : {"tenant-a", "tenant-b", "unused id"}) {
+    const int64_t id = work_order_.contains(tenant) ? work_order_[tenant] : kUnusedId;
     const Expect expect =
-        std::string_view(tenant) == "tenant-a" ? Expect::kOwnOnly : Expect::kDenied;
-    add("WorkOrderService.GetWorkOrder", tenant, expect, [=](const std::string& s) {
-      v1::GetWorkOrderRequest r;
-      r.set_id(id);
-      return Call<WorkOrderService>(ch, ctx(s), &WorkOrderService::Stub::GetWorkOrder, r,
-                                    std::function([=](const v1::GetWorkOrderResponse& a) {
-                                      return order_tenant(a.work_order());
-                                    }));
-    });
+        std::string_view(tenant) == "tenant-a" ? Expect::kOwnOnly : Expect::kHidden;
+    add(
+        "WorkOrderService.GetWorkOrder", tenant, expect,
+        [=](const std::string& s) {
+          v1::GetWorkOrderRequest r;
+          r.set_id(id);
+          return Call<WorkOrderService>(ch, ctx(s), &WorkOrderService::Stub::GetWorkOrder, r,
+                                        std::function([=](const v1::GetWorkOrderResponse& a) {
+                                          return order_tenant(a.work_order());
+                                        }));
+        },
+        absl::StrCat("unknown work order ", id));
     add("WorkOrderService.AdvanceWorkOrder", tenant, Expect::kDenied, [=](const std::string& s) {
       v1::AdvanceWorkOrderRequest r;
       r.set_id(id);
@@ -569,6 +585,21 @@ std::vector<RpcCase> ViewerScopeTest::Cases() {
     v1::WorkOrderOrigin origin;
     Expect expect;
   };
+  // A visit about tenant B's incident: the incident reads as an unused one.
+  add(
+      "WorkOrderService.OpenWorkOrder", "origin SME_REQUEST about tenant B's incident",
+      Expect::kHidden,
+      [=](const std::string& s) {
+        v1::OpenWorkOrderRequest r;
+        r.set_origin(v1::WORK_ORDER_ORIGIN_SME_REQUEST);
+        r.set_incident_id(b);
+        r.set_reason("the owner asks");
+        return Call<WorkOrderService>(ch, ctx(s), &WorkOrderService::Stub::OpenWorkOrder, r,
+                                      std::function([=](const v1::OpenWorkOrderResponse& a) {
+                                        return order_tenant(a.work_order());
+                                      }));
+      },
+      absl::StrCat("tenant 'tenant-a' has no incident ", b));
   for (const Open& open : {Open{"", v1::WORK_ORDER_ORIGIN_SME_REQUEST, Expect::kOwnOnly},
                            Open{"tenant-b", v1::WORK_ORDER_ORIGIN_SME_REQUEST, Expect::kDenied},
                            Open{"tenant-a", v1::WORK_ORDER_ORIGIN_RESPONDER, Expect::kDenied}}) {
@@ -597,6 +628,10 @@ TEST_F(ViewerScopeTest, EveryConsoleRpcKeepsAViewerToItsOwnTenant) {
       EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
           << outcome.status.error_message();
       EXPECT_THAT(outcome.status.error_message(), HasSubstr("token 'bakery-owner'"));
+    } else if (c.expect == Expect::kHidden) {
+      EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::NOT_FOUND)
+          << outcome.status.error_message();
+      EXPECT_EQ(outcome.status.error_message(), c.not_found);
     } else {
       ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
       EXPECT_EQ(outcome.tenants.empty(), c.expect == Expect::kEmpty);

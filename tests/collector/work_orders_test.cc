@@ -162,13 +162,12 @@ TEST_F(WorkOrdersTest, BadRequestsAreRefusedAndStoreNothing) {
   request = OpenRequest();
   request.set_incident_id(99);
   EXPECT_THAT(orders_->Open(request).status(),
-              StatusIs(absl::StatusCode::kNotFound, "unknown incident 99"));
+              StatusIs(absl::StatusCode::kNotFound, "tenant 'sme-a' has no incident 99"));
   request = OpenRequest();
   request.set_tenant_id("sme-b");
   request.set_site_address("somewhere");
   EXPECT_THAT(orders_->Open(request).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "incident 1 belongs to tenant 'sme-a', not 'sme-b'"));
+              StatusIs(absl::StatusCode::kNotFound, "tenant 'sme-b' has no incident 1"));
   request.set_incident_id(0);
   request.clear_site_address();
   EXPECT_THAT(orders_->Open(request).status(),
