@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace otasuke::agent::sigma {
 namespace {
@@ -93,8 +94,32 @@ Trigger ValueTrigger(const FieldRef& field, const std::vector<ValueTest>& altern
   return std::vector<Clause>{std::move(out)};
 }
 
+// An OR of at least kManyValues values, each of whose literals (unanchored) begins with one of
+// a few kSharedPrefixBytes-byte prefixes (thousands of emoji share a few dozen UTF-8 lead
+// sequences): the clause of those prefixes, each a part of a required literal, instead of
+// one literal per value. nullopt when the item is not such a list.
+std::optional<Clause> SharedPrefixClause(const FieldItem& item, size_t max_literal) {
+  if (item.all || item.values.size() < kManyValues) return std::nullopt;
+  std::set<std::string> prefixes;
+  for (const auto& v : item.values) {
+    const Trigger t = ValueTrigger(item.field, v, max_literal);
+    if (!t.has_value()) return std::nullopt;
+    for (const PrefilterLiteral& l : (*t)[0]) {
+      if (l.anchor != LiteralAnchor::kAnywhere) return std::nullopt;
+      prefixes.insert(l.text.substr(0, kSharedPrefixBytes));  // a shorter one: all of it
+    }
+  }
+  if (prefixes.size() * kMinValuesPerPrefix > item.values.size()) return std::nullopt;
+  Clause out;
+  for (const std::string& p : prefixes) out.push_back({.field = item.field, .text = p});
+  return out;
+}
+
 Trigger ItemTrigger(const FieldItem& item, size_t max_literal) {
   if (item.field.name.empty() || item.values.empty()) return std::nullopt;
+  if (std::optional<Clause> shared = SharedPrefixClause(item, max_literal); shared.has_value()) {
+    return std::vector<Clause>{std::move(*shared)};
+  }
   std::vector<Trigger> parts;
   for (const auto& v : item.values) parts.push_back(ValueTrigger(item.field, v, max_literal));
   return item.all ? Conjoin(std::move(parts)) : Disjoin(parts);
@@ -202,6 +227,8 @@ void AppendAnsweringLiterals(const DetectionRule& rule, size_t max_literal,
     for (const auto& group : selection.groups) {
       for (const FieldItem& item : group) {
         if (item.field.name.empty()) continue;  // keywords: every field
+        // Values found by shared prefixes are left to the exact test.
+        if (SharedPrefixClause(item, max_literal).has_value()) continue;
         for (const auto& alternatives : item.values) {
           for (const ValueTest& t : alternatives) {
             if (t.kind != ValueTest::Kind::kString || t.text.cased() ||

@@ -50,6 +50,14 @@ inline constexpr size_t kMaxClauses = 32;
 // Clauses with a literal shorter than this are kept only when a rule has no better one.
 inline constexpr size_t kMinUsefulLiteral = 3;
 
+// An OR of at least kManyValues values whose literals share a few kSharedPrefixBytes-byte
+// prefixes (at least kMinValuesPerPrefix values per prefix: the emoji rules' thousands of
+// 4-byte literals) is looked for by those prefixes; the exact test decides, and its values
+// are not answering literals either.
+inline constexpr size_t kManyValues = 256;
+inline constexpr size_t kSharedPrefixBytes = 3;
+inline constexpr size_t kMinValuesPerPrefix = 4;
+
 Trigger ExtractTrigger(const DetectionRule& rule, size_t max_literal);
 
 // The literals of a rule's caseless `contains` tests on named fields, wherever they are

@@ -179,5 +179,45 @@ detection:
   }
 }
 
+// A long list of values sharing a few 3-byte prefixes (the emoji rules' thousands of 4-byte
+// literals) is looked for by those prefixes only; the exact test decides, with the oracle's
+// answers, also for values holding a prefix but none of the listed values.
+TEST(SigmaEngine, ManyValuesSharingPrefixesAreLookedForByThePrefixes) {
+  std::string yaml = R"(
+title: emoji
+id: r-emoji
+logsource: {product: windows, category: process_creation}
+detection:
+  selection:
+    CommandLine|contains:
+)";
+  const std::string prefixes[] = {"\xf0\x9f\x98", "\xf0\x9f\x99", "\xf0\x9f\x9a", "\xf0\x9f\x9b"};
+  for (const std::string& p : prefixes) {
+    for (int last = 0x80; last < 0xc0; ++last) {
+      yaml += "      - '" + p + static_cast<char>(last) + "'\n";
+    }
+  }
+  yaml += "  condition: selection\n";
+  auto rules = testing::MustCompile(yaml);
+  ASSERT_NE(rules, nullptr);
+  size_t scanned = 0;
+  for (const LogSourceBucket& b : rules->buckets()) {
+    for (const Prefilter::FieldScan& f : b.prefilter.fields()) scanned += f.scanned_count;
+  }
+  EXPECT_EQ(scanned, 4u);  // the prefixes, not the 256 values
+  using Fields = std::vector<std::pair<std::string, std::string>>;
+  const std::pair<Fields, std::vector<std::string>> cases[] = {
+      {{{"CommandLine", "echo \xf0\x9f\x98\x81 done"}}, {"r-emoji"}},
+      {{{"CommandLine", "\xf0\x9f\x9b\xbf"}}, {"r-emoji"}},
+      {{{"CommandLine", "echo \xf0\x9f\x98 done"}}, {}},  // a prefix, no listed value
+      {{{"CommandLine", "echo \xf0\x9f\x9c\x81"}}, {}},   // another prefix
+      {{{"CommandLine", "echo plain"}}, {}},
+  };
+  for (const auto& [fields, expected] : cases) {
+    EXPECT_EQ(testing::MatchIds(*rules, testing::ProcessEvent(fields)), expected)
+        << fields[0].second;
+  }
+}
+
 }  // namespace
 }  // namespace otasuke::agent::sigma
