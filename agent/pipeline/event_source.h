@@ -32,7 +32,10 @@ class EventSource {
   // Acquires privileged handles (netlink sockets, capture handles). Called before the agent
   // drops privileges.
   virtual absl::Status Open() = 0;
-  // Delivers events until stop is requested (checked at least every 250 ms) or a fatal error.
+  // Delivers events until `stop` is requested or a fatal error. A source that waits (on the
+  // kernel, on a timer) wakes when stop is requested instead of polling for it
+  // (common/stop_event_fd.h, common/stoppable_sleep.h), so an idle agent sleeps and still stops
+  // at once.
   virtual absl::Status Run(EventHandler& handler, std::stop_token stop) = 0;
   // Safe to call from any thread while Run() is active.
   virtual SourceStats stats() const = 0;
