@@ -134,6 +134,21 @@ Pass ReadAll(const std::vector<std::string>& pcaps, OnFrame on_frame) {
   return pass;
 }
 
+// Reads every capture once, untimed, so that the bare pass (which runs first) does not pay for
+// a cold page cache that the full pass then finds warm: on a 1 GB capture that alone made a
+// bare pass 1.31 CPU s instead of 0.75 and printed a ratio of 55 % instead of 30 %.
+uint64_t WarmPageCache(const std::vector<std::string>& pcaps) {
+  std::vector<char> buffer(1 << 20);
+  uint64_t total = 0;
+  for (const std::string& path : pcaps) {
+    std::ifstream in(path, std::ios::binary);
+    while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
+      total += static_cast<uint64_t>(in.gcount());
+    }
+  }
+  return total;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -166,6 +181,8 @@ int main(int argc, char** argv) {
                  std::string(tls_handling.status().message()).c_str());
     return 2;
   }
+  std::printf("page cache warmed: %llu bytes read before timing\n",
+              static_cast<unsigned long long>(WarmPageCache(pcaps)));
   Pass bare;
   if (mode != "full") {
     otasuke::network::Decoder decoder;
