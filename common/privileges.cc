@@ -311,7 +311,9 @@ absl::StatusOr<ProcessCredentials> ReadProcessCredentials(pid_t pid) {
     } else if (key == "NoNewPrivs") {
       creds.no_new_privs = value == "1";
     } else if (key == "Threads") {
-      absl::SimpleAtoi(Sv(value), &creds.threads);
+      if (!absl::SimpleAtoi(Sv(value), &creds.threads)) {
+        return absl::InternalError(absl::StrCat("/proc status ", Sv(key), " '", Sv(value), "'"));
+      }
     }
   }
   return creds;

@@ -45,9 +45,11 @@ int64_t ResidentKiB(pid_t pid) {
   while (std::getline(in, line)) {
     if (line.rfind("VmRSS:", 0) == 0) {
       int64_t kib = 0;
-      absl::SimpleAtoi(
-          absl::StripAsciiWhitespace(absl::StripSuffix(absl::string_view(line).substr(6), "kB")),
-          &kib);
+      if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(
+                                absl::StripSuffix(absl::string_view(line).substr(6), "kB")),
+                            &kib)) {
+        return -1;
+      }
       return kib;
     }
   }

@@ -137,7 +137,7 @@ void WebhookSink::HandleConnection(int fd) {
     if (colon == std::string::npos) continue;
     std::string name = absl::AsciiStrToLower(lines[i].substr(0, colon));
     std::string value(absl::StripAsciiWhitespace(lines[i].substr(colon + 1)));
-    if (name == "content-length") absl::SimpleAtoi(value, &content_length);
+    if (name == "content-length" && !absl::SimpleAtoi(value, &content_length)) return;
     request.headers[name] = value;
   }
   if (content_length > kMaxRequestBytes) return;

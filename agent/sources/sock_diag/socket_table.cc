@@ -29,6 +29,11 @@ absl::StatusOr<bool> DecodeInetDiagReply(std::string_view reply,
                                          const std::function<void(const SocketEntry&)>& on_entry) {
   const auto* base = reinterpret_cast<const nlmsghdr*>(reply.data());
   int len = static_cast<int>(reply.size());
+  // NLMSG_OK compares the header's __u32 length with the int remainder NLMSG_NEXT keeps, which
+  // must stay signed: NLMSG_NEXT subtracts the aligned length, so an unaligned last message
+  // takes it below zero, and NLMSG_OK then stops (reported below as trailing bytes).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-compare"
   for (const nlmsghdr* nlh = base; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
     if (nlh->nlmsg_type == NLMSG_DONE) return false;
     if (nlh->nlmsg_type == NLMSG_ERROR) {
@@ -56,6 +61,7 @@ absl::StatusOr<bool> DecodeInetDiagReply(std::string_view reply,
     entry.inode = msg.idiag_inode;
     on_entry(entry);
   }
+#pragma GCC diagnostic pop
   if (len != 0) {
     return absl::DataLossError(absl::StrCat("sock_diag: ", len, " trailing bytes in a reply"));
   }

@@ -29,7 +29,7 @@ std::vector<int> ParseVersion(const std::string& text) {
   std::vector<int> out;
   for (absl::string_view part : absl::StrSplit(text, '.')) {
     int v = 0;
-    absl::SimpleAtoi(part, &v);
+    if (!absl::SimpleAtoi(part, &v)) v = 0;  // a part such as "0-rc1" compares as 0
     out.push_back(v);
   }
   while (out.size() < 3) out.push_back(0);
@@ -88,7 +88,7 @@ const nlohmann::json* FindValue(const std::string& path, const nlohmann::json& e
     int index = -1;
     const size_t bracket = key.find('[');
     if (bracket != std::string::npos && key.back() == ']') {
-      absl::SimpleAtoi(key.substr(bracket + 1, key.size() - bracket - 2), &index);
+      if (!absl::SimpleAtoi(key.substr(bracket + 1, key.size() - bracket - 2), &index)) index = -1;
       key.resize(bracket);
     }
     if (!cur->is_object()) return nullptr;

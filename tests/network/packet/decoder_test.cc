@@ -321,7 +321,6 @@ TEST(DecoderTest, RandomBytesNeverCrash) {
 
 TEST(CommunityIdTest, SpecExamples) {
   // Test vectors of the Community ID specification (baseline, seed 0).
-  Packet p;
   const uint8_t a[] = {128, 232, 110, 120};
   const uint8_t b[] = {66, 35, 250, 204};
   EXPECT_EQ(CommunityId(IpAddress::V4(a), IpAddress::V4(b), 34855, 80, kProtoTcp),
