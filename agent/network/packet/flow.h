@@ -89,10 +89,10 @@ struct Flow {
   bool tls_hello_new = false;  // the ClientHello completed during the current packet
   // TLS encryption handling (FlowTrackerConfig::tls_encryption), set once the TLS session
   // carries encrypted data, from the flow's next packet on:
-  bool tls_encrypted = false;          // the handling took effect (also: reassembly stopped)
-  bool no_payload_inspection = false;  // default: no pkt_data, no raw stream (Suricata's
-                                       // FLOW_NOPAYLOAD_INSPECTION)
-  bool bypassed = false;               // bypass: not inspected at all
+  // The handling took effect: reassembly stopped, and neither pkt_data nor the raw stream is
+  // inspected any more (Suricata's FLOW_NOPAYLOAD_INSPECTION).
+  bool tls_encrypted = false;
+  bool bypassed = false;  // bypass: not inspected at all
 
   detect::FlowDetectStatePtr detect_state;
   bool dropped = false;  // a drop / reject rule matched: the flow is not inspected further

@@ -316,7 +316,6 @@ void FlowTracker::ReleaseApp(Flow& flow, PacketFlowView* view) {
 void FlowTracker::ApplyTlsEncryption(Flow& flow) {
   ++stats_.tls_encrypted;
   flow.tls_encrypted = true;
-  flow.no_payload_inspection = true;
   flow.bypassed = config_.tls_encryption == TlsEncryptionHandling::kBypass;
   // The parser reads nothing after the first encrypted record and detection no raw stream:
   // whatever is buffered or queued would never be read.

@@ -249,7 +249,7 @@ void NetworkScanner::OnFrame(int link_type, const RawFrame& frame, uint64_t pcap
     return;
   }
   std::span<const uint8_t> chunk;
-  if (flow->stream_tracked && !flow->no_payload_inspection) {
+  if (flow->stream_tracked && !flow->tls_encrypted) {
     chunk = FlowTracker::RawPending(*flow, view_.direction, config_.stream_inline);
   }
   if (SkipsContentless(*flow, chunk)) {
@@ -263,7 +263,7 @@ void NetworkScanner::OnFrame(int link_type, const RawFrame& frame, uint64_t pcap
   ctx.direction = view_.direction;
   FillFlow(*flow, view_.direction, &in);
   in.payload_in_stream = view_.payload_in_stream;
-  if (flow->no_payload_inspection) {
+  if (flow->tls_encrypted) {
     // Encrypted TLS (encryption handling `default`): header, flow and app-layer facts only.
     // dsize still sees the payload's size, as in Suricata.
     in.present_mask &= ~(1u << static_cast<unsigned>(detect::BufferId::kPktData));
@@ -283,7 +283,7 @@ void NetworkScanner::OnFrame(int link_type, const RawFrame& frame, uint64_t pcap
 bool NetworkScanner::SkipsContentless(const Flow& flow, std::span<const uint8_t> chunk) const {
   // An encrypted TLS flow's payload is not inspected (only its size, by dsize rules, which
   // are patternless and so keep the direction inspected).
-  const bool payload_inspected = packet_.payload_len != 0 && !flow.no_payload_inspection;
+  const bool payload_inspected = packet_.payload_len != 0 && !flow.tls_encrypted;
   if (payload_inspected || !chunk.empty() || flow.detect_state == nullptr) return false;
   if (!view_.http_txs.empty() || !view_.dns_messages.empty() || view_.tls_client_hello) {
     return false;
