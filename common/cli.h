@@ -28,7 +28,9 @@ struct FlagSpec {
 absl::StatusOr<std::vector<std::string>> ParseFlags(std::span<const FlagSpec> specs, int argc,
                                                     const char* const* argv, int first);
 
-// "  --data-dir DIR   help (default: x)" lines, aligned, for --help output.
+// "  --data-dir DIR   help (default: x)" lines, aligned, for --help output. The defaults shown
+// are the targets' current values, so build the help before ParseFlags assigns them (after it,
+// `--help` itself would read "(default: true)" and a parsed value would pass for the default).
 std::string FlagsHelp(std::span<const FlagSpec> specs);
 
 }  // namespace otasuke::cli

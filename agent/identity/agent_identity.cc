@@ -188,6 +188,7 @@ int RunEnroll(int argc, const char* const* argv) {
       {"hostname", "NAME", "host name to record (default: this machine's)", &o.hostname},
       {"help", "", "show this help", &help},
   };
+  const std::string flags_help = cli::FlagsHelp(flags);  // before parsing: the defaults
   absl::StatusOr<std::vector<std::string>> positional = cli::ParseFlags(flags, argc, argv, 1);
   if (!positional.ok() || help || !positional->empty()) {
     if (!positional.ok())
@@ -195,7 +196,7 @@ int RunEnroll(int argc, const char* const* argv) {
     (help ? std::cout : std::cerr)
         << "usage: otasuke-agent enroll --collector HOST:PORT --token TOKEN "
            "(--ca-fingerprint SHA256 | --ca-file FILE) [--state-dir DIR]\n\n"
-        << cli::FlagsHelp(flags);
+        << flags_help;
     return help ? 0 : 2;
   }
   absl::StatusOr<EnrolledIdentity> identity = Enroll(o);

@@ -71,10 +71,11 @@ int RunScanEvents(int argc, const char* const* argv) {
        .target = &strict},
       {.name = "help", .value_name = "", .help = "show this help", .target = &help},
   };
+  const std::string flags_help = cli::FlagsHelp(specs);  // before parsing: the defaults
   auto usage = [&]() {
     std::cerr << "usage: otasuke-agent scan-events [--rules PATH]... [--alerts FILE] [--strict] "
                  "FILE...\n"
-              << cli::FlagsHelp(specs);
+              << flags_help;
   };
   auto files = cli::ParseFlags(specs, argc, argv, 1);
   if (!files.ok()) {

@@ -48,13 +48,14 @@ std::optional<int> Invocation::Parse(std::vector<cli::FlagSpec> flags, ArgCount 
   for (const cli::FlagSpec& spec : CommonFlags(common_)) all.push_back(spec);
   std::vector<const char*> argv = {"otasukectl"};
   for (const std::string& arg : flag_args_) argv.push_back(arg.c_str());
+  const std::string help = Help(flags);  // before parsing: the flags' defaults
   absl::StatusOr<std::vector<std::string>> positional =
       cli::ParseFlags(all, static_cast<int>(argv.size()), argv.data(), 1);
   if (!positional.ok()) {
     return UsageError(absl::StrCat(name(), ": ", positional.status().message()));
   }
   if (common_.help) {
-    std::cout << Help(flags);
+    std::cout << help;
     return kExitOk;
   }
   args_ = *std::move(positional);

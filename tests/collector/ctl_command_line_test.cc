@@ -15,6 +15,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct Seen {
   std::string tenant;
@@ -82,6 +83,15 @@ TEST(CtlCommandLineTest, HelpListsCommandsAndACommandsOwnFlags) {
   EXPECT_THAT(out, HasSubstr("things show ID  Show a thing."));
   EXPECT_THAT(out, HasSubstr("usage: otasukectl things show ID [flags]"));
   EXPECT_THAT(out, HasSubstr("--tenant T"));
+}
+
+TEST(CtlCommandLineTest, HelpShowsDefaultsNotTheValuesGiven) {
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(RunCtl({"things", "show", "--tenant", "sme-given", "--json", "--help"}), kExitOk);
+  std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_THAT(out, HasSubstr("--tenant T"));
+  EXPECT_THAT(out, Not(HasSubstr("sme-given")));
+  EXPECT_THAT(out, Not(HasSubstr("(default: true)")));  // neither --help nor --json
 }
 
 TEST(CtlCommandLineTest, BuiltinCommandsAreUniqueAndDescribed) {

@@ -32,12 +32,13 @@ int main(int argc, char** argv) {
       {"fail-first", "N", "answer HTTP 500 to the first N requests", &fail_first},
       {"help", "", "show this help", &help},
   };
+  const std::string flags_help = otasuke::cli::FlagsHelp(flags);  // before parsing: the defaults
   auto positional = otasuke::cli::ParseFlags(flags, argc, argv, 1);
   if (!positional.ok() || help) {
     if (!positional.ok()) std::cerr << "webhook_sink: " << positional.status().message() << "\n";
     std::cerr << "usage: webhook_sink [flags]\n\n"
                  "A local HTTP receiver standing in for a responder's phone.\n\n"
-              << otasuke::cli::FlagsHelp(flags);
+              << flags_help;
     return help ? 0 : 2;
   }
   std::FILE* out = stdout;

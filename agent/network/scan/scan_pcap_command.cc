@@ -49,14 +49,15 @@ int RunScanPcap(int argc, const char* const* argv) {
        &tls_encryption},
       {"help", "", "show this help", &help},
   };
+  const std::string flags_help = cli::FlagsHelp(specs);  // before parsing: the defaults
   auto parsed = cli::ParseFlags(specs, argc, argv, 1);
   if (!parsed.ok()) {
     std::fprintf(stderr, "scan-pcap: %s\n%s%s", std::string(parsed.status().message()).c_str(),
-                 kUsage, cli::FlagsHelp(specs).c_str());
+                 kUsage, flags_help.c_str());
     return 2;
   }
   if (help) {
-    std::fprintf(stdout, "%s%s", kUsage, cli::FlagsHelp(specs).c_str());
+    std::fprintf(stdout, "%s%s", kUsage, flags_help.c_str());
     return 0;
   }
   const std::vector<std::string>& pcaps = *parsed;

@@ -473,5 +473,15 @@ TEST(ScanPcapCommandTest, WritesEveAndReportsBadInput) {
   EXPECT_EQ(RunCommand({"--no-such-flag", pcap}), 2);
 }
 
+// The help shows each flag's default, not the values this invocation parsed.
+TEST(ScanPcapCommandTest, HelpShowsDefaultsNotParsedValues) {
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(RunCommand({"--stream-depth", "5", "--help"}), 0);
+  const std::string help = ::testing::internal::GetCapturedStdout();
+  EXPECT_NE(help.find("(default: 1048576)"), std::string::npos) << help;
+  EXPECT_EQ(help.find("(default: 5)"), std::string::npos) << help;
+  EXPECT_EQ(help.find("(default: true)"), std::string::npos) << help;
+}
+
 }  // namespace
 }  // namespace otasuke::network
