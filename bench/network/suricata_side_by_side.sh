@@ -101,7 +101,7 @@ EOF
 
 once=$work/bench-once.pcap
 [ -f "$once" ] || "$build/bin/otasuke-pcap-repeat" --out "$once" --min-bytes 1 "$shared/bench/pcaps"
-if [ -z "$pcap" ]; then
+if [ -z "$pcap" ] && [ "$diff_only" = 0 ]; then  # --diff-only compares one pass only
   pcap=$work/bench-1g.pcap
   [ -f "$pcap" ] || "$build/bin/otasuke-pcap-repeat" --out "$pcap" --min-bytes 1073741824 \
     "$shared/bench/pcaps"
