@@ -14,6 +14,10 @@
 
 namespace otasuke::collector {
 
+// The list's statement: one tenant's notifications through its incidents
+// (incidents_by_tenant, then notifications_by_incident), every tenant's along the primary key.
+const char* NotificationListSql(bool one_tenant);
+
 class NotificationLog {
  public:
   static absl::StatusOr<std::unique_ptr<NotificationLog>> Open(const std::string& path);

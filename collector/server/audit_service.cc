@@ -1,6 +1,10 @@
 #include "collector/server/audit_service.h"
 
+#include <string>
+
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "collector/auth/permissions.h"
 #include "collector/server/authorized_call.h"
 #include "common/status_macros.h"
@@ -21,6 +25,19 @@ absl::StatusOr<std::unique_ptr<AuditServiceImpl>> AuditServiceImpl::Open(
       new AuditServiceImpl(std::move(db), pool, authenticator));
 }
 
+const char* AuditListSql(bool one_tenant) {
+  // ?1 tenant, ?2 action ('' = any), ?3 = 1: ?2 is a prefix ("incident."), ?4 limit.
+  static constexpr absl::string_view kColumns =
+      "SELECT id, at, actor, action, tenant_id, target, detail FROM audit_log WHERE ";
+  static constexpr absl::string_view kActionAndOrder =
+      "(?2 = '' OR (?3 = 0 AND action = ?2) OR (?3 = 1 AND substr(action, 1, length(?2)) = "
+      "?2)) ORDER BY id DESC LIMIT ?4";
+  static const std::string* const by_tenant =
+      new std::string(absl::StrCat(kColumns, "tenant_id = ?1 AND ", kActionAndOrder));
+  static const std::string* const any = new std::string(absl::StrCat(kColumns, kActionAndOrder));
+  return one_tenant ? by_tenant->c_str() : any->c_str();
+}
+
 absl::Status AuditServiceImpl::List(const v1::ListAuditRequest& request,
                                     v1::ListAuditResponse* response) {
   if (request.limit() > kMaxLimit) {
@@ -29,13 +46,9 @@ absl::Status AuditServiceImpl::List(const v1::ListAuditRequest& request,
   // "incident." selects every incident action; anything else is one action.
   const bool prefix = absl::EndsWith(request.action(), ".");
   absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(Stmt stmt,
-                   db_->Prepare("SELECT id, at, actor, action, tenant_id, target, detail FROM "
-                                "audit_log WHERE (?1 = '' OR tenant_id = ?1) AND (?2 = '' OR "
-                                "(?3 = 0 AND action = ?2) OR (?3 = 1 AND substr(action, 1, "
-                                "length(?2)) = ?2)) ORDER BY id DESC LIMIT ?4"));
-  stmt.Bind(1, request.tenant_id())
-      .Bind(2, request.action())
+  ASSIGN_OR_RETURN(Stmt stmt, db_->Prepare(AuditListSql(!request.tenant_id().empty())));
+  if (!request.tenant_id().empty()) stmt.Bind(1, request.tenant_id());
+  stmt.Bind(2, request.action())
       .Bind(3, int64_t{prefix ? 1 : 0})
       .Bind(4, int64_t{request.limit() == 0 ? kDefaultLimit : request.limit()});
   while (true) {

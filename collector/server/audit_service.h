@@ -16,6 +16,10 @@
 
 namespace otasuke::collector {
 
+// The audit list's statement: a tenant's rows through audit_log_by_tenant, every tenant's along
+// the primary key (`?1 = '' OR tenant_id = ?1` in one statement could use neither).
+const char* AuditListSql(bool one_tenant);
+
 class AuditServiceImpl final : public v1::AuditService::CallbackService {
  public:
   static absl::StatusOr<std::unique_ptr<AuditServiceImpl>> Open(const std::string& db_path,

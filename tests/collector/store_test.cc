@@ -7,6 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "collector/incident/rule_window_grouper.h"
+#include "collector/notify/notification_log.h"
+#include "collector/server/audit_service.h"
 #include "collector/store/schema.h"
 #include "collector/store/sqlite_store.h"
 #include "common/strings.h"
@@ -519,6 +521,42 @@ TEST(SchemaTest, ConsoleListsSelectATenantByIndex) {
   ASSERT_THAT(by_id, IsOk());
   ASSERT_EQ(by_id->size(), 1u);
   EXPECT_EQ((*by_id)[0].tenant_id(), "tenant-b");
+}
+
+// The audit log and the notification log for one tenant, and the monthly report's first
+// successful notification per incident, go through indexes (migration 13) instead of walking
+// every row; unfiltered lists read newest first along the primary key without a sort.
+TEST(SchemaTest, AuditNotificationAndReportLookupsUseIndexes) {
+  otasuke::testing::TempDir dir;
+  ManualClock clock(absl::FromUnixSeconds(1));
+  RuleWindowGrouper grouper(absl::Hours(1));
+  const std::string path = dir.file("c.db");
+  auto store = SqliteStore::Open({.path = path}, clock, grouper);
+  ASSERT_THAT(store, IsOk());
+
+  const std::string tenant_audit = QueryPlan(path, AuditListSql(/*one_tenant=*/true));
+  EXPECT_THAT(tenant_audit, HasSubstr("SEARCH audit_log USING INDEX audit_log_by_tenant"));
+  EXPECT_THAT(tenant_audit, Not(HasSubstr("TEMP B-TREE")));
+  const std::string all_audit = QueryPlan(path, AuditListSql(/*one_tenant=*/false));
+  EXPECT_THAT(all_audit, Not(HasSubstr("TEMP B-TREE")));
+
+  const std::string tenant_notifications =
+      QueryPlan(path, NotificationListSql(/*one_tenant=*/true));
+  EXPECT_THAT(tenant_notifications, HasSubstr("INDEX incidents_by_tenant"));
+  EXPECT_THAT(tenant_notifications,
+              HasSubstr("SEARCH n USING INDEX notifications_by_incident (incident_id=?)"));
+  EXPECT_THAT(tenant_notifications, Not(HasSubstr("SCAN")));
+  EXPECT_THAT(QueryPlan(path, NotificationListSql(/*one_tenant=*/false)),
+              Not(HasSubstr("TEMP B-TREE")));
+
+  // The report's correlated subquery (report_builder.cc, kIncidentFacts), for one incident.
+  const std::string first_notified = QueryPlan(
+      path,
+      "SELECT MIN(a.finished_at) FROM notifications n JOIN notification_attempts a ON "
+      "a.notification_id = n.id WHERE n.incident_id = 7 AND a.ok = 1 AND a.finished_at < 9");
+  EXPECT_THAT(first_notified, HasSubstr("notifications_by_incident"));
+  EXPECT_THAT(first_notified, HasSubstr("notification_attempts_by_notification"));
+  EXPECT_THAT(first_notified, Not(HasSubstr("SCAN")));
 }
 
 // What an alert insert costs in indexes: UNIQUE(uuid) and alerts_by_incident only (migration 10

@@ -326,6 +326,16 @@ TEST_F(WorkflowProcessTest, AWebhookThatIsDownFailsVisiblyAndTheIncidentStillEsc
   }
   RunResult table = Ctl({"notifications", "list", "--state", "failed"});
   EXPECT_THAT(table.output, HasSubstr(down + "/tanaka"));
+  // Filtered by tenant (a statement of its own, through the tenant's incidents).
+  nlohmann::json own = Json(Ctl({"notifications", "list", "--tenant", "sme-a", "--json"}));
+  ASSERT_EQ(own["notifications"].size(), 2u) << own.dump();
+  for (const nlohmann::json& n : own["notifications"]) EXPECT_EQ(n["tenant_id"], "sme-a");
+  auto id = [](const nlohmann::json& n) {  // proto JSON writes an int64 as a string
+    return n["id"].is_string() ? std::stoll(n["id"].get<std::string>()) : n["id"].get<int64_t>();
+  };
+  EXPECT_GT(id(own["notifications"][0]), id(own["notifications"][1]));  // newest first
+  nlohmann::json other = Json(Ctl({"notifications", "list", "--tenant", "sme-b", "--json"}));
+  EXPECT_EQ(other.value("notifications", nlohmann::json::array()).size(), 0u) << other.dump();
 
   ASSERT_NO_FATAL_FAILURE(At(absl::Minutes(16)));
   nlohmann::json escalated;
