@@ -33,12 +33,9 @@ bool EventView::FindExtra(const FieldRef& field, std::string_view* value, uint32
   return true;
 }
 
-std::string_view EventView::Lowered(uint32_t slot, std::string_view value) {
-  if (stamp_[slot] != generation_) {
-    LowerAscii(value, &lowered_[slot]);
-    stamp_[slot] = generation_;
-  }
-  return lowered_[slot];
+void EventView::LowerInto(uint32_t slot, std::string_view value) {
+  LowerAscii(value, &lowered_[slot]);
+  stamp_[slot] = generation_;
 }
 
 namespace {
@@ -57,8 +54,25 @@ bool NumericHolds(NumericOp op, double field, double rule) {
   return false;
 }
 
+// A regex matches only values containing each of its required literals (value_matcher.h,
+// caseless): when one is absent PCRE2 need not run.
+bool RequiredLiteralsPresent(const ValueTest& t, EventView& view, std::string_view value,
+                             uint32_t slot) {
+  const bool recorded = view.hits_recorded();
+  for (const RegexGate& gate : t.regex_gates) {
+    const bool present =
+        gate.literal_id.has_value() && recorded
+            ? view.Hit(*gate.literal_id, kHitAnywhere)
+            : view.Lowered(slot, value).find(gate.literal) != std::string_view::npos;
+    if (!present) return false;
+  }
+  return true;
+}
+
+// `shortcuts`: SigmaEngine's evaluator (regexes gated by their required literal); the oracle
+// tests every value the plain way.
 bool TestValue(const ValueTest& t, EventView& view, bool present, std::string_view value,
-               uint32_t slot) {
+               uint32_t slot, bool shortcuts) {
   switch (t.kind) {
     case ValueTest::Kind::kNull:
       return !present || value.empty();
@@ -72,6 +86,7 @@ bool TestValue(const ValueTest& t, EventView& view, bool present, std::string_vi
     case ValueTest::Kind::kString:
       return t.text.Matches(value, t.text.cased() ? value : view.Lowered(slot, value));
     case ValueTest::Kind::kRegex:
+      if (shortcuts && !RequiredLiteralsPresent(t, view, value, slot)) return false;
       return t.regex.Matches(value);
     case ValueTest::Kind::kCidr:
       return t.cidr.Matches(value);
@@ -94,18 +109,18 @@ bool TestValue(const ValueTest& t, EventView& view, bool present, std::string_vi
 }
 
 bool AnyAlternative(const std::vector<ValueTest>& alternatives, EventView& view, bool present,
-                    std::string_view value, uint32_t slot) {
+                    std::string_view value, uint32_t slot, bool shortcuts) {
   for (const ValueTest& t : alternatives) {
-    if (TestValue(t, view, present, value, slot)) return true;
+    if (TestValue(t, view, present, value, slot, shortcuts)) return true;
   }
   return false;
 }
 
 // Keywords: tested against every value of the event.
-bool KeywordMatches(const FieldItem& item, EventView& view) {
+bool KeywordMatches(const FieldItem& item, EventView& view, bool shortcuts) {
   auto one = [&](const std::vector<ValueTest>& alternatives) {
     return view.AnyValue([&](std::string_view value, uint32_t slot) {
-      return AnyAlternative(alternatives, view, true, value, slot);
+      return AnyAlternative(alternatives, view, true, value, slot, shortcuts);
     });
   };
   if (item.all) {
@@ -133,7 +148,7 @@ bool IndexedItemMatches(const FieldItem& item, const FieldItemIndex& index, Even
   auto hit = [&](const HitTest& h) {
     if (recorded) return view.Hit(h.literal, h.hit);
     find();  // no scan for this event (profiling): test the value itself
-    return TestValue(item.values[h.value][h.alternative], view, present, value, slot);
+    return TestValue(item.values[h.value][h.alternative], view, present, value, slot, true);
   };
   if (item.all) {  // every value, each an OR of its alternatives, all in by_hits
     const std::vector<HitTest>& tests = index.by_hits;
@@ -154,7 +169,7 @@ bool IndexedItemMatches(const FieldItem& item, const FieldItemIndex& index, Even
     return true;
   }
   for (const auto& [v, a] : index.rest) {
-    if (TestValue(item.values[v][a], view, present, value, slot)) return true;
+    if (TestValue(item.values[v][a], view, present, value, slot, true)) return true;
   }
   return false;
 }
@@ -213,6 +228,24 @@ std::shared_ptr<const FieldItemIndex> BuildItemIndex(const FieldItem& item,
   return index;
 }
 
+// A regex's gates: the literals answered by hits first (one load each), then the others,
+// longest first (a search of the value each), at most kMaxSearchedGates of those.
+std::vector<RegexGate> RegexGates(const FieldRef& field, const RegexMatcher& regex,
+                                  LiteralIdLookup literal_id) {
+  constexpr size_t kMaxSearchedGates = 2;
+  std::vector<RegexGate> by_hits, searched;
+  for (const std::string& literal : regex.required_literals()) {
+    std::optional<uint32_t> id = literal_id(field, literal, kHitAnywhere);
+    (id.has_value() ? by_hits : searched).push_back({.literal = literal, .literal_id = id});
+  }
+  std::stable_sort(searched.begin(), searched.end(), [](const RegexGate& a, const RegexGate& b) {
+    return a.literal.size() > b.literal.size();
+  });
+  if (searched.size() > kMaxSearchedGates) searched.resize(kMaxSearchedGates);
+  by_hits.insert(by_hits.end(), searched.begin(), searched.end());
+  return by_hits;
+}
+
 }  // namespace
 
 void IndexFieldItems(DetectionRule& rule, LiteralIdLookup literal_id) {
@@ -220,6 +253,12 @@ void IndexFieldItems(DetectionRule& rule, LiteralIdLookup literal_id) {
     for (auto& group : selection.groups) {
       for (FieldItem& item : group) {
         if (item.field.name.empty() || item.values.empty()) continue;
+        for (auto& alternatives : item.values) {
+          for (ValueTest& t : alternatives) {
+            if (t.kind == ValueTest::Kind::kRegex)
+              t.regex_gates = RegexGates(item.field, t.regex, literal_id);
+          }
+        }
         item.index = BuildItemIndex(item, literal_id);
       }
     }
@@ -227,7 +266,7 @@ void IndexFieldItems(DetectionRule& rule, LiteralIdLookup literal_id) {
 }
 
 bool RuleEvaluator::ItemMatches(const FieldItem& item, EventView& view) const {
-  if (item.field.name.empty()) return KeywordMatches(item, view);
+  if (item.field.name.empty()) return KeywordMatches(item, view, use_item_indexes_);
   if (use_item_indexes_ && item.index != nullptr) {
     return IndexedItemMatches(item, *item.index, view);
   }
@@ -236,12 +275,12 @@ bool RuleEvaluator::ItemMatches(const FieldItem& item, EventView& view) const {
   const bool present = view.Find(item.field, &value, &slot);
   if (item.all) {
     for (const auto& v : item.values) {
-      if (!AnyAlternative(v, view, present, value, slot)) return false;
+      if (!AnyAlternative(v, view, present, value, slot, use_item_indexes_)) return false;
     }
     return true;
   }
   for (const auto& v : item.values) {
-    if (AnyAlternative(v, view, present, value, slot)) return true;
+    if (AnyAlternative(v, view, present, value, slot, use_item_indexes_)) return true;
   }
   return false;
 }

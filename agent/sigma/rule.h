@@ -30,6 +30,15 @@ struct FieldRef {
   bool operator==(const FieldRef& o) const { return name == o.name; }
 };
 
+// A literal a regular expression requires: when absent from the value (ASCII case folded),
+// the expression cannot match and is not run. `literal_id` names the prefilter literal whose
+// hits answer it when the bucket scans for it in the item's field; else the lowered value is
+// searched.
+struct RegexGate {
+  std::string literal;
+  std::optional<uint32_t> literal_id;
+};
+
 struct ValueTest {
   enum class Kind : uint8_t { kString, kRegex, kCidr, kNumeric, kExists, kNull, kFieldRef };
   Kind kind = Kind::kString;
@@ -40,6 +49,9 @@ struct ValueTest {
   double number = 0;   // kNumeric
   bool exists = true;  // kExists
   FieldRef other;      // kFieldRef
+  // kRegex, for SigmaEngine's evaluator (set by IndexFieldItems): the literals the regex
+  // requires (RegexMatcher::required_literals), those the scan's hits answer first.
+  std::vector<RegexGate> regex_gates;
 };
 
 // Where the prefilter saw a literal in a field's lowercased value (SigmaEngine records them

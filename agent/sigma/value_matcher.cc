@@ -229,7 +229,10 @@ absl::StatusOr<RegexMatcher> RegexMatcher::Compile(std::string_view pattern, boo
   RegexMatcher m;
   m.code_ = std::move(compiled);
   m.pattern_ = std::string(pattern);
-  m.required_ = RegexRequiredLiteral(pattern);
+  m.required_all_ = RegexRequiredLiterals(pattern);
+  for (const std::string& run : m.required_all_) {
+    if (run.size() > m.required_.size()) m.required_ = run;
+  }
   return m;
 }
 
@@ -251,7 +254,9 @@ size_t SkipQuantifier(std::string_view p, size_t i, bool* optional) {
   } else if (p[i] == '{') {
     const size_t close = p.find('}', i);
     if (close == std::string_view::npos) return i;
-    *optional = i + 1 < p.size() && p[i + 1] == '0';
+    // Only a count starting 1-9 is surely at least one: "{0", "{,3}" (PCRE2 10.43 reads it as
+    // {0,3}) and "{ 1}" are taken as optional.
+    *optional = !(i + 1 < p.size() && p[i + 1] >= '1' && p[i + 1] <= '9');
     i = close + 1;
   } else {
     return i;
@@ -260,14 +265,54 @@ size_t SkipQuantifier(std::string_view p, size_t i, bool* optional) {
   return i;
 }
 
+// Skips the character class opening at p[i] == '[': returns the index after its ']' (the
+// pattern's end when unterminated), or npos for a class this reader does not follow (POSIX
+// [:name:], [.x.], [=x=] inside it), whose end it cannot place surely.
+size_t SkipClass(std::string_view p, size_t i) {
+  ++i;
+  if (i < p.size() && p[i] == '^') ++i;
+  if (i < p.size() && p[i] == ']') ++i;  // a ']' first is a member, not the end
+  for (; i < p.size(); ++i) {
+    if (p[i] == '\\') {
+      ++i;
+    } else if (p[i] == '[' && i + 1 < p.size() &&
+               (p[i + 1] == ':' || p[i + 1] == '.' || p[i + 1] == '=')) {
+      return std::string_view::npos;
+    } else if (p[i] == ']') {
+      return i + 1;
+    }
+  }
+  return p.size();
+}
+
+// Patterns whose literals this reader cannot name soundly: verbs such as (*UTF) (Unicode case
+// folding matches 'k' with U+212A), the extended flag x (whitespace and '#' comments are not
+// literal) anywhere in an inline option group, and quoting (\Q..\E) or comments ((?#..)),
+// whose brackets and '|' are text, not structure.
+bool HasUnreadableOptions(std::string_view p) {
+  for (const std::string_view unreadable : {"(*", "(?#", "\\Q"}) {
+    if (p.find(unreadable) != std::string_view::npos) return true;
+  }
+  for (size_t at = p.find("(?"); at != std::string_view::npos; at = p.find("(?", at + 2)) {
+    for (size_t j = at + 2; j < p.size(); ++j) {
+      const char c = p[j];
+      if (c == 'x') return true;
+      if (!absl::ascii_isalpha(static_cast<unsigned char>(c)) && c != '-' && c != '^') break;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
-std::string RegexRequiredLiteral(std::string_view p) {
-  std::string best, run;
+std::vector<std::string> RegexRequiredLiterals(std::string_view p) {
+  std::vector<std::string> runs;
+  std::string run;
   auto end_run = [&]() {
-    if (run.size() > best.size()) best = run;
+    if (!run.empty()) runs.push_back(std::move(run));
     run.clear();
   };
+  if (HasUnreadableOptions(p)) return {};
   size_t i = 0;
   // Leading inline options such as (?i).
   if (p.substr(0, 2) == "(?") {
@@ -279,37 +324,29 @@ std::string RegexRequiredLiteral(std::string_view p) {
   }
   while (i < p.size()) {
     const char c = p[i];
-    if (c == '|') return "";  // top-level alternation: nothing is required
+    if (c == '|') return {};  // top-level alternation: nothing is required
     if (c == '(' || c == '[') {
       end_run();
-      // Skip the group or class, honouring escapes and nested brackets.
-      int depth = 0;
-      bool in_class = false;
-      for (; i < p.size(); ++i) {
-        if (p[i] == '\\') {
-          ++i;
-          continue;
-        }
-        if (in_class) {
-          if (p[i] == ']') in_class = false;
-          continue;
-        }
-        if (p[i] == '[') {
-          in_class = true;
-          if (i + 1 < p.size() && p[i + 1] == ']') ++i;
-          if (c == '[' && depth == 0) {
-            // A top-level class ends at its own ']'.
-            for (++i; i < p.size() && p[i] != ']'; ++i) {
-              if (p[i] == '\\') ++i;
-            }
-            break;
+      // Skip the group or class, honouring escapes and the classes inside a group.
+      if (c == '[') {
+        i = SkipClass(p, i);
+        if (i == std::string_view::npos) return {};
+      } else {
+        int depth = 0;
+        while (i < p.size()) {
+          if (p[i] == '\\') {
+            i += 2;
+          } else if (p[i] == '[') {
+            i = SkipClass(p, i);
+            if (i == std::string_view::npos) return {};
+          } else {
+            if (p[i] == '(') ++depth;
+            if (p[i] == ')' && --depth == 0) break;
+            ++i;
           }
-          continue;
         }
-        if (p[i] == '(') ++depth;
-        if (p[i] == ')' && --depth == 0) break;
+        ++i;
       }
-      ++i;
       bool optional = false;
       i = SkipQuantifier(p, i, &optional);
       continue;
@@ -319,7 +356,13 @@ std::string RegexRequiredLiteral(std::string_view p) {
     if (c == '\\') {
       if (i + 1 >= p.size()) break;
       const char e = p[i + 1];
-      if (absl::ascii_isalnum(static_cast<unsigned char>(e))) {
+      // Escapes of one control character are that byte.
+      static constexpr std::string_view kControlEscapes = "ntrfea";
+      static constexpr std::string_view kControlBytes = "\n\t\r\f\x1b\a";
+      if (const size_t k = kControlEscapes.find(e); k != std::string_view::npos) {
+        literal = kControlBytes[k];
+        next = i + 2;
+      } else if (absl::ascii_isalnum(static_cast<unsigned char>(e))) {
         // Character types and assertions break the run; escapes with arguments (A, \p{..},
         // \Q..\E) end the scan, since their arguments must not be read as literals.
         if (std::string_view("dDsSwWbBhHvVRNAzZG").find(e) == std::string_view::npos) break;
@@ -328,9 +371,10 @@ std::string RegexRequiredLiteral(std::string_view p) {
         bool optional = false;
         i = SkipQuantifier(p, i, &optional);
         continue;
+      } else {
+        literal = e;
+        next = i + 2;
       }
-      literal = e;
-      next = i + 2;
     } else if (std::string_view("^$.)]}*+?{").find(c) != std::string_view::npos) {
       end_run();
       ++i;
@@ -350,6 +394,14 @@ std::string RegexRequiredLiteral(std::string_view p) {
     i = next;
   }
   end_run();
+  return runs;
+}
+
+std::string RegexRequiredLiteral(std::string_view pattern) {
+  std::string best;
+  for (std::string& run : RegexRequiredLiterals(pattern)) {
+    if (run.size() > best.size()) best = std::move(run);
+  }
   return best;
 }
 

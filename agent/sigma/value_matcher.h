@@ -64,14 +64,23 @@ class RegexMatcher {
   // A literal (lowercased) every match contains, from the pattern's top-level sequence;
   // empty when none can be named. Feeds the prefilter.
   const std::string& required_literal() const { return required_; }
+  // Every such literal (required_literal() is the first longest): they gate the regex.
+  const std::vector<std::string>& required_literals() const { return required_all_; }
 
  private:
   std::shared_ptr<const CompiledRegex> code_;
   std::string pattern_;
   std::string required_;
+  std::vector<std::string> required_all_;
 };
 
-// The longest literal run of a regular expression's top-level sequence (see above).
+// The literal runs of a regular expression's top-level sequence, lowercased, in pattern order:
+// each occurs (ASCII case folded) in every value the expression matches. None when that
+// cannot be said soundly: a top-level alternation, (*VERB)s, the x flag, \Q..\E, comments,
+// POSIX classes. Runs end at anything not a plain byte (classes, groups, '.', character
+// types, escapes with arguments); an optional byte is left out of its run.
+std::vector<std::string> RegexRequiredLiterals(std::string_view pattern);
+// The first longest of them, or empty.
 std::string RegexRequiredLiteral(std::string_view pattern);
 
 class CidrMatcher {

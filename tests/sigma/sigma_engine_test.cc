@@ -194,6 +194,77 @@ detection:
               ElementsAre("r-filtered"));
 }
 
+// A regex is tested only when the literals it requires occur: from the scan's hits when the
+// bucket scans for the literal in that field (the first rule's "powershell" is its clause),
+// else by a search of the lowered value (the filter's regex, which no clause needs). Present,
+// absent, in another case or in another field, the indexed engine must agree with the oracle.
+TEST(SigmaEngine, RegexesGatedByTheirRequiredLiteralAgreeWithTheOracle) {
+  auto rules = MustCompile(R"(
+title: encoded
+id: r-encoded
+logsource: {product: windows, category: process_creation}
+detection:
+  selection:
+    CommandLine|re: 'PowerShell.+-enc(odedcommand)? [a-z0-9+/=]{8,}'
+  condition: selection
+---
+title: tool without a quiet flag
+id: r-quiet
+logsource: {product: windows, category: process_creation}
+detection:
+  selection:
+    Image|endswith: '\tool.exe'
+  filter:
+    CommandLine|re|i: '\s/quiet(mode)?\b'
+  condition: selection and not filter
+)");
+  ASSERT_NE(rules, nullptr);
+  size_t gated_by_hits = 0, gated = 0;
+  for (const DetectionRule& rule : rules->rules()) {
+    for (const Selection& s : rule.selections) {
+      for (const auto& group : s.groups) {
+        for (const FieldItem& item : group) {
+          for (const auto& alternatives : item.values) {
+            for (const ValueTest& t : alternatives) {
+              if (t.kind != ValueTest::Kind::kRegex) continue;
+              gated += t.regex_gates.empty() ? 0 : 1;
+              for (const RegexGate& gate : t.regex_gates) {
+                gated_by_hits += gate.literal_id.has_value() ? 1 : 0;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(gated, 2u);          // by "powershell", "-enc", " " and by "/quiet"
+  EXPECT_EQ(gated_by_hits, 1u);  // the scan looks for "powershell" only
+  const std::pair<std::string, std::vector<std::string>> cases[] = {
+      {"PowerShell -enc sqbfafga", {"r-encoded"}},
+      {"x PowerShell.exe -encodedcommand sqbfafga", {"r-encoded"}},
+      {"POWERSHELL -enc sqbfafga", {}},  // the literal occurs (caseless), the cased regex fails
+      {"pwsh -enc sqbfafga", {}},
+      {"PowerShell -noprofile", {}},
+  };
+  for (const auto& [command_line, expected] : cases) {
+    EXPECT_EQ(MatchIds(*rules, ProcessEvent({{"CommandLine", command_line}})), expected)
+        << command_line;
+  }
+  const std::pair<std::string, std::vector<std::string>> tool_cases[] = {
+      {"tool.exe /quiet", {}},
+      {"tool.exe /QUIETMODE", {}},
+      {"tool.exe/quiet", {"r-quiet"}},  // the literal occurs, the regex does not match
+      {"tool.exe /verbose", {"r-quiet"}},
+  };
+  for (const auto& [command_line, expected] : tool_cases) {
+    EXPECT_EQ(MatchIds(*rules, ProcessEvent({{"Image", "C:\\x\\tool.exe"},
+                                             {"CommandLine", command_line},
+                                             {"ParentCommandLine", "x /quiet"}})),
+              expected)
+        << command_line;
+  }
+}
+
 TEST(SigmaEngine, WildcardsEscapesNullAndEmpty) {
   auto rules = MustCompile(R"(
 title: Wildcards

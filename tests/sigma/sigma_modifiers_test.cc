@@ -96,6 +96,64 @@ TEST(SigmaModifiers, RegexRequiredLiteralForThePrefilter) {
   EXPECT_EQ(RegexRequiredLiteral(R"(\\\\server\\share)"), R"(\\server\share)");
 }
 
+// The required literal gates the regex in the engine (and feeds the prefilter): it must occur,
+// caseless, in every value the regex matches. Each subject below is matched by its pattern (so
+// the case is not vacuous); the constructs are those that make a naive reader name text that
+// is not required: alternation, optional parts, classes with ']' first or POSIX names, inline
+// flags (x), verbs ((*UTF) folds 'k' with U+212A), quoting and comments holding '(' or '|'.
+TEST(SigmaModifiers, RegexRequiredLiteralOccursInEveryMatch) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"abc|defgh", "defgh"},
+      {"xyz(abc)?def", "xyzdef"},
+      {"(abc)*defg", "defg"},
+      {"abcd?ef", "abcef"},
+      {"ab*?cd", "acd"},
+      {"a{0}bcd", "bcd"},
+      {"a{0,2}bcd", "bcd"},
+      {"[^]abc]xyz", "dxyz"},
+      {"[]abc]def", "]def"},
+      {"q[[:alpha:]abc]+", "qz"},
+      {"q[[:alpha:]]abc", "qzabc"},
+      {"(a[)]b)|c", "c"},
+      {"(?x) a b c", "abc"},
+      {"q(?ix) a b", "qab"},
+      {"(*UTF)(?i)kelvin",
+       "\xE2\x84\xAA"
+       "elvin"},
+      {"abc(?#(x)|def", "def"},
+      {"abc(\\Q(\\E)|def", "def"},
+      {"(?i)WERFAULT\\.exe", "werfault.EXE"},
+      {"PowerShell.+-enc", "POWERSHELL x -ENC"},
+      {"(?:/c|/r)\\s+whoami", "/r  WHOAMI"},
+      {"\\(abc\\)", "(ABC)"},
+      {"a\\n\\t?b\\x41", "a\nbA"},
+      {"https?://0[0-9]{1,11}", "HTTP://0127001"},
+  };
+  for (const auto& [pattern, subject] : cases) {
+    const absl::StatusOr<RegexMatcher> re = RegexMatcher::Compile(pattern, true, false, false);
+    ASSERT_TRUE(re.ok()) << pattern << ": " << re.status();
+    ASSERT_TRUE(re->Matches(subject)) << pattern << " on " << subject;
+    std::string lowered;
+    LowerAscii(subject, &lowered);
+    for (const std::string& literal : re->required_literals()) {
+      EXPECT_NE(lowered.find(literal), std::string::npos)
+          << pattern << " names '" << literal << "', absent from " << subject;
+    }
+  }
+  // Counts that may be zero are optional ("{,3}" is {0,3} from PCRE2 10.43); a count from 1
+  // keeps its character.
+  EXPECT_EQ(RegexRequiredLiteral("ab{,3}cd"), "cd");
+  EXPECT_EQ(RegexRequiredLiteral("ab{ 1}cd"), "cd");
+  EXPECT_EQ(RegexRequiredLiteral("xab{2}"), "xab");
+  // What is still named where it is sound.
+  EXPECT_EQ(RegexRequiredLiteral("[^]abc]xyz"), "xyz");
+  EXPECT_EQ(RegexRequiredLiteral("(a[)]b)cde"), "cde");
+  EXPECT_EQ(RegexRequiredLiteral("(?i)abc(?-i)de"), "abc");
+  EXPECT_THAT(RegexRequiredLiterals(R"(https?://0[0-9]{1,11}\.x)"),
+              ElementsAre("http", "://0", ".x"));
+  EXPECT_THAT(RegexRequiredLiterals(R"(\n\tx\d+\r)"), ElementsAre("\n\tx", "\r"));
+}
+
 TEST(SigmaModifiers, Cidr) {
   EXPECT_TRUE(Fires("    DestinationIp|cidr: 10.0.0.0/8", {{"DestinationIp", "10.2.3.4"}}));
   EXPECT_FALSE(Fires("    DestinationIp|cidr: 10.0.0.0/8", {{"DestinationIp", "11.2.3.4"}}));
