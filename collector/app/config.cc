@@ -256,7 +256,8 @@ constexpr ConfigKey kConfigKeys[] = {
     {.path = "limits.max_unauthenticated_per_address",
      .flag = "limits-max-unauthenticated-per-address",
      .value_name = "N",
-     .help = "streams from one peer address that have not said Hello yet; more are refused",
+     .help = "streams from one peer address (an IPv6 peer's /64) that have not said Hello yet; "
+             "more are refused",
      .member = &CollectorConfig::limits_max_unauthenticated_per_address},
     {.path = "limits.max_alerts_per_batch",
      .flag = "limits-max-alerts-per-batch",

@@ -1,6 +1,11 @@
 #include "collector/server/agent_limits.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
+
+#include "absl/strings/str_cat.h"
 
 namespace otasuke::collector {
 
@@ -30,6 +35,23 @@ std::string_view PeerAddress(std::string_view peer) {
   const size_t bracket = peer.rfind(']');
   if (bracket != std::string_view::npos && bracket > colon) return peer;  // "[::1]" alone
   return peer.substr(0, colon);
+}
+
+std::string PeerLimitKey(std::string_view peer) {
+  const std::string_view address = PeerAddress(peer);
+  constexpr std::string_view kIpv6 = "ipv6:[";
+  if (!address.starts_with(kIpv6) || !address.ends_with(']')) return std::string(address);
+  const std::string text(address.substr(kIpv6.size(), address.size() - kIpv6.size() - 1));
+  in6_addr ip{};
+  if (inet_pton(AF_INET6, text.c_str(), &ip) != 1) return std::string(address);
+  char out[INET6_ADDRSTRLEN] = {};
+  if (IN6_IS_ADDR_V4MAPPED(&ip)) {
+    inet_ntop(AF_INET, &ip.s6_addr[12], out, sizeof(out));
+    return absl::StrCat("ipv4:", out);
+  }
+  std::fill(ip.s6_addr + 8, ip.s6_addr + 16, 0);  // the interface identifier
+  inet_ntop(AF_INET6, &ip, out, sizeof(out));
+  return absl::StrCat("ipv6:[", out, "]/64");
 }
 
 bool AgentLimiter::AdmitStream() {

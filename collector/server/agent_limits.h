@@ -67,6 +67,12 @@ struct StreamCounters {
 // "ipv6:[::1]:51234" -> "ipv6:[::1]"); a peer without a port is returned whole.
 std::string_view PeerAddress(std::string_view peer);
 
+// What the unauthenticated-stream cap counts a peer under: its address (PeerAddress), except
+// that an IPv6 peer counts under its /64 ("ipv6:[2001:db8:0:1::]/64"). One IPv6 host usually
+// holds a whole /64 and can pick a new address per connection, so a per-address cap alone
+// would not bound it. IPv4-mapped IPv6 peers count as their IPv4 address.
+std::string PeerLimitKey(std::string_view peer);
+
 struct AgentLimitStats {
   uint64_t throttled = 0;        // times a stream was paused
   absl::Duration throttled_for;  // total pause
@@ -83,7 +89,7 @@ class AgentLimiter {
   int open_streams() const;
   uint64_t rejected_streams() const;
 
-  // A new stream from `address` (PeerAddress) before its Hello: false when that address already
+  // A new stream from `address` (PeerLimitKey) before its Hello: false when that address already
   // holds max_unauthenticated_per_address such streams (the caller rejects it). Released once
   // the stream said Hello or ended.
   bool AdmitUnauthenticated(std::string_view address);

@@ -36,7 +36,7 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
         queued_bytes_(queued_bytes),
         validator_(options.limits),
         peer_(std::move(peer)),
-        peer_address_(PeerAddress(peer_)),
+        peer_address_(PeerLimitKey(peer_)),
         peer_cert_pem_(std::move(peer_cert_pem)) {}
 
   // Starts reading the Hello, and the deadline for it. The caller admitted the stream as
@@ -425,7 +425,7 @@ class Session final : public AgentStreamHandle, public std::enable_shared_from_t
   StreamValidator validator_;
   v1::AgentMessage incoming_;
   const std::string peer_;
-  const std::string peer_address_;  // PeerAddress(peer_)
+  const std::string peer_address_;  // PeerLimitKey(peer_): what the Hello cap counts under
   const std::string peer_cert_pem_;
   bool holds_unauthenticated_slot_ = true;  // until the first message or the end
   // Set once at Hello, before the session is shared through the registry.
@@ -494,7 +494,7 @@ grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* AgentServiceImp
     return new RefusedStreamReactor("the collector has too many open agent streams; retry later");
   }
   const std::string peer = context->peer();
-  const std::string_view address = PeerAddress(peer);
+  const std::string address = PeerLimitKey(peer);
   if (!limiter_.AdmitUnauthenticated(address)) {
     limiter_.ReleaseStream();
     const uint64_t refused = limiter_.stream_counters().refused_per_address;

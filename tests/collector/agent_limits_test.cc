@@ -18,6 +18,20 @@ TEST(PeerAddressTest, DropsThePortOnly) {
   EXPECT_EQ(PeerAddress(""), "");
 }
 
+// An IPv6 host picks its address from a whole /64: the cap counts the /64, not the address.
+TEST(PeerAddressTest, IPv6PeersCountUnderTheirSlash64) {
+  EXPECT_EQ(PeerLimitKey("ipv6:[2001:db8:0:1:aaaa:bbbb:cccc:dddd]:443"),
+            "ipv6:[2001:db8:0:1::]/64");
+  EXPECT_EQ(PeerLimitKey("ipv6:[2001:db8:0:1::7]:5000"), PeerLimitKey("ipv6:[2001:db8:0:1::8]:1"));
+  EXPECT_NE(PeerLimitKey("ipv6:[2001:db8:0:1::7]:5000"), PeerLimitKey("ipv6:[2001:db8:0:2::7]:1"));
+  EXPECT_EQ(PeerLimitKey("ipv6:[::1]:51234"), "ipv6:[::]/64");
+  EXPECT_EQ(PeerLimitKey("ipv6:[::ffff:192.0.2.7]:443"), "ipv4:192.0.2.7");  // IPv4-mapped
+  EXPECT_EQ(PeerLimitKey("ipv4:192.0.2.7:51234"), "ipv4:192.0.2.7");
+  EXPECT_EQ(PeerLimitKey("ipv6:[not-an-address]:1"), "ipv6:[not-an-address]");  // as given
+  EXPECT_EQ(PeerLimitKey("unix:/run/otasuke.sock"), "unix:/run/otasuke.sock");
+  EXPECT_EQ(PeerLimitKey(""), "");
+}
+
 TEST(AgentLimiterTest, CapsStreamsWithoutHelloPerAddress) {
   ManualClock clock(absl::FromUnixSeconds(1));
   AgentLimiter limiter(RateLimits{.max_streams = 10, .max_unauthenticated_per_address = 2}, clock);
