@@ -245,4 +245,50 @@ std::string PrintCondition(const ConditionNode& node,
   return "";
 }
 
+ConditionProgram ConditionProgram::Compile(const ConditionNode& root) {
+  ConditionProgram program;
+  program.Emit(root);
+  return program;
+}
+
+void ConditionProgram::Emit(const ConditionNode& node) {
+  using Op = ConditionStep::Op;
+  switch (node.kind) {
+    case ConditionNode::Kind::kSelection:
+      steps_.push_back({.op = Op::kSelection, .a = node.selections[0]});
+      return;
+    case ConditionNode::Kind::kNot:
+      Emit(*node.children[0]);
+      steps_.push_back({.op = Op::kNot});
+      return;
+    case ConditionNode::Kind::kAnd:
+    case ConditionNode::Kind::kOr: {
+      const bool is_and = node.kind == ConditionNode::Kind::kAnd;
+      if (node.children.empty()) {  // the tree's answer for no operands
+        steps_.push_back({.op = Op::kConstant, .b = is_and ? 1u : 0u});
+        return;
+      }
+      // Each operand but the last decides the whole when false (and) / true (or).
+      std::vector<size_t> exits;
+      for (size_t i = 0; i < node.children.size(); ++i) {
+        Emit(*node.children[i]);
+        if (i + 1 == node.children.size()) break;
+        exits.push_back(steps_.size());
+        steps_.push_back({.op = is_and ? Op::kJumpIfFalse : Op::kJumpIfTrue});
+      }
+      for (const size_t exit : exits) steps_[exit].a = static_cast<uint32_t>(steps_.size());
+      return;
+    }
+    case ConditionNode::Kind::kOfSelections: {
+      const auto begin = static_cast<uint32_t>(of_selections_.size());
+      of_selections_.insert(of_selections_.end(), node.selections.begin(), node.selections.end());
+      steps_.push_back({.op = Op::kOf,
+                        .a = begin,
+                        .b = static_cast<uint32_t>(of_selections_.size()),
+                        .quantity = node.quantity});
+      return;
+    }
+  }
+}
+
 }  // namespace otasuke::agent::sigma

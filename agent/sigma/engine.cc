@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <memory>
 
+#include "agent/sigma/hit_selection.h"
+
 namespace otasuke::agent::sigma {
 
 void EventView::Reset(const Event& event) {
@@ -262,7 +264,9 @@ void IndexFieldItems(DetectionRule& rule, LiteralIdLookup literal_id) {
         item.index = BuildItemIndex(item, literal_id);
       }
     }
+    selection.by_hits = HitSelection::Build(selection);
   }
+  if (rule.condition != nullptr) rule.program = ConditionProgram::Compile(*rule.condition);
 }
 
 bool RuleEvaluator::ItemMatches(const FieldItem& item, EventView& view) const {
@@ -286,10 +290,16 @@ bool RuleEvaluator::ItemMatches(const FieldItem& item, EventView& view) const {
 }
 
 bool RuleEvaluator::SelectionMatches(uint32_t index, const DetectionRule& rule, EventView& view) {
+  const Selection& selection = rule.selections[index];
+  if (use_item_indexes_ && selection.by_hits != nullptr && view.hits_recorded()) {
+    // A few loads: cheaper than the memo.
+    return selection.by_hits->Matches(
+        [&view](uint32_t literal, LiteralHit hit) { return view.Hit(literal, hit); });
+  }
   uint32_t& memo = memo_[index];
   if ((memo >> 1) == memo_generation_) return (memo & 1) != 0;
   bool result = false;
-  for (const auto& group : rule.selections[index].groups) {
+  for (const auto& group : selection.groups) {
     bool all = true;
     for (const FieldItem& item : group) {
       if (!ItemMatches(item, view)) {
@@ -343,6 +353,10 @@ bool RuleEvaluator::Matches(const DetectionRule& rule, EventView& view) {
   if (++memo_generation_ > (UINT32_MAX >> 1)) {  // wrapped: forget every old result
     std::fill(memo_.begin(), memo_.end(), 0);
     memo_generation_ = 1;
+  }
+  if (use_item_indexes_ && !rule.program.empty()) {
+    return rule.program.Run(
+        [&](uint32_t selection) { return SelectionMatches(selection, rule, view); });
   }
   return Node(*rule.condition, rule, view);
 }

@@ -105,6 +105,8 @@ inline constexpr size_t kMinIndexedTests = 4;
 // `needed` says where the test needs the literal (an anchored pattern may answer).
 using LiteralIdLookup = absl::FunctionRef<std::optional<uint32_t>(
     const FieldRef& field, const std::string& literal, LiteralHit needed)>;
+// Also builds the selections answered wholly by hits (hit_selection.h) and the condition's
+// program (condition.h ConditionProgram).
 void IndexFieldItems(DetectionRule& rule, LiteralIdLookup literal_id);
 
 // Exact evaluation of one rule on the current view. With use_item_indexes false every value

@@ -92,10 +92,15 @@ struct FieldItem {
   std::shared_ptr<const FieldItemIndex> index;
 };
 
+class HitSelection;  // hit_selection.h
+
 struct Selection {
   std::string name;
   int line = 0;
   std::vector<std::vector<FieldItem>> groups;  // OR of AND-groups
+  // Built by the compiler (IndexFieldItems) when the scan's hits answer every test: the
+  // indexed engine then evaluates the selection by bit tests alone; null: item by item.
+  std::shared_ptr<const HitSelection> by_hits;
 };
 
 // What alerts carry about any rule, detection or correlation.
@@ -120,6 +125,8 @@ struct DetectionRule {
   LogSource logsource;
   std::vector<Selection> selections;
   std::unique_ptr<ConditionNode> condition;  // several `condition:` entries are OR'ed
+  // The condition as SigmaEngine's evaluator runs it (built by IndexFieldItems).
+  ConditionProgram program;
   // False when a correlation rule uses this rule without `generate: true`: it then feeds the
   // correlation only.
   bool emits_alerts = true;

@@ -265,6 +265,52 @@ detection:
   }
 }
 
+// Selections whose every test the scan's hits answer are evaluated as flat bit tests
+// (hit_selection.h): plain and `all` items, several groups (a list of maps), anchored tests, a
+// `not` of one. Each case must agree with the oracle, which tests the values themselves.
+TEST(SigmaEngine, SelectionsAnsweredWhollyByHitsAgreeWithTheOracle) {
+  auto rules = MustCompile(R"(
+title: flat
+id: r-flat
+logsource: {product: windows, category: process_creation}
+detection:
+  selection_img:
+    - Image|endswith: ['\certutil.exe', '\bitsadmin.exe']
+    - OriginalFileName: 'CertUtil.exe'
+  selection_cli:
+    CommandLine|contains|all: ['-urlcache', 'http']
+    CommandLine|startswith: ['certutil', '"certutil']
+  filter:
+    CommandLine|contains: 'verify-only'
+  condition: all of selection_* and not filter
+)");
+  ASSERT_NE(rules, nullptr);
+  const DetectionRule& rule = rules->rules()[0];
+  for (const Selection& s : rule.selections) EXPECT_NE(s.by_hits, nullptr) << s.name;
+  struct Case {
+    std::string image, original, command_line;
+    bool fires;
+  };
+  const Case cases[] = {
+      {"C:\\w\\certutil.exe", "", "certutil -urlcache -f http://x a", true},
+      {"C:\\w\\CERTUTIL.EXE", "", "CertUtil -URLCACHE HTTP://x", true},
+      {"C:\\w\\x.exe", "CertUtil.exe", "\"certutil\" -urlcache http://x", true},
+      {"C:\\w\\x.exe", "CertUtil.exe.bak", "certutil -urlcache http://x", false},
+      {"C:\\w\\certutil.exe", "", "certutil -urlcache ftp://x", false},       // one of `all`
+      {"C:\\w\\certutil.exe", "", "run certutil -urlcache http://x", false},  // not at start
+      {"C:\\w\\certutil.exe", "", "certutil -urlcache http://x verify-only", false},
+      {"C:\\w\\certutil.exe.old", "", "certutil -urlcache http://x", false},  // not at end
+      {"C:\\w\\bitsadmin.exe", "", "certutil http -urlcache", true},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::pair<std::string, std::string>> fields = {{"Image", c.image},
+                                                               {"CommandLine", c.command_line}};
+    if (!c.original.empty()) fields.emplace_back("OriginalFileName", c.original);
+    EXPECT_EQ(MatchIds(*rules, ProcessEvent(fields)).size(), c.fires ? 1u : 0u)
+        << c.image << " | " << c.command_line;
+  }
+}
+
 TEST(SigmaEngine, WildcardsEscapesNullAndEmpty) {
   auto rules = MustCompile(R"(
 title: Wildcards

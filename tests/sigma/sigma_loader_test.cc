@@ -131,6 +131,55 @@ TEST(SigmaCondition, ParsesAndPrintsCanonically) {
   }
 }
 
+// The tree's meaning, written out independently of the engine: `bits` holds each selection's
+// result.
+bool TreeValue(const ConditionNode& node, uint32_t bits) {
+  auto sel = [&](uint32_t s) { return ((bits >> s) & 1) != 0; };
+  switch (node.kind) {
+    case ConditionNode::Kind::kSelection:
+      return sel(node.selections[0]);
+    case ConditionNode::Kind::kNot:
+      return !TreeValue(*node.children[0], bits);
+    case ConditionNode::Kind::kAnd:
+      for (const auto& c : node.children) {
+        if (!TreeValue(*c, bits)) return false;
+      }
+      return true;
+    case ConditionNode::Kind::kOr:
+      for (const auto& c : node.children) {
+        if (TreeValue(*c, bits)) return true;
+      }
+      return false;
+    case ConditionNode::Kind::kOfSelections: {
+      size_t hits = 0;
+      for (const uint32_t s : node.selections) hits += sel(s) ? 1 : 0;
+      if (node.quantity == 0) return !node.selections.empty() && hits == node.selections.size();
+      return hits >= node.quantity;
+    }
+  }
+  return false;
+}
+
+// The engine runs conditions as flat programs (ConditionProgram): same answer as the tree for
+// every combination of selection results.
+TEST(SigmaCondition, ProgramAgreesWithTheTree) {
+  const std::vector<std::string> names = {"sel_a", "sel_b", "filter_x", "filter_y", "c"};
+  for (const char* text :
+       {"sel_a", "not sel_a", "sel_a and sel_b", "sel_a or sel_b", "sel_a and not 1 of filter_*",
+        "all of sel_* and not filter_x", "(sel_a or sel_b) and not (filter_x or filter_y) or c",
+        "2 of them", "all of them", "not (sel_a and (sel_b or not c))",
+        "1 of sel_* or all of filter_* and c", "not not sel_a or not c",
+        "sel_a and sel_b and c or filter_x and filter_y"}) {
+    auto node = ParseCondition(text, names);
+    ASSERT_TRUE(node.ok()) << text << ": " << node.status();
+    const ConditionProgram program = ConditionProgram::Compile(**node);
+    for (uint32_t bits = 0; bits < (1u << names.size()); ++bits) {
+      const bool ran = program.Run([&](uint32_t s) { return ((bits >> s) & 1) != 0; });
+      EXPECT_EQ(ran, TreeValue(**node, bits)) << text << " with results " << bits;
+    }
+  }
+}
+
 TEST(SigmaCondition, ErrorsSayWhereAndWhy) {
   const std::vector<std::string> names = {"a", "b"};
   struct Case {
