@@ -29,8 +29,8 @@ absl::Status Assign(const FlagSpec& spec, std::string_view value) {
       } else if (value == "false" || value == "0") {
         *target = false;
       } else {
-        return absl::InvalidArgumentError(
-            absl::StrCat("flag --", Sv(spec.name), ": expected true or false, got '", Sv(value), "'"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "flag --", Sv(spec.name), ": expected true or false, got '", Sv(value), "'"));
       }
       return absl::OkStatus();
     }
@@ -91,7 +91,8 @@ absl::StatusOr<std::vector<std::string>> ParseFlags(std::span<const FlagSpec> sp
     }
     const FlagSpec* spec = Find(specs, name);
     if (spec == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown flag '--", Sv(name), "' (see --help)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown flag '--", Sv(name), "' (see --help)"));
     }
     if (!has_value && !IsBool(*spec)) {
       if (i + 1 >= argc) {
@@ -116,7 +117,8 @@ std::string FlagsHelp(std::span<const FlagSpec> specs) {
   }
   std::string out;
   for (size_t i = 0; i < specs.size(); ++i) {
-    absl::StrAppend(&out, heads[i], std::string(width + 2 - heads[i].size(), ' '), Sv(specs[i].help));
+    absl::StrAppend(&out, heads[i], std::string(width + 2 - heads[i].size(), ' '),
+                    Sv(specs[i].help));
     std::string def = DefaultOf(specs[i]);
     if (!def.empty()) absl::StrAppend(&out, " (default: ", def, ")");
     absl::StrAppend(&out, "\n");

@@ -23,9 +23,9 @@ absl::Status ParseInt(std::string_view text, int64_t* out) {
     std::string_view s;
     int64_t m;
   };
-  for (const Suffix& sfx : {Suffix{"kib", 1 << 10}, Suffix{"mib", 1 << 20},
-                            Suffix{"gib", int64_t{1} << 30}, Suffix{"k", 1 << 10},
-                            Suffix{"m", 1 << 20}, Suffix{"g", int64_t{1} << 30}}) {
+  for (const Suffix& sfx :
+       {Suffix{"kib", 1 << 10}, Suffix{"mib", 1 << 20}, Suffix{"gib", int64_t{1} << 30},
+        Suffix{"k", 1 << 10}, Suffix{"m", 1 << 20}, Suffix{"g", int64_t{1} << 30}}) {
     if (t.size() > sfx.s.size() && std::string_view(t).ends_with(sfx.s)) {
       mult = sfx.m;
       t.resize(t.size() - sfx.s.size());
@@ -55,9 +55,9 @@ std::string Where(std::string_view origin, const YAML::Mark& mark) {
 absl::Status Walk(std::span<const Field> fields, const YAML::Node& node, const std::string& prefix,
                   std::string_view origin) {
   if (!node.IsMap()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Where(origin, node.Mark()), ": expected a mapping of settings",
-        prefix.empty() ? "" : absl::StrCat(" under '", prefix, "'")));
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(origin, node.Mark()), ": expected a mapping of settings",
+                     prefix.empty() ? "" : absl::StrCat(" under '", prefix, "'")));
   }
   for (const auto& item : node) {
     const std::string name = item.first.as<std::string>();
@@ -227,8 +227,8 @@ std::string Describe(std::span<const Field> fields) {
   for (const Field& f : fields) {
     std::string flag = absl::StrCat("  --", FlagName(f.key));
     flag.resize(width + 2, ' ');
-    absl::StrAppend(&out, flag, Sv(f.help), "\n", std::string(width + 2, ' '), "config: ",
-                    Sv(f.key), " (default: ", std::visit(Visitor{}, f.value), ")\n");
+    absl::StrAppend(&out, flag, Sv(f.help), "\n", std::string(width + 2, ' '),
+                    "config: ", Sv(f.key), " (default: ", std::visit(Visitor{}, f.value), ")\n");
   }
   return out;
 }

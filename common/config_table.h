@@ -19,13 +19,13 @@ namespace otasuke::config {
 
 // The kinds of value a field holds. Integers accept size suffixes (KiB, MiB, GiB, K, M, G);
 // durations use absl syntax ("30s", "1m30s", "250ms").
-using Value = std::variant<std::string*, int64_t*, bool*, absl::Duration*,
-                           std::vector<std::string>*>;
+using Value =
+    std::variant<std::string*, int64_t*, bool*, absl::Duration*, std::vector<std::string>*>;
 
 struct Field {
   std::string_view key;  // dotted path in the YAML file: "queue.max_alerts"
   std::string_view help;
-  Value value;           // where the parsed value goes (points into a config struct)
+  Value value;  // where the parsed value goes (points into a config struct)
 };
 
 // Parses `text` into the field's value.

@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
@@ -72,8 +72,8 @@ absl::StatusOr<v1::RuleSet> LoadRuleBundle(const std::vector<std::string>& paths
       }
       if (ec) return absl::NotFoundError(absl::StrCat("cannot list ", path, ": ", ec.message()));
       if (files.empty()) {
-        return absl::NotFoundError(absl::StrCat("no rule files in ", path,
-                                                " (expected .yml/.yaml, .rules or .ioc)"));
+        return absl::NotFoundError(
+            absl::StrCat("no rule files in ", path, " (expected .yml/.yaml, .rules or .ioc)"));
       }
       std::sort(files.begin(), files.end());
       for (const fs::path& file : files) {

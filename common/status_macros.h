@@ -9,15 +9,15 @@
 #define OTASUKE_STATUS_CONCAT_INNER(a, b) a##b
 #define OTASUKE_STATUS_CONCAT(a, b) OTASUKE_STATUS_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                     \
-  do {                                            \
-    ::absl::Status otasuke_status_ = (expr);      \
+#define RETURN_IF_ERROR(expr)                          \
+  do {                                                 \
+    ::absl::Status otasuke_status_ = (expr);           \
     if (!otasuke_status_.ok()) return otasuke_status_; \
   } while (0)
 
 #define OTASUKE_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                                 \
-  if (!tmp.ok()) return std::move(tmp).status();     \
+  auto tmp = (expr);                                  \
+  if (!tmp.ok()) return std::move(tmp).status();      \
   lhs = std::move(tmp).value()
 
 // ASSIGN_OR_RETURN(auto x, Foo()); or ASSIGN_OR_RETURN(existing, Foo());

@@ -25,7 +25,7 @@ enum class FieldType : uint8_t { kString, kInteger, kIp, kPath, kHashes };
   X(kParentCommandLine, "ParentCommandLine", kString, "Command line of the parent process") \
   X(kParentProcessId, "ParentProcessId", kInteger, "Parent process id")                     \
   X(kParentUser, "ParentUser", kString, "Account name of the parent process")               \
-  X(kAncestors, "Ancestors", kString, "Ancestor images, nearest first, ' | '-separated")     \
+  X(kAncestors, "Ancestors", kString, "Ancestor images, nearest first, ' | '-separated")    \
   X(kOriginalFileName, "OriginalFileName", kString, "PE original file name (Windows)")      \
   X(kProduct, "Product", kString, "PE product name (Windows)")                              \
   X(kDescription, "Description", kString, "PE description (Windows)")                       \

@@ -20,9 +20,9 @@ class EventHandler {
 };
 
 struct SourceStats {
-  uint64_t events = 0;        // events delivered to the handler
-  uint64_t overruns = 0;      // events the kernel or reader lost (buffer overrun)
-  uint64_t partial = 0;       // events delivered with missing enrichment
+  uint64_t events = 0;    // events delivered to the handler
+  uint64_t overruns = 0;  // events the kernel or reader lost (buffer overrun)
+  uint64_t partial = 0;   // events delivered with missing enrichment
 };
 
 class EventSource {

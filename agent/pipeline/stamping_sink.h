@@ -27,8 +27,11 @@ class StampingSink final : public AlertSink {
  public:
   StampingSink(AgentIdentity identity, size_t max_alert_bytes, AlertQueue& queue,
                AgentCounters& counters, const Clock& clock)
-      : identity_(std::move(identity)), max_alert_bytes_(max_alert_bytes), queue_(queue),
-        counters_(counters), clock_(clock) {}
+      : identity_(std::move(identity)),
+        max_alert_bytes_(max_alert_bytes),
+        queue_(queue),
+        counters_(counters),
+        clock_(clock) {}
 
   void Emit(otasuke::v1::Alert&& alert) override;
 

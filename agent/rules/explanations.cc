@@ -46,8 +46,7 @@ absl::Status ParseExplanations(std::string_view path, std::string_view content,
   }
   for (const auto& entry : root) {
     const std::string id = CanonicalRuleId(entry.first.Scalar());
-    const std::string where =
-        absl::StrCat(Sv(path), ":", entry.first.Mark().line + 1, ": ", id);
+    const std::string where = absl::StrCat(Sv(path), ":", entry.first.Mark().line + 1, ": ", id);
     if (table->contains(id)) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": defined twice"));
     }

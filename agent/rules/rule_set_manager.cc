@@ -7,8 +7,8 @@
 #include "agent/state/agent_state.h"
 #include "common/log.h"
 #include "common/rule_bundle.h"
-#include "common/strings.h"
 #include "common/status_macros.h"
+#include "common/strings.h"
 
 namespace otasuke::agent {
 
@@ -19,13 +19,12 @@ void RuleSetManager::AddEngine(std::unique_ptr<RuleEngine> engine) {
 absl::Status RuleSetManager::Apply(const otasuke::v1::RuleSet& ruleset) {
   absl::MutexLock lock(&mu_);
   for (const auto& file : ruleset.files()) {
-    const bool known = std::any_of(engines_.begin(), engines_.end(), [&](const auto& e) {
-      return e->format() == file.format();
-    });
+    const bool known = std::any_of(engines_.begin(), engines_.end(),
+                                   [&](const auto& e) { return e->format() == file.format(); });
     if (!known) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "%s: no rule engine for format %s in this agent", file.path(),
-          otasuke::v1::RuleFormat_Name(file.format())));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s: no rule engine for format %s in this agent", file.path(),
+                          otasuke::v1::RuleFormat_Name(file.format())));
     }
   }
   std::vector<PublishStep> steps;
@@ -59,8 +58,8 @@ absl::Status RuleSetManager::LoadInitial(const std::vector<std::string>& paths) 
       if (set.ParseFromString(*saved)) {
         absl::Status applied = Apply(set);
         if (applied.ok()) return applied;
-        LOG_WARN("remembered rule set %s no longer compiles (%s); using local rules",
-                 set.version(), applied.ToString());
+        LOG_WARN("remembered rule set %s no longer compiles (%s); using local rules", set.version(),
+                 applied.ToString());
       } else {
         LOG_WARN("%s is corrupt; using local rules", persist_path_);
       }

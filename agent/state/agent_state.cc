@@ -37,9 +37,10 @@ absl::StatusOr<std::unique_ptr<AgentState>> AgentState::Open(const std::string& 
     if (doc.is_discarded() || !doc.is_object() || !doc.contains("agent_id") ||
         !doc["agent_id"].is_string() || !doc.contains("sequence_reserved") ||
         !doc["sequence_reserved"].is_number_unsigned()) {
-      return absl::DataLossError(absl::StrCat(
-          path, ": not a valid agent state (expected {\"agent_id\": string, "
-                "\"sequence_reserved\": number}); move it away to re-enroll this agent"));
+      return absl::DataLossError(
+          absl::StrCat(path,
+                       ": not a valid agent state (expected {\"agent_id\": string, "
+                       "\"sequence_reserved\": number}); move it away to re-enroll this agent"));
     }
     agent_id = doc["agent_id"].get<std::string>();
     reserved = doc["sequence_reserved"].get<uint64_t>();

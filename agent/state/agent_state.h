@@ -32,7 +32,9 @@ class AgentState {
 
  private:
   AgentState(std::string path, std::string agent_id, uint64_t reserved)
-      : path_(std::move(path)), agent_id_(std::move(agent_id)), next_(reserved + 1),
+      : path_(std::move(path)),
+        agent_id_(std::move(agent_id)),
+        next_(reserved + 1),
         reserved_(reserved) {}
   absl::Status Persist(uint64_t reserved) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

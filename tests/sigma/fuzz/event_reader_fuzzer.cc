@@ -14,7 +14,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace otasuke::agent;
   Event event;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  if (!readers::ParseEventRecordAs(text, readers::EventFormat::OTASUKE_FUZZ_EVENT_FORMAT, &event).ok()) return 0;
+  if (!readers::ParseEventRecordAs(text, readers::EventFormat::OTASUKE_FUZZ_EVENT_FORMAT, &event)
+           .ok())
+    return 0;
   std::string json;
   AppendEventJson(event, 4096, &json);
   Event back;
