@@ -2,9 +2,10 @@
 # missing Debian packages, configure and build into build/ (RelWithDebInfo; incremental on
 # later runs), then run the demo or the tests.
 #
-# `make test` is what CI runs (.ci/run): the g++ build and every ctest (`make check`), then
-# the whole test suite under ASan + UBSan (`make asan`) and every libFuzzer target briefly from
-# its committed seeds (`make fuzz-run`), both in the clang tree build-sanitize/
+# `make test` is what CI runs (.ci/run): the clang-format check (`make format-check`), the g++
+# build and every ctest (`make check`), then the whole test suite under ASan + UBSan
+# (`make asan`) and every libFuzzer target briefly from its committed seeds (`make fuzz-run`),
+# both in the clang tree build-sanitize/
 # (docs/FUZZING.md, "Status" has the times and the few tests labelled sanitize-skip).
 
 BUILD_DIR ?= build
@@ -22,7 +23,7 @@ FUZZ_LABELS ?= ^fuzz
 export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_NOHASHDIR ?= 1
 
-.PHONY: all deps configure build check test demo sanitize-build asan fuzz fuzz-run format clean
+.PHONY: all deps configure build check test demo sanitize-build asan fuzz fuzz-run format format-check clean
 
 all: build
 
@@ -41,7 +42,7 @@ check: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
 
 # `make asan` has already replayed every corpus: the fuzz step only fuzzes.
-test:
+test: format-check
 	$(MAKE) check
 	$(MAKE) asan
 	$(MAKE) fuzz-run FUZZ_LABELS=fuzz-run
@@ -74,6 +75,11 @@ fuzz-run: fuzz
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+# Every C++ file as clang-format (.clang-format: Google, 100 columns) writes it; `make format`
+# fixes what this reports.
+format-check: deps
+	git ls-files '*.h' '*.cc' | xargs clang-format --dry-run -Werror
 
 clean:
 	rm -rf $(BUILD_DIR) $(SAN_DIR)

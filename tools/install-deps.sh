@@ -9,7 +9,7 @@ packages=(
   libabsl-dev libsqlite3-dev libpcap-dev libpcre2-dev libyaml-cpp-dev nlohmann-json3-dev
   libssl-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
   iproute2 procps ccache
 )
 # Hyperscan exists for x86-64 only; elsewhere the portable matcher is used.
