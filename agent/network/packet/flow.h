@@ -51,22 +51,34 @@ struct FlowKeyHash {
 enum class TcpState : uint8_t { kNone, kSynSent, kSynRecv, kEstablished, kClosing, kClosed };
 std::string_view TcpStateName(TcpState state);
 
-struct Flow {
+// Laid out by use: the fields every packet reads or writes (lookup, LRU, counters, TCP and
+// app-layer state, the detection state pointer) share the first three cache lines, the streams
+// follow (their hot fields first), and what only flow creation, the end of protocol detection
+// or an alert reads comes last. With thousands of flows live, a packet of a flow not seen for a
+// few packets misses the L1 cache on each line of its flow it touches; the flow starts on a
+// cache line so the lines are the ones named here.
+struct alignas(64) Flow {
+  // Cache line 0: the lookup (key) and the LRU touch.
   FlowKey key;
-  uint64_t flow_id = 0;  // EVE flow_id: unique in this process, < 2^53
-  IpAddress client;
-  IpAddress server;
+  int64_t last_usec = 0;
+  Flow* lru_prev = nullptr;  // FlowTable bookkeeping
+  Flow* lru_next = nullptr;
+
+  // Cache line 1: counters and the per-flow state pointers.
+  uint64_t packets[2] = {0, 0};
+  uint64_t bytes[2] = {0, 0};
+  detect::FlowDetectStatePtr detect_state;
+  // Application-layer parsers, once the protocol is known.
+  std::unique_ptr<HttpParser> http;
+  std::unique_ptr<DnsParser> dns;
+  std::unique_ptr<TlsParser> tls;
+
+  // Cache line 2: flags and small state.
+  uint32_t key_hash = 0;  // FlowKeyHash of key, truncated: the flow's slot in the table
   uint16_t client_port = 0;
   uint16_t server_port = 0;
   bool client_is_hi = false;  // the client is the key's hi endpoint: directions by key order
   uint8_t proto = 0;
-  uint8_t icmp_type = 0;  // first ICMP message, for community_id
-  uint8_t icmp_code = 0;
-  int64_t first_usec = 0;
-  int64_t last_usec = 0;
-  uint64_t packets[2] = {0, 0};
-  uint64_t bytes[2] = {0, 0};
-
   // TCP.
   TcpState tcp_state = TcpState::kNone;
   bool stream_tracked = false;  // reassembly active: handshake seen, or midstream pickup
@@ -74,18 +86,10 @@ struct Flow {
   bool midstream = false;
   bool fin[2] = {false, false};
   bool rst = false;
-  TcpStream streams[2];
-
   // UDP / ICMP / other: a reply was seen.
   bool reply_seen = false;
-
-  // Application layer.
   detect::AppProto app_proto = detect::AppProto::kUnknown;
   bool probe_done[2] = {false, false};
-  std::string probe_buf[2];  // first bytes of each direction until the protocol is known
-  std::unique_ptr<HttpParser> http;
-  std::unique_ptr<DnsParser> dns;
-  std::unique_ptr<TlsParser> tls;
   bool tls_hello_new = false;  // the ClientHello completed during the current packet
   // TLS encryption handling (FlowTrackerConfig::tls_encryption), set once the TLS session
   // carries encrypted data, from the flow's next packet on:
@@ -93,25 +97,30 @@ struct Flow {
   // inspected any more (Suricata's FLOW_NOPAYLOAD_INSPECTION).
   bool tls_encrypted = false;
   bool bypassed = false;  // bypass: not inspected at all
-
-  detect::FlowDetectStatePtr detect_state;
-  bool dropped = false;  // a drop / reject rule matched: the flow is not inspected further
-  // Community ID v1 of the flow, computed on first use: it costs a SHA-1 per flow and is needed
-  // only when something about the flow is reported (an alert, a DNS event).
-  const std::string& community_id() const;
-  mutable std::string community_id_cache;
-
-  // FlowTable bookkeeping.
-  uint32_t key_hash = 0;  // FlowKeyHash of key, truncated: the flow's slot in the table
-  Flow* lru_prev = nullptr;
-  Flow* lru_next = nullptr;
-  size_t memory_accounted = 0;
+  bool dropped = false;   // a drop / reject rule matched: the flow is not inspected further
   // Something that may change memory() happened since the last FlowTable::Account (payload,
   // stream data delivered or skipped, a close, raw data released): Account runs only then,
   // as summing the buffers and parser state of a flow on every packet cost as much as the
   // flow lookup.
   bool memory_dirty = false;
-  bool end_handled = false;
+  bool end_handled = false;  // FlowTable bookkeeping
+  size_t memory_accounted = 0;
+
+  // Reassembly, per direction (TcpStream keeps its per-segment fields first).
+  TcpStream streams[2];
+
+  // Cold: read at creation, when detection ends, at flow end or for an alert.
+  uint64_t flow_id = 0;  // EVE flow_id: unique in this process, < 2^53
+  int64_t first_usec = 0;
+  IpAddress client;
+  IpAddress server;
+  uint8_t icmp_type = 0;  // first ICMP message, for community_id
+  uint8_t icmp_code = 0;
+  std::string probe_buf[2];  // first bytes of each direction until the protocol is known
+  // Community ID v1 of the flow, computed on first use: it costs a SHA-1 per flow and is needed
+  // only when something about the flow is reported (an alert, a DNS event).
+  const std::string& community_id() const;
+  mutable std::string community_id_cache;
 
   bool established() const {
     if (proto == kProtoTcp) return was_established;

@@ -83,19 +83,20 @@ class TcpStream {
   void Drain(StreamSink& sink, int direction, StreamStats& stats);
   void SkipTo(uint64_t offset, StreamSink& sink, int direction, StreamStats& stats);
 
+  // Fields every segment and ACK reads first; the out-of-order queue, rarely used, last.
   bool initialized_ = false;
+  bool depth_reached_ = false;
   uint32_t base_seq_ = 0;  // sequence number of offset 0
   uint64_t next_ = 0;      // offset of the next in-order byte
   uint64_t acked_ = 0;     // offset the peer acknowledged
-  bool depth_reached_ = false;
   uint64_t depth_ = 0;
 
   // In-order bytes; raw_[raw_head_..] are not yet inspected and start at offset raw_base_.
   std::vector<uint8_t> raw_;
   size_t raw_head_ = 0;
   uint64_t raw_base_ = 0;
-  std::map<uint64_t, std::vector<uint8_t>> ooo_;  // queued segments by offset
   size_t ooo_bytes_ = 0;
+  std::map<uint64_t, std::vector<uint8_t>> ooo_;  // queued segments by offset
 };
 
 }  // namespace otasuke::network
