@@ -72,6 +72,8 @@ struct FlowDetectStateDeleter {
 using FlowDetectStatePtr = std::unique_ptr<FlowDetectState, FlowDetectStateDeleter>;
 FlowDetectStatePtr NewFlowDetectState();
 
+// NetworkScanner reuses one Inspection for every packet (constructing one zeroes all its
+// buffer views): a field added here must also be set in NetworkScanner::StartPacketInspection.
 struct Inspection {
   InspectionKind kind = InspectionKind::kPacket;
   int64_t timestamp_us = 0;  // packet time (capture time offline); thresholds count in it
@@ -122,7 +124,11 @@ struct Inspection {
               std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
   }
   bool HasBuffer(BufferId id) const { return (present_mask >> static_cast<unsigned>(id)) & 1u; }
-  std::span<const uint8_t> Buffer(BufferId id) const { return buffers[static_cast<size_t>(id)]; }
+  // An absent buffer reads as empty: an Inspection reused for the next packet keeps the
+  // earlier packet's views in `buffers`, and only present_mask says which are current.
+  std::span<const uint8_t> Buffer(BufferId id) const {
+    return HasBuffer(id) ? buffers[static_cast<size_t>(id)] : std::span<const uint8_t>();
+  }
 };
 static_assert(kBufferCount <= 32, "present_mask is 32 bits");
 

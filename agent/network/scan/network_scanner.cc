@@ -80,6 +80,23 @@ void NetworkScanner::FillHeader(const Packet& p, detect::Inspection* in) {
       std::span<const uint8_t>(p.payload == nullptr ? nullptr : p.payload, p.payload_len));
 }
 
+detect::Inspection& NetworkScanner::StartPacketInspection() {
+  detect::Inspection& in = packet_inspection_;
+  // FillHeader sets every header fact and pkt_data; the rest is reset here (the views of
+  // absent buffers stay, unread).
+  in.present_mask = 0;
+  in.has_flow = false;
+  in.flow_established = false;
+  in.direction = detect::Direction::kToServer;
+  in.app_proto = detect::AppProto::kUnknown;
+  in.payload_in_stream = false;
+  in.tx_id = 0;
+  in.tx_only = false;
+  in.flow_state = nullptr;
+  FillHeader(packet_, &in);
+  return in;
+}
+
 void NetworkScanner::FillFlow(Flow& flow, int direction, detect::Inspection* in) {
   in->has_flow = true;
   in->flow_established = flow.established();
@@ -235,9 +252,7 @@ void NetworkScanner::OnFrame(int link_type, const RawFrame& frame, uint64_t pcap
   if (packet_.error != DecodeError::kNone) {
     // Broken transport header: IP-level inspection only, outside any flow.
     ++stats_.decode_errors;
-    detect::Inspection in;
-    FillHeader(packet_, &in);
-    Run(in, ctx);
+    Run(StartPacketInspection(), ctx);
     return;
   }
   tracker_.Process(packet_, &view_);
@@ -257,8 +272,7 @@ void NetworkScanner::OnFrame(int link_type, const RawFrame& frame, uint64_t pcap
     tracker_.Done(&view_);
     return;
   }
-  detect::Inspection in;
-  FillHeader(packet_, &in);
+  detect::Inspection& in = StartPacketInspection();
   ctx.flow = flow;
   ctx.direction = view_.direction;
   FillFlow(*flow, view_.direction, &in);

@@ -101,6 +101,9 @@ class NetworkScanner : private FlowEndHandler, private detect::AlertCallback {
   void OnFlowEnd(Flow& flow, FlowEndReason reason) override;
   void OnAlert(const detect::Alert& alert) override;
 
+  // The reused packet inspection, filled for packet_: header facts, no flow, no buffers but
+  // pkt_data.
+  detect::Inspection& StartPacketInspection();
   void FillHeader(const Packet& packet, detect::Inspection* in);
   void FillFlow(Flow& flow, int direction, detect::Inspection* in);
   void FillHttp(const HttpTransaction& tx, int direction, detect::Inspection* in);
@@ -122,6 +125,9 @@ class NetworkScanner : private FlowEndHandler, private detect::AlertCallback {
   AppRecordObserver* app_observer_ = nullptr;
   ScannerStats stats_;
   Packet packet_;
+  // The inspection of the packet being handled, reused from packet to packet: constructing
+  // one zeroes its 21 buffer views and every fact, ≈ 60 instructions a packet.
+  detect::Inspection packet_inspection_;
   PacketFlowView view_;
   PacketFlowView end_view_;
   Context ctx_;

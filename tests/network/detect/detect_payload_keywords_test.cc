@@ -106,6 +106,20 @@ TEST(PcreTest, BufferFlagSelectsHttpBuffer) {
   EXPECT_THAT(Sids(Rule("pcre:\"/^\\/adm$/U\";"), p.in), IsEmpty());
 }
 
+// The scanner reuses one Inspection from packet to packet: a buffer the previous packet set
+// and this one did not is absent (its stale view is never read) and matches nothing.
+TEST(InspectionReuseTest, BufferClearedFromTheMaskReadsEmptyAndMatchesNothing) {
+  PacketBuilder p;
+  p.in.app_proto = AppProto::kHttp;
+  p.Payload("GET /admin HTTP/1.1\r\n").Buffer(BufferId::kHttpUri, "/admin");
+  const std::string rule = Rule("http.uri; content:\"/admin\";");
+  EXPECT_THAT(Sids(rule, p.in), ElementsAre(1));
+  p.in.present_mask = 1u << static_cast<unsigned>(BufferId::kPktData);
+  EXPECT_FALSE(p.in.HasBuffer(BufferId::kHttpUri));
+  EXPECT_TRUE(p.in.Buffer(BufferId::kHttpUri).empty());
+  EXPECT_THAT(Sids(rule, p.in), IsEmpty());
+}
+
 TEST(ByteTestTest, BinaryAndString) {
   const std::string binary("\x00\x10\x20\x30", 4);
   EXPECT_THAT(Payload("byte_test:2,=,0x1020,1;", binary), ElementsAre(1));
