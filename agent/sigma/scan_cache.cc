@@ -10,7 +10,10 @@ ScanCache::ScanCache(uint32_t entries_per_field)
 
 void ScanCache::Reset(size_t fields) {
   tables_.resize(fields);
-  for (FieldTable& t : tables_) t.stats = {};
+  for (FieldTable& t : tables_) {
+    t.stats = {};
+    t.misses_in_a_row = t.bypass_left = 0;
+  }
   if (++generation_ == 0) {  // wrapped: no old entry may look valid
     for (FieldTable& t : tables_) {
       if (t.slots != nullptr) std::fill_n(t.slots.get(), sets_ * kWays, Slot{});
@@ -19,9 +22,24 @@ void ScanCache::Reset(size_t fields) {
   }
 }
 
+bool ScanCache::NotLookedUp(FieldTable& t) {
+  if (t.bypass_left > 0) {
+    --t.bypass_left;
+    ++t.stats.bypassed;
+    return false;
+  }
+  ++t.stats.uncacheable;  // larger than a slot
+  return false;
+}
+
 void ScanCache::Insert(uint32_t field, std::string_view value, uint64_t hash,
                        std::span<const uint32_t> hits) {
   FieldTable& t = tables_[field];
+  // Inserted: its lookup missed.
+  if (++t.misses_in_a_row >= kMissRun) {
+    t.misses_in_a_row = 0;
+    t.bypass_left = kBypassValues;
+  }
   if (hits.size() * sizeof(uint32_t) + value.size() > kSlotBytes) {
     ++t.stats.uncacheable;
     return;

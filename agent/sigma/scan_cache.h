@@ -34,6 +34,7 @@ struct ScanCacheStats {
   uint64_t inserts = 0;      // scanned values stored
   uint64_t evictions = 0;    // stored values replaced by newer ones
   uint64_t uncacheable = 0;  // values (with their hits) larger than a slot: always scanned
+  uint64_t bypassed = 0;     // scanned without a lookup: the field's values were not recurring
 };
 
 class ScanCache {
@@ -50,14 +51,24 @@ class ScanCache {
   // tables of fields beyond that are freed, the others kept for reuse.
   void Reset(size_t fields);
 
-  // Whether the value may be cached at all (its bytes fit a slot); counts the lookup, and the
-  // value as uncacheable when not.
+  // A field whose values do not recur (command lines that each carry a one-off token) would
+  // pay a lookup and an insert per value for nothing: after kMissRun lookups in a row without
+  // a hit, its next kBypassValues values are scanned without the cache, then it is looked up
+  // again. Answers never change, only what they cost.
+  static constexpr uint32_t kMissRun = 256;
+  static constexpr uint32_t kBypassValues = 4096;
+
+  // Whether to look the value up (and store it after a scan): not when its bytes exceed a
+  // slot (counted as uncacheable) or the field is bypassed (counted as bypassed). Counts the
+  // lookup either way. Inline, one test on the common path: called for every present
+  // prefilter field of every event.
   bool Cacheable(uint32_t field, std::string_view value) {
-    ScanCacheStats& stats = tables_[field].stats;
-    ++stats.lookups;
-    if (value.size() <= kSlotBytes) return true;
-    ++stats.uncacheable;
-    return false;
+    FieldTable& t = tables_[field];
+    ++t.stats.lookups;
+    if (value.size() <= kSlotBytes && t.bypass_left == 0) [[likely]] {
+      return true;
+    }
+    return NotLookedUp(t);
   }
   // A hash of the value's length and its first and last 16 bytes (all of a shorter value):
   // it only picks the set and filters slots before the full byte comparison, so values that
@@ -105,6 +116,7 @@ class ScanCache {
       if (!value.empty() && std::memcmp(bytes, value.data(), value.size()) != 0) continue;
       slot.referenced = true;
       ++t.stats.hits;
+      t.misses_in_a_row = 0;
       *hits = std::span<const uint32_t>(words, slot.hit_count);
       return true;
     }
@@ -133,7 +145,10 @@ class ScanCache {
     std::unique_ptr<uint32_t[]> data;
     std::unique_ptr<uint8_t[]> hands;  // per set: the next way the clock looks at
     ScanCacheStats stats;
+    uint32_t misses_in_a_row = 0;  // lookups since the last hit
+    uint32_t bypass_left = 0;      // values still to scan without the cache
   };
+  bool NotLookedUp(FieldTable& t);  // counts why; false
   size_t SetOf(uint64_t hash) const { return static_cast<size_t>(((hash >> 32) * sets_) >> 32); }
 
   size_t sets_ = 0;

@@ -258,11 +258,13 @@ int main(int argc, char** argv) {
     for (uint32_t f = 0; f < bucket.prefilter.fields().size(); ++f) {
       const sigma::ScanCacheStats& c = engine.scan_cache_stats(b, f);
       if (c.lookups == 0) continue;
-      std::printf("  %-18s hit rate %5.1f %% (%llu lookups, %llu evictions, %llu uncacheable)\n",
-                  bucket.prefilter.fields()[f].field.name.c_str(), 100.0 * c.hits / c.lookups,
-                  static_cast<unsigned long long>(c.lookups),
-                  static_cast<unsigned long long>(c.evictions),
-                  static_cast<unsigned long long>(c.uncacheable));
+      std::printf(
+          "  %-18s hit rate %5.1f %% (%llu lookups, %llu evictions, %llu uncacheable, %llu "
+          "bypassed)\n",
+          bucket.prefilter.fields()[f].field.name.c_str(), 100.0 * c.hits / c.lookups,
+          static_cast<unsigned long long>(c.lookups), static_cast<unsigned long long>(c.evictions),
+          static_cast<unsigned long long>(c.uncacheable),
+          static_cast<unsigned long long>(c.bypassed));
     }
   }
   if (std::getenv("SIGMA_BENCH_PROFILE") != nullptr) {

@@ -4,6 +4,7 @@
 
 #include "agent/sigma/scan_cache.h"
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,36 @@ TEST(ScanCache, ValuesLargerThanASlotAreCountedAndNotStored) {
   EXPECT_THAT(Found(cache, 0, value), ElementsAre(1u, 2u));
   EXPECT_EQ(cache.stats(0).lookups, 2u);
   EXPECT_EQ(cache.stats(0).uncacheable, 2u);
+}
+
+// A field whose values do not recur (field 0: every value new) is scanned without the cache
+// for kBypassValues values after kMissRun misses in a row, then looked up again; a field whose
+// values recur (field 1) keeps its cache.
+TEST(ScanCache, FieldsWhoseValuesDoNotRecurAreBypassedThenMeasuredAgain) {
+  ScanCache cache(64);
+  cache.Reset(2);
+  auto look_up = [&](uint32_t field, const std::string& value) {
+    if (!cache.Cacheable(field, value)) return false;
+    std::span<const uint32_t> hits;
+    if (!cache.Find(field, value, ScanCache::Hash(value), &hits)) Store(cache, field, value, {7});
+    return true;
+  };
+  for (uint32_t i = 0; i < ScanCache::kMissRun; ++i) {
+    EXPECT_TRUE(look_up(0, "new " + std::to_string(i)));
+    EXPECT_TRUE(look_up(1, "same"));
+  }
+  for (uint32_t i = 0; i < ScanCache::kBypassValues; ++i) {
+    EXPECT_FALSE(look_up(0, "new " + std::to_string(ScanCache::kMissRun - 1)));
+  }
+  EXPECT_TRUE(look_up(1, "same"));
+  EXPECT_EQ(cache.stats(0).bypassed, ScanCache::kBypassValues);
+  EXPECT_EQ(cache.stats(0).lookups, ScanCache::kMissRun + ScanCache::kBypassValues);
+  EXPECT_EQ(cache.stats(1).bypassed, 0u);
+  // Looked up again, and what was stored before the bypass is still there.
+  EXPECT_TRUE(cache.Cacheable(0, "new 255"));
+  EXPECT_THAT(Found(cache, 0, "new " + std::to_string(ScanCache::kMissRun - 1)), ElementsAre(7u));
+  cache.Reset(2);  // a new rule set: counted from scratch
+  EXPECT_TRUE(cache.Cacheable(0, "x"));
 }
 
 TEST(ScanCache, ResetForgetsEveryEntryAndZeroEntriesTurnItOff) {
