@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/network/detect/anchored_patterns.h"
 #include "agent/network/detect/engine.h"
 #include "agent/network/detect/prefilter.h"
 #include "agent/network/detect/rule.h"
@@ -25,7 +26,10 @@ struct DatabaseReach {
 
 // One multi-pattern database and, per pattern, the rules it makes candidates (CSR layout).
 struct PrefilterDatabase {
+  // The patterns that can lie anywhere in the buffer; null when every pattern is anchored.
   std::unique_ptr<MultiPatternMatcher> matcher;
+  // The patterns that can only start at a few offsets (after the matcher's in pattern order).
+  AnchoredPatterns anchored;
   std::vector<uint32_t> rule_begin;  // pattern i's rules: rules[rule_begin[i] .. rule_begin[i+1])
   std::vector<uint32_t> rules;
   // Some of the rules use app-layer buffers. A transaction-only inspection (a further

@@ -140,7 +140,9 @@ struct DetectEngine::Impl {
     for (const RuleGroup& group : rules->groups) {
       for (size_t slot = 0; slot < RuleGroup::kDatabaseSlots; ++slot) {
         const PrefilterDatabase* database = group.DatabaseAt(slot);
-        if (database) OTASUKE_CHECK(database->matcher->PrepareScratch(prefilter_scratch).ok());
+        if (database != nullptr && database->matcher != nullptr) {
+          OTASUKE_CHECK(database->matcher->PrepareScratch(prefilter_scratch).ok());
+        }
       }
     }
     candidates.clear();
@@ -283,7 +285,8 @@ struct DetectEngine::Impl {
       }
       return;
     }
-    database.matcher->Scan(data, prefilter_scratch, add_rules);
+    database.anchored.ForEachMatch(data, add_rules);
+    if (database.matcher != nullptr) database.matcher->Scan(data, prefilter_scratch, add_rules);
   }
 
   // The payload chain against stream and/or packet data as Suricata chooses.

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <filesystem>
 #include <limits>
+#include <optional>
+#include <tuple>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
@@ -273,24 +275,85 @@ DatabaseReach BuildReach(const std::vector<uint32_t>& rules, const CompiledRules
   return reach;
 }
 
+// The start offsets in its buffer at which a rule's prefilter pattern can lie when the rule
+// matches, as MatchContent searches a non-relative content: from `offset` to the end of the
+// window that `depth` / `startswith` close; nullopt when the window is open (no depth, a
+// relative or endswith content).
+std::optional<std::pair<uint32_t, uint32_t>> FastPatternStarts(const Rule& rule) {
+  const auto& content =
+      std::get<ContentMatcher>(rule.chains[rule.fast_chain].matchers[rule.fast_matcher]);
+  if (content.relative() || content.endswith) return std::nullopt;
+  if (!content.depth && !content.startswith) return std::nullopt;
+  const int64_t length = static_cast<int64_t>(content.pattern.size());
+  const int64_t first = content.offset.value_or(0);
+  int64_t end = std::numeric_limits<int64_t>::max();
+  if (content.depth) end = std::min(end, first + *content.depth);
+  if (content.startswith) end = std::min(end, length);
+  const int64_t last = end - length;
+  // A window the content cannot fit (it never matches) is left to the matcher.
+  if (first < 0 || last < first) return std::nullopt;
+  const int64_t chop = std::max(content.fast_pattern_offset, 0);
+  return std::pair<uint32_t, uint32_t>(
+      static_cast<uint32_t>(std::min<int64_t>(first + chop, UINT32_MAX)),
+      static_cast<uint32_t>(std::min<int64_t>(last + chop, UINT32_MAX)));
+}
+
+// The start offsets of a pattern shared by `rules` (the union of theirs), when every rule
+// bounds them.
+std::optional<std::pair<uint32_t, uint32_t>> PatternStarts(const std::vector<uint32_t>& rules,
+                                                           const CompiledRules& compiled) {
+  std::optional<std::pair<uint32_t, uint32_t>> starts;
+  for (uint32_t index : rules) {
+    const auto rule_starts = FastPatternStarts(compiled.rules[index]);
+    if (!rule_starts) return std::nullopt;
+    if (!starts) {
+      starts = rule_starts;
+    } else {
+      starts->first = std::min(starts->first, rule_starts->first);
+      starts->second = std::max(starts->second, rule_starts->second);
+    }
+  }
+  return starts;
+}
+
 // One database of `map`'s patterns, each making its rules candidates.
 absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabase(const PatternRules& map,
                                                                  const CompiledRules& compiled) {
-  // Deterministic pattern order (the hash map's is not).
-  std::vector<std::pair<PatternKey, std::vector<uint32_t>>> sorted(map.begin(), map.end());
-  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& c) {
-    return std::tie(a.first.bytes, a.first.nocase) < std::tie(c.first.bytes, c.first.nocase);
+  // Deterministic pattern order (the hash map's is not), the patterns for the matcher first
+  // and those looked up at their few start offsets (AnchoredPatterns) after them.
+  struct Entry {
+    const PatternKey* key;
+    const std::vector<uint32_t>* rules;
+    std::optional<std::pair<uint32_t, uint32_t>> anchored;
+  };
+  std::vector<Entry> sorted;
+  for (const auto& [key, rules] : map) {
+    auto starts = PatternStarts(rules, compiled);
+    if (starts && !AnchoredPatterns::Fits(key.bytes.size(), starts->first, starts->second)) {
+      starts.reset();
+    }
+    sorted.push_back(Entry{&key, &rules, starts});
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const Entry& a, const Entry& c) {
+    return std::forward_as_tuple(a.anchored.has_value(), a.key->bytes, a.key->nocase) <
+           std::forward_as_tuple(c.anchored.has_value(), c.key->bytes, c.key->nocase);
   });
   auto database = std::make_unique<PrefilterDatabase>();
   database->shortest_pattern = std::numeric_limits<size_t>::max();
-  std::vector<PrefilterPattern> list;
-  for (auto& [key, rules] : sorted) {
-    list.push_back(PrefilterPattern{key.bytes, key.nocase});
+  std::vector<PrefilterPattern> list;  // the matcher's
+  for (uint32_t i = 0; i < sorted.size(); ++i) {
+    const PatternKey& key = *sorted[i].key;
+    const std::vector<uint32_t>& rules = *sorted[i].rules;
+    if (sorted[i].anchored) {
+      database->anchored.Add(i, key.bytes, sorted[i].anchored->first, sorted[i].anchored->second);
+    } else {
+      list.push_back(PrefilterPattern{key.bytes, key.nocase});
+    }
     database->shortest_pattern = std::min(database->shortest_pattern, key.bytes.size());
     if (key.bytes.size() == 1) {
       // Caseless, as the Hyperscan databases are: candidates are verified exactly.
       const auto byte = static_cast<uint8_t>(absl::ascii_tolower(key.bytes[0]));
-      database->one_byte_patterns.emplace_back(byte, static_cast<uint32_t>(list.size() - 1));
+      database->one_byte_patterns.emplace_back(byte, i);
     }
     database->rule_begin.push_back(static_cast<uint32_t>(database->rules.size()));
     database->rules.insert(database->rules.end(), rules.begin(), rules.end());
@@ -300,6 +363,8 @@ absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabase(const PatternRu
   }
   database->rule_begin.push_back(static_cast<uint32_t>(database->rules.size()));
   database->reach = BuildReach(database->rules, compiled);
+  database->anchored.Finish();
+  if (list.empty()) return database;  // every pattern is anchored
   if (compiled.prefilter == PrefilterKind::kHyperscan) {
     ASSIGN_OR_RETURN(database->matcher, BuildHyperscan(list));
   } else {

@@ -5,6 +5,9 @@
 #include <set>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "agent/network/detect/anchored_patterns.h"
+#include "agent/network/detect/compiled_rules.h"
 #include "agent/network/detect/payload_match.h"
 #include "agent/network/detect/prefilter.h"
 #include "gmock/gmock.h"
@@ -187,6 +190,89 @@ TEST(PrefilterTest, OneByteBufferFindsTheOneBytePatterns) {
     EXPECT_EQ(sids(std::string_view("\0", 1)), std::vector<uint32_t>{3}) << name;
     EXPECT_TRUE(sids("c").empty()) << name;
     EXPECT_EQ(sids("ab"), (std::vector<uint32_t>{1, 2, 4})) << name;  // scanned
+  }
+}
+
+std::span<const uint8_t> Bytes(std::string_view text) {
+  return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+}
+
+TEST(AnchoredPatternsTest, FindsAPatternAtItsStartOffsetOnlyCaseless) {
+  AnchoredPatterns anchored;
+  ASSERT_TRUE(AnchoredPatterns::Fits(4, 0, 0));
+  ASSERT_TRUE(AnchoredPatterns::Fits(2, 3, 3));
+  EXPECT_FALSE(AnchoredPatterns::Fits(1, 0, 0));  // one byte: left to the one-byte lookup
+  EXPECT_FALSE(AnchoredPatterns::Fits(4, AnchoredPatterns::kMaxStart, AnchoredPatterns::kMaxStart));
+  anchored.Add(0, std::string_view("\x01\x00\x00\x00", 4), 0, 0);
+  anchored.Add(1, "Ab", 3, 3);
+  anchored.Finish();
+  auto found = [&](std::string_view text) {
+    std::set<uint32_t> ids;
+    anchored.ForEachMatch(Bytes(text), [&](uint32_t id) { ids.insert(id); });
+    return ids;
+  };
+  EXPECT_EQ(found(std::string_view("\x01\x00\x00\x00xAB", 7)), std::set<uint32_t>{0});
+  EXPECT_EQ(found("xxxAB"), std::set<uint32_t>{1});
+  EXPECT_EQ(found(std::string_view("x\x01\x00\x00\x00", 5)), std::set<uint32_t>{});
+  EXPECT_EQ(found(std::string_view("\x01\x00\x00", 3)), std::set<uint32_t>{});  // too short
+  EXPECT_EQ(found("xxxab"), std::set<uint32_t>{1});
+  EXPECT_EQ(found("xxab"), std::set<uint32_t>{});
+  EXPECT_EQ(found(""), std::set<uint32_t>{});
+}
+
+// Contents whose window (offset, depth, startswith) allows a single start offset are looked up
+// there instead of searched by the matcher. Random rules and payloads: a rule alerts exactly
+// when its content lies in its window, with both matchers, and the prefilter's databases hold
+// the anchored patterns apart.
+TEST(PrefilterTest, AnchoredContentsAlertExactlyWhenInTheirWindow) {
+  std::mt19937 rng(11);
+  struct RandomRule {
+    std::string content;
+    int offset, depth;
+    bool nocase;
+  };
+  std::vector<RandomRule> random_rules;
+  std::string rules;
+  for (uint32_t sid = 1; sid <= 40; ++sid) {
+    RandomRule r{RandomText(rng, 2 + rng() % 3, "aB\x00"), static_cast<int>(rng() % 4), 0,
+                 rng() % 3 == 0};
+    r.depth = static_cast<int>(r.content.size() + rng() % 3);
+    std::string hex;
+    for (unsigned char c : r.content) hex += absl::StrCat("|", absl::Hex(c, absl::kZeroPad2), "|");
+    absl::StrAppend(&rules, "alert tcp any any -> any any (content:\"", hex, "\"; ",
+                    r.nocase ? "nocase; " : "", "offset:", r.offset, "; depth:", r.depth,
+                    "; sid:", sid, ";)\n");
+    random_rules.push_back(r);
+  }
+  for (const PrefilterKind kind : {PrefilterKind::kHyperscan, PrefilterKind::kAhoCorasick}) {
+    if (kind == PrefilterKind::kHyperscan && !HyperscanAvailable()) continue;
+    auto compiled = LoadText(rules, kind);
+    ASSERT_NE(compiled, nullptr);
+    const auto& database = compiled->groups[GroupIndex(kGroupTcp, Direction::kToServer)]
+                               .databases[static_cast<size_t>(BufferId::kPktData)];
+    ASSERT_NE(database, nullptr);
+    EXPECT_GT(database->anchored.size(), 0u);
+    DetectEngine engine(compiled);
+    for (int round = 0; round < 400; ++round) {
+      const std::string payload = RandomText(rng, 1 + rng() % 9, "abAB\x00");
+      std::vector<uint32_t> expected;
+      for (uint32_t i = 0; i < random_rules.size(); ++i) {
+        const RandomRule& r = random_rules[i];
+        if (static_cast<size_t>(r.offset) >= payload.size()) continue;
+        std::string window = payload.substr(r.offset, r.depth);
+        std::string content = r.content;
+        if (r.nocase) {
+          for (char& c : window) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          for (char& c : content)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        if (window.find(content) != std::string::npos) expected.push_back(i + 1);
+      }
+      PacketBuilder p;
+      p.Payload(payload);
+      ASSERT_EQ(InspectSids(engine, p.in), expected)
+          << PrefilterName(*compiled) << " round " << round;
+    }
   }
 }
 
