@@ -11,6 +11,7 @@ namespace otasuke::agent::sigma {
 namespace {
 
 using ::testing::ElementsAre;
+using testing::ForEachFieldItem;
 using ::testing::IsEmpty;
 using testing::MatchIds;
 using testing::MustCompile;
@@ -155,15 +156,9 @@ detection:
 )");
   ASSERT_NE(rules, nullptr);
   size_t answered_by_hits = 0;
-  for (const DetectionRule& rule : rules->rules()) {
-    for (const Selection& s : rule.selections) {
-      for (const auto& group : s.groups) {
-        for (const FieldItem& item : group) {
-          if (item.index != nullptr) answered_by_hits += item.index->by_hits.size();
-        }
-      }
-    }
-  }
+  ForEachFieldItem(*rules, [&](const FieldItem& item) {
+    if (item.index != nullptr) answered_by_hits += item.index->by_hits.size();
+  });
   EXPECT_EQ(answered_by_hits, 9u);  // every test above: all their literals are scanned for
   const std::pair<std::string, std::vector<std::string>> cases[] = {
       {"x -hidden y -hidden", {"r-anchors"}},
@@ -220,23 +215,17 @@ detection:
 )");
   ASSERT_NE(rules, nullptr);
   size_t gated_by_hits = 0, gated = 0;
-  for (const DetectionRule& rule : rules->rules()) {
-    for (const Selection& s : rule.selections) {
-      for (const auto& group : s.groups) {
-        for (const FieldItem& item : group) {
-          for (const auto& alternatives : item.values) {
-            for (const ValueTest& t : alternatives) {
-              if (t.kind != ValueTest::Kind::kRegex) continue;
-              gated += t.regex_gates.empty() ? 0 : 1;
-              for (const RegexGate& gate : t.regex_gates) {
-                gated_by_hits += gate.literal_id.has_value() ? 1 : 0;
-              }
-            }
-          }
+  ForEachFieldItem(*rules, [&](const FieldItem& item) {
+    for (const auto& alternatives : item.values) {
+      for (const ValueTest& t : alternatives) {
+        if (t.kind != ValueTest::Kind::kRegex) continue;
+        gated += t.regex_gates.empty() ? 0 : 1;
+        for (const RegexGate& gate : t.regex_gates) {
+          gated_by_hits += gate.literal_id.has_value() ? 1 : 0;
         }
       }
     }
-  }
+  });
   EXPECT_EQ(gated, 2u);          // by "powershell", "-enc", " " and by "/quiet"
   EXPECT_EQ(gated_by_hits, 1u);  // the scan looks for "powershell" only
   const std::pair<std::string, std::vector<std::string>> cases[] = {

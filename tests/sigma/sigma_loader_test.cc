@@ -6,6 +6,7 @@
 
 #include "agent/sigma/compiled_rules.h"
 #include "agent/sigma/condition.h"
+#include "tests/sigma/condition_tree_value.h"
 
 namespace otasuke::agent::sigma {
 namespace {
@@ -131,35 +132,6 @@ TEST(SigmaCondition, ParsesAndPrintsCanonically) {
   }
 }
 
-// The tree's meaning, written out independently of the engine: `bits` holds each selection's
-// result.
-bool TreeValue(const ConditionNode& node, uint32_t bits) {
-  auto sel = [&](uint32_t s) { return ((bits >> s) & 1) != 0; };
-  switch (node.kind) {
-    case ConditionNode::Kind::kSelection:
-      return sel(node.selections[0]);
-    case ConditionNode::Kind::kNot:
-      return !TreeValue(*node.children[0], bits);
-    case ConditionNode::Kind::kAnd:
-      for (const auto& c : node.children) {
-        if (!TreeValue(*c, bits)) return false;
-      }
-      return true;
-    case ConditionNode::Kind::kOr:
-      for (const auto& c : node.children) {
-        if (TreeValue(*c, bits)) return true;
-      }
-      return false;
-    case ConditionNode::Kind::kOfSelections: {
-      size_t hits = 0;
-      for (const uint32_t s : node.selections) hits += sel(s) ? 1 : 0;
-      if (node.quantity == 0) return !node.selections.empty() && hits == node.selections.size();
-      return hits >= node.quantity;
-    }
-  }
-  return false;
-}
-
 // The engine runs conditions as flat programs (ConditionProgram): same answer as the tree for
 // every combination of selection results.
 TEST(SigmaCondition, ProgramAgreesWithTheTree) {
@@ -174,8 +146,9 @@ TEST(SigmaCondition, ProgramAgreesWithTheTree) {
     ASSERT_TRUE(node.ok()) << text << ": " << node.status();
     const ConditionProgram program = ConditionProgram::Compile(**node);
     for (uint32_t bits = 0; bits < (1u << names.size()); ++bits) {
-      const bool ran = program.Run([&](uint32_t s) { return ((bits >> s) & 1) != 0; });
-      EXPECT_EQ(ran, TreeValue(**node, bits)) << text << " with results " << bits;
+      auto selection = [&](uint32_t s) { return ((bits >> s) & 1) != 0; };
+      EXPECT_EQ(program.Run(selection), testing::TreeValue(**node, selection))
+          << text << " with results " << bits;
     }
   }
 }

@@ -36,6 +36,18 @@ inline Event ProcessEvent(std::vector<std::pair<std::string, std::string>> field
   return e;
 }
 
+// Calls f(item) for every field item of every selection of every detection rule.
+template <typename F>
+void ForEachFieldItem(const CompiledSigmaRules& rules, F&& f) {
+  for (const DetectionRule& rule : rules.rules()) {
+    for (const Selection& selection : rule.selections) {
+      for (const auto& group : selection.groups) {
+        for (const FieldItem& item : group) f(item);
+      }
+    }
+  }
+}
+
 // Matching rule ids from the indexed engine; checks the oracle agrees.
 inline std::vector<std::string> MatchIds(const CompiledSigmaRules& rules, const Event& event) {
   SigmaEngine engine;

@@ -9,39 +9,7 @@
 #include <vector>
 
 #include "agent/sigma/condition.h"
-
-namespace {
-
-// The tree's meaning, written out here independently of the engine.
-template <typename SelectionFn>
-bool TreeValue(const otasuke::agent::sigma::ConditionNode& node, SelectionFn&& sel) {
-  using Kind = otasuke::agent::sigma::ConditionNode::Kind;
-  switch (node.kind) {
-    case Kind::kSelection:
-      return sel(node.selections[0]);
-    case Kind::kNot:
-      return !TreeValue(*node.children[0], sel);
-    case Kind::kAnd:
-      for (const auto& c : node.children) {
-        if (!TreeValue(*c, sel)) return false;
-      }
-      return true;
-    case Kind::kOr:
-      for (const auto& c : node.children) {
-        if (TreeValue(*c, sel)) return true;
-      }
-      return false;
-    case Kind::kOfSelections: {
-      size_t hits = 0;
-      for (const uint32_t s : node.selections) hits += sel(s) ? 1 : 0;
-      if (node.quantity == 0) return !node.selections.empty() && hits == node.selections.size();
-      return hits >= node.quantity;
-    }
-  }
-  return false;
-}
-
-}  // namespace
+#include "tests/sigma/condition_tree_value.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace otasuke::agent::sigma;
@@ -54,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const ConditionProgram program = ConditionProgram::Compile(**node);
   for (uint32_t bits = 0; bits < (1u << kNames.size()); ++bits) {
     auto sel = [&](uint32_t s) { return ((bits >> s) & 1) != 0; };
-    if (program.Run(sel) != TreeValue(**node, sel)) std::abort();
+    if (program.Run(sel) != testing::TreeValue(**node, sel)) std::abort();
   }
   const std::string printed = PrintCondition(**node, kNames);
   if (printed.find(" of (") != std::string::npos) return 0;
