@@ -363,9 +363,14 @@ std::vector<std::string> RegexRequiredLiterals(std::string_view p) {
         literal = kControlBytes[k];
         next = i + 2;
       } else if (absl::ascii_isalnum(static_cast<unsigned char>(e))) {
-        // Character types and assertions break the run; escapes with arguments (A, \p{..},
-        // \Q..\E) end the scan, since their arguments must not be read as literals.
-        if (std::string_view("dDsSwWbBhHvVRNAzZG").find(e) == std::string_view::npos) break;
+        // Character types and assertions break the run; escapes with arguments (\x41,
+        // \p{..}, \1, ...) end the scan, since their arguments must not be read as literals.
+        // The runs so far stay required only if no top-level alternation follows: the rest
+        // is not parsed, so any '|' in it gives up.
+        if (std::string_view("dDsSwWbBhHvVRNAzZG").find(e) == std::string_view::npos) {
+          if (p.find('|', i) != std::string_view::npos) return {};
+          break;
+        }
         end_run();
         i += 2;
         bool optional = false;

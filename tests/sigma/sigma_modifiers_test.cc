@@ -91,6 +91,11 @@ TEST(SigmaModifiers, RegexRequiredLiteralForThePrefilter) {
   EXPECT_EQ(RegexRequiredLiteral("abcd?ef"), "abc");  // optional char ends the run
   EXPECT_EQ(RegexRequiredLiteral("ab+cdef"), "cdef");
   EXPECT_EQ(RegexRequiredLiteral(R"(Mimi\x41katz)"), "mimi");  // escapes with arguments stop
+  // ... but a top-level alternation after the stop still makes nothing required (found by
+  // sigma_regex_literals_fuzzer: " a \E|c" matched "zc" without " a ").
+  EXPECT_EQ(RegexRequiredLiteral(R"(Mimi\x41katz|other)"), "");
+  EXPECT_EQ(RegexRequiredLiteral(R"( a \E|c)"), "");
+  EXPECT_EQ(RegexRequiredLiteral(R"(abc\1(x|y))"), "");  // any '|' after the stop gives up
   EXPECT_EQ(RegexRequiredLiteral("[abc]+longer_literal"), "longer_literal");
   EXPECT_EQ(RegexRequiredLiteral("(foo|bar)baz"), "baz");
   EXPECT_EQ(RegexRequiredLiteral(R"(\\\\server\\share)"), R"(\\server\share)");
