@@ -382,7 +382,14 @@ std::vector<std::string> RegexRequiredLiterals(std::string_view p) {
       }
     } else if (std::string_view("^$.)]}*+?{").find(c) != std::string_view::npos) {
       end_run();
-      ++i;
+      if (c == '{') {
+        // A counted quantifier of the atom before ('.{0,5}'): its digits are no literals.
+        bool optional = false;
+        const size_t after = SkipQuantifier(p, i, &optional);
+        i = after > i ? after : i + 1;
+      } else {
+        ++i;
+      }
       continue;
     } else {
       literal = c;

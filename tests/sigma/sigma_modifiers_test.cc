@@ -96,6 +96,11 @@ TEST(SigmaModifiers, RegexRequiredLiteralForThePrefilter) {
   EXPECT_EQ(RegexRequiredLiteral(R"(Mimi\x41katz|other)"), "");
   EXPECT_EQ(RegexRequiredLiteral(R"( a \E|c)"), "");
   EXPECT_EQ(RegexRequiredLiteral(R"(abc\1(x|y))"), "");  // any '|' after the stop gives up
+  // A counted quantifier after '.', or after a byte that is no literal here, is no literal:
+  // before, '.{0,5}' made "0,5" a required literal and gated the regex on it.
+  EXPECT_EQ(RegexRequiredLiterals("cmd.{0,5}x"), (std::vector<std::string>{"cmd", "x"}));
+  EXPECT_EQ(RegexRequiredLiterals("}{0,3}e*f+"), (std::vector<std::string>{"f"}));
+  EXPECT_EQ(RegexRequiredLiterals("a.{2}"), (std::vector<std::string>{"a"}));
   EXPECT_EQ(RegexRequiredLiteral("[abc]+longer_literal"), "longer_literal");
   EXPECT_EQ(RegexRequiredLiteral("(foo|bar)baz"), "baz");
   EXPECT_EQ(RegexRequiredLiteral(R"(\\\\server\\share)"), R"(\\server\share)");
