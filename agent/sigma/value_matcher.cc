@@ -254,6 +254,12 @@ size_t SkipQuantifier(std::string_view p, size_t i, bool* optional) {
   } else if (p[i] == '{') {
     const size_t close = p.find('}', i);
     if (close == std::string_view::npos) return i;
+    // Not a count ("{|x}", "{a}"): PCRE2 reads '{' as a byte, and what follows, a '|' too,
+    // must be read on; the caller sees '{' again.
+    if (p.substr(i + 1, close - i - 1).find_first_not_of("0123456789, ") !=
+        std::string_view::npos) {
+      return i;
+    }
     // Only a count starting 1-9 is surely at least one: "{0", "{,3}" (PCRE2 10.43 reads it as
     // {0,3}) and "{ 1}" are taken as optional.
     *optional = !(i + 1 < p.size() && p[i + 1] >= '1' && p[i + 1] <= '9');
@@ -265,6 +271,12 @@ size_t SkipQuantifier(std::string_view p, size_t i, bool* optional) {
   return i;
 }
 
+// The bytes of the escape at p[i] == '\\': two, or three for \cX, whose X may be any byte (a
+// '(' or ']' there is no bracket).
+size_t EscapeLength(std::string_view p, size_t i) {
+  return i + 1 < p.size() && p[i + 1] == 'c' ? 3 : 2;
+}
+
 // Skips the character class opening at p[i] == '[': returns the index after its ']' (the
 // pattern's end when unterminated), or npos for a class this reader does not follow (POSIX
 // [:name:], [.x.], [=x=] inside it), whose end it cannot place surely.
@@ -274,7 +286,7 @@ size_t SkipClass(std::string_view p, size_t i) {
   if (i < p.size() && p[i] == ']') ++i;  // a ']' first is a member, not the end
   for (; i < p.size(); ++i) {
     if (p[i] == '\\') {
-      ++i;
+      i += EscapeLength(p, i) - 1;
     } else if (p[i] == '[' && i + 1 < p.size() &&
                (p[i + 1] == ':' || p[i + 1] == '.' || p[i + 1] == '=')) {
       return std::string_view::npos;
@@ -335,7 +347,7 @@ std::vector<std::string> RegexRequiredLiterals(std::string_view p) {
         int depth = 0;
         while (i < p.size()) {
           if (p[i] == '\\') {
-            i += 2;
+            i += EscapeLength(p, i);
           } else if (p[i] == '[') {
             i = SkipClass(p, i);
             if (i == std::string_view::npos) return {};

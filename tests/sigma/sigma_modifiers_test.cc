@@ -137,6 +137,16 @@ TEST(SigmaModifiers, RegexRequiredLiteralOccursInEveryMatch) {
       {"(?:/c|/r)\\s+whoami", "/r  WHOAMI"},
       {"\\(abc\\)", "(ABC)"},
       {"a\\n\\t?b\\x41", "a\nbA"},
+      // Found by sigma_regex_literals_fuzzer: a '|' after an escape that ends the reading, and
+      // after a '{' that is no count, is still a top-level alternation.
+      {"cmd(\\.exe)?\\s+/e+s\\cc\t[^]x]+\\`|", "0m"},
+      {"abc\\x41|def", "def"},
+      {"abc{|x}", "x}"},
+      {"abc{a}d|e", "e"},
+      {"2]]][^x[^]x]cm%(\\c(d)?s+[]+\\x]+|", "^|"},  // \c( is one byte, not a group
+      {"x[\\c]abc]", "xA"},
+      {".{0,}", ""},
+      {"a.{2,3}bc", "axxbc"},
       {"https?://0[0-9]{1,11}", "HTTP://0127001"},
   };
   for (const auto& [pattern, subject] : cases) {
