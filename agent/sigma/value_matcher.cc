@@ -299,10 +299,11 @@ size_t SkipClass(std::string_view p, size_t i) {
 
 // Patterns whose literals this reader cannot name soundly: verbs such as (*UTF) (Unicode case
 // folding matches 'k' with U+212A), the extended flag x (whitespace and '#' comments are not
-// literal) anywhere in an inline option group, and quoting (\Q..\E) or comments ((?#..)),
-// whose brackets and '|' are text, not structure.
+// literal) anywhere in an inline option group, and quoting (\Q..\E), comments ((?#..)) or
+// callouts ((?C#..#), whose string may hold ')'), whose brackets and '|' are text, not
+// structure.
 bool HasUnreadableOptions(std::string_view p) {
-  for (const std::string_view unreadable : {"(*", "(?#", "\\Q"}) {
+  for (const std::string_view unreadable : {"(*", "(?#", "(?C", "\\Q"}) {
     if (p.find(unreadable) != std::string_view::npos) return true;
   }
   for (size_t at = p.find("(?"); at != std::string_view::npos; at = p.find("(?", at + 2)) {

@@ -101,6 +101,11 @@ TEST(SigmaModifiers, RegexRequiredLiteralForThePrefilter) {
   EXPECT_EQ(RegexRequiredLiterals("cmd.{0,5}x"), (std::vector<std::string>{"cmd", "x"}));
   EXPECT_EQ(RegexRequiredLiterals("}{0,3}e*f+"), (std::vector<std::string>{"f"}));
   EXPECT_EQ(RegexRequiredLiterals("a.{2}"), (std::vector<std::string>{"a"}));
+  // Braces holding anything but digits, commas and spaces are literal text.
+  EXPECT_EQ(RegexRequiredLiterals("ab{x}cd"), (std::vector<std::string>{"ab", "x", "cd"}));
+  EXPECT_EQ(RegexRequiredLiterals("ab{2}c{0,1}d"), (std::vector<std::string>{"ab", "d"}));
+  // A callout's string may hold ')': (?C#)#) is one callout, nothing is required.
+  EXPECT_EQ(RegexRequiredLiterals("(?C#)#)"), (std::vector<std::string>{}));
   EXPECT_EQ(RegexRequiredLiteral("[abc]+longer_literal"), "longer_literal");
   EXPECT_EQ(RegexRequiredLiteral("(foo|bar)baz"), "baz");
   EXPECT_EQ(RegexRequiredLiteral(R"(\\\\server\\share)"), R"(\\server\share)");
