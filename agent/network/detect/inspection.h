@@ -72,9 +72,9 @@ struct FlowDetectStateDeleter {
 using FlowDetectStatePtr = std::unique_ptr<FlowDetectState, FlowDetectStateDeleter>;
 FlowDetectStatePtr NewFlowDetectState();
 
-// NetworkScanner reuses one Inspection for every packet (constructing one zeroes all its
-// buffer views): a field added here must also be set in NetworkScanner::StartPacketInspection.
-struct Inspection {
+// What an inspection knows besides its buffers' views; every field has its default, so that
+// ResetFacts() below resets each one, a field added later included.
+struct InspectionFacts {
   InspectionKind kind = InspectionKind::kPacket;
   int64_t timestamp_us = 0;  // packet time (capture time offline); thresholds count in it
 
@@ -107,13 +107,20 @@ struct Inspection {
   // are evaluated, so packet and stream rules alert once per packet.
   bool tx_only = false;
 
-  // Content buffers. A buffer counts as present when its bit is set in present_mask, even if
-  // empty (an empty request body is present, an absent one is not).
-  std::array<std::span<const uint8_t>, kBufferCount> buffers{};
+  // Content buffers: one counts as present when its bit is set here, even if empty (an empty
+  // request body is present, an absent one is not).
   uint32_t present_mask = 0;
 
   // Per-flow state; null without a flow (flowbits then never match).
   FlowDetectState* flow_state = nullptr;
+};
+
+struct Inspection : InspectionFacts {
+  std::array<std::span<const uint8_t>, kBufferCount> buffers{};
+
+  // Every fact back to its default, buffers absent; their views are kept, unread (clearing 21
+  // of them per packet is what NetworkScanner saves by reusing one Inspection).
+  void ResetFacts() { static_cast<InspectionFacts&>(*this) = InspectionFacts{}; }
 
   void SetBuffer(BufferId id, std::span<const uint8_t> data) {
     buffers[static_cast<size_t>(id)] = data;

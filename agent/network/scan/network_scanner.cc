@@ -82,17 +82,7 @@ void NetworkScanner::FillHeader(const Packet& p, detect::Inspection* in) {
 
 detect::Inspection& NetworkScanner::StartPacketInspection() {
   detect::Inspection& in = packet_inspection_;
-  // FillHeader sets every header fact and pkt_data; the rest is reset here (the views of
-  // absent buffers stay, unread).
-  in.present_mask = 0;
-  in.has_flow = false;
-  in.flow_established = false;
-  in.direction = detect::Direction::kToServer;
-  in.app_proto = detect::AppProto::kUnknown;
-  in.payload_in_stream = false;
-  in.tx_id = 0;
-  in.tx_only = false;
-  in.flow_state = nullptr;
+  in.ResetFacts();
   FillHeader(packet_, &in);
   return in;
 }
