@@ -200,6 +200,19 @@ std::string StringMatcher::DebugString() const {
   return out;
 }
 
+namespace {
+
+// The first longest of `literals`, or empty.
+std::string FirstLongest(const std::vector<std::string>& literals) {
+  const std::string* best = nullptr;
+  for (const std::string& literal : literals) {
+    if (best == nullptr || literal.size() > best->size()) best = &literal;
+  }
+  return best == nullptr ? std::string() : *best;
+}
+
+}  // namespace
+
 struct CompiledRegex {
   pcre2_code* code = nullptr;
   ~CompiledRegex() { pcre2_code_free(code); }
@@ -230,9 +243,7 @@ absl::StatusOr<RegexMatcher> RegexMatcher::Compile(std::string_view pattern, boo
   m.code_ = std::move(compiled);
   m.pattern_ = std::string(pattern);
   m.required_all_ = RegexRequiredLiterals(pattern);
-  for (const std::string& run : m.required_all_) {
-    if (run.size() > m.required_.size()) m.required_ = run;
-  }
+  m.required_ = FirstLongest(m.required_all_);
   return m;
 }
 
@@ -423,11 +434,7 @@ std::vector<std::string> RegexRequiredLiterals(std::string_view p) {
 }
 
 std::string RegexRequiredLiteral(std::string_view pattern) {
-  std::string best;
-  for (std::string& run : RegexRequiredLiterals(pattern)) {
-    if (run.size() > best.size()) best = std::move(run);
-  }
-  return best;
+  return FirstLongest(RegexRequiredLiterals(pattern));
 }
 
 // Generous next to Suricata's per-packet 3,500 / 1,500: an event is matched once, not per

@@ -77,10 +77,10 @@ class RegexMatcher {
 // The literal runs of a regular expression's top-level sequence, lowercased, in pattern order:
 // each occurs (ASCII case folded) in every value the expression matches. None when that
 // cannot be said soundly: a top-level alternation, (*VERB)s, the x flag, \Q..\E, comments,
-// POSIX classes. Runs end at anything not a plain byte (classes, groups, '.', character
+// callouts, POSIX classes. Runs end at anything not a plain byte (classes, groups, '.', character
 // types, escapes with arguments); an optional byte is left out of its run.
 std::vector<std::string> RegexRequiredLiterals(std::string_view pattern);
-// The first longest of them, or empty.
+// The first longest of RegexRequiredLiterals(pattern), or empty.
 std::string RegexRequiredLiteral(std::string_view pattern);
 
 class CidrMatcher {
