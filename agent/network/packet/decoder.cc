@@ -263,16 +263,9 @@ Decoder::Verdict Decoder::DecodeIpv4(const uint8_t* data, uint32_t len, Packet* 
     key.dst = p->dst;
     std::span<uint8_t> whole;
     uint32_t header_len = 0;
-    DecodeError error = DecodeError::kNone;
-    switch (defrag_.Add(key, p->ts_usec, offset, more, {data, hlen}, {data + hlen, len - hlen},
-                        &whole, &header_len, &error)) {
-      case Defragmenter::Result::kHeld:
-        ++stats_.fragments_held;
-        return Verdict::kHeld;
-      case Defragmenter::Result::kError:
-        return Fail(p, error);
-      case Defragmenter::Result::kComplete:
-        break;
+    if (auto held = AddFragment(key, offset, more, {data, hlen}, {data + hlen, len - hlen}, p,
+                                &whole, &header_len)) {
+      return *held;
     }
     // Rebuild a plain datagram header and decode it as if it had arrived whole.
     uint8_t* ip = whole.data();
@@ -290,6 +283,24 @@ Decoder::Verdict Decoder::DecodeIpv4(const uint8_t* data, uint32_t len, Packet* 
     return v;
   }
   return DecodeL4(p->proto, data + hlen, len - hlen, p);
+}
+
+std::optional<Decoder::Verdict> Decoder::AddFragment(const Defragmenter::Key& key, uint32_t offset,
+                                                     bool more, std::span<const uint8_t> header,
+                                                     std::span<const uint8_t> payload, Packet* p,
+                                                     std::span<uint8_t>* whole,
+                                                     uint32_t* header_len) {
+  DecodeError error = DecodeError::kNone;
+  switch (defrag_.Add(key, p->ts_usec, offset, more, header, payload, whole, header_len, &error)) {
+    case Defragmenter::Result::kHeld:
+      ++stats_.fragments_held;
+      return Verdict::kHeld;
+    case Defragmenter::Result::kError:
+      return Fail(p, error);
+    case Defragmenter::Result::kComplete:
+      break;
+  }
+  return std::nullopt;
 }
 
 Decoder::Verdict Decoder::DecodeIpv6(const uint8_t* data, uint32_t len, Packet* p) {
@@ -353,16 +364,9 @@ Decoder::Verdict Decoder::DecodeIpv6(const uint8_t* data, uint32_t len, Packet* 
       key.dst = p->dst;
       std::span<uint8_t> whole;
       uint32_t header_len = 0;
-      DecodeError error = DecodeError::kNone;
-      switch (defrag_.Add(key, p->ts_usec, offset, more, {data, off},
-                          {data + off + 8, len - off - 8}, &whole, &header_len, &error)) {
-        case Defragmenter::Result::kHeld:
-          ++stats_.fragments_held;
-          return Verdict::kHeld;
-        case Defragmenter::Result::kError:
-          return Fail(p, error);
-        case Defragmenter::Result::kComplete:
-          break;
+      if (auto held = AddFragment(key, offset, more, {data, off}, {data + off + 8, len - off - 8},
+                                  p, &whole, &header_len)) {
+        return *held;
       }
       uint8_t* ip = whole.data();
       const uint32_t new_total = static_cast<uint32_t>(whole.size());

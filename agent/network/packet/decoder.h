@@ -5,6 +5,8 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <span>
 
 #include "agent/network/packet/defrag.h"
 #include "agent/network/packet/packet.h"
@@ -68,6 +70,13 @@ class Decoder {
   Verdict DecodeL4(uint8_t proto, const uint8_t* data, uint32_t len, Packet* p);
   Verdict DecodeGre(const uint8_t* data, uint32_t len, Packet* p);
   Verdict EnterTunnel(Packet* p);
+  // Adds one IPv4 or IPv6 fragment to its datagram. Returns the packet's verdict while the
+  // datagram is incomplete (kHeld) or broken (kError); nullopt once *whole holds it complete
+  // (header first, *header_len bytes of it), for the caller to fix its length fields.
+  std::optional<Verdict> AddFragment(const Defragmenter::Key& key, uint32_t offset, bool more,
+                                     std::span<const uint8_t> header,
+                                     std::span<const uint8_t> payload, Packet* p,
+                                     std::span<uint8_t>* whole, uint32_t* header_len);
 
   DecoderConfig config_;
   Defragmenter defrag_;
