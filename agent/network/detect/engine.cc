@@ -140,8 +140,12 @@ struct DetectEngine::Impl {
     for (const RuleGroup& group : rules->groups) {
       for (size_t slot = 0; slot < RuleGroup::kDatabaseSlots; ++slot) {
         const PrefilterDatabase* database = group.DatabaseAt(slot);
-        if (database != nullptr && database->matcher != nullptr) {
-          OTASUKE_CHECK(database->matcher->PrepareScratch(prefilter_scratch).ok());
+        if (database == nullptr) continue;
+        const PrefilterDatabase* subset = database->unestablished.get();
+        for (const PrefilterDatabase* scanned : {database, subset}) {
+          if (scanned != nullptr && scanned->matcher != nullptr) {
+            OTASUKE_CHECK(scanned->matcher->PrepareScratch(prefilter_scratch).ok());
+          }
         }
       }
     }
@@ -231,18 +235,22 @@ struct DetectEngine::Impl {
       CollectPatternless(group.other, in);
     }
     if (ip_only_due) CollectPatternless(group.ip_only, in);
-    // A database none of whose rule headers the flow direction meets is not scanned.
+    // A database none of whose rule headers the flow direction meets is not scanned; a flow
+    // not established scans only the patterns of rules that do not need it to be.
+    const bool established = in.has_flow && in.flow_established;
     auto scan_if_reached = [&](size_t database_slot, BufferId id) {
       const PrefilterDatabase* database = group.DatabaseAt(database_slot);
       if (database == nullptr) return;
+      const PrefilterDatabase* scanned = database->ForFlowState(established);
+      if (scanned == nullptr) return;
       // A transaction-only inspection evaluates app-layer rules only.
-      if (in.tx_only && !database->has_app_buffer_rules) return;
+      if (in.tx_only && !scanned->has_app_buffer_rules) return;
       if (!in.HasBuffer(id) || in.Buffer(id).empty()) return;
       if (cache != nullptr &&
           !cache->Reaches(database_slot, [&] { return Reaches(*database, in); })) {
         return;
       }
-      Scan(*database, in, id);
+      Scan(*scanned, in, id);
     };
     for (const BufferId id : group.database_buffers) {
       if (id != BufferId::kPktData) {

@@ -316,9 +316,38 @@ std::optional<std::pair<uint32_t, uint32_t>> PatternStarts(const std::vector<uin
   return starts;
 }
 
-// One database of `map`'s patterns, each making its rules candidates.
+// A database's subset of rules for flows not established is built only when it leaves out at
+// least this share of the rules (a subset nearly as large would scan nearly as slowly, and
+// cost compile time and memory).
+constexpr size_t kUnestablishedSubsetMaxPercent = 50;
+
+absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabaseOnly(const PatternRules& map,
+                                                                     const CompiledRules& compiled);
+
+// One database of `map`'s patterns, each making its rules candidates, with its subset for
+// flows not established (PrefilterDatabase::unestablished).
 absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabase(const PatternRules& map,
                                                                  const CompiledRules& compiled) {
+  ASSIGN_OR_RETURN(std::unique_ptr<PrefilterDatabase> database, BuildDatabaseOnly(map, compiled));
+  PatternRules subset;
+  size_t subset_rules = 0;
+  for (const auto& [key, rules] : map) {
+    for (uint32_t rule : rules) {
+      if (compiled.rules[rule].flow_established) continue;
+      subset[key].push_back(rule);
+      ++subset_rules;
+    }
+  }
+  if (subset_rules == 0) {
+    database->unestablished_none = true;
+  } else if (subset_rules * 100 <= database->rules.size() * kUnestablishedSubsetMaxPercent) {
+    ASSIGN_OR_RETURN(database->unestablished, BuildDatabaseOnly(subset, compiled));
+  }
+  return database;
+}
+
+absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabaseOnly(
+    const PatternRules& map, const CompiledRules& compiled) {
   // Deterministic pattern order (the hash map's is not), the patterns for the matcher first
   // and those looked up at their few start offsets (AnchoredPatterns) after them.
   struct Entry {

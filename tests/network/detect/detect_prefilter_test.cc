@@ -193,6 +193,52 @@ TEST(PrefilterTest, OneByteBufferFindsTheOneBytePatterns) {
   }
 }
 
+// An inspection of a flow that is not established (or of no flow) scans the database of the
+// rules that do not need `flow:established`: the same rules alert as a scan of every pattern
+// would give, with both matchers; a database whose rules all need it is not scanned then.
+TEST(PrefilterTest, FlowNotEstablishedScansOnlyRulesThatDoNotNeedIt) {
+  std::string rules =
+      "alert tcp any any -> any any (content:\"open\"; sid:1;)\n"
+      "alert tcp any any -> any any (content:\"both\"; sid:2;)\n"
+      "alert tcp any any -> any any (flow:not_established; content:\"early\"; sid:3;)\n"
+      "alert tcp any any -> any any (flow:established; content:\"both\"; sid:4;)\n";
+  for (int i = 0; i < 6; ++i) {
+    absl::StrAppend(&rules, "alert tcp any any -> any any (flow:established; content:\"est", i,
+                    "\"; sid:", 10 + i, ";)\n");
+  }
+  const std::string only_established =
+      "alert tcp any any -> any any (flow:established; content:\"est\"; sid:1;)\n";
+  for (const PrefilterKind kind : {PrefilterKind::kHyperscan, PrefilterKind::kAhoCorasick}) {
+    if (kind == PrefilterKind::kHyperscan && !HyperscanAvailable()) continue;
+    auto compiled = LoadText(rules, kind);
+    ASSERT_NE(compiled, nullptr);
+    const std::string_view name = PrefilterName(*compiled);
+    const PrefilterDatabase& payload =
+        *compiled->groups[GroupIndex(kGroupTcp, Direction::kToServer)].databases[0];
+    ASSERT_NE(payload.unestablished, nullptr) << name;
+    EXPECT_EQ(payload.unestablished->rules.size(), 3u) << name;
+    DetectEngine engine(compiled);
+    PacketBuilder p;
+    p.Payload("open both early est0 est5");
+    EXPECT_EQ(InspectSids(engine, p.in), (std::vector<uint32_t>{1, 2, 4, 10, 15})) << name;
+    p.in.flow_established = false;
+    EXPECT_EQ(InspectSids(engine, p.in), (std::vector<uint32_t>{1, 2, 3})) << name;
+    p.in.has_flow = false;
+    EXPECT_EQ(InspectSids(engine, p.in), (std::vector<uint32_t>{1, 2, 3})) << name;
+
+    auto established_only = LoadText(only_established, kind);
+    ASSERT_NE(established_only, nullptr);
+    DetectEngine skipping(established_only);
+    PacketBuilder early;
+    early.Payload("est");
+    early.in.flow_established = false;
+    EXPECT_TRUE(InspectSids(skipping, early.in).empty()) << name;
+    EXPECT_EQ(skipping.stats().prefilter_scans, 0u) << name;
+    early.in.flow_established = true;
+    EXPECT_EQ(InspectSids(skipping, early.in), std::vector<uint32_t>{1}) << name;
+  }
+}
+
 std::span<const uint8_t> Bytes(std::string_view text) {
   return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size());
 }
