@@ -23,6 +23,11 @@ struct LogSourceBucket {
   Prefilter prefilter;
   // The set-wide id of the prefilter's pattern 0 (rule.h HitTest::literal).
   uint32_t first_literal = 0;
+  // The set-wide id of the prefilter's field 0 (rule.h ValueMemo::field; SigmaEngine's scan
+  // cache keys its tables by it).
+  uint32_t first_field = 0;
+  // Per prefilter field: how many selections and rules keep results per value (value_memo.h).
+  std::vector<uint32_t> memo_indexes;
 };
 
 class CompiledSigmaRules {
@@ -33,6 +38,8 @@ class CompiledSigmaRules {
   const std::string& version() const { return version_; }
   // Prefilter literals of all buckets (ids 0 .. literal_count() - 1).
   uint32_t literal_count() const { return literal_count_; }
+  // Prefilter fields of all buckets (ids 0 .. prefilter_field_count() - 1).
+  uint32_t prefilter_field_count() const { return prefilter_field_count_; }
   // Unique per compiled set in this process: lets per-thread caches notice a new set.
   uint64_t serial() const { return serial_; }
   // For each detection rule, the correlations that consume its matches.
@@ -48,6 +55,7 @@ class CompiledSigmaRules {
   std::vector<std::vector<uint32_t>> correlations_of_rule_;
   std::string version_;
   uint32_t literal_count_ = 0;
+  uint32_t prefilter_field_count_ = 0;
   uint64_t serial_ = 0;
 };
 

@@ -296,9 +296,18 @@ bool RuleEvaluator::SelectionMatches(uint32_t index, const DetectionRule& rule, 
     return selection.by_hits->Matches(
         [&view](uint32_t literal, LiteralHit hit) { return view.Hit(literal, hit); });
   }
+  // Its result depends on one field's value only: kept with the value's cache entry.
+  if (uint64_t* const words = WordsFor(selection.memo)) {
+    return Kept(words, selection.memo.index, [&] { return Groups(selection, view); });
+  }
   uint32_t& memo = memo_[index];
   if ((memo >> 1) == memo_generation_) return (memo & 1) != 0;
-  bool result = false;
+  const bool result = Groups(selection, view);
+  memo = (memo_generation_ << 1) | (result ? 1 : 0);
+  return result;
+}
+
+bool RuleEvaluator::Groups(const Selection& selection, EventView& view) const {
   for (const auto& group : selection.groups) {
     bool all = true;
     for (const FieldItem& item : group) {
@@ -307,13 +316,9 @@ bool RuleEvaluator::SelectionMatches(uint32_t index, const DetectionRule& rule, 
         break;
       }
     }
-    if (all) {
-      result = true;
-      break;
-    }
+    if (all) return true;
   }
-  memo = (memo_generation_ << 1) | (result ? 1 : 0);
-  return result;
+  return false;
 }
 
 bool RuleEvaluator::Node(const ConditionNode& node, const DetectionRule& rule, EventView& view) {
@@ -348,7 +353,17 @@ bool RuleEvaluator::Node(const ConditionNode& node, const DetectionRule& rule, E
   return false;
 }
 
-bool RuleEvaluator::Matches(const DetectionRule& rule, EventView& view) {
+bool RuleEvaluator::Matches(const DetectionRule& rule, EventView& view,
+                            uint64_t* const* field_memos) {
+  field_memos_ = field_memos;
+  // Every selection reads one field: the whole answer is kept with its value.
+  if (uint64_t* const words = WordsFor(rule.memo)) {
+    return Kept(words, rule.memo.index, [&] { return Evaluate(rule, view); });
+  }
+  return Evaluate(rule, view);
+}
+
+bool RuleEvaluator::Evaluate(const DetectionRule& rule, EventView& view) {
   if (memo_.size() < rule.selections.size()) memo_.resize(rule.selections.size(), 0);
   if (++memo_generation_ > (UINT32_MAX >> 1)) {  // wrapped: forget every old result
     std::fill(memo_.begin(), memo_.end(), 0);
@@ -367,14 +382,16 @@ void SigmaEngine::RouteBuckets(const CompiledSigmaRules& rules, const LogSource&
     return;
   }
   if (cached_serial_ != rules.serial()) {
-    bucket_fields_.clear();
-    uint32_t fields = 0;
+    bucket_field_.clear();
+    std::vector<uint32_t> memo_words;
     for (const LogSourceBucket& bucket : rules.buckets()) {
-      bucket_fields_.push_back(fields);
-      fields += static_cast<uint32_t>(bucket.prefilter.fields().size());
+      bucket_field_.push_back(bucket.first_field);
       for (const Prefilter::FieldScan& f : bucket.prefilter.fields()) f.scanner.Prepare(scratch_);
+      for (const uint32_t n : bucket.memo_indexes) memo_words.push_back(ValueMemoWords(n));
     }
-    scan_cache_.Reset(fields);  // literal ids of the old set mean nothing in this one
+    // Literal ids and memo indexes of the old set mean nothing in this one.
+    scan_cache_.Reset(rules.prefilter_field_count(), memo_words);
+    field_memos_.assign(rules.prefilter_field_count(), nullptr);
   }
   cached_serial_ = rules.serial();
   cached_source_ = source;
@@ -411,13 +428,14 @@ void SigmaEngine::ScanField(const LogSourceBucket& bucket, uint32_t field, uint3
   if (cached) {
     hash = ScanCache::Hash(value);
     std::span<const uint32_t> hits;
-    if (scan_cache_.Find(cache_field, value, hash, &hits)) {
+    if (scan_cache_.Find(cache_field, value, hash, &hits, &field_memos_[cache_field])) {
       constexpr uint32_t kWhere = (1u << EventView::kHitBits) - 1;
       for (const uint32_t h : hits) NoteHit(bucket, h >> EventView::kHitBits, h & kWhere, gen);
       return;
     }
     field_hits_.clear();
   }
+  field_memos_[cache_field] = nullptr;  // unless stored below
   auto on_hit = [&](uint32_t pattern, size_t end) {
     const bool at_start = end == pf.pattern_length(pattern);
     const bool at_end = end == value.size();
@@ -436,7 +454,7 @@ void SigmaEngine::ScanField(const LogSourceBucket& bucket, uint32_t field, uint3
   for (uint32_t& h : field_hits_) {
     h = (h << EventView::kHitBits) | view_.HitBits(bucket.first_literal + h);
   }
-  scan_cache_.Insert(cache_field, value, hash, field_hits_);
+  field_memos_[cache_field] = scan_cache_.Insert(cache_field, value, hash, field_hits_);
 }
 
 void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
@@ -463,7 +481,9 @@ void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
       // Absent fields take no hit. The scanners fold case themselves: the value is lowercased
       // only if a test needs it.
       if (view_.Find(pf.fields()[f].field, &value, &slot)) {
-        ScanField(bucket, f, bucket_fields_[b] + f, value, gen);
+        ScanField(bucket, f, bucket.first_field + f, value, gen);
+      } else {
+        field_memos_[bucket.first_field + f] = nullptr;
       }
     }
     for (uint32_t local : touched_) {
@@ -479,7 +499,7 @@ void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
   if (cached_buckets_.size() > 1) std::sort(candidates_.begin(), candidates_.end());
   stats_.candidates += candidates_.size();
   for (uint32_t r : candidates_) {
-    if (evaluator_.Matches(rules.rules()[r], view_)) {
+    if (evaluator_.Matches(rules.rules()[r], view_, field_memos_.data())) {
       matched->push_back(r);
       ++stats_.matches;
     }

@@ -17,6 +17,7 @@
 #include "agent/event/event.h"
 #include "agent/sigma/compiled_rules.h"
 #include "agent/sigma/scan_cache.h"
+#include "agent/sigma/value_memo.h"
 
 namespace otasuke::agent::sigma {
 
@@ -114,9 +115,32 @@ void IndexFieldItems(DetectionRule& rule, LiteralIdLookup literal_id);
 class RuleEvaluator {
  public:
   explicit RuleEvaluator(bool use_item_indexes = true) : use_item_indexes_(use_item_indexes) {}
-  bool Matches(const DetectionRule& rule, EventView& view);
+  // field_memos (SigmaEngine): per set-wide prefilter field, the evaluation result words of
+  // the event's value in the scan cache (value_memo.h), null when the value is not cached;
+  // rules and selections with a ValueMemo on such a field are answered, or stored, there.
+  bool Matches(const DetectionRule& rule, EventView& view, uint64_t* const* field_memos = nullptr);
+  // Rules and selections answered from field_memos so far.
+  uint64_t value_memo_answers() const { return value_memo_answers_; }
 
  private:
+  bool Evaluate(const DetectionRule& rule, EventView& view);
+  // The event's value's result words for memo (value_memo.h), null when not kept.
+  uint64_t* WordsFor(const ValueMemo& memo) const {
+    return field_memos_ == nullptr || !memo.active() ? nullptr : field_memos_[memo.field];
+  }
+  // The result at index of words, else evaluate()'s, stored there.
+  template <typename Evaluate>
+  bool Kept(uint64_t* words, uint32_t index, Evaluate&& evaluate) {
+    bool result = false;
+    if (ValueMemoKnown(words, index, &result)) {
+      ++value_memo_answers_;
+      return result;
+    }
+    result = evaluate();
+    ValueMemoStore(words, index, result);
+    return result;
+  }
+  bool Groups(const Selection& selection, EventView& view) const;
   bool Node(const ConditionNode& node, const DetectionRule& rule, EventView& view);
   bool SelectionMatches(uint32_t index, const DetectionRule& rule, EventView& view);
   bool ItemMatches(const FieldItem& item, EventView& view) const;
@@ -126,6 +150,8 @@ class RuleEvaluator {
   // an older generation is unknown, so a new rule clears nothing.
   std::vector<uint32_t> memo_;
   uint32_t memo_generation_ = 0;
+  uint64_t* const* field_memos_ = nullptr;  // of the Matches() call under way
+  uint64_t value_memo_answers_ = 0;
 };
 
 struct EngineStats {
@@ -152,9 +178,11 @@ class SigmaEngine {
   // The scan cache's counters for a prefilter field (bucket index, position in the bucket's
   // Prefilter::fields()) of the rule set last matched against.
   const ScanCacheStats& scan_cache_stats(uint32_t bucket, uint32_t field) const {
-    return scan_cache_.stats(bucket_fields_[bucket] + field);
+    return scan_cache_.stats(bucket_field_[bucket] + field);
   }
   size_t scan_cache_bytes() const { return scan_cache_.memory_bytes(); }
+  // Rules and selections answered by the evaluation results kept per cached value.
+  uint64_t value_memo_answers() const { return evaluator_.value_memo_answers(); }
 
  private:
   void RouteBuckets(const CompiledSigmaRules& rules, const LogSource& source);
@@ -176,8 +204,11 @@ class SigmaEngine {
   uint32_t stamp_generation_ = 0;
   std::vector<uint32_t> touched_;  // bucket-local rules whose first clause was hit
   ScanCache scan_cache_;
-  std::vector<uint32_t> bucket_fields_;  // per bucket: the scan cache's index of its field 0
-  std::vector<uint32_t> field_hits_;     // one field's distinct hits, for the scan cache
+  std::vector<uint32_t> bucket_field_;  // per bucket: its first_field, for scan_cache_stats
+  std::vector<uint32_t> field_hits_;    // one field's distinct hits, for the scan cache
+  // Per set-wide prefilter field: this event's value's evaluation results in the scan cache
+  // (value_memo.h), null when the field is absent or its value not cached.
+  std::vector<uint64_t*> field_memos_;
   std::vector<uint32_t> candidates_;
   EngineStats stats_;
 };

@@ -19,6 +19,7 @@
 #include "agent/sigma/compiled_rules.h"
 #include "agent/sigma/engine.h"
 #include "agent/sigma/modifiers.h"
+#include "agent/sigma/value_memo.h"
 #include "agent/sigma/yaml_documents.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -597,6 +598,8 @@ void RuleSetBuilder::BuildIndex() {
     b.prefilter = Prefilter::Build(triggers, options_.prefer_hyperscan, &patterns[k], answering);
     b.first_literal = set_->literal_count_;
     set_->literal_count_ += static_cast<uint32_t>(b.prefilter.pattern_count());
+    b.first_field = set_->prefilter_field_count_;
+    set_->prefilter_field_count_ += static_cast<uint32_t>(b.prefilter.fields().size());
   }
   // Item indexes last: a test is answered from the scan's hits when its literal is one of the
   // patterns its rule's bucket scans for in that field.
@@ -612,6 +615,8 @@ void RuleSetBuilder::BuildIndex() {
                       return b.first_literal + *id;
                     });
   }
+  // Last: whether a selection is answered by hit bits alone is known.
+  for (LogSourceBucket& b : set_->buckets_) AssignValueMemos(b, set_->rules_);
 }
 
 absl::StatusOr<CompileResult> RuleSetBuilder::Finish() {

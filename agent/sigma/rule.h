@@ -94,6 +94,15 @@ struct FieldItem {
 
 class HitSelection;  // hit_selection.h
 
+// A selection's or rule's place among the evaluation results kept per cached value of one
+// prefilter field (value_memo.h), set by the compiler when it reads that field only.
+struct ValueMemo {
+  static constexpr uint32_t kNone = UINT32_MAX;
+  uint32_t field = kNone;  // set-wide prefilter field id (LogSourceBucket::first_field + i)
+  uint32_t index = 0;      // among that field's memoised selections and rules
+  bool active() const { return field != kNone; }
+};
+
 struct Selection {
   std::string name;
   int line = 0;
@@ -101,6 +110,7 @@ struct Selection {
   // Built by the compiler (IndexFieldItems) when the scan's hits answer every test: the
   // indexed engine then evaluates the selection by bit tests alone; null: item by item.
   std::shared_ptr<const HitSelection> by_hits;
+  ValueMemo memo;  // when its result depends on one prefilter field's value alone
 };
 
 // What alerts carry about any rule, detection or correlation.
@@ -127,6 +137,7 @@ struct DetectionRule {
   std::unique_ptr<ConditionNode> condition;  // several `condition:` entries are OR'ed
   // The condition as SigmaEngine's evaluator runs it (built by IndexFieldItems).
   ConditionProgram program;
+  ValueMemo memo;  // when every selection reads the same prefilter field only
   // False when a correlation rule uses this rule without `generate: true`: it then feeds the
   // correlation only.
   bool emits_alerts = true;

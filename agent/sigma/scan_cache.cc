@@ -8,11 +8,17 @@ namespace otasuke::agent::sigma {
 ScanCache::ScanCache(uint32_t entries_per_field)
     : sets_((std::min(entries_per_field, kMaxScanCacheEntries) + kWays - 1) / kWays) {}
 
-void ScanCache::Reset(size_t fields) {
+void ScanCache::Reset(size_t fields, std::span<const uint32_t> memo_words) {
   tables_.resize(fields);
-  for (FieldTable& t : tables_) {
+  for (size_t f = 0; f < fields; ++f) {
+    FieldTable& t = tables_[f];
     t.stats = {};
     t.misses_in_a_row = t.bypass_left = 0;
+    const uint32_t words = f < memo_words.size() ? memo_words[f] : 0;
+    if (words != t.memo_words) {  // another rule set's layout: allocated again on first insert
+      t.memo.reset();
+      t.memo_words = words;
+    }
   }
   if (++generation_ == 0) {  // wrapped: no old entry may look valid
     for (FieldTable& t : tables_) {
@@ -32,8 +38,8 @@ bool ScanCache::NotLookedUp(FieldTable& t) {
   return false;
 }
 
-void ScanCache::Insert(uint32_t field, std::string_view value, uint64_t hash,
-                       std::span<const uint32_t> hits) {
+uint64_t* ScanCache::Insert(uint32_t field, std::string_view value, uint64_t hash,
+                            std::span<const uint32_t> hits) {
   FieldTable& t = tables_[field];
   // Inserted: its lookup missed.
   if (++t.misses_in_a_row >= kMissRun) {
@@ -42,12 +48,15 @@ void ScanCache::Insert(uint32_t field, std::string_view value, uint64_t hash,
   }
   if (hits.size() * sizeof(uint32_t) + value.size() > kSlotBytes) {
     ++t.stats.uncacheable;
-    return;
+    return nullptr;
   }
   if (t.slots == nullptr) {  // the field's first insert: its whole table, once
     t.slots = std::make_unique<Slot[]>(sets_ * kWays);
     t.data = std::make_unique<uint32_t[]>(sets_ * kWays * kSlotWords);
     t.hands = std::make_unique<uint8_t[]>(sets_);
+  }
+  if (t.memo == nullptr && t.memo_words > 0) {
+    t.memo = std::make_unique<uint64_t[]>(sets_ * kWays * t.memo_words);
   }
   const size_t set = SetOf(hash);
   uint8_t& hand = t.hands[set];
@@ -75,12 +84,16 @@ void ScanCache::Insert(uint32_t field, std::string_view value, uint64_t hash,
     std::memcpy(reinterpret_cast<char*>(words + hits.size()), value.data(), value.size());
   }
   ++t.stats.inserts;
+  uint64_t* memo = MemoOf(t, victim);
+  if (memo != nullptr) std::fill_n(memo, t.memo_words, 0);  // nothing known of the new value
+  return memo;
 }
 
 size_t ScanCache::memory_bytes() const {
   size_t bytes = tables_.capacity() * sizeof(FieldTable);
   for (const FieldTable& t : tables_) {
     if (t.slots != nullptr) bytes += sets_ * (kWays * (sizeof(Slot) + kSlotBytes) + 1);
+    if (t.memo != nullptr) bytes += sets_ * kWays * t.memo_words * sizeof(uint64_t);
   }
   return bytes;
 }

@@ -12,6 +12,9 @@
 // whose bytes and hits do not fit a slot is scanned every time (counted as uncacheable).
 // The cache never lives in the compiled rule set: Reset() (on a rule set swap) forgets every
 // entry by a generation counter, since literal ids belong to one compiled set.
+//
+// A field may also keep, per slot, a few words of evaluation results for its value
+// (value_memo.h): cleared when the slot takes a new value, handed out by Find and Insert.
 
 #include <bit>
 #include <cstddef>
@@ -47,9 +50,10 @@ class ScanCache {
   explicit ScanCache(uint32_t entries_per_field);
 
   bool enabled() const { return sets_ > 0; }
-  // Forgets every entry and sizes the cache for `fields` cached fields (a new rule set);
-  // tables of fields beyond that are freed, the others kept for reuse.
-  void Reset(size_t fields);
+  // Forgets every entry and sizes the cache for `fields` cached fields (a new rule set), with
+  // memo_words[f] words of evaluation results per slot of field f (none when memo_words is
+  // shorter); tables of fields beyond that are freed, the others kept for reuse.
+  void Reset(size_t fields, std::span<const uint32_t> memo_words = {});
 
   // A field whose values do not recur (command lines that each carry a one-off token) would
   // pay a lookup and an insert per value for nothing: after kMissRun lookups in a row without
@@ -99,10 +103,11 @@ class ScanCache {
     h ^= h >> 33;
     return h;
   }
-  // The hits stored for the value ((local literal id << 4) | LiteralHit bits), or false.
+  // The hits stored for the value ((local literal id << 4) | LiteralHit bits), or false; with
+  // `memo`, the slot's evaluation result words (null when the field keeps none).
   // Inline: called for every present prefilter field of every event.
-  bool Find(uint32_t field, std::string_view value, uint64_t hash,
-            std::span<const uint32_t>* hits) {
+  bool Find(uint32_t field, std::string_view value, uint64_t hash, std::span<const uint32_t>* hits,
+            uint64_t** memo = nullptr) {
     FieldTable& t = tables_[field];
     if (t.slots == nullptr) return false;
     const size_t first = SetOf(hash) * kWays;
@@ -118,13 +123,16 @@ class ScanCache {
       ++t.stats.hits;
       t.misses_in_a_row = 0;
       *hits = std::span<const uint32_t>(words, slot.hit_count);
+      if (memo != nullptr) *memo = MemoOf(t, s);
       return true;
     }
     return false;
   }
   // Stores a scanned value's hits (counted as uncacheable when they do not fit the slot).
-  void Insert(uint32_t field, std::string_view value, uint64_t hash,
-              std::span<const uint32_t> hits);
+  // Returns the slot's evaluation result words, all unknown (null when the field keeps none or
+  // the value was not stored).
+  uint64_t* Insert(uint32_t field, std::string_view value, uint64_t hash,
+                   std::span<const uint32_t> hits);
 
   const ScanCacheStats& stats(uint32_t field) const { return tables_[field].stats; }
   size_t field_count() const { return tables_.size(); }
@@ -144,11 +152,16 @@ class ScanCache {
     // Per slot kSlotWords words: the hits, then the value's bytes.
     std::unique_ptr<uint32_t[]> data;
     std::unique_ptr<uint8_t[]> hands;  // per set: the next way the clock looks at
+    uint32_t memo_words = 0;           // evaluation result words per slot
+    std::unique_ptr<uint64_t[]> memo;  // sets_ * kWays * memo_words, on the first insert
     ScanCacheStats stats;
     uint32_t misses_in_a_row = 0;  // lookups since the last hit
     uint32_t bypass_left = 0;      // values still to scan without the cache
   };
   bool NotLookedUp(FieldTable& t);  // counts why; false
+  static uint64_t* MemoOf(FieldTable& t, size_t slot) {
+    return t.memo == nullptr ? nullptr : &t.memo[slot * t.memo_words];
+  }
   size_t SetOf(uint64_t hash) const { return static_cast<size_t>(((hash >> 32) * sets_) >> 32); }
 
   size_t sets_ = 0;

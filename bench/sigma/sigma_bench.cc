@@ -246,6 +246,8 @@ int main(int argc, char** argv) {
       indexed_matches / rounds);
   std::printf("  fastest round: %.0f events/s, %.0f ns/event (%zu rounds of %zu events)\n",
               best_eps, 1e9 / best_eps, rounds, events.size());
+  std::printf("  answered from results kept per cached value: %.2f rules and selections/event\n",
+              static_cast<double>(engine.value_memo_answers()) / engine.stats().events);
   std::printf("rule-by-rule:    %.0f events/s, %.0f ns/event, matches %zu\n", oracle_eps,
               1e9 / oracle_eps, oracle_matches);
   std::printf("speed-up: %.1fx\n", indexed_eps / oracle_eps);
@@ -260,11 +262,11 @@ int main(int argc, char** argv) {
       if (c.lookups == 0) continue;
       std::printf(
           "  %-18s hit rate %5.1f %% (%llu lookups, %llu evictions, %llu uncacheable, %llu "
-          "bypassed)\n",
+          "bypassed; %u results kept per value)\n",
           bucket.prefilter.fields()[f].field.name.c_str(), 100.0 * c.hits / c.lookups,
           static_cast<unsigned long long>(c.lookups), static_cast<unsigned long long>(c.evictions),
           static_cast<unsigned long long>(c.uncacheable),
-          static_cast<unsigned long long>(c.bypassed));
+          static_cast<unsigned long long>(c.bypassed), bucket.memo_indexes[f]);
     }
   }
   if (std::getenv("SIGMA_BENCH_PROFILE") != nullptr) {
