@@ -18,6 +18,7 @@ namespace otasuke::network::detect {
 class AlertQueue {
  public:
   void Clear() { matches_.clear(); }
+  bool empty() const { return matches_.empty(); }
   // Matches must be added in inspection order (rule index order).
   void Add(uint32_t rule, const Alert& alert) { matches_.push_back(Match{rule, alert}); }
 

@@ -425,6 +425,9 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
     }
     s.queue.Add(index, alert);
   }
+  // Nearly every inspection matches nothing: then nothing is reported or decided (the flow
+  // had no action when the inspection began, and only a match gives it one).
+  if (s.queue.empty()) return InspectResult{};
   return s.queue.Finalize(compiled, in, flow, s.thresholds, s.stats, callback);
 }
 
