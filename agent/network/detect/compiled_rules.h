@@ -47,8 +47,8 @@ struct PrefilterDatabase {
   // `flow:established` fail the header test there, so such an inspection scans a database of
   // the other rules' patterns instead (ET: the TCP payload databases hold 48 and 52 such
   // rules of 245 and 1,311, and carry 3.5 MB of each pass of the bench pcaps from flows whose
-  // handshake was not seen). Null with `unestablished_none` false: not much smaller than this
-  // database, which is scanned itself.
+  // handshake was not seen). Built for transport groups' payload databases only; null with
+  // `unestablished_none` false: this database is scanned itself.
   std::unique_ptr<PrefilterDatabase> unestablished;
   bool unestablished_none = false;  // every rule needs an established flow
   // The database to scan for an inspection whose flow is `established` or not; null: none.

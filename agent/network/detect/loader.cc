@@ -321,13 +321,24 @@ std::optional<std::pair<uint32_t, uint32_t>> PatternStarts(const std::vector<uin
 // cost compile time and memory).
 constexpr size_t kUnestablishedSubsetMaxPercent = 50;
 
+// Whether a database gets a database of its own for flows not established (see
+// PrefilterDatabase::unestablished). Each costs a matcher compile (Hyperscan: ET's two of ≈ 50
+// patterns take 0.8 G instructions each), so only the payload databases of transport groups get
+// one: they carry the payloads of flows whose handshake was not seen. An app-layer group's TCP
+// flow has been reassembled, and a packet-only database is scanned only over reassembled
+// payloads; reassembly starts with the handshake (but for TCP Fast Open data), so theirs are
+// nearly always established. Any database whose rules all need an established flow is skipped
+// for the others.
+enum class UnestablishedSubset : bool { kSkipOnly, kBuild };
+
 absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabaseOnly(const PatternRules& map,
                                                                      const CompiledRules& compiled);
 
-// One database of `map`'s patterns, each making its rules candidates, with its subset for
-// flows not established (PrefilterDatabase::unestablished).
-absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabase(const PatternRules& map,
-                                                                 const CompiledRules& compiled) {
+// One database of `map`'s patterns, each making its rules candidates, and what flows not
+// established scan instead.
+absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabase(
+    const PatternRules& map, const CompiledRules& compiled,
+    UnestablishedSubset subset_kind = UnestablishedSubset::kSkipOnly) {
   ASSIGN_OR_RETURN(std::unique_ptr<PrefilterDatabase> database, BuildDatabaseOnly(map, compiled));
   PatternRules subset;
   size_t subset_rules = 0;
@@ -340,7 +351,8 @@ absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabase(const PatternRu
   }
   if (subset_rules == 0) {
     database->unestablished_none = true;
-  } else if (subset_rules * 100 <= database->rules.size() * kUnestablishedSubsetMaxPercent) {
+  } else if (subset_kind == UnestablishedSubset::kBuild &&
+             subset_rules * 100 <= database->rules.size() * kUnestablishedSubsetMaxPercent) {
     ASSIGN_OR_RETURN(database->unestablished, BuildDatabaseOnly(subset, compiled));
   }
   return database;
@@ -518,7 +530,13 @@ absl::Status BuildGroups(CompiledRules& compiled) {
     patternless[g][1].Build(group.other);
     for (size_t b = 0; b < kBufferCount; ++b) {
       if (patterns[g][b].empty()) continue;
-      ASSIGN_OR_RETURN(group.databases[b], BuildDatabase(patterns[g][b], compiled));
+      const bool transport_payload =
+          b == static_cast<size_t>(BufferId::kPktData) &&
+          TransportOf(static_cast<GroupClass>(g / 2)) == kGroupClassCount;
+      ASSIGN_OR_RETURN(group.databases[b],
+                       BuildDatabase(patterns[g][b], compiled,
+                                     transport_payload ? UnestablishedSubset::kBuild
+                                                       : UnestablishedSubset::kSkipOnly));
       group.database_buffers.push_back(static_cast<BufferId>(b));
     }
     for (const PacketOnlyPatterns& rules : packet_only[g]) {
