@@ -584,8 +584,9 @@ void RuleSetBuilder::BuildIndex() {
     set_->buckets_[it->second].rules.push_back(i);
     bucket_of_rule[i] = it->second;
   }
-  const bool hyperscan = options_.prefer_hyperscan && LiteralScanner::HyperscanBuiltIn();
-  const size_t max_literal = hyperscan ? kMaxHyperscanLiteral : kMaxAutomatonLiteral;
+  // Both backends find whole literals up to kMaxScannedLiteral, so they scan for the same
+  // literals and hits answer the same tests.
+  const size_t max_literal = kMaxScannedLiteral;
   std::vector<PatternIndex> patterns(set_->buckets_.size());
   for (size_t k = 0; k < set_->buckets_.size(); ++k) {
     LogSourceBucket& b = set_->buckets_[k];

@@ -39,12 +39,11 @@ using Clause = std::vector<PrefilterLiteral>;  // at least one must occur
 // nullopt: the rule can match without any literal we can name.
 using Trigger = std::optional<std::vector<Clause>>;  // every clause must be hit
 
-// For the Aho-Corasick backend, literals longer than this are cut to their last bytes: a
-// part of a required literal is required too, short patterns keep the automaton small, and
-// the ends of paths and names ("\\sshd.exe") say more than their beginnings ("c:\\windows").
-// Hyperscan takes whole literals up to kMaxHyperscanLiteral. Anchored literals are never cut.
-inline constexpr size_t kMaxAutomatonLiteral = 12;
-inline constexpr size_t kMaxHyperscanLiteral = 64;
+// Unanchored literals longer than this are cut to their last bytes (a part of a required
+// literal is required too). Both backends find whole literals up to this length (the
+// automaton walks a long literal by its last bytes and compares the others: aho_corasick.h).
+// Anchored literals are never cut.
+inline constexpr size_t kMaxScannedLiteral = 64;
 // At most this many clauses per rule (the most selective are kept).
 inline constexpr size_t kMaxClauses = 32;
 // Clauses with a literal shorter than this are kept only when a rule has no better one.

@@ -7,33 +7,21 @@
 // The default `repeat` stream is the issue's; `diverse` varies every command line and the
 // user profile directory in paths (see VaryEventsDiversely).
 
-#include <time.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "agent/event/readers/event_reader.h"
 #include "agent/sigma/compiled_rules.h"
 #include "agent/sigma/engine.h"
 #include "agent/sigma/value_matcher.h"
+#include "bench/sigma/bench_clock.h"
+#include "bench/sigma/regression_events.h"
 #include "common/strings.h"
-
-// Under `valgrind --tool=callgrind --instr-atstart=no` only the measured rounds of the indexed
-// engine are instrumented: rule compilation then runs at near native speed.
-#if __has_include(<valgrind/callgrind.h>)
-#include <valgrind/callgrind.h>
-#else
-#define CALLGRIND_START_INSTRUMENTATION
-#define CALLGRIND_STOP_INSTRUMENTATION
-#endif
 
 namespace sigma = otasuke::agent::sigma;
 using otasuke::agent::Event;
@@ -41,12 +29,7 @@ using otasuke::agent::FieldId;
 
 namespace {
 
-// CPU time of this thread: the machine is shared, so wall time would count other work.
-double ThreadSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+using otasuke::bench::ThreadSeconds;
 
 // Variation keeps the events realistic but not identical: other users, process ids, drive
 // letters and a random token in the command line, as a busy host would produce.
@@ -144,19 +127,21 @@ Timing Run(Engine& engine, const sigma::CompiledSigmaRules& rules, const std::ve
 
 int main(int argc, char** argv) {
   bool diverse = false;
+  bool hyperscan = true;
   uint32_t cache_entries = sigma::kDefaultScanCacheEntries;
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--stream=diverse" || arg == "--stream=repeat") {
       diverse = arg == "--stream=diverse";
+    } else if (arg == "--prefilter=hyperscan" || arg == "--prefilter=aho-corasick") {
+      hyperscan = arg == "--prefilter=hyperscan";
     } else if (arg.substr(0, 21) == "--scan-cache-entries=") {
       cache_entries = static_cast<uint32_t>(std::strtoul(argv[i] + 21, nullptr, 10));
     } else if (arg.substr(0, 2) == "--") {
-      std::fprintf(
-          stderr,
-          "usage: sigma_bench [--stream=repeat|diverse] [--scan-cache-entries=N] [SHARED_DIR] "
-          "[EVENTS]\n");
+      std::fprintf(stderr,
+                   "usage: sigma_bench [--stream=repeat|diverse] [--scan-cache-entries=N] "
+                   "[--prefilter=hyperscan|aho-corasick] [SHARED_DIR] [EVENTS]\n");
       return 2;
     } else {
       args.emplace_back(arg);
@@ -175,26 +160,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", std::string(files.status().message()).c_str());
     return 1;
   }
-  auto compiled = sigma::CompileSigmaRules(*files);
+  sigma::CompileOptions compile_options;
+  compile_options.prefer_hyperscan = hyperscan;
+  auto compiled = sigma::CompileSigmaRules(*files, compile_options);
   if (!compiled.ok()) return 1;
   const sigma::CompiledSigmaRules& rules = *compiled->rules;
 
   // Process-creation events from the regression corpus.
-  std::vector<Event> base;
-  std::ifstream index(reg + "/INDEX.tsv");
-  std::string line;
-  std::getline(index, line);
-  while (std::getline(index, line)) {
-    std::vector<std::string> cols = absl::StrSplit(line, '\t');
-    if (cols.size() < 6) continue;
-    otasuke::agent::readers::ReadStats stats;
-    (void)otasuke::agent::readers::ReadEventFile(
-        reg + "/" + cols[5],
-        [&](const Event& e) {
-          if (e.source().category == "process_creation") base.push_back(e);
-        },
-        &stats);
-  }
+  const std::vector<Event> base = otasuke::bench::RegressionProcessEvents(reg);
   if (base.empty()) return 1;
   const size_t distinct = 10000;
   const std::vector<Event> events =

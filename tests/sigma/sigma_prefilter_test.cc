@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "agent/sigma/aho_corasick.h"
 #include "agent/sigma/anchored_literals.h"
 #include "agent/sigma/literal_scanner.h"
 #include "agent/sigma/value_matcher.h"
@@ -63,6 +64,61 @@ TEST(LiteralScanner, BothBackendsFoldAsciiCaseAndReportEveryOccurrence) {
       EXPECT_THAT(Scan(scanner, text), UnorderedElementsAreArray(BruteForce(patterns, text)))
           << (hyperscan ? "hyperscan: " : "aho-corasick: ") << text;
     }
+  }
+}
+
+std::vector<std::pair<uint32_t, size_t>> ScanAutomaton(const AhoCorasick& automaton,
+                                                       std::string_view text) {
+  std::vector<std::pair<uint32_t, size_t>> out;
+  automaton.Scan(text, [&](uint32_t id, size_t end) { out.emplace_back(id, end); });
+  return out;
+}
+
+// Patterns longer than the walked suffix are reported only where the whole pattern lies (also
+// when the suffix occurs too near the text's start for its head), several long patterns may
+// share one suffix, patterns with bytes >= 0x80 are found in texts that hold such bytes, and
+// an automaton of 32,768 states or more (32-bit transitions) finds what a small one finds.
+TEST(AhoCorasick, FindsWholePatternsWalkedBySuffixInBothAutomata) {
+  std::vector<std::string> patterns = {
+      "c:\\windows\\system32\\cmd.exe",  // a long head
+      "\\system32\\cmd.exe",             // the same suffix
+      "xsystem32\\cmd.exe",
+      "cmd.exe",
+      "md.",
+      "-enc",
+      "\xe2\x80\x93"
+      "enc",  // en dash, walked by the second automaton
+      "\xc3\xa9t\xc3\xa9 long enough to be cut",
+      "a",
+  };
+  const std::string texts[] = {
+      "C:\\Windows\\System32\\CMD.EXE -ENC abc",
+      "D:\\Windows\\System32\\cmd.exe",  // the long pattern's suffix without its head
+      "system32\\cmd.exe",               // suffixes at the very start
+      "powershell \xe2\x80\x93"
+      "Enc x \xe2\x80\x94"
+      "enc",
+      "\xc3\xa9t\xc3\xa9 LONG enough to be cut \xc3\x89t\xc3\xa9 long enough to be cut",
+      "aaa",
+      "",
+  };
+  for (const size_t suffix : {size_t{1}, size_t{3}, size_t{12}, size_t{64}}) {
+    const AhoCorasick automaton = AhoCorasick::Build(patterns, suffix);
+    for (const std::string& text : texts) {
+      EXPECT_THAT(ScanAutomaton(automaton, text),
+                  UnorderedElementsAreArray(BruteForce(patterns, text)))
+          << "suffix " << suffix << ": " << text;
+    }
+  }
+  // More than 32,767 states: the 32-bit table.
+  std::vector<std::string> many = patterns;
+  for (int i = 0; i < 8000; ++i) many.push_back("many-" + std::to_string(i * 7919) + "-z");
+  const AhoCorasick large = AhoCorasick::Build(many);
+  EXPECT_GE(large.state_count(), 32768u);
+  for (const std::string& text :
+       {std::string(texts[0]) + " many-7919-Z many-1-z many-79190-z", std::string(texts[3])}) {
+    EXPECT_THAT(ScanAutomaton(large, text), UnorderedElementsAreArray(BruteForce(many, text)))
+        << text;
   }
 }
 
