@@ -392,6 +392,13 @@ void SigmaEngine::RouteBuckets(const CompiledSigmaRules& rules, const LogSource&
     // Literal ids and memo indexes of the old set mean nothing in this one.
     scan_cache_.Reset(rules.prefilter_field_count(), memo_words);
     field_memos_.assign(rules.prefilter_field_count(), nullptr);
+    candidate_memo_.Reset();  // rule indices of the old set
+    size_t widest_fields = 0;
+    for (const LogSourceBucket& bucket : rules.buckets()) {
+      widest_fields = std::max(widest_fields, bucket.prefilter.fields().size());
+    }
+    lookups_.resize(widest_fields);
+    memo_key_.resize(widest_fields);
   }
   cached_serial_ = rules.serial();
   cached_source_ = source;
@@ -419,23 +426,21 @@ inline bool SigmaEngine::NoteHit(const LogSourceBucket& bucket, uint32_t pattern
   return true;
 }
 
+void SigmaEngine::LookUp(uint32_t cache_field, FieldLookup& field) {
+  field.entry = {};
+  field.cached = scan_cache_.enabled() && scan_cache_.Cacheable(cache_field, field.value);
+  if (!field.cached) return;
+  field.hash = ScanCache::Hash(field.value);
+  scan_cache_.Find(cache_field, field.value, field.hash, &field.entry);
+}
+
 void SigmaEngine::ScanField(const LogSourceBucket& bucket, uint32_t field, uint32_t cache_field,
-                            std::string_view value, uint32_t gen) {
+                            const FieldLookup& lookup, uint32_t gen) {
   const Prefilter& pf = bucket.prefilter;
   const Prefilter::FieldScan& f = pf.fields()[field];
-  uint64_t hash = 0;
-  const bool cached = scan_cache_.enabled() && scan_cache_.Cacheable(cache_field, value);
-  if (cached) {
-    hash = ScanCache::Hash(value);
-    std::span<const uint32_t> hits;
-    if (scan_cache_.Find(cache_field, value, hash, &hits, &field_memos_[cache_field])) {
-      constexpr uint32_t kWhere = (1u << EventView::kHitBits) - 1;
-      for (const uint32_t h : hits) NoteHit(bucket, h >> EventView::kHitBits, h & kWhere, gen);
-      return;
-    }
-    field_hits_.clear();
-  }
-  field_memos_[cache_field] = nullptr;  // unless stored below
+  const std::string_view value = lookup.value;
+  const bool cached = lookup.cached;
+  field_hits_.clear();
   auto on_hit = [&](uint32_t pattern, size_t end) {
     const bool at_start = end == pf.pattern_length(pattern);
     const bool at_end = end == value.size();
@@ -454,7 +459,22 @@ void SigmaEngine::ScanField(const LogSourceBucket& bucket, uint32_t field, uint3
   for (uint32_t& h : field_hits_) {
     h = (h << EventView::kHitBits) | view_.HitBits(bucket.first_literal + h);
   }
-  field_memos_[cache_field] = scan_cache_.Insert(cache_field, value, hash, field_hits_);
+  field_memos_[cache_field] = scan_cache_.Insert(cache_field, value, lookup.hash, field_hits_).memo;
+}
+
+bool SigmaEngine::MemoisedCandidates(const LogSourceBucket& bucket, uint32_t b, uint64_t key_hash) {
+  std::span<const uint32_t> memoised;
+  const std::span<const uint64_t> key(memo_key_.data(), bucket.prefilter.fields().size());
+  if (!candidate_memo_.Find(b, key, key_hash, &memoised)) return false;
+  // The evaluation reads the hit records; the literals' rules are known already.
+  constexpr uint32_t kWhere = (1u << EventView::kHitBits) - 1;
+  for (size_t f = 0; f < key.size(); ++f) {
+    for (const uint32_t h : lookups_[f].entry.hits) {
+      view_.RecordHit(bucket.first_literal + (h >> EventView::kHitBits), h & kWhere);
+    }
+  }
+  candidates_.insert(candidates_.end(), memoised.begin(), memoised.end());
+  return true;
 }
 
 void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
@@ -467,23 +487,48 @@ void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
   candidates_.clear();
   for (uint32_t b : cached_buckets_) {
     const LogSourceBucket& bucket = rules.buckets()[b];
+    const Prefilter& pf = bucket.prefilter;
+    const size_t fields = pf.fields().size();
+    // Each present field's value looked up in the scan cache first: when all were found, the
+    // bucket's candidates may be known for that combination of values.
+    bool all_found = candidate_memo_.enabled() && fields <= CandidateMemo::kMaxFields;
+    for (uint32_t f = 0; f < fields; ++f) {
+      FieldLookup& lookup = lookups_[f];
+      uint32_t slot = 0;
+      // Absent fields take no hit. The scanners fold case themselves: the value is lowercased
+      // only if a test needs it.
+      lookup.present = view_.Find(pf.fields()[f].field, &lookup.value, &slot);
+      if (lookup.present) {
+        LookUp(bucket.first_field + f, lookup);
+        all_found = all_found && lookup.entry.serial != 0;
+      } else {
+        lookup.entry = {};
+      }
+      field_memos_[bucket.first_field + f] = lookup.entry.memo;
+      memo_key_[f] = lookup.entry.serial;
+    }
+    uint64_t key_hash = 0;
+    if (all_found) {
+      key_hash = CandidateMemo::Hash(b, std::span<const uint64_t>(memo_key_.data(), fields));
+      if (MemoisedCandidates(bucket, b, key_hash)) continue;
+    }
     if (++stamp_generation_ == 0) {  // wrapped: forget every old stamp
       std::fill(stamp_.begin(), stamp_.end(), 0);
       stamp_generation_ = 1;
     }
     const uint32_t gen = stamp_generation_;
     const size_t first = candidates_.size();
-    const Prefilter& pf = bucket.prefilter;
     touched_.clear();
-    for (uint32_t f = 0; f < pf.fields().size(); ++f) {
-      std::string_view value;
-      uint32_t slot = 0;
-      // Absent fields take no hit. The scanners fold case themselves: the value is lowercased
-      // only if a test needs it.
-      if (view_.Find(pf.fields()[f].field, &value, &slot)) {
-        ScanField(bucket, f, bucket.first_field + f, value, gen);
-      } else {
-        field_memos_[bucket.first_field + f] = nullptr;
+    for (uint32_t f = 0; f < fields; ++f) {
+      const FieldLookup& lookup = lookups_[f];
+      if (!lookup.present) continue;
+      if (lookup.entry.serial == 0) {
+        ScanField(bucket, f, bucket.first_field + f, lookup, gen);
+        continue;
+      }
+      constexpr uint32_t kWhere = (1u << EventView::kHitBits) - 1;
+      for (const uint32_t h : lookup.entry.hits) {
+        NoteHit(bucket, h >> EventView::kHitBits, h & kWhere, gen);
       }
     }
     for (uint32_t local : touched_) {
@@ -495,6 +540,11 @@ void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
     }
     for (uint32_t local : bucket.prefilter.always()) candidates_.push_back(bucket.rules[local]);
     std::sort(candidates_.begin() + first, candidates_.end());
+    if (all_found) {
+      candidate_memo_.Insert(
+          b, std::span<const uint64_t>(memo_key_.data(), fields), key_hash,
+          std::span<const uint32_t>(candidates_.data() + first, candidates_.size() - first));
+    }
   }
   if (cached_buckets_.size() > 1) std::sort(candidates_.begin(), candidates_.end());
   stats_.candidates += candidates_.size();

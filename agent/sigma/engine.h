@@ -15,6 +15,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "agent/event/event.h"
+#include "agent/sigma/candidate_memo.h"
 #include "agent/sigma/compiled_rules.h"
 #include "agent/sigma/scan_cache.h"
 #include "agent/sigma/value_memo.h"
@@ -163,12 +164,15 @@ struct EngineStats {
 struct EngineOptions {
   // Slots per prefilter field of the per-thread scan cache (scan_cache.h); 0: no cache.
   uint32_t scan_cache_entries = kDefaultScanCacheEntries;
+  // Entries of the per-thread candidate memo (candidate_memo.h); 0, or no scan cache: none.
+  uint32_t candidate_memo_entries = kDefaultCandidateMemoEntries;
 };
 
 class SigmaEngine {
  public:
   explicit SigmaEngine(const EngineOptions& options = {})
-      : scan_cache_(options.scan_cache_entries) {}
+      : scan_cache_(options.scan_cache_entries),
+        candidate_memo_(options.scan_cache_entries == 0 ? 0 : options.candidate_memo_entries) {}
 
   // Appends the indices of matching detection rules, ascending, to *matched.
   void Match(const CompiledSigmaRules& rules, const Event& event, std::vector<uint32_t>* matched);
@@ -183,16 +187,31 @@ class SigmaEngine {
   size_t scan_cache_bytes() const { return scan_cache_.memory_bytes(); }
   // Rules and selections answered by the evaluation results kept per cached value.
   uint64_t value_memo_answers() const { return evaluator_.value_memo_answers(); }
+  // The candidate memo, with its lookups and hits.
+  const CandidateMemo& candidate_memo() const { return candidate_memo_; }
 
  private:
   void RouteBuckets(const CompiledSigmaRules& rules, const LogSource& source);
   // Records a literal's hit (bucket-local id, LiteralHit bits); on its first hit in this
   // event, notes the rules whose first clause it satisfies. True on the first hit.
   bool NoteHit(const LogSourceBucket& bucket, uint32_t pattern, uint32_t where, uint32_t gen);
-  // Finds the bucket's literals in its field-th prefilter field's value: from the scan cache
-  // (cache_field: that field's index there), or by scanning (then stores what was found).
+  // A prefilter field of the event: its value, and its scan cache entry when found there.
+  struct FieldLookup {
+    std::string_view value;
+    bool present = false;
+    bool cached = false;  // looked up (and to be stored after a scan)
+    uint64_t hash = 0;
+    ScanCache::Entry entry;  // serial 0: not found
+  };
+  // Looks the field's value up in the scan cache (cache_field: the field's index there).
+  void LookUp(uint32_t cache_field, FieldLookup& field);
+  // Finds the bucket's literals in its field-th prefilter field's value by scanning, and
+  // stores what was found in the scan cache when the value is cacheable.
   void ScanField(const LogSourceBucket& bucket, uint32_t field, uint32_t cache_field,
-                 std::string_view value, uint32_t gen);
+                 const FieldLookup& lookup, uint32_t gen);
+  // When the candidate memo knows the bucket's candidates for the fields' scan cache entries
+  // (memo_key_), appends them and records the entries' hits. False otherwise.
+  bool MemoisedCandidates(const LogSourceBucket& bucket, uint32_t b, uint64_t key_hash);
 
   uint64_t cached_serial_ = 0;
   LogSource cached_source_;
@@ -209,6 +228,9 @@ class SigmaEngine {
   // Per set-wide prefilter field: this event's value's evaluation results in the scan cache
   // (value_memo.h), null when the field is absent or its value not cached.
   std::vector<uint64_t*> field_memos_;
+  std::vector<FieldLookup> lookups_;  // per prefilter field of the bucket being matched
+  std::vector<uint64_t> memo_key_;    // its fields' scan cache serials (0: absent)
+  CandidateMemo candidate_memo_;
   std::vector<uint32_t> candidates_;
   EngineStats stats_;
 };

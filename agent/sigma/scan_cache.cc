@@ -38,8 +38,8 @@ bool ScanCache::NotLookedUp(FieldTable& t) {
   return false;
 }
 
-uint64_t* ScanCache::Insert(uint32_t field, std::string_view value, uint64_t hash,
-                            std::span<const uint32_t> hits) {
+ScanCache::Entry ScanCache::Insert(uint32_t field, std::string_view value, uint64_t hash,
+                                   std::span<const uint32_t> hits) {
   FieldTable& t = tables_[field];
   // Inserted: its lookup missed.
   if (++t.misses_in_a_row >= kMissRun) {
@@ -48,7 +48,7 @@ uint64_t* ScanCache::Insert(uint32_t field, std::string_view value, uint64_t has
   }
   if (hits.size() * sizeof(uint32_t) + value.size() > kSlotBytes) {
     ++t.stats.uncacheable;
-    return nullptr;
+    return {};
   }
   if (t.slots == nullptr) {  // the field's first insert: its whole table, once
     t.slots = std::make_unique<Slot[]>(sets_ * kWays);
@@ -74,6 +74,7 @@ uint64_t* ScanCache::Insert(uint32_t field, std::string_view value, uint64_t has
   Slot& slot = t.slots[victim];
   if (slot.generation == generation_) ++t.stats.evictions;
   slot = {.hash = hash,
+          .serial = next_serial_++,
           .generation = generation_,
           .value_bytes = static_cast<uint16_t>(value.size()),
           .hit_count = static_cast<uint8_t>(hits.size()),
@@ -86,7 +87,8 @@ uint64_t* ScanCache::Insert(uint32_t field, std::string_view value, uint64_t has
   ++t.stats.inserts;
   uint64_t* memo = MemoOf(t, victim);
   if (memo != nullptr) std::fill_n(memo, t.memo_words, 0);  // nothing known of the new value
-  return memo;
+  return {
+      .hits = std::span<const uint32_t>(words, hits.size()), .memo = memo, .serial = slot.serial};
 }
 
 size_t ScanCache::memory_bytes() const {

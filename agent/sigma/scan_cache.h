@@ -103,11 +103,17 @@ class ScanCache {
     h ^= h >> 33;
     return h;
   }
-  // The hits stored for the value ((local literal id << 4) | LiteralHit bits), or false; with
-  // `memo`, the slot's evaluation result words (null when the field keeps none).
+  // A stored value: its hits ((local literal id << 4) | LiteralHit bits), its evaluation result
+  // words (null when the field keeps none), and its serial: unique per stored value in this
+  // cache's life, never reused (candidate_memo.h keys by it); 0 when not stored.
+  struct Entry {
+    std::span<const uint32_t> hits;
+    uint64_t* memo = nullptr;
+    uint64_t serial = 0;
+  };
+  // The entry stored for the value, or false.
   // Inline: called for every present prefilter field of every event.
-  bool Find(uint32_t field, std::string_view value, uint64_t hash, std::span<const uint32_t>* hits,
-            uint64_t** memo = nullptr) {
+  bool Find(uint32_t field, std::string_view value, uint64_t hash, Entry* entry) {
     FieldTable& t = tables_[field];
     if (t.slots == nullptr) return false;
     const size_t first = SetOf(hash) * kWays;
@@ -122,17 +128,17 @@ class ScanCache {
       slot.referenced = true;
       ++t.stats.hits;
       t.misses_in_a_row = 0;
-      *hits = std::span<const uint32_t>(words, slot.hit_count);
-      if (memo != nullptr) *memo = MemoOf(t, s);
+      *entry = {.hits = std::span<const uint32_t>(words, slot.hit_count),
+                .memo = MemoOf(t, s),
+                .serial = slot.serial};
       return true;
     }
     return false;
   }
   // Stores a scanned value's hits (counted as uncacheable when they do not fit the slot).
-  // Returns the slot's evaluation result words, all unknown (null when the field keeps none or
-  // the value was not stored).
-  uint64_t* Insert(uint32_t field, std::string_view value, uint64_t hash,
-                   std::span<const uint32_t> hits);
+  // Returns the new entry, its evaluation results all unknown (serial 0 when not stored).
+  Entry Insert(uint32_t field, std::string_view value, uint64_t hash,
+               std::span<const uint32_t> hits);
 
   const ScanCacheStats& stats(uint32_t field) const { return tables_[field].stats; }
   size_t field_count() const { return tables_.size(); }
@@ -141,6 +147,7 @@ class ScanCache {
  private:
   struct Slot {
     uint64_t hash = 0;
+    uint64_t serial = 0;
     uint32_t generation = 0;  // valid when equal to generation_
     uint16_t value_bytes = 0;
     uint8_t hit_count = 0;
@@ -166,6 +173,7 @@ class ScanCache {
 
   size_t sets_ = 0;
   uint32_t generation_ = 1;
+  uint64_t next_serial_ = 1;  // never reset: a serial names one stored value for good
   std::vector<FieldTable> tables_;
 };
 

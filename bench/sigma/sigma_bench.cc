@@ -2,8 +2,9 @@
 // realistic process-creation events, replayed and varied from the SigmaHQ regression events.
 // Measures events/s and ns/event of the indexed engine on one thread, and the speed-up over
 // the rule-by-rule evaluator (the test oracle). Prints both engines' match counts, which must
-// be equal. Usage: sigma_bench [--stream=repeat|diverse] [--scan-cache-entries=N] [SHARED_DIR]
-// [EVENTS] (N: the engine's scan cache slots per field, 0: none; default as the agent's).
+// be equal. Usage: sigma_bench [--stream=repeat|diverse] [--scan-cache-entries=N]
+// [--candidate-memo-entries=M] [SHARED_DIR] [EVENTS] (N: the engine's scan cache slots per
+// field, M: its candidate memo's entries, 0: none; defaults as the agent's).
 // The default `repeat` stream is the issue's; `diverse` varies every command line and the
 // user profile directory in paths (see VaryEventsDiversely).
 
@@ -129,6 +130,7 @@ int main(int argc, char** argv) {
   bool diverse = false;
   bool hyperscan = true;
   uint32_t cache_entries = sigma::kDefaultScanCacheEntries;
+  uint32_t memo_entries = sigma::kDefaultCandidateMemoEntries;
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -138,10 +140,13 @@ int main(int argc, char** argv) {
       hyperscan = arg == "--prefilter=hyperscan";
     } else if (arg.substr(0, 21) == "--scan-cache-entries=") {
       cache_entries = static_cast<uint32_t>(std::strtoul(argv[i] + 21, nullptr, 10));
+    } else if (arg.substr(0, 25) == "--candidate-memo-entries=") {
+      memo_entries = static_cast<uint32_t>(std::strtoul(argv[i] + 25, nullptr, 10));
     } else if (arg.substr(0, 2) == "--") {
       std::fprintf(stderr,
                    "usage: sigma_bench [--stream=repeat|diverse] [--scan-cache-entries=N] "
-                   "[--prefilter=hyperscan|aho-corasick] [SHARED_DIR] [EVENTS]\n");
+                   "[--candidate-memo-entries=M] [--prefilter=hyperscan|aho-corasick] "
+                   "[SHARED_DIR] [EVENTS]\n");
       return 2;
     } else {
       args.emplace_back(arg);
@@ -183,7 +188,8 @@ int main(int argc, char** argv) {
     always += b.prefilter.always().size();
   }
 
-  sigma::SigmaEngine engine({.scan_cache_entries = cache_entries});
+  sigma::SigmaEngine engine(
+      {.scan_cache_entries = cache_entries, .candidate_memo_entries = memo_entries});
   size_t warm = 0;
   Run(engine, rules, events, 1, &warm);
   size_t indexed_matches = 0;
@@ -221,6 +227,12 @@ int main(int argc, char** argv) {
               best_eps, 1e9 / best_eps, rounds, events.size());
   std::printf("  answered from results kept per cached value: %.2f rules and selections/event\n",
               static_cast<double>(engine.value_memo_answers()) / engine.stats().events);
+  const sigma::CandidateMemo& memo = engine.candidate_memo();
+  std::printf(
+      "  candidates from the memo of cached value combinations: %.1f %% of %llu lookups "
+      "(%.2f MiB)\n",
+      memo.lookups() == 0 ? 0.0 : 100.0 * memo.hits() / memo.lookups(),
+      static_cast<unsigned long long>(memo.lookups()), memo.memory_bytes() / 1048576.0);
   std::printf("rule-by-rule:    %.0f events/s, %.0f ns/event, matches %zu\n", oracle_eps,
               1e9 / oracle_eps, oracle_matches);
   std::printf("speed-up: %.1fx\n", indexed_eps / oracle_eps);

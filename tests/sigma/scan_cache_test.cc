@@ -1,6 +1,7 @@
 // The per-thread scan cache (agent/sigma/scan_cache.h): the table itself (lookups, clock
-// eviction, oversized values, reset), and SigmaEngine with and without it on a corpus of
-// repeating events: identical candidates and matches, with evictions and across a rule swap.
+// eviction, oversized values, reset), the candidate memo keyed by its entries
+// (candidate_memo.h), and SigmaEngine with and without them on a corpus of repeating events:
+// identical candidates and matches, with evictions and across a rule swap.
 
 #include "agent/sigma/scan_cache.h"
 
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "agent/sigma/candidate_memo.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/sigma/sigma_test_util.h"
@@ -21,9 +23,9 @@ using testing::MustCompile;
 using testing::ProcessEvent;
 
 std::vector<uint32_t> Found(ScanCache& cache, uint32_t field, std::string_view value) {
-  std::span<const uint32_t> hits;
-  if (!cache.Find(field, value, ScanCache::Hash(value), &hits)) return {99999};
-  return std::vector<uint32_t>(hits.begin(), hits.end());
+  ScanCache::Entry entry;
+  if (!cache.Find(field, value, ScanCache::Hash(value), &entry)) return {99999};
+  return std::vector<uint32_t>(entry.hits.begin(), entry.hits.end());
 }
 
 void Store(ScanCache& cache, uint32_t field, std::string_view value, std::vector<uint32_t> hits) {
@@ -85,8 +87,8 @@ TEST(ScanCache, FieldsWhoseValuesDoNotRecurAreBypassedThenMeasuredAgain) {
   cache.Reset(2);
   auto look_up = [&](uint32_t field, const std::string& value) {
     if (!cache.Cacheable(field, value)) return false;
-    std::span<const uint32_t> hits;
-    if (!cache.Find(field, value, ScanCache::Hash(value), &hits)) Store(cache, field, value, {7});
+    ScanCache::Entry entry;
+    if (!cache.Find(field, value, ScanCache::Hash(value), &entry)) Store(cache, field, value, {7});
     return true;
   };
   for (uint32_t i = 0; i < ScanCache::kMissRun; ++i) {
@@ -116,6 +118,43 @@ TEST(ScanCache, ResetForgetsEveryEntryAndZeroEntriesTurnItOff) {
   EXPECT_EQ(cache.stats(0).inserts, 0u);
   EXPECT_EQ(cache.field_count(), 3u);
   EXPECT_FALSE(ScanCache(0).enabled());
+}
+
+std::vector<uint32_t> Kept(CandidateMemo& memo, uint32_t bucket, std::vector<uint64_t> key) {
+  std::span<const uint32_t> candidates;
+  if (!memo.Find(bucket, key, CandidateMemo::Hash(bucket, key), &candidates)) return {99999};
+  return std::vector<uint32_t>(candidates.begin(), candidates.end());
+}
+
+void Keep(CandidateMemo& memo, uint32_t bucket, std::vector<uint64_t> key,
+          std::vector<uint32_t> candidates) {
+  memo.Insert(bucket, key, CandidateMemo::Hash(bucket, key), candidates);
+}
+
+TEST(CandidateMemo, KeepsCandidatesPerBucketAndExactKeyWithinItsBounds) {
+  CandidateMemo memo(CandidateMemo::kWays);  // one set
+  const std::vector<uint32_t> none = {99999};
+  EXPECT_EQ(Kept(memo, 0, {1, 0, 7}), none);  // nothing allocated yet
+  Keep(memo, 0, {1, 0, 7}, {3, 9});
+  Keep(memo, 1, {1, 0, 7}, {});  // no candidate: a valid answer too
+  EXPECT_THAT(Kept(memo, 0, {1, 0, 7}), ElementsAre(3u, 9u));
+  EXPECT_THAT(Kept(memo, 1, {1, 0, 7}), ElementsAre());
+  EXPECT_EQ(Kept(memo, 0, {1, 7, 0}), none);  // serials compare field by field
+  EXPECT_EQ(Kept(memo, 0, {1, 0}), none);
+  EXPECT_EQ(Kept(memo, 2, {1, 0, 7}), none);
+  // Too many fields or candidates: not kept.
+  Keep(memo, 0, std::vector<uint64_t>(CandidateMemo::kMaxFields + 1, 5), {1});
+  EXPECT_EQ(Kept(memo, 0, std::vector<uint64_t>(CandidateMemo::kMaxFields + 1, 5)), none);
+  Keep(memo, 0, {4}, std::vector<uint32_t>(CandidateMemo::kMaxCandidates + 1, 2));
+  EXPECT_EQ(Kept(memo, 0, {4}), none);
+  // A full set: the oldest entry goes first.
+  for (uint64_t i = 0; i < CandidateMemo::kWays; ++i) Keep(memo, 0, {100 + i}, {7});
+  EXPECT_EQ(Kept(memo, 0, {1, 0, 7}), none);
+  EXPECT_THAT(Kept(memo, 0, {100}), ElementsAre(7u));
+  memo.Reset();  // a new rule set
+  EXPECT_EQ(Kept(memo, 0, {100}), none);
+  EXPECT_EQ(memo.hits(), 0u);
+  EXPECT_FALSE(CandidateMemo(0).enabled());
 }
 
 // Process-creation rules whose prefilter literals lie on several fields, anchored and not,
@@ -260,7 +299,10 @@ TEST(SigmaEngineScanCache, CachedAndUncachedEvaluationAgreeWithEvictionAndARuleS
   const std::vector<Event> events = Corpus();
   SigmaEngine uncached({.scan_cache_entries = 0});
   SigmaEngine tiny({.scan_cache_entries = 4});  // one set per field: evicts all the time
-  SigmaEngine cached;                           // the default size
+  // Two sets per field: the few images, parents, hashes and names stay, command lines are
+  // evicted and stored again under new serials, so the candidate memo both hits and misses.
+  SigmaEngine small({.scan_cache_entries = 16});
+  SigmaEngine cached;  // the default size
   RuleByRuleEngine oracle;
   size_t matches = 0;
   for (const auto* rules : {first.get(), second.get(), first.get()}) {
@@ -268,6 +310,7 @@ TEST(SigmaEngineScanCache, CachedAndUncachedEvaluationAgreeWithEvictionAndARuleS
       for (size_t i = 0; i < events.size(); ++i) {
         const Outcome expected = MatchOnce(uncached, *rules, events[i]);
         EXPECT_EQ(MatchOnce(tiny, *rules, events[i]), expected) << "event " << i;
+        EXPECT_EQ(MatchOnce(small, *rules, events[i]), expected) << "event " << i;
         EXPECT_EQ(MatchOnce(cached, *rules, events[i]), expected) << "event " << i;
         std::vector<uint32_t> by_oracle;
         oracle.Match(*rules, events[i], &by_oracle);
@@ -282,6 +325,12 @@ TEST(SigmaEngineScanCache, CachedAndUncachedEvaluationAgreeWithEvictionAndARuleS
               Sum(cached, *rules, &ScanCacheStats::lookups) / 2);
     EXPECT_EQ(Sum(uncached, *rules, &ScanCacheStats::lookups), 0u);
   }
+  // Candidates came from the memo of cached value combinations too (they are compared above).
+  EXPECT_GT(cached.candidate_memo().hits(), 0u);
+  EXPECT_GT(small.candidate_memo().hits(), 0u);
+  EXPECT_LT(small.candidate_memo().hits(), cached.candidate_memo().hits());
+  EXPECT_GT(Sum(small, *first, &ScanCacheStats::evictions), 0u);
+  EXPECT_EQ(uncached.candidate_memo().lookups(), 0u);
   EXPECT_GT(matches, 600u);  // the corpus does exercise the rules
 }
 

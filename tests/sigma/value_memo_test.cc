@@ -126,31 +126,33 @@ TEST(ValueMemo, ScanCacheClearsTheWordsOfASlotThatTakesANewValue) {
   const std::vector<uint32_t> words = {2, 0};  // field 0 keeps two words per slot, field 1 none
   ScanCache cache(ScanCache::kWays);           // one set: every insert evicts once full
   cache.Reset(2, words);
-  uint64_t* first = cache.Insert(0, "value0", ScanCache::Hash("value0"), {});
-  ASSERT_NE(first, nullptr);
-  ValueMemoStore(first, 1, true);
-  std::span<const uint32_t> hits;
-  uint64_t* found = nullptr;
-  ASSERT_TRUE(cache.Find(0, "value0", ScanCache::Hash("value0"), &hits, &found));
-  EXPECT_EQ(found, first);
-  EXPECT_EQ(cache.Insert(1, "x", ScanCache::Hash("x"), {}), nullptr);
-  // Fill the set, then one more: the clock evicts a slot, whose words start unknown.
+  const ScanCache::Entry first = cache.Insert(0, "value0", ScanCache::Hash("value0"), {});
+  ASSERT_NE(first.memo, nullptr);
+  ValueMemoStore(first.memo, 1, true);
+  ScanCache::Entry found;
+  ASSERT_TRUE(cache.Find(0, "value0", ScanCache::Hash("value0"), &found));
+  EXPECT_EQ(found.memo, first.memo);
+  EXPECT_EQ(found.serial, first.serial);
+  EXPECT_EQ(cache.Insert(1, "x", ScanCache::Hash("x"), {}).memo, nullptr);
+  // Fill the set, then one more: the clock evicts a slot, whose words start unknown and whose
+  // serial is new.
   for (uint32_t i = 1; i <= ScanCache::kWays; ++i) {
     const std::string v = absl::StrCat("value", i);
-    uint64_t* memo = cache.Insert(0, v, ScanCache::Hash(v), {});
-    ASSERT_NE(memo, nullptr);
+    const ScanCache::Entry entry = cache.Insert(0, v, ScanCache::Hash(v), {});
+    ASSERT_NE(entry.memo, nullptr);
+    EXPECT_GT(entry.serial, first.serial);
     bool result = false;
-    EXPECT_FALSE(ValueMemoKnown(memo, 1, &result)) << v;
-    ValueMemoStore(memo, 1, true);
+    EXPECT_FALSE(ValueMemoKnown(entry.memo, 1, &result)) << v;
+    ValueMemoStore(entry.memo, 1, true);
   }
   // A new rule set with another layout: entries and words forgotten.
   const std::vector<uint32_t> other = {4, 2};
   cache.Reset(2, other);
-  EXPECT_FALSE(cache.Find(0, "value0", ScanCache::Hash("value0"), &hits, &found));
-  uint64_t* fresh = cache.Insert(1, "x", ScanCache::Hash("x"), {});
-  ASSERT_NE(fresh, nullptr);
+  EXPECT_FALSE(cache.Find(0, "value0", ScanCache::Hash("value0"), &found));
+  const ScanCache::Entry fresh = cache.Insert(1, "x", ScanCache::Hash("x"), {});
+  ASSERT_NE(fresh.memo, nullptr);
   bool result = false;
-  EXPECT_FALSE(ValueMemoKnown(fresh, 127, &result));
+  EXPECT_FALSE(ValueMemoKnown(fresh.memo, 127, &result));
 }
 
 // Events cycling through value lists of different lengths (many combinations; every fifth

@@ -1,0 +1,72 @@
+#pragma once
+// A per-thread memo of a bucket's candidate rules, keyed by the scan cache entries of its
+// prefilter fields' values. Which rules an event's prefilter admits depends only on the
+// literals found in those values (first clauses, other clauses) plus the rules always
+// evaluated: when every present prefilter field of the event hit the scan cache, the entries'
+// serials (scan_cache.h: unique per stored value, never reused) name those literals exactly,
+// so an event with the same serials on the same fields has the same candidates. SigmaEngine
+// then replays only the hit records the evaluation reads, not each literal's rules, the other
+// clause checks and the sort.
+//
+// Bounded and allocation-free after the first insert: `entries` slots in sets of kWays chosen by
+// the key's hash, a new key replacing the slot a per-set round-robin hand points at. Keys
+// longer than kMaxFields fields and candidate lists longer than kMaxCandidates are not kept.
+// Reset() (rule set swap) forgets every entry: its rule indices belong to one compiled set.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace otasuke::agent::sigma {
+
+// What SigmaEngine keeps unless told otherwise: a host's recurring process starts (services,
+// scheduled tasks, a user's usual programs) are some hundreds of value combinations.
+inline constexpr uint32_t kDefaultCandidateMemoEntries = 512;
+
+class CandidateMemo {
+ public:
+  static constexpr size_t kMaxFields = 16;
+  static constexpr size_t kMaxCandidates = 48;
+  static constexpr size_t kWays = 4;
+
+  // entries is rounded up to a multiple of kWays; 0 turns the memo off.
+  explicit CandidateMemo(uint32_t entries);
+
+  bool enabled() const { return sets_ > 0; }
+  void Reset();
+
+  // key: per prefilter field of the bucket, its value's scan cache serial, 0 when absent.
+  static uint64_t Hash(uint32_t bucket, std::span<const uint64_t> key);
+  // The candidates kept for (bucket, key), or false.
+  bool Find(uint32_t bucket, std::span<const uint64_t> key, uint64_t hash,
+            std::span<const uint32_t>* candidates);
+  // Keeps a bucket's candidates (ascending) for the key (not when either is too long).
+  void Insert(uint32_t bucket, std::span<const uint64_t> key, uint64_t hash,
+              std::span<const uint32_t> candidates);
+
+  uint64_t lookups() const { return lookups_; }
+  uint64_t hits() const { return hits_; }
+  size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot); }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t bucket = 0;
+    uint8_t fields = 0;
+    uint8_t candidate_count = 0;
+    bool valid = false;
+    std::array<uint64_t, kMaxFields> key{};
+    std::array<uint32_t, kMaxCandidates> candidates{};
+  };
+  size_t SetOf(uint64_t hash) const { return static_cast<size_t>(((hash >> 32) * sets_) >> 32); }
+
+  size_t sets_;
+  std::vector<Slot> slots_;
+  std::vector<uint8_t> hands_;  // per set: the way the next insert replaces
+  uint64_t lookups_ = 0;
+  uint64_t hits_ = 0;
+};
+
+}  // namespace otasuke::agent::sigma
