@@ -61,8 +61,8 @@ struct PrefilterDatabase {
 
 // Payload rules that need packet data (dsize, no_stream), with the payload sizes their dsize
 // tests accept: a packet whose payload size is outside [min_payload, max_payload] can match
-// none of them and skips the scan. Rules accepting only small payloads (`dsize:<N`, `=N`) are
-// kept apart from the rest, so the large packets that carry most bytes skip their database.
+// none of them and skips the scan. A group has one for payloads up to 1,024 bytes and one for
+// larger ones, a rule in each whose sizes its dsize accepts: a packet scans one of them.
 struct PacketOnlyDatabase {
   std::unique_ptr<PrefilterDatabase> database;
   uint32_t min_payload = 0;
@@ -140,7 +140,7 @@ struct RuleGroup {
   std::vector<BufferId> database_buffers;  // the slots of `databases` that are set
   // The payload rules that need packet data (no_stream, dsize) once more, scanned over a
   // packet whose payload went to reassembly: the other payload rules see that data in the
-  // stream chunk. At most two, split by the payload sizes their rules accept.
+  // stream chunk. At most two, for payload sizes up to 1,024 bytes and above.
   std::vector<PacketOnlyDatabase> packet_only;
   // App-layer groups only: this group's payload patterns and those of the transport group its
   // protocol runs over (HTTP and TLS: TCP; DNS: UDP) in one database, so a packet of such a

@@ -454,8 +454,11 @@ std::pair<uint32_t, uint32_t> DsizeRange(const Rule& rule) {
   return {static_cast<uint32_t>(first), static_cast<uint32_t>(last)};
 }
 
-// Packet-only payload rules whose dsize accepts no payload larger than this go to a database
-// of their own (ET: `dsize:<N` / `dsize:N` beacons and handshakes), which large packets skip.
+// Packet-only payload rules are split by payload size at this bound: a rule goes to the
+// database of each side its dsize accepts (ET's `dsize:<N` / `dsize:N` beacons and handshakes
+// to the small side only), so a packet scans one database, and the large packets that carry
+// most bytes one without the small-payload rules. (Split by the largest size a rule accepts, a
+// small packet scanned both databases when a rule like `dsize:>0` was in the other.)
 constexpr uint32_t kSmallPayloadBound = 1024;
 
 // A group's packet-only payload rules on their way to a PacketOnlyDatabase.
@@ -464,8 +467,8 @@ struct PacketOnlyPatterns {
   uint32_t min_payload = std::numeric_limits<uint32_t>::max();
   uint32_t max_payload = 0;
 
-  void Add(const PatternKey& key, const Rule& rule) {
-    const auto [first, last] = DsizeRange(rule);
+  // Adds `rule`, whose dsize accepts the payload sizes [first, last] on this database's side.
+  void Add(const PatternKey& key, const Rule& rule, uint32_t first, uint32_t last) {
     patterns[key].push_back(rule.index);
     min_payload = std::min(min_payload, first);
     max_payload = std::max(max_payload, last);
@@ -502,9 +505,16 @@ absl::Status BuildGroups(CompiledRules& compiled) {
         auto& group_patterns = patterns[GroupIndex(group, direction)];
         group_patterns[static_cast<size_t>(chain.buffer)][key].push_back(rule.index);
         if (chain.buffer == BufferId::kPktData && rule.RequiresPacket()) {
-          // Also in a packet-only payload database (see RuleGroup::packet_only).
-          const bool small = DsizeRange(rule).second <= kSmallPayloadBound;
-          packet_only[GroupIndex(group, direction)][small ? 0 : 1].Add(key, rule);
+          // Also in the packet-only payload database of each size side its dsize accepts (see
+          // RuleGroup::packet_only).
+          auto& sides = packet_only[GroupIndex(group, direction)];
+          const auto [first, last] = DsizeRange(rule);
+          if (first <= kSmallPayloadBound) {
+            sides[0].Add(key, rule, first, std::min(last, kSmallPayloadBound));
+          }
+          if (last > kSmallPayloadBound) {
+            sides[1].Add(key, rule, std::max(first, kSmallPayloadBound + 1), last);
+          }
         }
       }
     }

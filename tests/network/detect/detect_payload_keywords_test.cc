@@ -273,7 +273,8 @@ namespace {
 
 // Packet-only payload rules (dsize, no_stream) are prefiltered over a reassembled packet's own
 // payload in databases split by the payload sizes dsize accepts: every size still meets
-// exactly the rules whose dsize accepts it, with either prefilter.
+// exactly the rules whose dsize accepts it, with either prefilter, and a packet's payload is
+// scanned by one of them (a rule accepting sizes on both sides is in both).
 TEST(StreamTest, PacketOnlyRulesMeetEveryPayloadSizeTheirDsizeAccepts) {
   const std::string rules =
       Rule("content:\"beacon\"; dsize:<20;", 1) + Rule("content:\"beacon\"; dsize:12;", 2) +
@@ -298,7 +299,10 @@ TEST(StreamTest, PacketOnlyRulesMeetEveryPayloadSizeTheirDsizeAccepts) {
       // The stream chunk does not hold the pattern: only the packet-only databases find it.
       p.Payload(payload).Buffer(BufferId::kStream, "other bytes");
       p.in.payload_in_stream = true;
+      const uint64_t scans = engine.stats().prefilter_scans;
       EXPECT_EQ(InspectSids(engine, p.in), c.sids) << "payload " << c.size;
+      // The stream chunk and one packet-only database.
+      EXPECT_EQ(engine.stats().prefilter_scans - scans, 2u) << "payload " << c.size;
     }
   }
 }
