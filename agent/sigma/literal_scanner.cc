@@ -36,8 +36,9 @@ LiteralScanner LiteralScanner::Build(const std::vector<std::string>& patterns,
   LiteralScanner s;
 #ifdef OTASUKE_SIGMA_HYPERSCAN
   // Small sets stay with the automaton: it fits in cache and has no per-call setup, which
-  // for a few dozen patterns costs more than Hyperscan saves.
-  constexpr size_t kHyperscanMinPatterns = 128;
+  // for a few hundred patterns costs more than Hyperscan saves (`ParentCommandLine`'s 155:
+  // SIGMA.md, "The cache-miss scan").
+  constexpr size_t kHyperscanMinPatterns = 256;
   if (prefer_hyperscan && HyperscanBuiltIn() && patterns.size() >= kHyperscanMinPatterns) {
     std::vector<const char*> exprs;
     std::vector<size_t> lens;
@@ -76,21 +77,14 @@ void LiteralScanner::Prepare(LiteralScratch& scratch) const {
 #endif
 }
 
-void LiteralScanner::Scan(std::string_view text, LiteralScratch& scratch,
-                          absl::FunctionRef<void(uint32_t, size_t)> on_match) const {
+void LiteralScanner::ScanHyperscan(std::string_view text, LiteralScratch& scratch,
+                                   MatchHandler handler, void* on_match) const {
 #ifdef OTASUKE_SIGMA_HYPERSCAN
-  if (hyperscan_) {
-    auto callback = [](unsigned id, unsigned long long, unsigned long long to, unsigned,
-                       void* context) -> int {
-      (*static_cast<absl::FunctionRef<void(uint32_t, size_t)>*>(context))(id, to);
-      return 0;
-    };
-    hs_scan(hyperscan_->db, text.data(), static_cast<unsigned>(text.size()), 0,
-            static_cast<hs_scratch_t*>(scratch.hyperscan), callback, &on_match);
-    return;
-  }
+  hs_scan(hyperscan_->db, text.data(), static_cast<unsigned>(text.size()), 0,
+          static_cast<hs_scratch_t*>(scratch.hyperscan), handler, on_match);
+#else
+  (void)text, (void)scratch, (void)handler, (void)on_match;  // no database without Hyperscan
 #endif
-  automaton_.Scan(text, on_match);
 }
 
 size_t LiteralScanner::memory_bytes() const {

@@ -9,9 +9,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
-#include "absl/functional/function_ref.h"
 #include "agent/sigma/aho_corasick.h"
 
 namespace otasuke::agent::sigma {
@@ -40,14 +40,35 @@ class LiteralScanner {
   void Prepare(LiteralScratch& scratch) const;
   // on_match(pattern_id, end): `end` is the offset just past the occurrence. Every
   // occurrence is reported (no single-match mode), so callers can check where it lies.
-  void Scan(std::string_view text, LiteralScratch& scratch,
-            absl::FunctionRef<void(uint32_t, size_t)> on_match) const;
+  // A template, so that the caller's callback is inlined into what Hyperscan calls (one
+  // indirect call per match) and into the automaton's walk (none).
+  template <typename F>
+  void Scan(std::string_view text, LiteralScratch& scratch, F&& on_match) const {
+    if (hyperscan_ != nullptr) {
+      ScanHyperscan(text, scratch, &Deliver<std::remove_reference_t<F>>,
+                    const_cast<void*>(static_cast<const void*>(&on_match)));
+      return;
+    }
+    automaton_.Scan(text, on_match);
+  }
 
   Backend backend() const { return hyperscan_ ? Backend::kHyperscan : Backend::kAhoCorasick; }
   size_t memory_bytes() const;
   size_t state_count() const { return automaton_.state_count(); }
 
  private:
+  // Hyperscan's match_event_handler.
+  using MatchHandler = int (*)(unsigned id, unsigned long long from, unsigned long long to,
+                               unsigned flags, void* context);
+  template <typename F>
+  static int Deliver(unsigned id, unsigned long long, unsigned long long to, unsigned,
+                     void* on_match) {
+    (*static_cast<F*>(on_match))(static_cast<uint32_t>(id), static_cast<size_t>(to));
+    return 0;  // go on scanning
+  }
+  void ScanHyperscan(std::string_view text, LiteralScratch& scratch, MatchHandler handler,
+                     void* on_match) const;
+
   AhoCorasick automaton_;  // when no Hyperscan database
   std::shared_ptr<const HyperscanLiterals> hyperscan_;
 };

@@ -49,7 +49,7 @@ std::vector<std::pair<uint32_t, size_t>> Scan(const LiteralScanner& scanner,
 TEST(LiteralScanner, BothBackendsFoldAsciiCaseAndReportEveryOccurrence) {
   // Enough patterns for Hyperscan to take them (small sets stay with the automaton).
   std::vector<std::string> patterns = {"\\cmd.exe", "cmd", ".exe", "-enc", "\xc3\xa9t\xc3\xa9"};
-  for (int i = 0; i < 200; ++i) patterns.push_back("filler-" + std::to_string(i) + "-x");
+  for (int i = 0; i < 300; ++i) patterns.push_back("filler-" + std::to_string(i) + "-x");
   const std::string texts[] = {
       "C:\\WINDOWS\\System32\\CMD.EXE /c Cmd.exe -ENC abc",
       "powershell -Enc FILLER-17-X filler-170-x",
