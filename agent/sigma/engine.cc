@@ -426,7 +426,9 @@ inline bool SigmaEngine::NoteHit(const LogSourceBucket& bucket, uint32_t pattern
   return true;
 }
 
-void SigmaEngine::LookUp(uint32_t cache_field, FieldLookup& field) {
+// Inline: called for every present prefilter field of every event (out of line its call cost
+// ≈ 16 instructions in register saves alone).
+inline void SigmaEngine::LookUp(uint32_t cache_field, FieldLookup& field) {
   field.entry = {};
   field.cached = scan_cache_.enabled() && scan_cache_.Cacheable(cache_field, field.value);
   if (!field.cached) return;
