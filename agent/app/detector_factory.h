@@ -11,6 +11,7 @@
 #include "agent/pipeline/alert_sink.h"
 #include "agent/pipeline/detector.h"
 #include "agent/rules/rule_set_manager.h"
+#include "agent/sigma/candidate_memo.h"
 #include "agent/sigma/scan_cache.h"
 #include "common/snapshot.h"
 
@@ -34,6 +35,8 @@ class DetectorFactory {
     std::string network_classification_path;
     // Slots per prefilter field of each Sigma detector's scan cache (agent/sigma/scan_cache.h).
     uint32_t sigma_scan_cache_entries = sigma::kDefaultScanCacheEntries;
+    // Candidate lists kept per combination of cached values (agent/sigma/candidate_memo.h).
+    uint32_t sigma_candidate_memo_entries = sigma::kDefaultCandidateMemoEntries;
   };
   explicit DetectorFactory(Options options);
   ~DetectorFactory();

@@ -34,6 +34,10 @@ std::vector<config::Field> AgentConfig::Fields() {
        .help = "Field values whose prefilter scan result each Sigma detector thread keeps, per "
                "field (512 bytes each; 0: none)",
        .value = &sigma_scan_cache_entries},
+      {.key = "sigma.candidate_memo_entries",
+       .help = "Combinations of cached field values whose candidate rules each Sigma detector "
+               "thread keeps (about 340 bytes each; 0: none)",
+       .value = &sigma_candidate_memo_entries},
       {.key = "log_level", .help = "debug, info, warn or error", .value = &log_level},
       {.key = "heartbeat_interval",
        .help = "Time between heartbeats",
@@ -153,6 +157,11 @@ absl::Status AgentConfig::Validate() const {
   if (sigma_scan_cache_entries < 0 || sigma_scan_cache_entries > 65536) {
     return absl::InvalidArgumentError(absl::StrCat(
         "sigma.scan_cache_entries: must be between 0 and 65536, got ", sigma_scan_cache_entries));
+  }
+  if (sigma_candidate_memo_entries < 0 || sigma_candidate_memo_entries > 65536) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sigma.candidate_memo_entries: must be between 0 and 65536, got ",
+                     sigma_candidate_memo_entries));
   }
   if (spool_drop_alert_interval < absl::Seconds(1)) {
     return absl::InvalidArgumentError("spool.drop_alert_interval: must be at least 1s");

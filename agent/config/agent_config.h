@@ -28,6 +28,9 @@ struct AgentConfig {
   bool rules_strict = true;
   // Slots per prefilter field of each Sigma detector thread's scan cache (docs/SIGMA.md).
   int64_t sigma_scan_cache_entries = 256;
+  // Combinations of cached values whose candidate rules each Sigma detector thread keeps
+  // (docs/SIGMA.md, engine step 8); 0 turns the memo off. Off too when the scan cache is.
+  int64_t sigma_candidate_memo_entries = 512;
   std::string log_level = "info";
   absl::Duration heartbeat_interval = absl::Seconds(30);
   absl::Duration reconnect_initial_backoff = absl::Seconds(1);

@@ -43,6 +43,7 @@ sources:
   process: false
 sigma:
   scan_cache_entries: 1024
+  candidate_memo_entries: 64
 network:
   tls_encryption_handling: full
 )",
@@ -61,6 +62,7 @@ network:
   EXPECT_FALSE(config.process_source);
   EXPECT_EQ(config.network_tls_encryption_handling, "full");
   EXPECT_EQ(config.sigma_scan_cache_entries, 1024);
+  EXPECT_EQ(config.sigma_candidate_memo_entries, 64);
 }
 
 TEST(AgentConfigTest, UnknownKeyNamesFileLineAndKey) {
@@ -134,6 +136,11 @@ TEST(AgentConfigTest, ValidateRejectsNonsense) {
   EXPECT_THAT(config.Validate(),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "sigma.scan_cache_entries: must be between 0 and 65536, got 100000"));
+  config = AgentConfig();
+  config.sigma_candidate_memo_entries = -1;
+  EXPECT_THAT(config.Validate(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "sigma.candidate_memo_entries: must be between 0 and 65536, got -1"));
   config = AgentConfig();
   config.reconnect_ack_timeout = absl::Milliseconds(10);
   EXPECT_THAT(config.Validate(), StatusIs(absl::StatusCode::kInvalidArgument, "ack_timeout"));
