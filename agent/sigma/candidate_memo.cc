@@ -3,7 +3,70 @@
 #include <algorithm>
 #include <bit>
 
+#include "agent/sigma/compiled_rules.h"
+
 namespace otasuke::agent::sigma {
+
+namespace {
+
+bool IsPrefilterField(const FieldRef& field, const Prefilter& prefilter) {
+  for (const Prefilter::FieldScan& f : prefilter.fields()) {
+    if (f.field == field) return true;
+  }
+  return false;
+}
+
+// Whether every field the rule reads is one of the prefilter's fields (whose scan cache
+// entries make up the candidate memo's key): no keyword (it reads every value), no fieldref
+// to another field, nothing outside them. A field's presence is part of the key (serial 0).
+bool ReadsOnlyPrefilterFields(const DetectionRule& rule, const Prefilter& prefilter) {
+  for (const Selection& selection : rule.selections) {
+    for (const auto& group : selection.groups) {
+      for (const FieldItem& item : group) {
+        if (item.field.name.empty() || !IsPrefilterField(item.field, prefilter)) return false;
+        for (const auto& alternatives : item.values) {
+          for (const ValueTest& t : alternatives) {
+            if (t.kind == ValueTest::Kind::kFieldRef && !IsPrefilterField(t.other, prefilter)) {
+              return false;
+            }
+          }
+        }
+      }
+    }
+  }
+  return true;
+}
+
+// Whether SigmaEngine's evaluator may read the hit records for the rule: a selection answered
+// by hit bits, an item test answered by a hit, a regex gated by a scanned literal.
+bool ReadsHits(const DetectionRule& rule) {
+  for (const Selection& selection : rule.selections) {
+    if (selection.by_hits != nullptr) return true;
+    for (const auto& group : selection.groups) {
+      for (const FieldItem& item : group) {
+        if (item.index != nullptr && !item.index->by_hits.empty()) return true;
+        for (const auto& alternatives : item.values) {
+          for (const ValueTest& t : alternatives) {
+            for (const RegexGate& gate : t.regex_gates) {
+              if (gate.literal_id.has_value()) return true;
+            }
+          }
+        }
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+void MarkKeyDeterminedRules(const LogSourceBucket& bucket, std::vector<DetectionRule>& rules) {
+  for (const uint32_t r : bucket.rules) {
+    DetectionRule& rule = rules[r];
+    rule.determined_by_key = ReadsOnlyPrefilterFields(rule, bucket.prefilter);
+    rule.reads_hits = ReadsHits(rule);
+  }
+}
 
 CandidateMemo::CandidateMemo(uint32_t entries) : sets_((entries + kWays - 1) / kWays) {}
 
@@ -23,7 +86,7 @@ uint64_t CandidateMemo::Hash(uint32_t bucket, std::span<const uint64_t> key) {
 }
 
 bool CandidateMemo::Find(uint32_t bucket, std::span<const uint64_t> key, uint64_t hash,
-                         std::span<const uint32_t>* candidates) {
+                         Kept* kept) {
   ++lookups_;
   if (slots_.empty()) return false;
   const size_t first = SetOf(hash) * kWays;
@@ -34,14 +97,18 @@ bool CandidateMemo::Find(uint32_t bucket, std::span<const uint64_t> key, uint64_
       continue;
     }
     ++hits_;
-    *candidates = std::span<const uint32_t>(slot.candidates.data(), slot.candidate_count);
+    *kept = {.candidates = std::span<const uint32_t>(slot.candidates.data(), slot.candidate_count),
+             .determined = slot.determined,
+             .matched = slot.matched,
+             .reads_hits = slot.reads_hits};
     return true;
   }
   return false;
 }
 
 void CandidateMemo::Insert(uint32_t bucket, std::span<const uint64_t> key, uint64_t hash,
-                           std::span<const uint32_t> candidates) {
+                           const Kept& kept) {
+  const std::span<const uint32_t> candidates = kept.candidates;
   if (!enabled() || key.size() > kMaxFields || candidates.size() > kMaxCandidates) return;
   if (slots_.empty()) {  // the first insert: the whole table, once
     slots_.resize(sets_ * kWays);
@@ -55,6 +122,12 @@ void CandidateMemo::Insert(uint32_t bucket, std::span<const uint64_t> key, uint6
   slot.fields = static_cast<uint8_t>(key.size());
   slot.candidate_count = static_cast<uint8_t>(candidates.size());
   slot.valid = true;
+  // Bits beyond the list would name no candidate.
+  const uint64_t in_list =
+      candidates.size() == 64 ? ~uint64_t{0} : (uint64_t{1} << candidates.size()) - 1;
+  slot.determined = kept.determined & in_list;
+  slot.matched = kept.matched & slot.determined;
+  slot.reads_hits = kept.reads_hits;
   std::copy(key.begin(), key.end(), slot.key.begin());
   std::copy(candidates.begin(), candidates.end(), slot.candidates.begin());
 }

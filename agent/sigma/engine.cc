@@ -464,19 +464,123 @@ void SigmaEngine::ScanField(const LogSourceBucket& bucket, uint32_t field, uint3
   field_memos_[cache_field] = scan_cache_.Insert(cache_field, value, lookup.hash, field_hits_).memo;
 }
 
-bool SigmaEngine::MemoisedCandidates(const LogSourceBucket& bucket, uint32_t b, uint64_t key_hash) {
-  std::span<const uint32_t> memoised;
+inline bool SigmaEngine::EvaluateCandidate(const CompiledSigmaRules& rules, uint32_t r,
+                                           std::vector<uint32_t>* matched) {
+  if (!evaluator_.Matches(rules.rules()[r], view_, field_memos_.data())) return false;
+  matched->push_back(r);
+  ++stats_.matches;
+  return true;
+}
+
+bool SigmaEngine::MatchMemoised(const CompiledSigmaRules& rules, const LogSourceBucket& bucket,
+                                uint32_t b, uint64_t key_hash, std::vector<uint32_t>* matched) {
+  CandidateMemo::Kept kept;
   const std::span<const uint64_t> key(memo_key_.data(), bucket.prefilter.fields().size());
-  if (!candidate_memo_.Find(b, key, key_hash, &memoised)) return false;
-  // The evaluation reads the hit records; the literals' rules are known already.
-  constexpr uint32_t kWhere = (1u << EventView::kHitBits) - 1;
-  for (size_t f = 0; f < key.size(); ++f) {
-    for (const uint32_t h : lookups_[f].entry.hits) {
-      view_.RecordHit(bucket.first_literal + (h >> EventView::kHitBits), h & kWhere);
+  if (!candidate_memo_.Find(b, key, key_hash, &kept)) return false;
+  if (kept.reads_hits) {
+    // The evaluation reads the hit records; the literals' rules are known already.
+    constexpr uint32_t kWhere = (1u << EventView::kHitBits) - 1;
+    for (size_t f = 0; f < key.size(); ++f) {
+      for (const uint32_t h : lookups_[f].entry.hits) {
+        view_.RecordHit(bucket.first_literal + (h >> EventView::kHitBits), h & kWhere);
+      }
+    }
+  } else {
+    ++stats_.replays_skipped;
+  }
+  candidates_.insert(candidates_.end(), kept.candidates.begin(), kept.candidates.end());
+  for (size_t i = 0; i < kept.candidates.size(); ++i) {
+    const uint32_t r = kept.candidates[i];
+    const uint64_t bit = uint64_t{1} << i;
+    if ((kept.determined & bit) == 0) {
+      EvaluateCandidate(rules, r, matched);
+      continue;
+    }
+    ++stats_.memo_results;
+    if ((kept.matched & bit) != 0) {
+      matched->push_back(r);
+      ++stats_.matches;
     }
   }
-  candidates_.insert(candidates_.end(), memoised.begin(), memoised.end());
   return true;
+}
+
+void SigmaEngine::MatchBucket(const CompiledSigmaRules& rules, uint32_t b,
+                              std::vector<uint32_t>* matched) {
+  const LogSourceBucket& bucket = rules.buckets()[b];
+  const Prefilter& pf = bucket.prefilter;
+  const size_t fields = pf.fields().size();
+  // Each present field's value looked up in the scan cache first: when all were found, the
+  // bucket's candidates (and the results of those the key determines) may be known for that
+  // combination of values.
+  bool all_found = candidate_memo_.enabled() && fields <= CandidateMemo::kMaxFields;
+  for (uint32_t f = 0; f < fields; ++f) {
+    FieldLookup& lookup = lookups_[f];
+    uint32_t slot = 0;
+    // Absent fields take no hit. The scanners fold case themselves: the value is lowercased
+    // only if a test needs it.
+    lookup.present = view_.Find(pf.fields()[f].field, &lookup.value, &slot);
+    if (lookup.present) {
+      LookUp(bucket.first_field + f, lookup);
+      all_found = all_found && lookup.entry.serial != 0;
+    } else {
+      lookup.entry = {};
+    }
+    field_memos_[bucket.first_field + f] = lookup.entry.memo;
+    memo_key_[f] = lookup.entry.serial;
+  }
+  const std::span<const uint64_t> key(memo_key_.data(), fields);
+  uint64_t key_hash = 0;
+  if (all_found) {
+    key_hash = CandidateMemo::Hash(b, key);
+    if (MatchMemoised(rules, bucket, b, key_hash, matched)) return;
+  }
+  if (++stamp_generation_ == 0) {  // wrapped: forget every old stamp
+    std::fill(stamp_.begin(), stamp_.end(), 0);
+    stamp_generation_ = 1;
+  }
+  const uint32_t gen = stamp_generation_;
+  const size_t first = candidates_.size();
+  touched_.clear();
+  for (uint32_t f = 0; f < fields; ++f) {
+    const FieldLookup& lookup = lookups_[f];
+    if (!lookup.present) continue;
+    if (lookup.entry.serial == 0) {
+      ScanField(bucket, f, bucket.first_field + f, lookup, gen);
+      continue;
+    }
+    constexpr uint32_t kWhere = (1u << EventView::kHitBits) - 1;
+    for (const uint32_t h : lookup.entry.hits) {
+      NoteHit(bucket, h >> EventView::kHitBits, h & kWhere, gen);
+    }
+  }
+  for (uint32_t local : touched_) {
+    if (pf.OtherClausesHit(local, [&](uint32_t pattern) {
+          return view_.Hit(bucket.first_literal + pattern, kHitAnywhere);
+        })) {
+      candidates_.push_back(bucket.rules[local]);
+    }
+  }
+  for (uint32_t local : pf.always()) candidates_.push_back(bucket.rules[local]);
+  std::sort(candidates_.begin() + first, candidates_.end());
+  const std::span<const uint32_t> found(candidates_.data() + first, candidates_.size() - first);
+  if (!all_found || found.size() > CandidateMemo::kMaxCandidates) {
+    for (const uint32_t r : found) EvaluateCandidate(rules, r, matched);
+    return;
+  }
+  // Kept for the key: the candidates, and the results of those the key determines.
+  CandidateMemo::Kept kept{.candidates = found, .reads_hits = false};
+  for (size_t i = 0; i < found.size(); ++i) {
+    const DetectionRule& rule = rules.rules()[found[i]];
+    const bool match = EvaluateCandidate(rules, found[i], matched);
+    if (rule.determined_by_key) {
+      kept.determined |= uint64_t{1} << i;
+      if (match) kept.matched |= uint64_t{1} << i;
+    } else {
+      kept.reads_hits = kept.reads_hits || rule.reads_hits;
+    }
+  }
+  candidate_memo_.Insert(b, key, key_hash, kept);
 }
 
 void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
@@ -487,75 +591,14 @@ void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,
   view_.Reset(event);
   view_.StartHits(rules.literal_count());
   candidates_.clear();
-  for (uint32_t b : cached_buckets_) {
-    const LogSourceBucket& bucket = rules.buckets()[b];
-    const Prefilter& pf = bucket.prefilter;
-    const size_t fields = pf.fields().size();
-    // Each present field's value looked up in the scan cache first: when all were found, the
-    // bucket's candidates may be known for that combination of values.
-    bool all_found = candidate_memo_.enabled() && fields <= CandidateMemo::kMaxFields;
-    for (uint32_t f = 0; f < fields; ++f) {
-      FieldLookup& lookup = lookups_[f];
-      uint32_t slot = 0;
-      // Absent fields take no hit. The scanners fold case themselves: the value is lowercased
-      // only if a test needs it.
-      lookup.present = view_.Find(pf.fields()[f].field, &lookup.value, &slot);
-      if (lookup.present) {
-        LookUp(bucket.first_field + f, lookup);
-        all_found = all_found && lookup.entry.serial != 0;
-      } else {
-        lookup.entry = {};
-      }
-      field_memos_[bucket.first_field + f] = lookup.entry.memo;
-      memo_key_[f] = lookup.entry.serial;
-    }
-    uint64_t key_hash = 0;
-    if (all_found) {
-      key_hash = CandidateMemo::Hash(b, std::span<const uint64_t>(memo_key_.data(), fields));
-      if (MemoisedCandidates(bucket, b, key_hash)) continue;
-    }
-    if (++stamp_generation_ == 0) {  // wrapped: forget every old stamp
-      std::fill(stamp_.begin(), stamp_.end(), 0);
-      stamp_generation_ = 1;
-    }
-    const uint32_t gen = stamp_generation_;
-    const size_t first = candidates_.size();
-    touched_.clear();
-    for (uint32_t f = 0; f < fields; ++f) {
-      const FieldLookup& lookup = lookups_[f];
-      if (!lookup.present) continue;
-      if (lookup.entry.serial == 0) {
-        ScanField(bucket, f, bucket.first_field + f, lookup, gen);
-        continue;
-      }
-      constexpr uint32_t kWhere = (1u << EventView::kHitBits) - 1;
-      for (const uint32_t h : lookup.entry.hits) {
-        NoteHit(bucket, h >> EventView::kHitBits, h & kWhere, gen);
-      }
-    }
-    for (uint32_t local : touched_) {
-      if (pf.OtherClausesHit(local, [&](uint32_t pattern) {
-            return view_.Hit(bucket.first_literal + pattern, kHitAnywhere);
-          })) {
-        candidates_.push_back(bucket.rules[local]);
-      }
-    }
-    for (uint32_t local : bucket.prefilter.always()) candidates_.push_back(bucket.rules[local]);
-    std::sort(candidates_.begin() + first, candidates_.end());
-    if (all_found) {
-      candidate_memo_.Insert(
-          b, std::span<const uint64_t>(memo_key_.data(), fields), key_hash,
-          std::span<const uint32_t>(candidates_.data() + first, candidates_.size() - first));
-    }
+  const size_t first_match = matched->size();
+  // Bucket by bucket: a bucket's memo entry is kept only after its candidates are evaluated.
+  for (const uint32_t b : cached_buckets_) MatchBucket(rules, b, matched);
+  if (cached_buckets_.size() > 1) {  // each bucket's in rule order: merge them
+    std::sort(candidates_.begin(), candidates_.end());
+    std::sort(matched->begin() + static_cast<std::ptrdiff_t>(first_match), matched->end());
   }
-  if (cached_buckets_.size() > 1) std::sort(candidates_.begin(), candidates_.end());
   stats_.candidates += candidates_.size();
-  for (uint32_t r : candidates_) {
-    if (evaluator_.Matches(rules.rules()[r], view_, field_memos_.data())) {
-      matched->push_back(r);
-      ++stats_.matches;
-    }
-  }
 }
 
 void RuleByRuleEngine::Match(const CompiledSigmaRules& rules, const Event& event,

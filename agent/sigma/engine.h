@@ -157,7 +157,12 @@ class RuleEvaluator {
 
 struct EngineStats {
   uint64_t events = 0;
-  uint64_t candidates = 0;  // rules evaluated exactly
+  uint64_t candidates = 0;  // rules the prefilter let through
+  // Of those, answered by the candidate memo without evaluation (their result is determined
+  // by the scan cache entries of the event's prefilter fields: candidate_memo.h).
+  uint64_t memo_results = 0;
+  // Candidate memo hits whose undetermined candidates read no hit record: none replayed.
+  uint64_t replays_skipped = 0;
   uint64_t matches = 0;
 };
 
@@ -209,9 +214,17 @@ class SigmaEngine {
   // stores what was found in the scan cache when the value is cacheable.
   void ScanField(const LogSourceBucket& bucket, uint32_t field, uint32_t cache_field,
                  const FieldLookup& lookup, uint32_t gen);
+  // Finds the bucket's candidates and appends the matching ones to *matched, ascending.
+  void MatchBucket(const CompiledSigmaRules& rules, uint32_t b, std::vector<uint32_t>* matched);
   // When the candidate memo knows the bucket's candidates for the fields' scan cache entries
-  // (memo_key_), appends them and records the entries' hits. False otherwise.
-  bool MemoisedCandidates(const LogSourceBucket& bucket, uint32_t b, uint64_t key_hash);
+  // (memo_key_): appends them, the matches among those the key determines, and those of the
+  // others after evaluating them (the entries' hits recorded first if they read them). False
+  // otherwise.
+  bool MatchMemoised(const CompiledSigmaRules& rules, const LogSourceBucket& bucket, uint32_t b,
+                     uint64_t key_hash, std::vector<uint32_t>* matched);
+  // Evaluates rule r exactly; appends it to *matched when it matches.
+  bool EvaluateCandidate(const CompiledSigmaRules& rules, uint32_t r,
+                         std::vector<uint32_t>* matched);
 
   uint64_t cached_serial_ = 0;
   LogSource cached_source_;

@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/sigma/candidate_memo.h"
 #include "agent/sigma/compiled_rules.h"
 #include "agent/sigma/engine.h"
 #include "agent/sigma/modifiers.h"
@@ -617,7 +618,10 @@ void RuleSetBuilder::BuildIndex() {
                     });
   }
   // Last: whether a selection is answered by hit bits alone is known.
-  for (LogSourceBucket& b : set_->buckets_) AssignValueMemos(b, set_->rules_);
+  for (LogSourceBucket& b : set_->buckets_) {
+    AssignValueMemos(b, set_->rules_);
+    MarkKeyDeterminedRules(b, set_->rules_);
+  }
 }
 
 absl::StatusOr<CompileResult> RuleSetBuilder::Finish() {

@@ -138,6 +138,13 @@ struct DetectionRule {
   // The condition as SigmaEngine's evaluator runs it (built by IndexFieldItems).
   ConditionProgram program;
   ValueMemo memo;  // when every selection reads the same prefilter field only
+  // Set by the compiler (MarkKeyDeterminedRules, candidate_memo.h): every field the rule reads
+  // (fieldref targets and `exists` fields too, no keyword) is a prefilter field of its bucket,
+  // so its result is fixed by the candidate memo's key, the scan cache entries of those fields.
+  bool determined_by_key = false;
+  // Whether SigmaEngine's evaluation of the rule reads the scan's hit records (tests, regex
+  // gates or selections answered by hits): set with determined_by_key.
+  bool reads_hits = true;
   // False when a correlation rule uses this rule without `generate: true`: it then feeds the
   // correlation only.
   bool emits_alerts = true;

@@ -178,9 +178,11 @@ int main(int argc, char** argv) {
   const std::vector<Event> events =
       diverse ? VaryEventsDiversely(base, distinct) : VaryEvents(base, distinct);
 
-  size_t rules_for_source = 0;
+  size_t rules_for_source = 0, determined = 0;
   for (const auto& r : rules.rules()) {
-    rules_for_source += sigma::LogSourceAdmits(r.logsource, events[0].source()) ? 1 : 0;
+    if (!sigma::LogSourceAdmits(r.logsource, events[0].source())) continue;
+    ++rules_for_source;
+    determined += r.determined_by_key ? 1 : 0;
   }
   size_t prefilter_bytes = 0, always = 0;
   for (const auto& b : rules.buckets()) {
@@ -230,9 +232,13 @@ int main(int argc, char** argv) {
   const sigma::CandidateMemo& memo = engine.candidate_memo();
   std::printf(
       "  candidates from the memo of cached value combinations: %.1f %% of %llu lookups "
-      "(%.2f MiB)\n",
+      "(%.2f MiB); %.2f candidates/event answered there without evaluation (%zu of the %zu "
+      "rules are determined by the memo's key), %.1f %% of its hits replayed no hit\n",
       memo.lookups() == 0 ? 0.0 : 100.0 * memo.hits() / memo.lookups(),
-      static_cast<unsigned long long>(memo.lookups()), memo.memory_bytes() / 1048576.0);
+      static_cast<unsigned long long>(memo.lookups()), memo.memory_bytes() / 1048576.0,
+      static_cast<double>(engine.stats().memo_results) / engine.stats().events, determined,
+      rules_for_source,
+      memo.hits() == 0 ? 0.0 : 100.0 * engine.stats().replays_skipped / memo.hits());
   std::printf("rule-by-rule:    %.0f events/s, %.0f ns/event, matches %zu\n", oracle_eps,
               1e9 / oracle_eps, oracle_matches);
   std::printf("speed-up: %.1fx\n", indexed_eps / oracle_eps);

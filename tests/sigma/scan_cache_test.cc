@@ -159,14 +159,14 @@ TEST(ScanCache, ValuesWithTheSameHashKeepTheirOwnEntries) {
 }
 
 std::vector<uint32_t> Kept(CandidateMemo& memo, uint32_t bucket, std::vector<uint64_t> key) {
-  std::span<const uint32_t> candidates;
-  if (!memo.Find(bucket, key, CandidateMemo::Hash(bucket, key), &candidates)) return {99999};
-  return std::vector<uint32_t>(candidates.begin(), candidates.end());
+  CandidateMemo::Kept kept;
+  if (!memo.Find(bucket, key, CandidateMemo::Hash(bucket, key), &kept)) return {99999};
+  return std::vector<uint32_t>(kept.candidates.begin(), kept.candidates.end());
 }
 
 void Keep(CandidateMemo& memo, uint32_t bucket, std::vector<uint64_t> key,
           std::vector<uint32_t> candidates) {
-  memo.Insert(bucket, key, CandidateMemo::Hash(bucket, key), candidates);
+  memo.Insert(bucket, key, CandidateMemo::Hash(bucket, key), {.candidates = candidates});
 }
 
 TEST(CandidateMemo, KeepsCandidatesPerBucketAndExactKeyWithinItsBounds) {

@@ -193,6 +193,50 @@ TEST(SigmaConformance, EngineEqualsOracleOnFullRulesetAndAllRegressionEvents) {
   }
 }
 
+// The candidate memo (SIGMA.md engine steps 8 and 9) answers rules from earlier events with
+// the same prefilter values: three passes over every regression event and its edge variants,
+// each pass with other values outside the memo's key (ProcessId, an extra field), agree with
+// the oracle with the memo on and off.
+TEST(SigmaConformance, EngineEqualsOracleWithTheCandidateMemoOnAndOff) {
+  const std::string rules_root = SharedDir() + "/rulesets/sigma/rules";
+  const std::string reg_root = SharedDir() + "/conformance/sigma-regression";
+  if (!fs::exists(rules_root) || !fs::exists(reg_root)) GTEST_SKIP() << "../shared absent";
+  auto files = ReadRuleFiles({rules_root, reg_root + "/rules"});
+  ASSERT_TRUE(files.ok()) << files.status();
+  auto compiled = CompileSigmaRules(*files);
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  std::vector<Event> events;
+  for (const RegressionCase& c : ReadIndex(reg_root)) {
+    std::string error;
+    for (const Event& original : LoadEvents(reg_root + "/" + c.event_file, &error)) {
+      events.push_back(original);
+      for (Event& v : EdgeVariants(original)) events.push_back(std::move(v));
+    }
+  }
+  SigmaEngine with_memo;
+  SigmaEngine without_memo({.candidate_memo_entries = 0});
+  RuleByRuleEngine oracle;
+  size_t matches = 0;
+  for (int pass = 0; pass < 3; ++pass) {
+    for (size_t i = 0; i < events.size(); ++i) {
+      Event e = events[i];
+      e.Set(FieldId::kProcessId, std::to_string(pass == 1 ? 4 : 1000 + 37 * pass + i));
+      e.SetExtra("OtasukeTestNote", pass == 2 ? "whoami" : "-");
+      std::vector<uint32_t> a, b, want;
+      with_memo.Match(*compiled->rules, e, &a);
+      without_memo.Match(*compiled->rules, e, &b);
+      oracle.Match(*compiled->rules, e, &want);
+      ASSERT_EQ(a, want) << "pass " << pass << " event " << i;
+      ASSERT_EQ(b, want) << "pass " << pass << " event " << i;
+      matches += want.size();
+    }
+  }
+  std::cout << 3 * events.size() << " events, " << matches << " matches, "
+            << with_memo.stats().memo_results << " answers from the candidate memo\n";
+  EXPECT_GT(with_memo.stats().memo_results, 0u);
+  EXPECT_EQ(without_memo.stats().memo_results, 0u);
+}
+
 // Linux process events as the agent's live source renders them (Otasuke JSON) meet the
 // SigmaHQ Linux rules unchanged.
 TEST(SigmaConformance, SigmaHqLinuxRulesFireOnAgentProcessEvents) {

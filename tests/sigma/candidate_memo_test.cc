@@ -1,0 +1,217 @@
+// Results kept per cached value combination (candidate_memo.h, SIGMA.md engine step 9): which
+// rules the compiler finds determined by the memo's key, and SigmaEngine answering them from
+// the memo while still evaluating every rule that reads anything else (a field outside the
+// key, a keyword, a fieldref to an unscanned field) — always agreeing with the oracle and with
+// an engine without the memo, across eviction and a rule set swap.
+
+#include "agent/sigma/candidate_memo.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/sigma/sigma_test_util.h"
+
+namespace otasuke::agent::sigma {
+namespace {
+
+using testing::MustCompile;
+using testing::ProcessEvent;
+
+// Image, CommandLine, User and ParentImage carry literals (they are the key); ProcessId,
+// ParentUser and the extra field Comment carry none, so no cache entry names their values.
+constexpr char kRules[] = R"(
+title: Shell, key fields only
+id: r-key
+logsource: {product: windows, category: process_creation}
+detection:
+  img: {Image|endswith: '\cmd.exe'}
+  cmd: {CommandLine|contains: 'whoami'}
+  filter: {ParentImage|contains: '\services.exe'}
+  condition: img and cmd and not filter
+---
+title: Shell with a high process id (ProcessId is outside the key)
+id: r-pid
+logsource: {product: windows, category: process_creation}
+detection:
+  sel: {Image|endswith: '\cmd.exe', ProcessId|gt: 1000}
+  condition: sel
+---
+title: Shell with a keyword (keywords read every value)
+id: r-keyword
+logsource: {product: windows, category: process_creation}
+detection:
+  img: {Image|endswith: '\cmd.exe'}
+  kw: ['secret-token']
+  condition: img and kw
+---
+title: Shell run as its parent's user (fieldref to a field outside the key)
+id: r-fieldref-out
+logsource: {product: windows, category: process_creation}
+detection:
+  sel: {Image|endswith: '\cmd.exe', User|fieldref: ParentUser}
+  condition: sel
+---
+title: Service accounts
+id: r-user
+logsource: {product: windows, category: process_creation}
+detection:
+  sel: {User|contains: 'svc_'}
+  condition: sel
+---
+title: Shell whose command line names its image (fieldref inside the key)
+id: r-fieldref-in
+logsource: {product: windows, category: process_creation}
+detection:
+  img: {Image|endswith: '\cmd.exe'}
+  same: {CommandLine|fieldref: Image}
+  condition: img and not same
+---
+title: Cased shell with a process id (reads no hit record)
+id: r-cased
+logsource: {product: windows, category: process_creation}
+detection:
+  sel: {Image|endswith|cased: '\cmd.exe', ProcessId|lt: 3000}
+  condition: sel
+)";
+
+const DetectionRule& RuleById(const CompiledSigmaRules& rules, std::string_view id) {
+  for (const DetectionRule& rule : rules.rules()) {
+    if (rule.meta.id == id) return rule;
+  }
+  ADD_FAILURE() << "no rule " << id;
+  return rules.rules().front();
+}
+
+std::vector<std::string> Ids(const CompiledSigmaRules& rules, const std::vector<uint32_t>& m) {
+  std::vector<std::string> ids;
+  for (const uint32_t r : m) ids.push_back(rules.rules()[r].meta.id);
+  return ids;
+}
+
+TEST(MarkKeyDeterminedRules, OnlyRulesReadingNothingButTheBucketsPrefilterFields) {
+  auto rules = MustCompile(kRules);
+  ASSERT_NE(rules, nullptr);
+  EXPECT_TRUE(RuleById(*rules, "r-key").determined_by_key);
+  EXPECT_TRUE(RuleById(*rules, "r-user").determined_by_key);
+  EXPECT_TRUE(RuleById(*rules, "r-fieldref-in").determined_by_key);
+  EXPECT_FALSE(RuleById(*rules, "r-pid").determined_by_key);
+  EXPECT_FALSE(RuleById(*rules, "r-keyword").determined_by_key);
+  EXPECT_FALSE(RuleById(*rules, "r-fieldref-out").determined_by_key);
+  EXPECT_FALSE(RuleById(*rules, "r-cased").determined_by_key);
+  // Tests answered by hits read the hit records; a cased test and a number do not.
+  EXPECT_TRUE(RuleById(*rules, "r-pid").reads_hits);
+  EXPECT_FALSE(RuleById(*rules, "r-cased").reads_hits);
+}
+
+// The same key (every prefilter field's value) with different values outside it.
+Event Shell(std::string pid, std::string parent_user, std::string comment) {
+  return ProcessEvent({{"Image", "C:\\Windows\\System32\\cmd.exe"},
+                       {"CommandLine", "cmd.exe /c whoami"},
+                       {"ParentImage", "C:\\Windows\\explorer.exe"},
+                       {"User", "CORP\\alice"},
+                       {"ProcessId", pid},
+                       {"ParentUser", parent_user},
+                       {"Comment", comment}});
+}
+
+TEST(SigmaEngineCandidateMemo, RulesReadingOutsideTheKeyAreEvaluatedEveryTime) {
+  auto rules = MustCompile(kRules);
+  ASSERT_NE(rules, nullptr);
+  const std::vector<Event> events = {
+      Shell("500", "CORP\\alice", "nothing"),
+      Shell("5000", "CORP\\bob", "secret-token"),
+      Shell("2000", "CORP\\alice", "secret-token"),
+  };
+  const std::vector<std::vector<std::string>> expected = {
+      {"r-key", "r-fieldref-out", "r-fieldref-in", "r-cased"},
+      {"r-key", "r-pid", "r-keyword", "r-fieldref-in"},
+      {"r-key", "r-pid", "r-keyword", "r-fieldref-out", "r-fieldref-in", "r-cased"},
+  };
+  SigmaEngine engine;
+  RuleByRuleEngine oracle;
+  for (int round = 0; round < 4; ++round) {
+    for (size_t i = 0; i < events.size(); ++i) {
+      std::vector<uint32_t> got, want;
+      engine.Match(*rules, events[i], &got);
+      oracle.Match(*rules, events[i], &want);
+      EXPECT_EQ(got, want) << "round " << round << " event " << i;
+      EXPECT_EQ(Ids(*rules, got), expected[i]) << "round " << round << " event " << i;
+    }
+  }
+  // One key for all: the first event's values were scanned, the second inserts the key, the
+  // ten others find it and answer r-key and r-fieldref-in from it (r-user is no candidate),
+  // evaluating the other four.
+  EXPECT_EQ(engine.candidate_memo().lookups(), 11u);
+  EXPECT_EQ(engine.candidate_memo().hits(), 10u);
+  EXPECT_EQ(engine.stats().memo_results, 20u);
+  EXPECT_EQ(engine.stats().candidates, 12u * 6u);
+}
+
+// Key combinations cycling through a one-set memo (evicted all the time) and a large one,
+// against the oracle and an engine without the memo; then a second rule set, in which the same
+// rule indices mean other rules and the same values other answers.
+TEST(SigmaEngineCandidateMemo, AgreesWithTheOracleWithEvictionAndARuleSwap) {
+  auto first = MustCompile(kRules);
+  auto second = MustCompile(absl::StrCat(R"(
+title: Shifts every rule index and literal id
+id: r-first
+logsource: {product: windows, category: process_creation}
+detection:
+  sel: {Image|endswith: '\cmd.exe', CommandLine|contains: 'ver'}
+  condition: sel
+---)",
+                                         kRules));
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  const std::vector<std::string> images = {"C:\\Windows\\System32\\cmd.exe", "C:\\x\\cmd.exe",
+                                           "C:\\Windows\\notepad.exe"};
+  const std::vector<std::string> commands = {"cmd.exe /c whoami", "cmd /c ver", "C:\\x\\cmd.exe",
+                                             "whoami /all"};
+  const std::vector<std::string> parents = {"C:\\Windows\\explorer.exe",
+                                            "C:\\Windows\\System32\\services.exe"};
+  const std::vector<std::string> users = {"CORP\\alice", "CORP\\svc_sql"};
+  std::vector<Event> events;
+  for (size_t i = 0; i < 400; ++i) {
+    const size_t k = i / 2;  // keys in pairs: even a one-set memo finds some
+    events.push_back(ProcessEvent({{"Image", images[k % images.size()]},
+                                   {"CommandLine", commands[k % commands.size()]},
+                                   {"ParentImage", parents[k % parents.size()]},
+                                   {"User", users[(k / 7) % users.size()]},
+                                   {"ProcessId", std::to_string(100 + (i * 997) % 5000)},
+                                   {"ParentUser", users[(i / 3) % users.size()]},
+                                   {"Comment", i % 5 == 0 ? "secret-token" : "-"}}));
+  }
+  SigmaEngine without({.candidate_memo_entries = 0});
+  SigmaEngine one_set({.candidate_memo_entries = CandidateMemo::kWays});
+  SigmaEngine large;
+  RuleByRuleEngine oracle;
+  size_t matches = 0;
+  for (const auto* rules : {first.get(), second.get(), first.get()}) {
+    for (const Event& e : events) {
+      std::vector<uint32_t> want, a, b, c;
+      oracle.Match(*rules, e, &want);
+      without.Match(*rules, e, &a);
+      one_set.Match(*rules, e, &b);
+      large.Match(*rules, e, &c);
+      ASSERT_EQ(a, want);
+      ASSERT_EQ(b, want);
+      ASSERT_EQ(c, want);
+      EXPECT_EQ(one_set.last_candidates(), without.last_candidates());
+      EXPECT_EQ(large.last_candidates(), without.last_candidates());
+      matches += want.size();
+    }
+  }
+  EXPECT_GT(matches, 400u);
+  EXPECT_EQ(without.stats().memo_results, 0u);
+  EXPECT_GT(large.stats().memo_results, 0u);
+  EXPECT_GT(one_set.stats().memo_results, 0u);
+  // The one-set memo lost entries to newer keys; the large one kept every key of a set.
+  EXPECT_LT(one_set.candidate_memo().hits() + 40, one_set.candidate_memo().lookups());
+  EXPECT_GT(large.candidate_memo().hits() + 40, large.candidate_memo().lookups());
+}
+
+}  // namespace
+}  // namespace otasuke::agent::sigma
