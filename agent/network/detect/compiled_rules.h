@@ -38,6 +38,9 @@ struct PrefilterDatabase {
   // Length of the database's shortest pattern: a shorter buffer can contain none of them and is
   // not scanned (ET's one-byte keep-alive payloads met databases of longer literals).
   size_t shortest_pattern = 0;
+  // Length of the matcher's longest pattern: a buffer scanned again after bytes were appended
+  // to it is scanned from this many bytes (less one) before the old end (AppendedBufferScan).
+  size_t longest_matcher_pattern = 0;
   // The one-byte patterns (lower-cased byte, pattern index): a one-byte buffer is looked up here
   // instead of scanned (a matcher call costs far more than the lookup; ET's one-byte
   // keep-alive payloads met the TCP databases tens of thousands of times per pass).

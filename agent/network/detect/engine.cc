@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/ascii.h"
 #include "agent/network/detect/alert_queue.h"
 #include "agent/network/detect/compiled_rules.h"
@@ -250,6 +251,13 @@ struct DetectEngine::Impl {
           !cache->Reaches(database_slot, [&] { return Reaches(*database, in); })) {
         return;
       }
+      if (id == BufferId::kHttpRequestBody && in.flow_state != nullptr) {
+        // Appended to packet by packet: scanned where it grew.
+        std::unique_ptr<AppendedBufferScan>& memo = in.flow_state->request_body_scan;
+        if (memo == nullptr) memo = std::make_unique<AppendedBufferScan>();
+        ScanAppended(*scanned, in, id, *memo);
+        return;
+      }
       Scan(*scanned, in, id);
     };
     for (const BufferId id : group.database_buffers) {
@@ -276,7 +284,8 @@ struct DetectEngine::Impl {
   // Scans buffer `id` of the inspection, if present and not shorter than the database's
   // shortest pattern (no pattern is empty), with one database, and makes the rules of every
   // pattern found candidates.
-  void Scan(const PrefilterDatabase& database, const Inspection& in, BufferId id) {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Scan(const PrefilterDatabase& database, const Inspection& in,
+                                         BufferId id) {
     if (!in.HasBuffer(id)) return;
     const std::span<const uint8_t> data = in.Buffer(id);
     if (data.empty() || data.size() < database.shortest_pattern) return;
@@ -295,6 +304,50 @@ struct DetectEngine::Impl {
     }
     database.anchored.ForEachMatch(data, add_rules);
     if (database.matcher != nullptr) database.matcher->Scan(data, prefilter_scratch, add_rules);
+  }
+
+  // Scan() of an append-only buffer of one transaction: the bytes `memo` saw scanned for the same
+  // transaction and database are not scanned again (but for the longest pattern's length less
+  // one before their end, where a pattern may straddle old and new bytes); the patterns found
+  // there come from `memo`. Anchored patterns lie in the first bytes and are looked up again.
+  // Out of line: inlined, it made the compiler move Scan() out of the scanning loop (≈ 3 M
+  // instructions of calls per pass of the bench pcaps).
+  ABSL_ATTRIBUTE_NOINLINE void ScanAppended(const PrefilterDatabase& database, const Inspection& in,
+                                            BufferId id, AppendedBufferScan& memo) {
+    const std::span<const uint8_t> data = in.Buffer(id);
+    if (database.matcher == nullptr || data.size() < 2 || data.size() < database.shortest_pattern) {
+      Scan(database, in, id);
+      return;
+    }
+    if (memo.database != &database || memo.tx_id != in.tx_id || memo.scanned > data.size()) {
+      memo.database = &database;
+      memo.tx_id = in.tx_id;
+      memo.scanned = 0;
+      memo.patterns.clear();
+    }
+    ++stats.prefilter_scans;
+    auto add_rules = [&](uint32_t pattern) {
+      for (uint32_t k = database.rule_begin[pattern]; k < database.rule_begin[pattern + 1]; ++k) {
+        AddCandidate(database.rules[k]);
+      }
+    };
+    database.anchored.ForEachMatch(data, add_rules);
+    if (data.size() > memo.scanned) {
+      const size_t overlap = database.longest_matcher_pattern - 1;
+      const size_t from = memo.scanned > overlap ? memo.scanned - overlap : 0;
+      const size_t known = memo.patterns.size();
+      database.matcher->Scan(data.subspan(from), prefilter_scratch, [&](uint32_t pattern) {
+        if (std::find(memo.patterns.begin(), memo.patterns.begin() + known, pattern) ==
+            memo.patterns.begin() + known) {
+          memo.patterns.push_back(pattern);
+        }
+      });
+      std::sort(memo.patterns.begin(), memo.patterns.end());
+      memo.patterns.erase(std::unique(memo.patterns.begin(), memo.patterns.end()),
+                          memo.patterns.end());
+      memo.scanned = data.size();
+    }
+    for (uint32_t pattern : memo.patterns) add_rules(pattern);
   }
 
   // The payload chain against stream and/or packet data as Suricata chooses.

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "agent/network/detect/inspection.h"
@@ -55,6 +56,17 @@ struct FlowGroupCache {
   }
 };
 
+// The patterns a database found in an append-only buffer of one transaction (the HTTP request
+// body grows packet by packet up to its limit), so the next inspection of the transaction
+// scans only the bytes added since (and the longest pattern's length before them) and takes
+// the earlier patterns from here: the same candidates as a scan of the whole buffer.
+struct AppendedBufferScan {
+  const void* database = nullptr;  // the PrefilterDatabase; null: nothing kept
+  uint64_t tx_id = 0;
+  size_t scanned = 0;              // bytes of the buffer scanned so far
+  std::vector<uint32_t> patterns;  // matcher patterns found in them, unique
+};
+
 struct FlowDetectState {
   const void* rules_identity = nullptr;
   std::vector<uint64_t> flowbits;  // bitset over the rule set's flowbit ids, grown on set
@@ -73,6 +85,9 @@ struct FlowDetectState {
   // addresses and ports in its groups). See DetectEngine::ContentlessInspectionCanMatch.
   std::array<bool, 2> contentless_quiet = {false, false};
   std::array<AppProto, 2> contentless_app = {AppProto::kUnknown, AppProto::kUnknown};
+  // The request body's (to-server inspections only); made when a request body is first
+  // scanned: most flows have none.
+  std::unique_ptr<AppendedBufferScan> request_body_scan;
 
   void ResetFor(const void* identity) {
     rules_identity = identity;
@@ -80,6 +95,7 @@ struct FlowDetectState {
     tx_alerted.clear();
     ip_only_done = 0;
     contentless_quiet = {false, false};
+    request_body_scan.reset();
     for (auto& direction : groups) {
       for (FlowGroupCache& cache : direction) cache.group = nullptr;
     }

@@ -389,6 +389,8 @@ absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabaseOnly(
       database->anchored.Add(i, key.bytes, sorted[i].anchored->first, sorted[i].anchored->second);
     } else {
       list.push_back(PrefilterPattern{key.bytes, key.nocase});
+      database->longest_matcher_pattern =
+          std::max(database->longest_matcher_pattern, key.bytes.size());
     }
     database->shortest_pattern = std::min(database->shortest_pattern, key.bytes.size());
     if (key.bytes.size() == 1) {
