@@ -167,7 +167,7 @@ const HttpTransaction* NetworkScanner::LatestTransaction(const HttpParser& http,
 }
 
 void NetworkScanner::Run(const detect::Inspection& in, const Context& ctx) {
-  ctx_ = ctx;
+  ctx_ = &ctx;
   ++stats_.inspections;
   const detect::InspectResult result = engine_.Inspect(in, *this);
   // A drop that applies to the flow: Suricata inspects the flow no more, in IDS mode too.
@@ -257,7 +257,10 @@ void NetworkScanner::OnFrame(int link_type, const RawFrame& frame, uint64_t pcap
   if (flow->stream_tracked && !flow->tls_encrypted) {
     chunk = FlowTracker::RawPending(*flow, view_.direction, config_.stream_inline);
   }
-  if (SkipsContentless(*flow, chunk)) {
+  // Only a packet without inspected payload or stream chunk can be skipped (checked here, as
+  // nearly every packet with content stops at it: the call cost more than the test).
+  const bool payload_inspected = packet_.payload_len != 0 && !flow->tls_encrypted;
+  if (!payload_inspected && chunk.empty() && SkipsContentless(*flow)) {
     ++stats_.contentless_skipped;
     tracker_.Done(&view_);
     return;
@@ -279,16 +282,17 @@ void NetworkScanner::OnFrame(int link_type, const RawFrame& frame, uint64_t pcap
     const HttpTransaction* latest = LatestTransaction(*flow->http, view_.direction);
     if (latest != nullptr) view_.http_txs.push_back(const_cast<HttpTransaction*>(latest));
   }
-  InspectApp(view_, in, ctx, false);
+  if (view_.http_txs.empty() && view_.dns_messages.empty() && !view_.tls_client_hello) {
+    Run(in, ctx);  // most packets: no application record to inspect
+  } else {
+    InspectApp(view_, in, ctx, false);
+  }
   if (!chunk.empty()) FlowTracker::ConsumeRaw(*flow, view_.direction, chunk.size());
   tracker_.Done(&view_);
 }
 
-bool NetworkScanner::SkipsContentless(const Flow& flow, std::span<const uint8_t> chunk) const {
-  // An encrypted TLS flow's payload is not inspected (only its size, by dsize rules, which
-  // are patternless and so keep the direction inspected).
-  const bool payload_inspected = packet_.payload_len != 0 && !flow.tls_encrypted;
-  if (payload_inspected || !chunk.empty() || flow.detect_state == nullptr) return false;
+bool NetworkScanner::SkipsContentless(const Flow& flow) const {
+  if (flow.detect_state == nullptr) return false;
   if (!view_.http_txs.empty() || !view_.dns_messages.empty() || view_.tls_client_hello) {
     return false;
   }
@@ -343,7 +347,7 @@ void NetworkScanner::OnAlert(const detect::Alert& alert) {
   ++stats_.alerts;
   if (handler_ == nullptr) return;
   AlertEvent e;
-  const Context& ctx = ctx_;
+  const Context& ctx = *ctx_;
   const Flow* flow = ctx.flow;
   const Packet* p = ctx.packet;
   if (p != nullptr) {

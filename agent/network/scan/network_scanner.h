@@ -111,10 +111,11 @@ class NetworkScanner : private FlowEndHandler, private detect::AlertCallback {
   void InspectApp(const PacketFlowView& view, detect::Inspection& base, Context& ctx,
                   bool base_used);
   void Run(const detect::Inspection& in, const Context& ctx);
-  // The packet just processed carries nothing to inspect (no payload, or the payload of an
-  // encrypted TLS flow; no stream chunk or transaction) and its flow direction can match
+  // The packet just processed, which carries no inspected payload (none, or the payload of an
+  // encrypted TLS flow: dsize rules, which are patternless, keep such a direction inspected)
+  // and no stream chunk, carries no transaction either and its flow direction can match
   // nothing without content.
-  bool SkipsContentless(const Flow& flow, std::span<const uint8_t> chunk) const;
+  bool SkipsContentless(const Flow& flow) const;
   static const HttpTransaction* LatestTransaction(const HttpParser& http, int direction);
 
   ScannerConfig config_;
@@ -130,7 +131,8 @@ class NetworkScanner : private FlowEndHandler, private detect::AlertCallback {
   detect::Inspection packet_inspection_;
   PacketFlowView view_;
   PacketFlowView end_view_;
-  Context ctx_;
+  // The context of the inspection being run (OnAlert reads it); valid during Run().
+  const Context* ctx_ = nullptr;
 };
 
 // EVE address text: IPv4 dotted, IPv6 in Suricata's full form (2001:0db8:0000:...).
