@@ -39,7 +39,7 @@ struct PrefilterDatabase {
   // not scanned (ET's one-byte keep-alive payloads met databases of longer literals).
   size_t shortest_pattern = 0;
   // Length of the matcher's longest pattern: a buffer scanned again after bytes were appended
-  // to it is scanned from this many bytes (less one) before the old end (AppendedBufferScan).
+  // to it is scanned from this many bytes (less one) before the old end (BufferScanMemo).
   size_t longest_matcher_pattern = 0;
   // The one-byte patterns (lower-cased byte, pattern index): a one-byte buffer is looked up here
   // instead of scanned (a matcher call costs far more than the lookup; ET's one-byte

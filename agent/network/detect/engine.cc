@@ -251,11 +251,9 @@ struct DetectEngine::Impl {
           !cache->Reaches(database_slot, [&] { return Reaches(*database, in); })) {
         return;
       }
-      if (id == BufferId::kHttpRequestBody && in.flow_state != nullptr) {
-        // Appended to packet by packet: scanned where it grew.
-        std::unique_ptr<AppendedBufferScan>& memo = in.flow_state->request_body_scan;
-        if (memo == nullptr) memo = std::make_unique<AppendedBufferScan>();
-        ScanAppended(*scanned, in, id, *memo);
+      if (in.flow_state != nullptr &&
+          (id == BufferId::kHttpRequestBody || BufferSetOncePerTransaction(id))) {
+        ScanMemoized(*scanned, in, id, *in.flow_state);
         return;
       }
       Scan(*scanned, in, id);
@@ -306,22 +304,38 @@ struct DetectEngine::Impl {
     if (database.matcher != nullptr) database.matcher->Scan(data, prefilter_scratch, add_rules);
   }
 
-  // Scan() of an append-only buffer of one transaction: the bytes `memo` saw scanned for the same
-  // transaction and database are not scanned again (but for the longest pattern's length less
-  // one before their end, where a pattern may straddle old and new bytes); the patterns found
-  // there come from `memo`. Anchored patterns lie in the first bytes and are looked up again.
+  // Scan() of an app-layer buffer of one transaction, skipping the bytes the flow's memo for
+  // `database` saw scanned for the same transaction (BufferScanMemo): the request body (append
+  // only) is scanned from the longest pattern's length less one before the old end, where a
+  // pattern may straddle old and new bytes; a buffer set once per transaction is not scanned
+  // again while its view is the same. The patterns found before come from the memo; anchored
+  // patterns lie in the first bytes and are looked up again.
   // Out of line: inlined, it made the compiler move Scan() out of the scanning loop (≈ 3 M
   // instructions of calls per pass of the bench pcaps).
-  ABSL_ATTRIBUTE_NOINLINE void ScanAppended(const PrefilterDatabase& database, const Inspection& in,
-                                            BufferId id, AppendedBufferScan& memo) {
+  ABSL_ATTRIBUTE_NOINLINE void ScanMemoized(const PrefilterDatabase& database, const Inspection& in,
+                                            BufferId id, FlowDetectState& flow) {
     const std::span<const uint8_t> data = in.Buffer(id);
     if (database.matcher == nullptr || data.size() < 2 || data.size() < database.shortest_pattern) {
       Scan(database, in, id);
       return;
     }
-    if (memo.database != &database || memo.tx_id != in.tx_id || memo.scanned > data.size()) {
-      memo.database = &database;
+    if (flow.buffer_scans == nullptr)
+      flow.buffer_scans = std::make_unique<std::vector<BufferScanMemo>>();
+    std::vector<BufferScanMemo>& memos = *flow.buffer_scans;
+    auto found = std::find_if(memos.begin(), memos.end(),
+                              [&](const BufferScanMemo& m) { return m.database == &database; });
+    if (found == memos.end()) {
+      memos.emplace_back().database = &database;
+      found = memos.end() - 1;
+    }
+    BufferScanMemo& memo = *found;
+    const bool appended = id == BufferId::kHttpRequestBody;
+    const bool same = memo.tx_id == in.tx_id &&
+                      (appended ? memo.scanned <= data.size()
+                                : memo.data == data.data() && memo.scanned == data.size());
+    if (!same) {
       memo.tx_id = in.tx_id;
+      memo.data = data.data();
       memo.scanned = 0;
       memo.patterns.clear();
     }

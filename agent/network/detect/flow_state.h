@@ -56,13 +56,18 @@ struct FlowGroupCache {
   }
 };
 
-// The patterns a database found in an append-only buffer of one transaction (the HTTP request
-// body grows packet by packet up to its limit), so the next inspection of the transaction
-// scans only the bytes added since (and the longest pattern's length before them) and takes
-// the earlier patterns from here: the same candidates as a scan of the whole buffer.
-struct AppendedBufferScan {
-  const void* database = nullptr;  // the PrefilterDatabase; null: nothing kept
+// The patterns a database found in an app-layer buffer of one transaction, so the next
+// inspection of the transaction does not scan those bytes again (the same candidates as a scan
+// of the whole buffer):
+// - an append-only buffer (the HTTP request body grows packet by packet up to its limit) is
+//   scanned only from the longest pattern's length before the old end;
+// - a buffer the packet path sets once per transaction (BufferSetOncePerTransaction: the URI,
+//   the header block, header values) is not scanned again while its view is the same (every
+//   response packet of a transaction inspected its request's URI and user agent again).
+struct BufferScanMemo {
+  const void* database = nullptr;  // the PrefilterDatabase
   uint64_t tx_id = 0;
+  const uint8_t* data = nullptr;   // the view scanned (a buffer set once per transaction)
   size_t scanned = 0;              // bytes of the buffer scanned so far
   std::vector<uint32_t> patterns;  // matcher patterns found in them, unique
 };
@@ -85,9 +90,9 @@ struct FlowDetectState {
   // addresses and ports in its groups). See DetectEngine::ContentlessInspectionCanMatch.
   std::array<bool, 2> contentless_quiet = {false, false};
   std::array<AppProto, 2> contentless_app = {AppProto::kUnknown, AppProto::kUnknown};
-  // The request body's (to-server inspections only); made when a request body is first
+  // One per database that scanned an app-layer buffer of the flow; made when the first is
   // scanned: most flows have none.
-  std::unique_ptr<AppendedBufferScan> request_body_scan;
+  std::unique_ptr<std::vector<BufferScanMemo>> buffer_scans;
 
   void ResetFor(const void* identity) {
     rules_identity = identity;
@@ -95,7 +100,7 @@ struct FlowDetectState {
     tx_alerted.clear();
     ip_only_done = 0;
     contentless_quiet = {false, false};
-    request_body_scan.reset();
+    buffer_scans.reset();
     for (auto& direction : groups) {
       for (FlowGroupCache& cache : direction) cache.group = nullptr;
     }

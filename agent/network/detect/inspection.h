@@ -39,6 +39,30 @@ enum class BufferId : uint8_t {
   kCount,
 };
 inline constexpr size_t kBufferCount = static_cast<size_t>(BufferId::kCount);
+// Buffers the packet path sets once per transaction and never changes after (the request line's
+// parts, once parsed; header values and the joined header block, once the block is complete):
+// while a transaction's view of one is the same, so are its bytes. Not the protocol, status
+// code and message (an interim 1xx response is followed by the final one in the same
+// transaction) nor the bodies (they grow).
+inline bool BufferSetOncePerTransaction(BufferId id) {
+  switch (id) {
+    case BufferId::kHttpUri:
+    case BufferId::kHttpUriRaw:
+    case BufferId::kHttpMethod:
+    case BufferId::kHttpRequestLine:
+    case BufferId::kHttpHost:
+    case BufferId::kHttpHostRaw:
+    case BufferId::kHttpUserAgent:
+    case BufferId::kHttpHeader:
+    case BufferId::kHttpHeaderRaw:
+    case BufferId::kHttpCookie:
+    case BufferId::kHttpContentType:
+    case BufferId::kHttpReferer:
+      return true;
+    default:
+      return false;
+  }
+}
 // Keyword spelling of each buffer ("http.uri"), for alerts and docs.
 std::string_view BufferName(BufferId id);
 // Buffers the packet path sets on to-server inspections only (Suricata registers them

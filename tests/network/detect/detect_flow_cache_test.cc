@@ -1,6 +1,7 @@
 // What the engine keeps per flow direction to skip work: the prefilter databases whose rule
 // headers the flow cannot meet are not scanned, a growing request body is scanned only where it
-// grew, and the alerts stay exactly those of an engine that scans everything.
+// grew, a buffer set once per transaction is not scanned again, and the alerts stay exactly those
+// of an engine that scans everything.
 #include <random>
 #include <set>
 #include <string>
@@ -167,6 +168,60 @@ TEST(AppendedBufferScanTest, GrowingRequestBodyAlertsAsIfScannedWhole) {
           expected.insert(sid);
         }
         ASSERT_EQ(alerted, expected) << PrefilterName(*compiled) << " tx " << tx << " " << body;
+      }
+    }
+  }
+}
+
+// Buffers set once per transaction (the URI, header values, the header block) are not scanned
+// again while a transaction's view of them is the same: every response packet of a transaction
+// inspected its request's URI and user agent again. Random URIs and user agents, each
+// transaction inspected several times to client (the view kept, or the buffer copied to a new
+// view, as a later transaction's would be): the rules that alert are those of an engine
+// scanning every time, with both matchers.
+TEST(BufferScanMemoTest, BuffersSetOncePerTransactionAlertAsIfScannedEachTime) {
+  std::mt19937 rng(9);
+  auto random_text = [&](size_t length) {
+    std::string s;
+    for (size_t i = 0; i < length; ++i) s.push_back("abAB"[rng() % 4]);
+    return s;
+  };
+  std::string rules;
+  for (uint32_t sid = 1; sid <= 20; ++sid) {
+    absl::StrAppend(&rules, "alert http any any -> any any (flow:to_client; ",
+                    sid % 2 == 0 ? "http.uri" : "http.user_agent", "; content:\"",
+                    random_text(3 + rng() % 3), "\";", sid % 3 == 0 ? " nocase;" : "", " sid:", sid,
+                    ";)\n");
+  }
+  for (const PrefilterKind kind : {PrefilterKind::kHyperscan, PrefilterKind::kAhoCorasick}) {
+    if (kind == PrefilterKind::kHyperscan && !HyperscanAvailable()) continue;
+    auto compiled = LoadText(rules, kind);
+    ASSERT_NE(compiled, nullptr);
+    DetectEngine engine(compiled);
+    DetectEngine whole(compiled);
+    FlowDetectStatePtr flow = NewFlowDetectState();
+    for (uint64_t tx = 1; tx <= 40; ++tx) {
+      std::string uri = random_text(4 + rng() % 30);
+      std::string user_agent = random_text(4 + rng() % 30);
+      std::set<uint32_t> alerted;  // once per transaction
+      std::set<uint32_t> expected;
+      for (int step = 0; step < 4; ++step) {
+        if (rng() % 3 == 0) uri = std::string(uri.data(), uri.size());  // a new view
+        auto inspection = [&](FlowDetectState* state) {
+          PacketBuilder p;
+          p.in.direction = Direction::kToClient;
+          p.in.app_proto = AppProto::kHttp;
+          p.in.tx_id = tx;
+          p.in.flow_state = state;
+          p.in.SetBuffer(BufferId::kHttpUri, std::string_view(uri));
+          p.in.SetBuffer(BufferId::kHttpUserAgent, std::string_view(user_agent));
+          return p;
+        };
+        for (uint32_t sid : InspectSids(engine, inspection(flow.get()).in)) {
+          EXPECT_TRUE(alerted.insert(sid).second) << sid;
+        }
+        for (uint32_t sid : InspectSids(whole, inspection(nullptr).in)) expected.insert(sid);
+        ASSERT_EQ(alerted, expected) << PrefilterName(*compiled) << " tx " << tx << " " << uri;
       }
     }
   }
