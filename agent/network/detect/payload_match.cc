@@ -224,8 +224,17 @@ int64_t FindPattern(std::span<const uint8_t> haystack, size_t from, size_t to,
   }
   const uint8_t first = static_cast<uint8_t>(needle[0]);
   const size_t last_start = to - needle.size();
+  // A first byte that is no letter (a binary byte, a digit, punctuation) has one case: memchr
+  // finds its candidate positions instead of a loop lower-casing every byte.
+  const bool first_has_one_case = first < 'a' || first > 'z';
   for (size_t i = from; i <= last_start; ++i) {
-    if (Lower(haystack[i]) != first) continue;
+    if (first_has_one_case) {
+      const void* hit = memchr(haystack.data() + i, first, last_start - i + 1);
+      if (hit == nullptr) return -1;
+      i = static_cast<size_t>(static_cast<const uint8_t*>(hit) - haystack.data());
+    } else if (Lower(haystack[i]) != first) {
+      continue;
+    }
     size_t k = 1;
     while (k < needle.size() && Lower(haystack[i + k]) == static_cast<uint8_t>(needle[k])) ++k;
     if (k == needle.size()) return static_cast<int64_t>(i);

@@ -1,7 +1,9 @@
 // Payload keywords on hand-built Inspections: content and its modifiers, pcre, byte_test,
 // byte_jump, isdataat, bsize, sticky buffers and legacy modifiers.
+#include <random>
 #include <string>
 
+#include "agent/network/detect/payload_match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/network/detect/detect_test_util.h"
@@ -343,6 +345,41 @@ TEST(StickyBufferTest, RequestBodyIsInspectedToServerOnly) {
     p.Buffer(BufferId::kHttpRequestBody, "a secret");
     EXPECT_EQ(Sids(rules, p.in), direction == Direction::kToServer ? std::vector<uint32_t>{1}
                                                                    : std::vector<uint32_t>{});
+  }
+}
+
+// FindPattern against a naive search: the first position in [from, to), exact or caseless (a
+// caseless needle is lower-case; its first byte may be a letter or not), over random bytes.
+TEST(FindPatternTest, FindsTheFirstPositionANaiveSearchFinds) {
+  std::mt19937 rng(3);
+  const std::string alphabet("aAbB\x00\x01\xff", 7);
+  auto random_bytes = [&](size_t length) {
+    std::string s;
+    for (size_t i = 0; i < length; ++i) s.push_back(alphabet[rng() % alphabet.size()]);
+    return s;
+  };
+  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
+  for (int round = 0; round < 3000; ++round) {
+    const std::string haystack = random_bytes(rng() % 40);
+    const bool nocase = rng() % 2 == 0;
+    std::string needle = random_bytes(1 + rng() % 3);
+    if (nocase) {
+      for (char& c : needle) c = lower(c);
+    }
+    const size_t from = haystack.empty() ? 0 : rng() % (haystack.size() + 1);
+    const size_t to = from + rng() % (haystack.size() + 2 - from);
+    int64_t expected = -1;
+    for (size_t i = from; expected < 0 && i + needle.size() <= std::min(to, haystack.size()); ++i) {
+      bool same = true;
+      for (size_t k = 0; k < needle.size() && same; ++k) {
+        same = (nocase ? lower(haystack[i + k]) : haystack[i + k]) == needle[k];
+      }
+      if (same) expected = static_cast<int64_t>(i);
+    }
+    const std::span<const uint8_t> data(reinterpret_cast<const uint8_t*>(haystack.data()),
+                                        haystack.size());
+    ASSERT_EQ(FindPattern(data, from, to, needle, nocase), expected)
+        << "round " << round << " nocase " << nocase;
   }
 }
 
