@@ -30,7 +30,9 @@ enum class FieldType : uint8_t { kString, kInteger, kIp, kPath, kHashes };
   X(kProduct, "Product", kString, "PE product name (Windows)")                              \
   X(kDescription, "Description", kString, "PE description (Windows)")                       \
   X(kCompany, "Company", kString, "PE company (Windows)")                                   \
+  X(kFileVersion, "FileVersion", kString, "PE file version (Windows)")                      \
   X(kIntegrityLevel, "IntegrityLevel", kString, "Process integrity level (Windows)")        \
+  X(kLogonId, "LogonId", kString, "Logon session id of the process (Windows)")              \
   X(kHashes, "Hashes", kHashes, "Image hashes, e.g. SHA256=...")                            \
   X(kProtocol, "Protocol", kString, "Transport protocol: tcp or udp")                       \
   X(kInitiated, "Initiated", kString, "true if this host opened the connection")            \
