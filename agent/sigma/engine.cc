@@ -436,6 +436,14 @@ inline void SigmaEngine::LookUp(uint32_t cache_field, FieldLookup& field) {
   scan_cache_.Find(cache_field, field.value, field.hash, &field.entry);
 }
 
+// A scan cache entry's hit: (the bucket's literal id << EventView::kHitBits) | where it lay
+// (LiteralHit bits), packed by ScanField, unpacked where cached hits are replayed.
+constexpr uint32_t PackHit(uint32_t literal, uint32_t where) {
+  return (literal << EventView::kHitBits) | where;
+}
+constexpr uint32_t PackedHitLiteral(uint32_t hit) { return hit >> EventView::kHitBits; }
+constexpr uint32_t PackedHitWhere(uint32_t hit) { return hit & ((1u << EventView::kHitBits) - 1); }
+
 void SigmaEngine::ScanField(const LogSourceBucket& bucket, uint32_t field, uint32_t cache_field,
                             const FieldLookup& lookup, uint32_t gen) {
   const Prefilter& pf = bucket.prefilter;
@@ -459,7 +467,7 @@ void SigmaEngine::ScanField(const LogSourceBucket& bucket, uint32_t field, uint3
   if (!cached) return;
   // Every occurrence's bits, as the scan left them.
   for (uint32_t& h : field_hits_) {
-    h = (h << EventView::kHitBits) | view_.HitBits(bucket.first_literal + h);
+    h = PackHit(h, view_.HitBits(bucket.first_literal + h));
   }
   field_memos_[cache_field] = scan_cache_.Insert(cache_field, value, lookup.hash, field_hits_).memo;
 }
@@ -479,10 +487,9 @@ bool SigmaEngine::MatchMemoised(const CompiledSigmaRules& rules, const LogSource
   if (!candidate_memo_.Find(b, key, key_hash, &kept)) return false;
   if (kept.reads_hits) {
     // The evaluation reads the hit records; the literals' rules are known already.
-    constexpr uint32_t kWhere = (1u << EventView::kHitBits) - 1;
     for (size_t f = 0; f < key.size(); ++f) {
       for (const uint32_t h : lookups_[f].entry.hits) {
-        view_.RecordHit(bucket.first_literal + (h >> EventView::kHitBits), h & kWhere);
+        view_.RecordHit(bucket.first_literal + PackedHitLiteral(h), PackedHitWhere(h));
       }
     }
   } else {
@@ -549,9 +556,8 @@ void SigmaEngine::MatchBucket(const CompiledSigmaRules& rules, uint32_t b,
       ScanField(bucket, f, bucket.first_field + f, lookup, gen);
       continue;
     }
-    constexpr uint32_t kWhere = (1u << EventView::kHitBits) - 1;
     for (const uint32_t h : lookup.entry.hits) {
-      NoteHit(bucket, h >> EventView::kHitBits, h & kWhere, gen);
+      NoteHit(bucket, PackedHitLiteral(h), PackedHitWhere(h), gen);
     }
   }
   for (uint32_t local : touched_) {

@@ -279,6 +279,14 @@ struct DetectEngine::Impl {
     return no_patternless;
   }
 
+  // Makes the rules of a pattern the database found candidates.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void AddPatternRules(const PrefilterDatabase& database,
+                                                    uint32_t pattern) {
+    for (uint32_t k = database.rule_begin[pattern]; k < database.rule_begin[pattern + 1]; ++k) {
+      AddCandidate(database.rules[k]);
+    }
+  }
+
   // Scans buffer `id` of the inspection, if present and not shorter than the database's
   // shortest pattern (no pattern is empty), with one database, and makes the rules of every
   // pattern found candidates.
@@ -288,11 +296,7 @@ struct DetectEngine::Impl {
     const std::span<const uint8_t> data = in.Buffer(id);
     if (data.empty() || data.size() < database.shortest_pattern) return;
     ++stats.prefilter_scans;
-    auto add_rules = [&](uint32_t pattern) {
-      for (uint32_t k = database.rule_begin[pattern]; k < database.rule_begin[pattern + 1]; ++k) {
-        AddCandidate(database.rules[k]);
-      }
-    };
+    auto add_rules = [&](uint32_t pattern) { AddPatternRules(database, pattern); };
     if (data.size() == 1) {
       const auto byte = static_cast<uint8_t>(absl::ascii_tolower(static_cast<char>(data[0])));
       for (const auto& [pattern_byte, pattern] : database.one_byte_patterns) {
@@ -340,11 +344,7 @@ struct DetectEngine::Impl {
       memo.patterns.clear();
     }
     ++stats.prefilter_scans;
-    auto add_rules = [&](uint32_t pattern) {
-      for (uint32_t k = database.rule_begin[pattern]; k < database.rule_begin[pattern + 1]; ++k) {
-        AddCandidate(database.rules[k]);
-      }
-    };
+    auto add_rules = [&](uint32_t pattern) { AddPatternRules(database, pattern); };
     database.anchored.ForEachMatch(data, add_rules);
     if (data.size() > memo.scanned) {
       const size_t overlap = database.longest_matcher_pattern - 1;

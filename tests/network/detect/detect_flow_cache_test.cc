@@ -116,6 +116,13 @@ TEST(DatabaseReachTest, AlertsEqualThoseOfAFullScan) {
   }
 }
 
+// Random text over a/b in both cases (caseless and cased patterns both meet it).
+std::string RandomText(std::mt19937& rng, size_t length) {
+  std::string s;
+  for (size_t i = 0; i < length; ++i) s.push_back("abAB"[rng() % 4]);
+  return s;
+}
+
 // A to-server inspection of an HTTP transaction whose request body grew.
 PacketBuilder RequestBody(FlowDetectState* flow, uint64_t tx_id, const std::string& body) {
   PacketBuilder p;
@@ -134,11 +141,7 @@ PacketBuilder RequestBody(FlowDetectState* flow, uint64_t tx_id, const std::stri
 // every inspection: no flow state), with both matchers.
 TEST(AppendedBufferScanTest, GrowingRequestBodyAlertsAsIfScannedWhole) {
   std::mt19937 rng(5);
-  auto random_text = [&](size_t length) {
-    std::string s;
-    for (size_t i = 0; i < length; ++i) s.push_back("abAB"[rng() % 4]);
-    return s;
-  };
+  auto random_text = [&](size_t length) { return RandomText(rng, length); };
   std::string rules;
   for (uint32_t sid = 1; sid <= 30; ++sid) {
     // A long fast pattern, sometimes with a short content that must follow it.
@@ -181,11 +184,7 @@ TEST(AppendedBufferScanTest, GrowingRequestBodyAlertsAsIfScannedWhole) {
 // scanning every time, with both matchers.
 TEST(BufferScanMemoTest, BuffersSetOncePerTransactionAlertAsIfScannedEachTime) {
   std::mt19937 rng(9);
-  auto random_text = [&](size_t length) {
-    std::string s;
-    for (size_t i = 0; i < length; ++i) s.push_back("abAB"[rng() % 4]);
-    return s;
-  };
+  auto random_text = [&](size_t length) { return RandomText(rng, length); };
   std::string rules;
   for (uint32_t sid = 1; sid <= 20; ++sid) {
     absl::StrAppend(&rules, "alert http any any -> any any (flow:to_client; ",
