@@ -6,42 +6,6 @@
 
 namespace otasuke::network {
 
-FlowKey FlowKey::Of(const Packet& p, bool* swapped) {
-  uint16_t sport = p.sport;
-  uint16_t dport = p.dport;
-  if (p.is_icmp()) {
-    // ICMP flows are keyed by address pair only (echo ids would split request/reply
-    // matching the way Suricata keys them anyway).
-    sport = 0;
-    dport = 0;
-  }
-  uint64_t src[2];
-  uint64_t dst[2];
-  std::memcpy(src, p.src.bytes, 16);
-  std::memcpy(dst, p.dst.bytes, 16);
-  // Any fixed total order will do: which endpoint is "lo" never leaves the key.
-  bool swap;
-  if (src[0] != dst[0]) {
-    swap = src[0] > dst[0];
-  } else if (src[1] != dst[1]) {
-    swap = src[1] > dst[1];
-  } else {
-    swap = sport > dport;
-  }
-  *swapped = swap;
-  FlowKey k;
-  k.words[0] = swap ? dst[0] : src[0];
-  k.words[1] = swap ? dst[1] : src[1];
-  k.words[2] = swap ? src[0] : dst[0];
-  k.words[3] = swap ? src[1] : dst[1];
-  const uint64_t lo_port = swap ? dport : sport;
-  const uint64_t hi_port = swap ? sport : dport;
-  const uint64_t vlan = p.vlan_count > 0 ? p.vlan_ids[0] : 0;
-  k.words[4] =
-      lo_port | hi_port << 16 | uint64_t{p.proto} << 32 | vlan << 40 | uint64_t{p.src.family} << 56;
-  return k;
-}
-
 const std::string& Flow::community_id() const {
   if (community_id_cache.empty()) {
     community_id_cache = proto == kProtoIcmp || proto == kProtoIcmpv6

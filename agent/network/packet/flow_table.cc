@@ -78,8 +78,7 @@ FlowTable::~FlowTable() {
   }
 }
 
-Flow* FlowTable::Find(const FlowKey& key) {
-  if (last_found_ != nullptr && last_found_->key == key) return last_found_;
+Flow* FlowTable::FindInIndex(const FlowKey& key) {
   Flow* flow = index_.Find(key, HashOf(key));
   if (flow != nullptr) last_found_ = flow;
   return flow;
@@ -157,12 +156,9 @@ Flow* FlowTable::Create(const FlowKey& key, int64_t now_usec) {
   return raw;
 }
 
-void FlowTable::Touch(Flow* flow, int64_t now_usec) {
-  if (now_usec > flow->last_usec) flow->last_usec = now_usec;
-  if (lru_head_ != flow) {
-    Unlink(flow);
-    PushFront(flow);
-  }
+void FlowTable::MoveToFront(Flow* flow) {
+  Unlink(flow);
+  PushFront(flow);
 }
 
 void FlowTable::Account(Flow* flow) {
@@ -190,9 +186,7 @@ int64_t FlowTable::TimeoutOf(const Flow& flow) const {
   return (flow.established() ? t.other_established : t.other_new) * kUsec;
 }
 
-void FlowTable::Expire(int64_t now_usec) {
-  // Once per second of packet time is plenty for second-granular timeouts.
-  if (now_usec - last_expire_usec_ < kUsec) return;
+void FlowTable::ExpireIdle(int64_t now_usec) {
   last_expire_usec_ = now_usec;
   int64_t min_timeout = config_.timeouts.tcp_closed;
   for (int64_t t :

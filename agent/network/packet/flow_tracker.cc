@@ -20,35 +20,38 @@ Flow* FlowTracker::Lookup(const Packet& packet, int* direction) {
   bool swapped = false;
   const FlowKey key = FlowKey::Of(packet, &swapped);
   Flow* flow = table_.Find(key);
-  if (flow == nullptr) {
-    flow = table_.Create(key, packet.ts_usec);
-    // The initiator is the client; a SYN/ACK seen first comes from the server. A TCP session
-    // joined midstream has no initiator to see: a packet from a well-known port to an
-    // ephemeral one is taken as the server's (Suricata reaches the same by reversing the flow
-    // when the first data looks like a response).
-    const bool syn = packet.is_tcp() && (packet.tcp_flags & kTcpSyn);
-    const bool from_server =
-        packet.is_tcp() && ((syn && (packet.tcp_flags & kTcpAck)) ||
-                            (!syn && packet.sport < 1024 && packet.dport >= 1024));
-    flow->proto = packet.proto;
-    flow->client = from_server ? packet.dst : packet.src;
-    flow->server = from_server ? packet.src : packet.dst;
-    flow->client_port = from_server ? packet.dport : packet.sport;
-    flow->server_port = from_server ? packet.sport : packet.dport;
-    flow->detect_state = detect::NewFlowDetectState();
-    if (packet.is_icmp()) {
-      flow->client_port = flow->server_port = 0;
-      flow->icmp_type = packet.icmp_type;
-      flow->icmp_code = packet.icmp_code;
-    }
-    // The packet's source is the key's hi endpoint when `swapped`. A flow whose two endpoints
-    // are the same (address and port) never swaps: every packet is the client's.
-    const bool same_endpoints = key.words[0] == key.words[2] && key.words[1] == key.words[3] &&
-                                (key.words[4] & 0xffff) == ((key.words[4] >> 16) & 0xffff);
-    flow->client_is_hi = !same_endpoints && (from_server != swapped);
-  }
+  if (flow == nullptr) flow = NewFlow(packet, key, swapped);
   *direction = swapped == flow->client_is_hi ? kToServer : kToClient;
   table_.Touch(flow, packet.ts_usec);
+  return flow;
+}
+
+Flow* FlowTracker::NewFlow(const Packet& packet, const FlowKey& key, bool swapped) {
+  Flow* flow = table_.Create(key, packet.ts_usec);
+  // The initiator is the client; a SYN/ACK seen first comes from the server. A TCP session
+  // joined midstream has no initiator to see: a packet from a well-known port to an
+  // ephemeral one is taken as the server's (Suricata reaches the same by reversing the flow
+  // when the first data looks like a response).
+  const bool syn = packet.is_tcp() && (packet.tcp_flags & kTcpSyn);
+  const bool from_server =
+      packet.is_tcp() && ((syn && (packet.tcp_flags & kTcpAck)) ||
+                          (!syn && packet.sport < 1024 && packet.dport >= 1024));
+  flow->proto = packet.proto;
+  flow->client = from_server ? packet.dst : packet.src;
+  flow->server = from_server ? packet.src : packet.dst;
+  flow->client_port = from_server ? packet.dport : packet.sport;
+  flow->server_port = from_server ? packet.sport : packet.dport;
+  flow->detect_state = detect::NewFlowDetectState();
+  if (packet.is_icmp()) {
+    flow->client_port = flow->server_port = 0;
+    flow->icmp_type = packet.icmp_type;
+    flow->icmp_code = packet.icmp_code;
+  }
+  // The packet's source is the key's hi endpoint when `swapped`. A flow whose two endpoints
+  // are the same (address and port) never swaps: every packet is the client's.
+  const bool same_endpoints = key.words[0] == key.words[2] && key.words[1] == key.words[3] &&
+                              (key.words[4] & 0xffff) == ((key.words[4] >> 16) & 0xffff);
+  flow->client_is_hi = !same_endpoints && (from_server != swapped);
   return flow;
 }
 

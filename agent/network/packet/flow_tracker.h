@@ -105,7 +105,12 @@ class FlowTracker : public StreamSink {
   void OnStreamGap(int direction, uint32_t len) override;
 
  private:
-  Flow* Lookup(const Packet& packet, int* direction);
+  // The packet's flow (created on its first packet) and direction. Inlined into Process: with
+  // the key, the last-found check and the LRU touch inline too, a packet of a known flow pays
+  // one frame instead of five.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE inline Flow* Lookup(const Packet& packet, int* direction);
+  // Creates the flow of `key` for its first packet: client and server, ports, ICMP type.
+  ABSL_ATTRIBUTE_NOINLINE Flow* NewFlow(const Packet& packet, const FlowKey& key, bool swapped);
   void HandleTcp(const Packet& packet, Flow& flow, int direction, PacketFlowView* view);
   void HandleUdp(const Packet& packet, Flow& flow, int direction, PacketFlowView* view);
   void FeedApp(Flow& flow, int direction, const uint8_t* data, uint32_t len);
