@@ -83,7 +83,8 @@ void FlowTracker::Process(const Packet& packet, PacketFlowView* view) {
   current_ = nullptr;
 }
 
-void FlowTracker::HandleTcp(const Packet& packet, Flow& flow, int direction, PacketFlowView* view) {
+void FlowTracker::AdvanceHandshake(const Packet& packet, Flow& flow, int direction,
+                                   PacketFlowView* view) {
   const uint8_t flags = packet.tcp_flags;
   const bool syn = flags & kTcpSyn;
   const bool ack = flags & kTcpAck;
@@ -144,6 +145,13 @@ void FlowTracker::HandleTcp(const Packet& packet, Flow& flow, int direction, Pac
     default:
       break;
   }
+}
+
+void FlowTracker::HandleTcp(const Packet& packet, Flow& flow, int direction, PacketFlowView* view) {
+  const uint8_t flags = packet.tcp_flags;
+  const bool syn = flags & kTcpSyn;
+  const bool ack = flags & kTcpAck;
+  if (flow.tcp_state < TcpState::kEstablished) AdvanceHandshake(packet, flow, direction, view);
   if (flow.stream_tracked && !flow.streams[direction].initialized()) {
     flow.streams[direction].Init(packet.tcp_seq);
   }

@@ -111,7 +111,14 @@ class FlowTracker : public StreamSink {
   ABSL_ATTRIBUTE_ALWAYS_INLINE inline Flow* Lookup(const Packet& packet, int* direction);
   // Creates the flow of `key` for its first packet: client and server, ports, ICMP type.
   ABSL_ATTRIBUTE_NOINLINE Flow* NewFlow(const Packet& packet, const FlowKey& key, bool swapped);
-  void HandleTcp(const Packet& packet, Flow& flow, int direction, PacketFlowView* view);
+  // Runs for every TCP packet; inline in Process, as an established flow's packet passes
+  // through a few tests here. The handshake's state machine is out of line.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE inline void HandleTcp(const Packet& packet, Flow& flow,
+                                                     int direction, PacketFlowView* view);
+  // The TCP state machine before the session is established (SYN, SYN/ACK, the handshake's
+  // ACK, midstream and one-sided pickup).
+  ABSL_ATTRIBUTE_NOINLINE void AdvanceHandshake(const Packet& packet, Flow& flow, int direction,
+                                                PacketFlowView* view);
   void HandleUdp(const Packet& packet, Flow& flow, int direction, PacketFlowView* view);
   void FeedApp(Flow& flow, int direction, const uint8_t* data, uint32_t len);
   void StartParser(Flow& flow);

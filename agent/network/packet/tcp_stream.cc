@@ -11,15 +11,6 @@ void TcpStream::Init(uint32_t first_seq) {
   acked_ = 0;
 }
 
-uint64_t TcpStream::Offset(uint32_t seq) const {
-  // The distance from the current position as a signed 32-bit value: segments within 2 GB
-  // either side are placed correctly across sequence wrap.
-  const uint32_t next_seq = base_seq_ + static_cast<uint32_t>(next_);
-  const int32_t delta = static_cast<int32_t>(seq - next_seq);
-  if (delta < 0 && static_cast<uint64_t>(-static_cast<int64_t>(delta)) > next_) return 0;
-  return next_ + delta;
-}
-
 void TcpStream::Deliver(const uint8_t* data, uint32_t len, StreamSink& sink, int direction,
                         const StreamConfig* config, StreamStats& stats) {
   if (depth_reached_) {
@@ -90,7 +81,7 @@ void TcpStream::AddSegment(uint32_t seq, const uint8_t* data, uint32_t len, Stre
   }
   if (begin == next_) {
     Deliver(data, len, sink, direction, &config, stats);
-    Drain(sink, direction, stats);
+    if (!ooo_.empty()) Drain(sink, direction, stats);
     return;
   }
   // Behind a hole: queue it, unless it is already queued or the queue is full.
@@ -121,13 +112,8 @@ void TcpStream::AddSegment(uint32_t seq, const uint8_t* data, uint32_t len, Stre
   ooo_bytes_ += len;
 }
 
-void TcpStream::OnPeerAck(uint32_t ack, StreamSink& sink, int direction, StreamStats& stats) {
-  if (!initialized_) return;
-  const uint64_t offset = Offset(ack);
-  // An ACK far beyond anything sent is bogus (or for data we never saw at all); only move
-  // past holes that queued data proves exist.
-  if (offset > acked_) acked_ = offset;
-  if (acked_ > next_ && !ooo_.empty() && ooo_.begin()->first < acked_) {
+void TcpStream::SkipAckedHole(StreamSink& sink, int direction, StreamStats& stats) {
+  if (ooo_.begin()->first < acked_) {
     SkipTo(ooo_.begin()->first, sink, direction, stats);
     Drain(sink, direction, stats);
   }

@@ -55,8 +55,16 @@ class TcpStream {
                   StreamConfig const& config, StreamStats& stats);
 
   // The peer acknowledged up to `ack`: data before it may be inspected; a hole before it
-  // will never be filled, so it is skipped.
-  void OnPeerAck(uint32_t ack, StreamSink& sink, int direction, StreamStats& stats);
+  // will never be filled, so it is skipped. Inline: it runs for nearly every TCP packet, and
+  // a hole to skip is rare.
+  void OnPeerAck(uint32_t ack, StreamSink& sink, int direction, StreamStats& stats) {
+    if (!initialized_) return;
+    const uint64_t offset = Offset(ack);
+    // An ACK far beyond anything sent is bogus (or for data we never saw at all); only move
+    // past holes that queued data proves exist.
+    if (offset > acked_) acked_ = offset;
+    if (acked_ > next_ && !ooo_.empty()) SkipAckedHole(sink, direction, stats);
+  }
 
   // At the end of the flow: skip every remaining hole and deliver what is queued.
   void FlushAll(StreamSink& sink, int direction, StreamStats& stats);
@@ -77,7 +85,17 @@ class TcpStream {
 
  private:
   // Relative offset of `seq` near the current position (64-bit, wrap-safe).
-  uint64_t Offset(uint32_t seq) const;
+  uint64_t Offset(uint32_t seq) const {
+    // The distance from the current position as a signed 32-bit value: segments within 2 GB
+    // either side are placed correctly across sequence wrap.
+    const uint32_t next_seq = base_seq_ + static_cast<uint32_t>(next_);
+    const int32_t delta = static_cast<int32_t>(seq - next_seq);
+    if (delta < 0 && static_cast<uint64_t>(-static_cast<int64_t>(delta)) > next_) return 0;
+    return next_ + delta;
+  }
+  // OnPeerAck's rare half: the first queued segment lies before the acknowledged edge, so the
+  // hole in front of it is skipped.
+  void SkipAckedHole(StreamSink& sink, int direction, StreamStats& stats);
   void Deliver(const uint8_t* data, uint32_t len, StreamSink& sink, int direction,
                const StreamConfig* config, StreamStats& stats);
   void Drain(StreamSink& sink, int direction, StreamStats& stats);

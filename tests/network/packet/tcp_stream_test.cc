@@ -75,6 +75,23 @@ TEST_F(TcpStreamTest, GapSkippedWhenPeerAcksPastIt) {
   EXPECT_EQ(stats.gaps, 1u);
 }
 
+// OnPeerAck is inline and hands only the rare hole to its out-of-line half: an ACK up to the
+// in-order edge, or one stopping inside the hole, skips nothing; one past the start of the
+// queued segment skips the hole.
+TEST_F(TcpStreamTest, GapKeptUntilPeerAcksPastItsEnd) {
+  Add(0, "head");
+  Add(10, "tail");
+  stream.OnPeerAck(base + 4, sink, 0, stats);
+  stream.OnPeerAck(base + 8, sink, 0, stats);
+  stream.OnPeerAck(base + 10, sink, 0, stats);
+  EXPECT_EQ(sink.text, "head");
+  EXPECT_EQ(stats.gaps, 0u);
+  stream.OnPeerAck(base + 11, sink, 0, stats);
+  EXPECT_EQ(sink.text, "head<gap>tail");
+  EXPECT_EQ(sink.gaps, 6u);
+  EXPECT_EQ(stats.gaps, 1u);
+}
+
 TEST_F(TcpStreamTest, GapSkippedAtFlowEnd) {
   Add(0, "a");
   Add(5, "b");
