@@ -296,24 +296,6 @@ void FlowTracker::CollectApp(Flow& flow, PacketFlowView* view) {
   if (flow.dns && !flow.dns->messages().empty()) flow.dns->TakeMessages(&view->dns_messages);
 }
 
-void FlowTracker::Done(PacketFlowView* view) {
-  Flow* flow = view->flow;
-  if (flow == nullptr) return;
-  // Most packets belong to flows without HTTP or DNS state: their path stays a few tests.
-  if (flow->http || flow->dns || !view->http_txs.empty() || !view->dns_messages.empty()) {
-    ReleaseApp(*flow, view);
-  }
-  flow->tls_hello_new = false;
-  if (flow->tls && !flow->tls_encrypted && flow->tls->encrypted() &&
-      config_.tls_encryption != TlsEncryptionHandling::kFull) {
-    ApplyTlsEncryption(*flow);
-  }
-  if (flow->memory_dirty) {
-    flow->memory_dirty = false;
-    table_.Account(flow);
-  }
-}
-
 void FlowTracker::ReleaseApp(Flow& flow, PacketFlowView* view) {
   if (flow.http) {
     flow.http->ClearTouched();
@@ -324,7 +306,8 @@ void FlowTracker::ReleaseApp(Flow& flow, PacketFlowView* view) {
   view->dns_messages.clear();
 }
 
-void FlowTracker::ApplyTlsEncryption(Flow& flow) {
+void FlowTracker::ApplyTlsEncryptionIfStarted(Flow& flow) {
+  if (!flow.tls->encrypted() || config_.tls_encryption == TlsEncryptionHandling::kFull) return;
   ++stats_.tls_encrypted;
   flow.tls_encrypted = true;
   flow.bypassed = config_.tls_encryption == TlsEncryptionHandling::kBypass;

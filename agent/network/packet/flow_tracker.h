@@ -78,7 +78,22 @@ class FlowTracker : public StreamSink {
   // handling when this packet started encrypted data (so the packet itself was still
   // inspected, as in Suricata, where the flag reaches packets after the one parsed) and
   // accounts memory.
-  void Done(PacketFlowView* view);
+  // Inline: every packet passes through it, and for most (no HTTP / DNS state, no new TLS
+  // encryption, no payload) it is a few tests.
+  void Done(PacketFlowView* view) {
+    Flow* flow = view->flow;
+    if (flow == nullptr) return;
+    // Most packets belong to flows without HTTP or DNS state: their path stays a few tests.
+    if (flow->http || flow->dns || !view->http_txs.empty() || !view->dns_messages.empty()) {
+      ReleaseApp(*flow, view);
+    }
+    flow->tls_hello_new = false;
+    if (flow->tls && !flow->tls_encrypted) ApplyTlsEncryptionIfStarted(*flow);
+    if (flow->memory_dirty) {
+      flow->memory_dirty = false;
+      table_.Account(flow);
+    }
+  }
 
   // Stream data of `direction` ready for raw inspection (acknowledged by the peer, or
   // everything when `all`), and marking it inspected.
@@ -127,9 +142,10 @@ class FlowTracker : public StreamSink {
   // without HTTP / DNS state keeps a small frame (inlined, they cost more than the tests).
   ABSL_ATTRIBUTE_NOINLINE void CollectApp(Flow& flow, PacketFlowView* view);
   ABSL_ATTRIBUTE_NOINLINE void ReleaseApp(Flow& flow, PacketFlowView* view);
-  // The flow's TLS session became encrypted: stops payload inspection (default) or all
-  // inspection (bypass) and the flow's reassembly, releasing its stream buffers.
-  ABSL_ATTRIBUTE_NOINLINE void ApplyTlsEncryption(Flow& flow);
+  // When the flow's TLS session became encrypted (and the handling is not `full`): stops
+  // payload inspection (default) or all inspection (bypass) and the flow's reassembly,
+  // releasing its stream buffers.
+  ABSL_ATTRIBUTE_NOINLINE void ApplyTlsEncryptionIfStarted(Flow& flow);
 
   FlowTrackerConfig config_;
   FlowTable table_;
