@@ -151,7 +151,12 @@ void FlowTracker::HandleTcp(const Packet& packet, Flow& flow, int direction, Pac
   const uint8_t flags = packet.tcp_flags;
   const bool syn = flags & kTcpSyn;
   const bool ack = flags & kTcpAck;
-  if (flow.tcp_state < TcpState::kEstablished) AdvanceHandshake(packet, flow, direction, view);
+  // A flow whose handshake the capture does not hold stays kNone, and with midstream pickup off
+  // only a SYN can move it: half the TCP packets of the bench capture are such flows' packets.
+  const bool handshake_can_advance = flow.tcp_state != TcpState::kNone || syn || config_.midstream;
+  if (flow.tcp_state < TcpState::kEstablished && handshake_can_advance) {
+    AdvanceHandshake(packet, flow, direction, view);
+  }
   if (flow.stream_tracked && !flow.streams[direction].initialized()) {
     flow.streams[direction].Init(packet.tcp_seq);
   }

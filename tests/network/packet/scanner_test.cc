@@ -255,6 +255,26 @@ TEST(ScannerTest, EstablishedNeedsHandshakeUnlessMidstream) {
   EXPECT_EQ(picked.Count(2), 0);
 }
 
+// Packets of a flow whose handshake was not captured skip the handshake's state machine while
+// midstream pickup is off; a SYN on that flow later (the capture started mid-session, then
+// the ports were reused) must still reach it and start a tracked session.
+TEST(ScannerTest, HandshakeAfterUntrackedPacketsIsTracked) {
+  TcpSession before(Endpoints{});
+  TcpSession after(Endpoints{}, 90000, 95000);
+  std::vector<Bytes> frames = {before.ClientData("no handshake here"), before.ServerAck()};
+  for (Bytes& frame : after.Handshake()) frames.push_back(std::move(frame));
+  frames.push_back(after.ClientData("handshake now"));
+  frames.push_back(after.ServerAck());
+  frames.push_back(after.ClientData("more"));
+  const std::string rules =
+      "alert tcp any any -> any any (msg:\"est\"; flow:established; content:\"handshake\"; "
+      "sid:1;)\nalert tcp any any -> any any (msg:\"new\"; flow:not_established; "
+      "content:\"handshake\"; sid:2;)\n";
+  const Collector c = Scan(frames, rules);
+  EXPECT_EQ(c.Count(1), 1);
+  EXPECT_EQ(c.Count(2), 1);
+}
+
 TEST(ScannerTest, TcpFastOpenDataOnSyn) {
   const Endpoints e;
   const std::vector<Bytes> frames = {testing::EthTcp(
