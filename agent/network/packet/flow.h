@@ -26,8 +26,8 @@ inline constexpr int kToClient = 1;
 struct FlowKey {
   uint64_t words[5] = {0, 0, 0, 0, 0};
 
-  // Builds the key of a packet; *swapped is true when the packet goes hi -> lo. Inline: it runs
-  // for every packet, and out of line its call cost a fifth of its work.
+  // Builds the key of a packet; *swapped is true when the packet goes hi -> lo. Inline, as part
+  // of FlowTracker's per-packet lookup (docs/NETWORK.md, step 19).
   static FlowKey Of(const Packet& p, bool* swapped) {
     const bool icmp = p.is_icmp();
     // ICMP flows are keyed by address pair only (echo ids would split request/reply matching the
