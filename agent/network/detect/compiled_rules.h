@@ -6,6 +6,7 @@
 #include <array>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,13 @@ struct DatabaseReach {
   std::vector<uint32_t> header_rules;  // one rule per distinct header, most common first
   bool always = false;  // a header matches everything, or too many to check once per flow
 };
+
+// An inspection's address class: whether its source (bit 1) and its destination (bit 0) lie in
+// CompiledRules::address_region. Rules are written against a few address variables ($HOME_NET,
+// $EXTERNAL_NET = !$HOME_NET, and the servers, which default to $HOME_NET), so which of them a
+// flow can meet is mostly decided by which side of $HOME_NET its two hosts are on.
+inline constexpr int kAddressClasses = 4;
+inline constexpr int kNoAddressClass = -1;  // an address outside IPv4 / IPv6, or no region
 
 // One multi-pattern database and, per pattern, the rules it makes candidates (CSR layout).
 struct PrefilterDatabase {
@@ -54,11 +62,28 @@ struct PrefilterDatabase {
   // `unestablished_none` false: this database is scanned itself.
   std::unique_ptr<PrefilterDatabase> unestablished;
   bool unestablished_none = false;  // every rule needs an established flow
+  // Per address class (see AddressClass): a database of the patterns of the rules whose
+  // addresses can meet an inspection of that class, when it leaves out at least half of the
+  // rules (ET: a flow between two $HOME_NET hosts meets none of the `$HOME_NET any ->
+  // $EXTERNAL_NET any` rules, which are most of the TCP to-server payload rules). Null with the
+  // class's bit of `address_class_none` clear: this database is scanned itself; with the bit
+  // set, no rule's addresses can meet the class and nothing is scanned.
+  std::array<std::unique_ptr<PrefilterDatabase>, kAddressClasses> by_address_class;
+  uint8_t address_class_none = 0;
+  bool has_address_class_subsets = false;  // a subset is built or a class is none
   // The database to scan for an inspection whose flow is `established` or not; null: none.
   const PrefilterDatabase* ForFlowState(bool established) const {
     if (established) return this;
     if (unestablished_none) return nullptr;
     return unestablished != nullptr ? unestablished.get() : this;
+  }
+  // The database to scan for an inspection of `address_class` (kNoAddressClass: this one);
+  // null: none.
+  const PrefilterDatabase* ForAddressClass(int address_class) const {
+    if (address_class == kNoAddressClass) return this;
+    if ((address_class_none >> address_class) & 1u) return nullptr;
+    const PrefilterDatabase* subset = by_address_class[address_class].get();
+    return subset != nullptr ? subset : this;
   }
 };
 
@@ -209,6 +234,18 @@ class CompiledRules {
   size_t flowbit_count = 0;
   uint32_t max_pcre_captures = 0;
   PrefilterKind prefilter = PrefilterKind::kAhoCorasick;
+  // The address set rule headers name most often (with ET and the usual vars, $HOME_NET), which
+  // splits inspections into address classes; unset when every rule's addresses are `any`.
+  std::optional<IpSet> address_region;
+  // The inspection's address class: kNoAddressClass without a region or when an address is
+  // neither IPv4 nor IPv6.
+  int AddressClass(const IpAddress& src, const IpAddress& dst) const {
+    if (!address_region || (src.family != 4 && src.family != 6) ||
+        (dst.family != 4 && dst.family != 6)) {
+      return kNoAddressClass;
+    }
+    return (address_region->Contains(src) ? 2 : 0) | (address_region->Contains(dst) ? 1 : 0);
+  }
   bool ips_mode = false;
 };
 

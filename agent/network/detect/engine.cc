@@ -143,9 +143,11 @@ struct DetectEngine::Impl {
         const PrefilterDatabase* database = group.DatabaseAt(slot);
         if (database == nullptr) continue;
         const PrefilterDatabase* subset = database->unestablished.get();
-        for (const PrefilterDatabase* scanned : {database, subset}) {
-          if (scanned != nullptr && scanned->matcher != nullptr) {
-            OTASUKE_CHECK(scanned->matcher->PrepareScratch(prefilter_scratch).ok());
+        for (const PrefilterDatabase* flow_state : {database, subset}) {
+          if (flow_state == nullptr) continue;
+          PrepareScratchFor(*flow_state);
+          for (const auto& subset : flow_state->by_address_class) {
+            if (subset != nullptr) PrepareScratchFor(*subset);
           }
         }
       }
@@ -154,6 +156,12 @@ struct DetectEngine::Impl {
     candidates.reserve(rules->rules.size());
     candidate_bits.assign(rules->rules.size() / 64 + 1, 0);
     thresholds.Clear();
+  }
+
+  void PrepareScratchFor(const PrefilterDatabase& database) {
+    if (database.matcher != nullptr) {
+      OTASUKE_CHECK(database.matcher->PrepareScratch(prefilter_scratch).ok());
+    }
   }
 
   void AddCandidate(uint32_t rule) {
@@ -203,7 +211,14 @@ struct DetectEngine::Impl {
     FlowDetectState* flow = in.flow_state;
     if (flow == nullptr) return nullptr;
     FlowGroupCache& cache = flow->groups[in.direction == Direction::kToServer ? 0 : 1][slot];
-    if (cache.Holds(&group, in)) return &cache;
+    if (!cache.Holds(&group, in)) FillGroupCache(group, in, cache);
+    return &cache;
+  }
+
+  // Out of line: a flow direction fills its cache once per group, and GroupCache, called for
+  // every inspection, stays small enough to be inlined.
+  ABSL_ATTRIBUTE_NOINLINE void FillGroupCache(const RuleGroup& group, const Inspection& in,
+                                              FlowGroupCache& cache) const {
     cache.group = &group;
     cache.src = in.src;
     cache.dst = in.dst;
@@ -216,7 +231,7 @@ struct DetectEngine::Impl {
                             cache.patternless.end());
     cache.reach_known = 0;
     cache.reaches = 0;
-    return &cache;
+    cache.address_class = static_cast<int8_t>(rules->AddressClass(in.src, in.dst));
   }
 
   // `ip_only_due`: this inspection is one IP-only rules apply to (Inspect skips them on every
@@ -244,6 +259,12 @@ struct DetectEngine::Impl {
       if (database == nullptr) return;
       const PrefilterDatabase* scanned = database->ForFlowState(established);
       if (scanned == nullptr) return;
+      // Only the patterns of rules whose addresses can meet the inspection's class.
+      if (scanned->has_address_class_subsets) {
+        scanned = scanned->ForAddressClass(cache != nullptr ? cache->address_class
+                                                            : rules->AddressClass(in.src, in.dst));
+        if (scanned == nullptr) return;
+      }
       // A transaction-only inspection evaluates app-layer rules only.
       if (in.tx_only && !scanned->has_app_buffer_rules) return;
       if (!in.HasBuffer(id) || in.Buffer(id).empty()) return;

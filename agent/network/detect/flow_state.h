@@ -39,6 +39,8 @@ struct FlowGroupCache {
   // in bit i of `reaches`. Decided when the database is first to be scanned for the flow.
   uint32_t reach_known = 0;
   uint32_t reaches = 0;
+  // The addresses' class (CompiledRules::AddressClass), which picks a database's subset.
+  int8_t address_class = -1;
 
   bool Holds(const void* for_group, const Inspection& in) const {
     return group == for_group && src_port == in.src_port && dst_port == in.dst_port &&

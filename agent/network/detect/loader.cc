@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/network/detect/address_classes.h"
 #include "agent/network/detect/compiled_rules.h"
 #include "agent/network/detect/config_files.h"
 #include "agent/network/detect/rule_parser.h"
@@ -320,6 +321,8 @@ std::optional<std::pair<uint32_t, uint32_t>> PatternStarts(const std::vector<uin
 // least this share of the rules (a subset nearly as large would scan nearly as slowly, and
 // cost compile time and memory).
 constexpr size_t kUnestablishedSubsetMaxPercent = 50;
+// The same for a database's subset per address class.
+constexpr size_t kAddressClassSubsetMaxPercent = 25;
 
 // Whether a database gets a database of its own for flows not established (see
 // PrefilterDatabase::unestablished). Each costs a matcher compile (Hyperscan: ET's two of ≈ 50
@@ -331,15 +334,56 @@ constexpr size_t kUnestablishedSubsetMaxPercent = 50;
 // for the others.
 enum class UnestablishedSubset : bool { kSkipOnly, kBuild };
 
+// Whether a database gets a database of its own per address class that leaves out at least
+// three quarters of its rules (see PrefilterDatabase::by_address_class). Each is a matcher compile,
+// so only the payload databases that carry most bytes get them (transport groups' and the app-layer
+// groups' merged ones); any database skips the classes none of its rules can meet.
+enum class AddressClassSubsets : bool { kSkipOnly, kBuild };
+// A database of fewer rules is scanned as it is in every class: its scans cost little more than
+// the call, and a compile costs load time.
+constexpr size_t kMinRulesForAddressClassSubsets = 64;
+
 absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabaseOnly(const PatternRules& map,
                                                                      const CompiledRules& compiled);
 
+// Sets `database`'s per address class databases (built for `kBuild` only) and the classes
+// none of its rules can meet. `map` holds the database's patterns.
+absl::Status AddAddressClassSubsets(const PatternRules& map, const CompiledRules& compiled,
+                                    const RuleAddressClasses& rule_classes,
+                                    AddressClassSubsets kind, PrefilterDatabase& database) {
+  if (!compiled.address_region) return absl::OkStatus();
+  for (int address_class = 0; address_class < kAddressClasses; ++address_class) {
+    PatternRules subset;
+    size_t subset_rules = 0;
+    for (const auto& [key, rules] : map) {
+      for (uint32_t rule : rules) {
+        if (((rule_classes[rule] >> address_class) & 1u) == 0) continue;
+        subset[key].push_back(rule);
+        ++subset_rules;
+      }
+    }
+    if (subset_rules == 0) {
+      database.address_class_none |= static_cast<uint8_t>(1u << address_class);
+      database.has_address_class_subsets = true;
+    } else if (kind == AddressClassSubsets::kBuild &&
+               database.rules.size() >= kMinRulesForAddressClassSubsets &&
+               subset_rules * 100 <= database.rules.size() * kAddressClassSubsetMaxPercent) {
+      ASSIGN_OR_RETURN(database.by_address_class[address_class],
+                       BuildDatabaseOnly(subset, compiled));
+      database.has_address_class_subsets = true;
+    }
+  }
+  return absl::OkStatus();
+}
+
 // One database of `map`'s patterns, each making its rules candidates, and what flows not
-// established scan instead.
+// established and each address class scan instead.
 absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabase(
-    const PatternRules& map, const CompiledRules& compiled,
-    UnestablishedSubset subset_kind = UnestablishedSubset::kSkipOnly) {
+    const PatternRules& map, const CompiledRules& compiled, const RuleAddressClasses& rule_classes,
+    UnestablishedSubset subset_kind = UnestablishedSubset::kSkipOnly,
+    AddressClassSubsets class_kind = AddressClassSubsets::kSkipOnly) {
   ASSIGN_OR_RETURN(std::unique_ptr<PrefilterDatabase> database, BuildDatabaseOnly(map, compiled));
+  RETURN_IF_ERROR(AddAddressClassSubsets(map, compiled, rule_classes, class_kind, *database));
   PatternRules subset;
   size_t subset_rules = 0;
   for (const auto& [key, rules] : map) {
@@ -354,6 +398,8 @@ absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabase(
   } else if (subset_kind == UnestablishedSubset::kBuild &&
              subset_rules * 100 <= database->rules.size() * kUnestablishedSubsetMaxPercent) {
     ASSIGN_OR_RETURN(database->unestablished, BuildDatabaseOnly(subset, compiled));
+    RETURN_IF_ERROR(AddAddressClassSubsets(subset, compiled, rule_classes, class_kind,
+                                           *database->unestablished));
   }
   return database;
 }
@@ -478,6 +524,8 @@ struct PacketOnlyPatterns {
 };
 
 absl::Status BuildGroups(CompiledRules& compiled) {
+  compiled.address_region = MostCommonAddressSet(compiled);
+  const RuleAddressClasses rule_classes = AddressClassesOfRules(compiled);
   // Per group: IP-only rules, other patternless rules.
   std::array<std::array<PatternlessEntries, 2>, kGroupClassCount * 2> patternless;
   // Per group and buffer: pattern -> rules.
@@ -534,7 +582,9 @@ absl::Status BuildGroups(CompiledRules& compiled) {
       std::vector<uint32_t>& target = merged[key];
       target.insert(target.end(), rules.begin(), rules.end());
     }
-    ASSIGN_OR_RETURN(compiled.groups[g].payload_with_transport, BuildDatabase(merged, compiled));
+    ASSIGN_OR_RETURN(compiled.groups[g].payload_with_transport,
+                     BuildDatabase(merged, compiled, rule_classes, UnestablishedSubset::kSkipOnly,
+                                   AddressClassSubsets::kBuild));
   }
   for (size_t g = 0; g < compiled.groups.size(); ++g) {
     RuleGroup& group = compiled.groups[g];
@@ -545,16 +595,18 @@ absl::Status BuildGroups(CompiledRules& compiled) {
       const bool transport_payload =
           b == static_cast<size_t>(BufferId::kPktData) &&
           TransportOf(static_cast<GroupClass>(g / 2)) == kGroupClassCount;
-      ASSIGN_OR_RETURN(group.databases[b],
-                       BuildDatabase(patterns[g][b], compiled,
-                                     transport_payload ? UnestablishedSubset::kBuild
-                                                       : UnestablishedSubset::kSkipOnly));
+      ASSIGN_OR_RETURN(
+          group.databases[b],
+          BuildDatabase(
+              patterns[g][b], compiled, rule_classes,
+              transport_payload ? UnestablishedSubset::kBuild : UnestablishedSubset::kSkipOnly,
+              transport_payload ? AddressClassSubsets::kBuild : AddressClassSubsets::kSkipOnly));
       group.database_buffers.push_back(static_cast<BufferId>(b));
     }
     for (const PacketOnlyPatterns& rules : packet_only[g]) {
       if (rules.patterns.empty()) continue;
       PacketOnlyDatabase database;
-      ASSIGN_OR_RETURN(database.database, BuildDatabase(rules.patterns, compiled));
+      ASSIGN_OR_RETURN(database.database, BuildDatabase(rules.patterns, compiled, rule_classes));
       database.min_payload = rules.min_payload;
       database.max_payload = rules.max_payload;
       group.packet_only.push_back(std::move(database));

@@ -239,6 +239,96 @@ TEST(PrefilterTest, FlowNotEstablishedScansOnlyRulesThatDoNotNeedIt) {
   }
 }
 
+// An inspection scans, of a large payload database, only the patterns of the rules whose
+// addresses can meet its address class (source and destination inside $HOME_NET, the set the
+// rules name most often, or not). Random rules, three quarters of them `$HOME_NET any ->
+// $EXTERNAL_NET any` (so the other classes get subsets), the rest with random sides, `->` or
+// `<>`, over random address pairs (IPv4 both sides of $HOME_NET, IPv6): a rule alerts exactly
+// when its content is in the payload and its addresses meet, with both matchers, without and
+// with a flow (whose cache keeps the class).
+TEST(PrefilterTest, AddressClassScansOnlyRulesWhoseAddressesCanMeetIt) {
+  struct Side {
+    const char* text;
+    std::set<std::string> holds;  // addresses of kAddresses in the set
+  };
+  const std::vector<std::string> kAddresses = {"10.0.0.1", "192.168.1.1", "8.8.8.8",
+                                               "1.2.3.4",  "2001:db8::1", "2001:db9::1"};
+  const std::vector<Side> kSides = {
+      {"$HOME_NET", {"10.0.0.1", "192.168.1.1"}},
+      {"$EXTERNAL_NET", {"8.8.8.8", "1.2.3.4", "2001:db8::1", "2001:db9::1"}},
+      {"any", {kAddresses.begin(), kAddresses.end()}},
+      {"8.8.8.8", {"8.8.8.8"}},
+      {"10.0.0.1", {"10.0.0.1"}},
+      {"[2001:db8::/32]", {"2001:db8::1"}},
+      {"[10.0.0.1,1.2.3.4]", {"10.0.0.1", "1.2.3.4"}},
+  };
+  struct RandomRule {
+    const Side* src;
+    const Side* dst;
+    bool bidirectional;
+  };
+  std::mt19937 rng(17);
+  std::vector<RandomRule> random_rules;
+  std::string rules;
+  for (uint32_t sid = 1; sid <= 120; ++sid) {
+    RandomRule r{&kSides[0], &kSides[1], false};
+    if (rng() % 4 == 0) {
+      r = RandomRule{&kSides[rng() % kSides.size()], &kSides[rng() % kSides.size()],
+                     rng() % 3 == 0};
+    }
+    absl::StrAppend(&rules, "alert tcp ", r.src->text, " any ", r.bidirectional ? "<>" : "->", " ",
+                    r.dst->text, " any (content:\"c", sid, "z\"; sid:", sid, ";)\n");
+    random_rules.push_back(r);
+  }
+  for (const PrefilterKind kind : {PrefilterKind::kHyperscan, PrefilterKind::kAhoCorasick}) {
+    if (kind == PrefilterKind::kHyperscan && !HyperscanAvailable()) continue;
+    auto compiled = LoadText(rules, kind);
+    ASSERT_NE(compiled, nullptr);
+    const std::string_view name = PrefilterName(*compiled);
+    const PrefilterDatabase& payload =
+        *compiled->groups[GroupIndex(kGroupTcp, Direction::kToServer)].databases[0];
+    const size_t subsets =
+        std::count_if(payload.by_address_class.begin(), payload.by_address_class.end(),
+                      [](const auto& subset) { return subset != nullptr; });
+    EXPECT_GE(subsets, 2u) << name;
+    DetectEngine engine(compiled);
+    for (int round = 0; round < 300; ++round) {
+      const std::string& src = kAddresses[rng() % kAddresses.size()];
+      std::string dst = kAddresses[rng() % kAddresses.size()];
+      // Both of one family.
+      if ((src.find(':') == std::string::npos) != (dst.find(':') == std::string::npos)) dst = src;
+      std::string content;
+      std::vector<uint32_t> expected;
+      for (uint32_t sid = 1; sid <= random_rules.size(); ++sid) {
+        if (rng() % 8 != 0) continue;
+        absl::StrAppend(&content, "c", sid, "z ");
+        const RandomRule& r = random_rules[sid - 1];
+        const bool one_way = r.src->holds.contains(src) && r.dst->holds.contains(dst);
+        const bool other_way = r.src->holds.contains(dst) && r.dst->holds.contains(src);
+        if (one_way || (r.bidirectional && other_way)) expected.push_back(sid);
+      }
+      PacketBuilder p;
+      ParseIpAddress(src, &p.in.src);
+      ParseIpAddress(dst, &p.in.dst);
+      p.in.ip_version = src.find(':') == std::string::npos ? 4 : 6;
+      p.Payload(content);
+      ASSERT_EQ(InspectSids(engine, p.in), expected) << name << " round " << round;
+      FlowDetectStatePtr flow = NewFlowDetectState();
+      p.in.flow_state = flow.get();
+      ASSERT_EQ(InspectSids(engine, p.in), expected) << name << " round " << round << ", flow";
+    }
+    // Between two $HOME_NET hosts the `$HOME_NET any -> $EXTERNAL_NET any` rule's pattern is
+    // not looked for at all: it gives no candidate to fail the header test.
+    PacketBuilder local;
+    ParseIpAddress("192.168.1.1", &local.in.dst);
+    local.Payload("c1z");
+    ASSERT_EQ(random_rules[0].src, &kSides[0]);
+    const uint64_t candidates = engine.stats().candidates;
+    EXPECT_TRUE(InspectSids(engine, local.in).empty()) << name;
+    EXPECT_EQ(engine.stats().candidates, candidates) << name;
+  }
+}
+
 std::span<const uint8_t> Bytes(std::string_view text) {
   return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size());
 }
