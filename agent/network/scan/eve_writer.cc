@@ -24,9 +24,10 @@ EveWriter::~EveWriter() {
 }
 
 void EveWriter::OnAlertEvent(const AlertEvent& event) {
-  std::string line = ToEveJson(event);
-  line.push_back('\n');
-  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size()) write_failed_ = true;
+  line_.clear();
+  AppendEveJson(event, &line_);
+  line_.push_back('\n');
+  if (std::fwrite(line_.data(), 1, line_.size(), file_) != line_.size()) write_failed_ = true;
   ++lines_;
 }
 

@@ -27,6 +27,7 @@ class EveWriter : public AlertEventHandler {
   std::FILE* file_;
   bool owned_;
   std::string path_;
+  std::string line_;  // the line being written; reused so its capacity is allocated once
   uint64_t lines_ = 0;
   bool write_failed_ = false;
 };
