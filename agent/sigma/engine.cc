@@ -393,6 +393,7 @@ void SigmaEngine::RouteBuckets(const CompiledSigmaRules& rules, const LogSource&
     scan_cache_.Reset(rules.prefilter_field_count(), memo_words);
     field_memos_.assign(rules.prefilter_field_count(), nullptr);
     candidate_memo_.Reset();  // rule indices of the old set
+    event_memo_.Reset(rules.buckets().size());
     size_t widest_fields = 0;
     for (const LogSourceBucket& bucket : rules.buckets()) {
       widest_fields = std::max(widest_fields, bucket.prefilter.fields().size());
@@ -428,11 +429,11 @@ inline bool SigmaEngine::NoteHit(const LogSourceBucket& bucket, uint32_t pattern
 
 // Inline: called for every present prefilter field of every event (out of line its call cost
 // ≈ 16 instructions in register saves alone).
-inline void SigmaEngine::LookUp(uint32_t cache_field, FieldLookup& field) {
+inline void SigmaEngine::LookUp(uint32_t cache_field, bool hash_known, FieldLookup& field) {
   field.entry = {};
   field.cached = scan_cache_.enabled() && scan_cache_.Cacheable(cache_field, field.value);
   if (!field.cached) return;
-  field.hash = ScanCache::Hash(field.value);
+  if (!hash_known) field.hash = ScanCache::Hash(field.value);
   scan_cache_.Find(cache_field, field.value, field.hash, &field.entry);
 }
 
@@ -495,6 +496,15 @@ bool SigmaEngine::MatchMemoised(const CompiledSigmaRules& rules, const LogSource
   } else {
     ++stats_.replays_skipped;
   }
+  OutputKept(rules, kept, matched);
+  // Evicted from the event memo while its scan cache entries stayed: kept there again.
+  event_memo_.Insert(
+      b, event_key_, [this](size_t f) { return lookups_[f].value; }, kept);
+  return true;
+}
+
+void SigmaEngine::OutputKept(const CompiledSigmaRules& rules, const CandidateMemo::Kept& kept,
+                             std::vector<uint32_t>* matched) {
   candidates_.insert(candidates_.end(), kept.candidates.begin(), kept.candidates.end());
   for (size_t i = 0; i < kept.candidates.size(); ++i) {
     const uint32_t r = kept.candidates[i];
@@ -509,6 +519,33 @@ bool SigmaEngine::MatchMemoised(const CompiledSigmaRules& rules, const LogSource
       ++stats_.matches;
     }
   }
+}
+
+bool SigmaEngine::MatchWholeEvent(const CompiledSigmaRules& rules, const LogSourceBucket& bucket,
+                                  uint32_t b, std::vector<uint32_t>* matched) {
+  const Prefilter& pf = bucket.prefilter;
+  const size_t fields = pf.fields().size();
+  event_key_.Start(b);
+  for (uint32_t f = 0; f < fields; ++f) {
+    FieldLookup& lookup = lookups_[f];
+    uint32_t slot = 0;
+    // Absent fields take no hit. The scanners fold case themselves: the value is lowercased
+    // only if a test needs it.
+    lookup.present = view_.Find(pf.fields()[f].field, &lookup.value, &slot);
+    if (lookup.present) lookup.hash = ScanCache::Hash(lookup.value);
+    event_key_.Add(lookup.present, lookup.value, lookup.hash);
+  }
+  event_key_.Finish();
+  CandidateMemo::Kept kept;
+  if (!event_memo_.Find(
+          b, event_key_, [this](size_t f) { return lookups_[f].value; }, &kept)) {
+    return false;
+  }
+  if (kept.determined != (uint64_t{1} << kept.candidates.size()) - 1) {
+    // No value looked up: the candidates evaluated read no results kept per value.
+    for (uint32_t f = 0; f < fields; ++f) field_memos_[bucket.first_field + f] = nullptr;
+  }
+  OutputKept(rules, kept, matched);
   return true;
 }
 
@@ -517,18 +554,26 @@ void SigmaEngine::MatchBucket(const CompiledSigmaRules& rules, uint32_t b,
   const LogSourceBucket& bucket = rules.buckets()[b];
   const Prefilter& pf = bucket.prefilter;
   const size_t fields = pf.fields().size();
-  // Each present field's value looked up in the scan cache first: when all were found, the
-  // bucket's candidates (and the results of those the key determines) may be known for that
-  // combination of values.
-  bool all_found = candidate_memo_.enabled() && fields <= CandidateMemo::kMaxFields;
+  // The whole answer may be known for these values: no scan cache lookup then.
+  const bool use_event_memo =
+      event_memo_.enabled() && fields <= EventMemo::kMaxFields && event_memo_.ShouldLookUp(b);
+  event_key_.hash = 0;
+  if (use_event_memo && MatchWholeEvent(rules, bucket, b, matched)) return;
+  // Each present field's value looked up in the scan cache: when all were found, the bucket's
+  // candidates (and the results of those the key determines) may be known for that
+  // combination of values, and the event's answer is kept for its values (a value seen once
+  // is not in the cache: one-off command lines do not evict recurring events' answers).
+  bool all_found = fields <= CandidateMemo::kMaxFields;
   for (uint32_t f = 0; f < fields; ++f) {
     FieldLookup& lookup = lookups_[f];
-    uint32_t slot = 0;
-    // Absent fields take no hit. The scanners fold case themselves: the value is lowercased
-    // only if a test needs it.
-    lookup.present = view_.Find(pf.fields()[f].field, &lookup.value, &slot);
+    if (!use_event_memo) {  // else read by MatchWholeEvent
+      uint32_t slot = 0;
+      // Absent fields take no hit. The scanners fold case themselves: the value is lowercased
+      // only if a test needs it.
+      lookup.present = view_.Find(pf.fields()[f].field, &lookup.value, &slot);
+    }
     if (lookup.present) {
-      LookUp(bucket.first_field + f, lookup);
+      LookUp(bucket.first_field + f, /*hash_known=*/use_event_memo, lookup);
       all_found = all_found && lookup.entry.serial != 0;
     } else {
       lookup.entry = {};
@@ -538,7 +583,7 @@ void SigmaEngine::MatchBucket(const CompiledSigmaRules& rules, uint32_t b,
   }
   const std::span<const uint64_t> key(memo_key_.data(), fields);
   uint64_t key_hash = 0;
-  if (all_found) {
+  if (all_found && candidate_memo_.enabled()) {
     key_hash = CandidateMemo::Hash(b, key);
     if (MatchMemoised(rules, bucket, b, key_hash, matched)) return;
   }
@@ -587,6 +632,8 @@ void SigmaEngine::MatchBucket(const CompiledSigmaRules& rules, uint32_t b,
     }
   }
   candidate_memo_.Insert(b, key, key_hash, kept);
+  event_memo_.Insert(
+      b, event_key_, [this](size_t f) { return lookups_[f].value; }, kept);
 }
 
 void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,

@@ -17,6 +17,7 @@
 #include "agent/event/event.h"
 #include "agent/sigma/candidate_memo.h"
 #include "agent/sigma/compiled_rules.h"
+#include "agent/sigma/event_memo.h"
 #include "agent/sigma/scan_cache.h"
 #include "agent/sigma/value_memo.h"
 
@@ -158,8 +159,9 @@ class RuleEvaluator {
 struct EngineStats {
   uint64_t events = 0;
   uint64_t candidates = 0;  // rules the prefilter let through
-  // Of those, answered by the candidate memo without evaluation (their result is determined
-  // by the scan cache entries of the event's prefilter fields: candidate_memo.h).
+  // Of those, answered by the candidate memo or the event memo without evaluation (their
+  // result is determined by the event's prefilter field values: candidate_memo.h,
+  // event_memo.h).
   uint64_t memo_results = 0;
   // Candidate memo hits whose undetermined candidates read no hit record: none replayed.
   uint64_t replays_skipped = 0;
@@ -171,13 +173,17 @@ struct EngineOptions {
   uint32_t scan_cache_entries = kDefaultScanCacheEntries;
   // Entries of the per-thread candidate memo (candidate_memo.h); 0, or no scan cache: none.
   uint32_t candidate_memo_entries = kDefaultCandidateMemoEntries;
+  // Entries of the per-thread whole-event memo in front of the scan cache (event_memo.h); 0,
+  // or no scan cache: none.
+  uint32_t event_memo_entries = kDefaultEventMemoEntries;
 };
 
 class SigmaEngine {
  public:
   explicit SigmaEngine(const EngineOptions& options = {})
       : scan_cache_(options.scan_cache_entries),
-        candidate_memo_(options.scan_cache_entries == 0 ? 0 : options.candidate_memo_entries) {}
+        candidate_memo_(options.scan_cache_entries == 0 ? 0 : options.candidate_memo_entries),
+        event_memo_(options.scan_cache_entries == 0 ? 0 : options.event_memo_entries) {}
 
   // Appends the indices of matching detection rules, ascending, to *matched.
   void Match(const CompiledSigmaRules& rules, const Event& event, std::vector<uint32_t>* matched);
@@ -194,6 +200,8 @@ class SigmaEngine {
   uint64_t value_memo_answers() const { return evaluator_.value_memo_answers(); }
   // The candidate memo, with its lookups and hits.
   const CandidateMemo& candidate_memo() const { return candidate_memo_; }
+  // The whole-event memo, with its lookups, hits and bypassed events.
+  const EventMemo& event_memo() const { return event_memo_; }
 
  private:
   void RouteBuckets(const CompiledSigmaRules& rules, const LogSource& source);
@@ -208,12 +216,17 @@ class SigmaEngine {
     uint64_t hash = 0;
     ScanCache::Entry entry;  // serial 0: not found
   };
-  // Looks the field's value up in the scan cache (cache_field: the field's index there).
-  void LookUp(uint32_t cache_field, FieldLookup& field);
+  // Looks the field's value up in the scan cache (cache_field: the field's index there),
+  // hashing it first unless hash_known.
+  void LookUp(uint32_t cache_field, bool hash_known, FieldLookup& field);
   // Finds the bucket's literals in its field-th prefilter field's value by scanning, and
   // stores what was found in the scan cache when the value is cacheable.
   void ScanField(const LogSourceBucket& bucket, uint32_t field, uint32_t cache_field,
                  const FieldLookup& lookup, uint32_t gen);
+  // Reads the bucket's prefilter fields into lookups_ (hashed) and event_key_; when the event
+  // memo knows the answer for their values, appends it as OutputKept does. False otherwise.
+  bool MatchWholeEvent(const CompiledSigmaRules& rules, const LogSourceBucket& bucket, uint32_t b,
+                       std::vector<uint32_t>* matched);
   // Finds the bucket's candidates and appends the matching ones to *matched, ascending.
   void MatchBucket(const CompiledSigmaRules& rules, uint32_t b, std::vector<uint32_t>* matched);
   // When the candidate memo knows the bucket's candidates for the fields' scan cache entries
@@ -222,6 +235,10 @@ class SigmaEngine {
   // otherwise.
   bool MatchMemoised(const CompiledSigmaRules& rules, const LogSourceBucket& bucket, uint32_t b,
                      uint64_t key_hash, std::vector<uint32_t>* matched);
+  // Appends a memo's candidates, the matches among those it determines, and those of the
+  // others after evaluating them.
+  void OutputKept(const CompiledSigmaRules& rules, const CandidateMemo::Kept& kept,
+                  std::vector<uint32_t>* matched);
   // Evaluates rule r exactly; appends it to *matched when it matches.
   bool EvaluateCandidate(const CompiledSigmaRules& rules, uint32_t r,
                          std::vector<uint32_t>* matched);
@@ -244,6 +261,10 @@ class SigmaEngine {
   std::vector<FieldLookup> lookups_;  // per prefilter field of the bucket being matched
   std::vector<uint64_t> memo_key_;    // its fields' scan cache serials (0: absent)
   CandidateMemo candidate_memo_;
+  EventMemo event_memo_;
+  // The bucket being matched's key in the event memo (hash 0: the memo not used); its values
+  // are in lookups_.
+  EventMemo::Key event_key_;
   std::vector<uint32_t> candidates_;
   EngineStats stats_;
 };

@@ -19,11 +19,12 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
+
+#include "agent/sigma/value_bytes.h"
 
 namespace otasuke::agent::sigma {
 
@@ -79,6 +80,7 @@ class ScanCache {
   // share those bytes cost a comparison, never a wrong answer, and hashing costs the same
   // for any length (command lines differ at their ends: arguments, tokens, file names).
   static uint64_t Hash(std::string_view value) {
+    using value_bytes::Load8;
     constexpr uint64_t kMul = 0x9e3779b97f4a7c15ull;
     constexpr uint64_t kMul2 = 0xff51afd7ed558ccdull;
     const char* p = value.data();
@@ -93,7 +95,7 @@ class ScanCache {
       a = Load8(p);
       b = Load8(p + n - 8);
     } else {
-      a = LoadUpTo7(p, n);
+      a = value_bytes::LoadUpTo7(p, n);
     }
     // Two independent products (the 16 bytes of each end folded first), then one fold of the
     // high half, which SetOf reads, into the low.
@@ -122,7 +124,7 @@ class ScanCache {
       }
       const uint32_t* words = &t.data[s * kSlotWords];
       const char* bytes = reinterpret_cast<const char*>(words + slot.hit_count);
-      if (!SameBytes(bytes, value.data(), value.size())) continue;
+      if (!value_bytes::SameBytes(bytes, value.data(), value.size())) continue;
       slot.referenced = true;
       ++t.stats.hits;
       t.misses_in_a_row = 0;
@@ -143,37 +145,6 @@ class ScanCache {
   size_t memory_bytes() const;
 
  private:
-  // Unaligned loads by memcpy (one mov each), and short values' bytes without a call.
-  static uint64_t Load8(const char* p) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    return v;
-  }
-  static uint64_t Load4(const char* p) {
-    uint32_t v;
-    std::memcpy(&v, p, 4);
-    return v;
-  }
-  // All of a value of n < 8 bytes in one word (overlapping loads: distinct values of one
-  // length give distinct words).
-  static uint64_t LoadUpTo7(const char* p, size_t n) {
-    if (n >= 4) return Load4(p) | (Load4(p + n - 4) << 32);
-    if (n == 0) return 0;
-    const auto byte = [&](size_t i) { return static_cast<uint64_t>(static_cast<uint8_t>(p[i])); };
-    return byte(0) | (byte(n / 2) << 8) | (byte(n - 1) << 16);
-  }
-  // Byte-for-byte equality: values up to 32 bytes (most field values but command lines and
-  // hashes) by overlapping word loads inline, longer ones by memcmp (a call costs ≈ 35
-  // instructions, which the 8 loads here undercut).
-  static bool SameBytes(const char* x, const char* y, size_t n) {
-    if (n > 32) return std::memcmp(x, y, n) == 0;
-    if (n >= 16) {
-      return ((Load8(x) ^ Load8(y)) | (Load8(x + 8) ^ Load8(y + 8)) |
-              (Load8(x + n - 16) ^ Load8(y + n - 16)) | (Load8(x + n - 8) ^ Load8(y + n - 8))) == 0;
-    }
-    if (n >= 8) return ((Load8(x) ^ Load8(y)) | (Load8(x + n - 8) ^ Load8(y + n - 8))) == 0;
-    return LoadUpTo7(x, n) == LoadUpTo7(y, n);
-  }
   struct Slot {
     uint64_t hash = 0;
     uint64_t serial = 0;

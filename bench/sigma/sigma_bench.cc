@@ -5,8 +5,9 @@
 // event: after the timed rounds the warm indexed engine (its caches and memos full, so their
 // answers are what is checked) matches every event once more, untimed, against the oracle's
 // matches of its timed round. Usage: sigma_bench [--stream=repeat|diverse] [--scan-cache-entries=N]
-// [--candidate-memo-entries=M] [SHARED_DIR] [EVENTS] (N: the engine's scan cache slots per
-// field, M: its candidate memo's entries, 0: none; defaults as the agent's).
+// [--candidate-memo-entries=M] [--event-memo-entries=E] [SHARED_DIR] [EVENTS] (N: the engine's
+// scan cache slots per field, M: its candidate memo's entries, E: its whole-event memo's
+// entries, 0: none; defaults as the agent's).
 // The default `repeat` stream is the issue's; `diverse` varies every command line and the
 // user profile directory in paths (see VaryEventsDiversely).
 
@@ -143,6 +144,7 @@ int main(int argc, char** argv) {
   bool hyperscan = true;
   uint32_t cache_entries = sigma::kDefaultScanCacheEntries;
   uint32_t memo_entries = sigma::kDefaultCandidateMemoEntries;
+  uint32_t event_memo_entries = sigma::kDefaultEventMemoEntries;
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -154,10 +156,13 @@ int main(int argc, char** argv) {
       cache_entries = static_cast<uint32_t>(std::strtoul(argv[i] + 21, nullptr, 10));
     } else if (arg.substr(0, 25) == "--candidate-memo-entries=") {
       memo_entries = static_cast<uint32_t>(std::strtoul(argv[i] + 25, nullptr, 10));
+    } else if (arg.substr(0, 21) == "--event-memo-entries=") {
+      event_memo_entries = static_cast<uint32_t>(std::strtoul(argv[i] + 21, nullptr, 10));
     } else if (arg.substr(0, 2) == "--") {
       std::fprintf(stderr,
                    "usage: sigma_bench [--stream=repeat|diverse] [--scan-cache-entries=N] "
-                   "[--candidate-memo-entries=M] [--prefilter=hyperscan|aho-corasick] "
+                   "[--candidate-memo-entries=M] [--event-memo-entries=E] "
+                   "[--prefilter=hyperscan|aho-corasick] "
                    "[SHARED_DIR] [EVENTS]\n");
       return 2;
     } else {
@@ -202,8 +207,9 @@ int main(int argc, char** argv) {
     always += b.prefilter.always().size();
   }
 
-  sigma::SigmaEngine engine(
-      {.scan_cache_entries = cache_entries, .candidate_memo_entries = memo_entries});
+  sigma::SigmaEngine engine({.scan_cache_entries = cache_entries,
+                             .candidate_memo_entries = memo_entries,
+                             .event_memo_entries = event_memo_entries});
   size_t warm = 0;
   Run(engine, rules, events, 1, &warm);
   size_t indexed_matches = 0;
@@ -264,6 +270,14 @@ int main(int argc, char** argv) {
       static_cast<double>(engine.stats().memo_results) / engine.stats().events, determined,
       rules_for_source,
       memo.hits() == 0 ? 0.0 : 100.0 * engine.stats().replays_skipped / memo.hits());
+  const sigma::EventMemo& event_memo = engine.event_memo();
+  std::printf(
+      "  whole events answered by the event memo: %.1f %% of %llu lookups (%.2f MiB), %llu "
+      "events bypassed it, %llu keys too large to keep\n",
+      event_memo.lookups() == 0 ? 0.0 : 100.0 * event_memo.hits() / event_memo.lookups(),
+      static_cast<unsigned long long>(event_memo.lookups()), event_memo.memory_bytes() / 1048576.0,
+      static_cast<unsigned long long>(event_memo.bypassed()),
+      static_cast<unsigned long long>(event_memo.too_large()));
   std::printf("rule-by-rule:    %.0f events/s, %.0f ns/event, matches %zu\n", oracle_eps,
               1e9 / oracle_eps, oracle_matches);
   if (!skip_oracle) {

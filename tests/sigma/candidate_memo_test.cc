@@ -187,11 +187,13 @@ detection:
                                    {"ParentUser", users[(i / 3) % users.size()]},
                                    {"Comment", i % 5 == 0 ? "secret-token" : "-"}}));
   }
-  SigmaEngine without({.candidate_memo_entries = 0});
-  SigmaEngine one_set({.candidate_memo_entries = CandidateMemo::kWays});
+  SigmaEngine without({.candidate_memo_entries = 0, .event_memo_entries = 0});
+  // The event memo (event_memo.h) off but in `large`: it would answer most events before the
+  // candidate memo is asked.
+  SigmaEngine one_set({.candidate_memo_entries = CandidateMemo::kWays, .event_memo_entries = 0});
   // One scan cache set per field: values evicted and stored again under new serials, so keys
   // kept in the memo stop naming the event's values.
-  SigmaEngine tiny_cache({.scan_cache_entries = ScanCache::kWays});
+  SigmaEngine tiny_cache({.scan_cache_entries = ScanCache::kWays, .event_memo_entries = 0});
   SigmaEngine large;
   RuleByRuleEngine oracle;
   size_t matches = 0;

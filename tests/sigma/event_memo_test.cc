@@ -1,0 +1,301 @@
+// The whole-event memo (event_memo.h, SIGMA.md engine step 10): SigmaEngine answering an event
+// from the bytes of its bucket's prefilter fields, with no scan cache lookup, while still
+// evaluating every rule the key does not determine — always agreeing with the oracle and with
+// an engine without the memo, for absent and empty fields, across eviction, a rule set swap
+// and the bypass of a bucket whose events never recur.
+
+#include "agent/sigma/event_memo.h"
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "agent/sigma/scan_cache.h"
+#include "gtest/gtest.h"
+#include "tests/sigma/sigma_test_util.h"
+
+namespace otasuke::agent::sigma {
+namespace {
+
+using testing::MustCompile;
+using testing::ProcessEvent;
+
+// Image, CommandLine, ParentImage and User carry literals (the memo's key); ProcessId carries
+// none. r-pid reads the hit records and a field outside the key (the answers of the events
+// whose candidate it is are not kept); r-cased reads no hit record but ProcessId (evaluated on
+// every memo hit); r-empty and r-absent tell an empty command line from an absent one.
+constexpr char kRules[] = R"(
+title: Shell, key fields only
+id: r-key
+logsource: {product: windows, category: process_creation}
+detection:
+  img: {Image|endswith: '\cmd.exe'}
+  cmd: {CommandLine|contains: 'whoami'}
+  filter: {ParentImage|contains: '\services.exe'}
+  condition: img and cmd and not filter
+---
+title: PowerShell with a high process id (ProcessId is outside the key)
+id: r-pid
+logsource: {product: windows, category: process_creation}
+detection:
+  sel: {Image|endswith: '\powershell.exe', ProcessId|gt: 1000}
+  condition: sel
+---
+title: Cased shell with a process id (reads no hit record)
+id: r-cased
+logsource: {product: windows, category: process_creation}
+detection:
+  sel: {Image|endswith|cased: '\cmd.exe', ProcessId|lt: 3000}
+  condition: sel
+---
+title: Service accounts
+id: r-user
+logsource: {product: windows, category: process_creation}
+detection:
+  sel: {User|contains: 'svc_'}
+  condition: sel
+---
+title: Shell with an empty command line
+id: r-empty
+logsource: {product: windows, category: process_creation}
+detection:
+  img: {Image|endswith: '\cmd.exe'}
+  cmd: {CommandLine: ''}
+  condition: img and cmd
+---
+title: Shell without a command line or a parent
+id: r-absent
+logsource: {product: windows, category: process_creation}
+detection:
+  img: {Image|endswith: '\cmd.exe'}
+  none: {CommandLine|exists: false}
+  parent: {ParentImage|exists: false}
+  condition: img and (none or parent)
+)";
+
+std::vector<std::string> Ids(const CompiledSigmaRules& rules, const std::vector<uint32_t>& m) {
+  std::vector<std::string> ids;
+  for (const uint32_t r : m) ids.push_back(rules.rules()[r].meta.id);
+  return ids;
+}
+
+// A shell with the given command line and parent; nullptr: the field is absent.
+Event Shell(const char* command_line, const char* parent, const std::string& pid) {
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"Image", "C:\\Windows\\System32\\cmd.exe"}, {"User", "CORP\\alice"}, {"ProcessId", pid}};
+  if (command_line != nullptr) fields.emplace_back("CommandLine", command_line);
+  if (parent != nullptr) fields.emplace_back("ParentImage", parent);
+  return ProcessEvent(fields);
+}
+
+TEST(SigmaEngineEventMemo, AbsentAndEmptyFieldsAreDifferentKeys) {
+  auto rules = MustCompile(kRules);
+  ASSERT_NE(rules, nullptr);
+  const char* const kExplorer = "C:\\Windows\\explorer.exe";
+  // Only r-empty and r-absent tell the first four apart; the fifth has the first's key, and
+  // r-cased (not determined by it) another answer.
+  const std::vector<Event> events = {Shell("", kExplorer, "500"), Shell(nullptr, kExplorer, "500"),
+                                     Shell("", "", "500"), Shell("", nullptr, "500"),
+                                     Shell("", kExplorer, "3500")};
+  const std::vector<std::vector<std::string>> expected = {{"r-cased", "r-empty"},
+                                                          {"r-cased", "r-absent"},
+                                                          {"r-cased", "r-empty"},
+                                                          {"r-cased", "r-empty", "r-absent"},
+                                                          {"r-empty"}};
+  SigmaEngine engine;
+  RuleByRuleEngine oracle;
+  for (int round = 0; round < 3; ++round) {
+    for (size_t i = 0; i < events.size(); ++i) {
+      std::vector<uint32_t> got, want;
+      engine.Match(*rules, events[i], &got);
+      oracle.Match(*rules, events[i], &want);
+      EXPECT_EQ(got, want) << "round " << round << " event " << i;
+      EXPECT_EQ(Ids(*rules, got), expected[i]) << "round " << round << " event " << i;
+    }
+  }
+  // A key is kept once each of its values was found in the scan cache: on the first round
+  // the second, fourth and fifth events' (the fifth has the first's), on the second the
+  // third's; the second round finds four, the third all five.
+  EXPECT_EQ(engine.event_memo().lookups(), 15u);
+  EXPECT_EQ(engine.event_memo().hits(), 9u);
+}
+
+// Random events over a few values per field (absent and empty among them) through engines with
+// the memo large, one set (evicted all the time) and off, and with the scan cache or the
+// candidate memo off, against the oracle; then a second rule set, in which the same rule
+// indices mean other rules and the same values other answers.
+TEST(SigmaEngineEventMemo, AgreesWithTheOracleOnRandomEvents) {
+  auto first = MustCompile(kRules);
+  auto second = MustCompile(absl::StrCat(R"(
+title: Shifts every rule index and literal id
+id: r-first
+logsource: {product: windows, category: process_creation}
+detection:
+  sel: {Image|endswith: '\cmd.exe', CommandLine|contains: 'ver'}
+  condition: sel
+---)",
+                                         kRules));
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  const char* const kAbsent = nullptr;
+  const std::vector<const char*> images = {"C:\\Windows\\System32\\cmd.exe", "C:\\x\\cmd.exe",
+                                           "C:\\Windows\\powershell.exe", "", kAbsent};
+  const std::vector<const char*> commands = {"cmd.exe /c whoami", "cmd /c ver", "whoami /all", "",
+                                             kAbsent};
+  const std::vector<const char*> parents = {"C:\\Windows\\explorer.exe",
+                                            "C:\\Windows\\System32\\services.exe", "", kAbsent};
+  const std::vector<const char*> users = {"CORP\\alice", "CORP\\svc_sql", "", kAbsent};
+  std::mt19937 random(20261123);
+  const auto pick = [&](const std::vector<const char*>& values) {
+    return values[random() % values.size()];
+  };
+  // 40 value combinations drawn at random (mostly hits, so the memo is not bypassed), each
+  // event with its own process id, every tenth with a one-off command line (a new key).
+  std::vector<std::vector<const char*>> combinations;
+  for (size_t i = 0; i < 40; ++i) {
+    combinations.push_back({pick(images), pick(users), pick(parents), pick(commands)});
+  }
+  std::vector<Event> events;
+  for (size_t i = 0; i < 1500; ++i) {
+    const std::vector<const char*>& values = combinations[random() % combinations.size()];
+    std::vector<std::pair<std::string, std::string>> fields = {
+        {"ProcessId", std::to_string(100 + random() % 5000)}};
+    const auto add = [&](const char* name, const char* value) {
+      if (value != nullptr) fields.emplace_back(name, value);
+    };
+    add("Image", values[0]);
+    add("User", values[1]);
+    add("ParentImage", values[2]);
+    const char* command = values[3];
+    const std::string one_off =
+        command != nullptr && i % 10 == 0 ? absl::StrCat(command, " #", i) : "";
+    add("CommandLine", one_off.empty() ? command : one_off.c_str());
+    events.push_back(ProcessEvent(fields));
+  }
+  SigmaEngine without({.event_memo_entries = 0});
+  SigmaEngine one_set({.event_memo_entries = EventMemo::kWays});
+  SigmaEngine no_scan_cache({.scan_cache_entries = 0});
+  SigmaEngine no_candidate_memo({.candidate_memo_entries = 0});
+  SigmaEngine large;
+  RuleByRuleEngine oracle;
+  size_t matches = 0;
+  for (const auto* rules : {first.get(), second.get(), first.get()}) {
+    for (size_t i = 0; i < events.size(); ++i) {
+      const Event& e = events[i];
+      std::vector<uint32_t> want, a, b, c, d, f;
+      oracle.Match(*rules, e, &want);
+      without.Match(*rules, e, &a);
+      one_set.Match(*rules, e, &b);
+      no_scan_cache.Match(*rules, e, &c);
+      no_candidate_memo.Match(*rules, e, &d);
+      large.Match(*rules, e, &f);
+      ASSERT_EQ(a, want) << "event " << i;
+      ASSERT_EQ(b, want) << "event " << i;
+      ASSERT_EQ(c, want) << "event " << i;
+      ASSERT_EQ(d, want) << "event " << i;
+      ASSERT_EQ(f, want) << "event " << i;
+      EXPECT_EQ(one_set.last_candidates(), without.last_candidates());
+      EXPECT_EQ(large.last_candidates(), without.last_candidates());
+      EXPECT_EQ(no_scan_cache.last_candidates(), without.last_candidates());
+      matches += want.size();
+    }
+  }
+  EXPECT_GT(matches, 1000u);
+  EXPECT_EQ(without.event_memo().lookups(), 0u);
+  // Counted per rule set: the last pass's. 5 × 4 × 4 × 5 keys at most, a few kept per set.
+  EXPECT_GT(large.event_memo().hits(), 500u);
+  EXPECT_EQ(no_scan_cache.event_memo().lookups(), 0u);  // kept only for cached values
+  EXPECT_GT(one_set.event_memo().hits(), 0u);
+  EXPECT_LT(one_set.event_memo().hits(), large.event_memo().hits());
+}
+
+// Events that never recur: after ScanCache::kMissRun lookups without a hit the bucket is matched
+// without the memo for ScanCache::kBypassValues events, its answers unchanged.
+TEST(SigmaEngineEventMemo, BypassedWhileEventsDoNotRecur) {
+  auto rules = MustCompile(kRules);
+  ASSERT_NE(rules, nullptr);
+  SigmaEngine engine;
+  RuleByRuleEngine oracle;
+  const size_t n = ScanCache::kMissRun + 100;
+  for (size_t i = 0; i < n; ++i) {
+    const std::string command = absl::StrCat("cmd.exe /c whoami ", i);
+    const Event e = Shell(command.c_str(), "C:\\Windows\\explorer.exe", "500");
+    std::vector<uint32_t> got, want;
+    engine.Match(*rules, e, &got);
+    oracle.Match(*rules, e, &want);
+    ASSERT_EQ(got, want) << "event " << i;
+  }
+  EXPECT_EQ(engine.event_memo().lookups(), ScanCache::kMissRun);
+  EXPECT_EQ(engine.event_memo().hits(), 0u);
+  EXPECT_EQ(engine.event_memo().bypassed(), 100u);
+}
+
+// Per ScanCache::kMissRun lookups the bucket is bypassed when fewer than half hit: a recurring
+// event two events in three keeps the memo, one in three does not.
+TEST(SigmaEngineEventMemo, BypassedWhenFewerThanHalfTheLookupsHit) {
+  auto rules = MustCompile(kRules);
+  ASSERT_NE(rules, nullptr);
+  const Event recurring = Shell("cmd.exe /c whoami", "C:\\Windows\\explorer.exe", "500");
+  const auto run = [&](SigmaEngine& engine, bool mostly_recurring) {
+    RuleByRuleEngine oracle;
+    for (size_t i = 0; i < 2 * ScanCache::kMissRun; ++i) {
+      const std::string command = absl::StrCat("cmd.exe /c ver ", i);
+      const Event one_off = Shell(command.c_str(), "C:\\Windows\\explorer.exe", "500");
+      const Event& e = (i % 3 != 0) == mostly_recurring ? recurring : one_off;
+      std::vector<uint32_t> got, want;
+      engine.Match(*rules, e, &got);
+      oracle.Match(*rules, e, &want);
+      ASSERT_EQ(got, want) << "event " << i;
+    }
+  };
+  SigmaEngine two_thirds;
+  run(two_thirds, true);
+  EXPECT_EQ(two_thirds.event_memo().lookups(), 2 * ScanCache::kMissRun);
+  EXPECT_EQ(two_thirds.event_memo().bypassed(), 0u);
+  // Every recurring event but the first two (scanned, then kept).
+  EXPECT_EQ(two_thirds.event_memo().hits(), 2 * ScanCache::kMissRun * 2 / 3 - 2);
+  SigmaEngine one_third;
+  run(one_third, false);
+  EXPECT_EQ(one_third.event_memo().lookups(), ScanCache::kMissRun);
+  EXPECT_EQ(one_third.event_memo().bypassed(), ScanCache::kMissRun);
+}
+
+// A key longer than a slot (three values the scan cache keeps, 1,200 bytes together) is never
+// kept: looked up (counted as too large, and as a miss), answered by the scan cache path.
+TEST(SigmaEngineEventMemo, KeysLongerThanASlotAreNotKept) {
+  auto rules = MustCompile(R"(
+title: Long command lines
+id: r-long
+logsource: {product: windows, category: process_creation}
+detection:
+  cmd: {CommandLine|contains: 'whoami'}
+  parent: {ParentCommandLine|contains: 'explorer'}
+  dir: {CurrentDirectory|contains: 'temp'}
+  condition: cmd and parent and dir
+)");
+  ASSERT_NE(rules, nullptr);
+  const std::string pad(400, 'x');
+  const Event e = ProcessEvent({{"CommandLine", "cmd.exe /c whoami " + pad},
+                                {"ParentCommandLine", "explorer.exe " + pad},
+                                {"CurrentDirectory", "C:\\temp\\" + pad}});
+  SigmaEngine engine;
+  RuleByRuleEngine oracle;
+  std::vector<uint32_t> want;
+  oracle.Match(*rules, e, &want);
+  EXPECT_EQ(Ids(*rules, want), std::vector<std::string>{"r-long"});
+  for (int i = 0; i < 4; ++i) {
+    std::vector<uint32_t> got;
+    engine.Match(*rules, e, &got);
+    EXPECT_EQ(got, want) << "event " << i;
+  }
+  EXPECT_EQ(engine.event_memo().lookups(), 4u);
+  EXPECT_EQ(engine.event_memo().too_large(), 4u);
+  EXPECT_EQ(engine.event_memo().hits(), 0u);
+  // Scanned, kept by the candidate memo, found there twice.
+  EXPECT_EQ(engine.candidate_memo().hits(), 2u);
+}
+
+}  // namespace
+}  // namespace otasuke::agent::sigma
