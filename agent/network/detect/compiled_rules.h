@@ -63,8 +63,8 @@ struct PrefilterDatabase {
   std::unique_ptr<PrefilterDatabase> unestablished;
   bool unestablished_none = false;  // every rule needs an established flow
   // Per address class (see AddressClass): a database of the patterns of the rules whose
-  // addresses can meet an inspection of that class, when it leaves out at least half of the
-  // rules (ET: a flow between two $HOME_NET hosts meets none of the `$HOME_NET any ->
+  // addresses can meet an inspection of that class, when it leaves out at least three quarters of
+  // the rules (ET: a flow between two $HOME_NET hosts meets none of the `$HOME_NET any ->
   // $EXTERNAL_NET any` rules, which are most of the TCP to-server payload rules). Null with the
   // class's bit of `address_class_none` clear: this database is scanned itself; with the bit
   // set, no rule's addresses can meet the class and nothing is scanned.
