@@ -120,7 +120,8 @@ absl::Status AgentApp::SetUpRules() {
       .network_vars_path = config_.network_vars,
       .network_classification_path = config_.network_classification,
       .sigma_scan_cache_entries = static_cast<uint32_t>(config_.sigma_scan_cache_entries),
-      .sigma_candidate_memo_entries = static_cast<uint32_t>(config_.sigma_candidate_memo_entries)});
+      .sigma_candidate_memo_entries = static_cast<uint32_t>(config_.sigma_candidate_memo_entries),
+      .sigma_event_memo_entries = static_cast<uint32_t>(config_.sigma_event_memo_entries)});
   detectors_->RegisterRuleEngines(*rules_);
   explaining_sink_ = detectors_->MakeExplainingSink(*sink_);
   return rules_->LoadInitial(config_.rules);

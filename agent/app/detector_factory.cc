@@ -130,7 +130,8 @@ std::vector<std::unique_ptr<Detector>> DetectorFactory::MakeHostDetectors() {
   detectors.push_back(std::make_unique<sigma::SigmaDetector>(
       snapshots_->sigma,
       sigma::EngineOptions{.scan_cache_entries = options_.sigma_scan_cache_entries,
-                           .candidate_memo_entries = options_.sigma_candidate_memo_entries}));
+                           .candidate_memo_entries = options_.sigma_candidate_memo_entries,
+                           .event_memo_entries = options_.sigma_event_memo_entries}));
   return detectors;
 }
 

@@ -12,6 +12,7 @@
 #include "agent/pipeline/detector.h"
 #include "agent/rules/rule_set_manager.h"
 #include "agent/sigma/candidate_memo.h"
+#include "agent/sigma/event_memo.h"
 #include "agent/sigma/scan_cache.h"
 #include "common/snapshot.h"
 
@@ -37,6 +38,8 @@ class DetectorFactory {
     uint32_t sigma_scan_cache_entries = sigma::kDefaultScanCacheEntries;
     // Candidate lists kept per combination of cached values (agent/sigma/candidate_memo.h).
     uint32_t sigma_candidate_memo_entries = sigma::kDefaultCandidateMemoEntries;
+    // Whole events whose answer is kept (agent/sigma/event_memo.h).
+    uint32_t sigma_event_memo_entries = sigma::kDefaultEventMemoEntries;
   };
   explicit DetectorFactory(Options options);
   ~DetectorFactory();

@@ -1,5 +1,7 @@
 #include "agent/config/agent_config.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 
@@ -38,6 +40,10 @@ std::vector<config::Field> AgentConfig::Fields() {
        .help = "Combinations of cached field values whose candidate rules each Sigma detector "
                "thread keeps (about 340 bytes each; 0: none)",
        .value = &sigma_candidate_memo_entries},
+      {.key = "sigma.event_memo_entries",
+       .help = "Recurring events (their prefilter fields' values) whose Sigma answer each "
+               "detector thread keeps (about 1.3 KiB each; 0: none)",
+       .value = &sigma_event_memo_entries},
       {.key = "log_level", .help = "debug, info, warn or error", .value = &log_level},
       {.key = "heartbeat_interval",
        .help = "Time between heartbeats",
@@ -154,14 +160,15 @@ absl::Status AgentConfig::Validate() const {
     return absl::InvalidArgumentError(absl::StrCat(
         "spool.max_bytes: must be 0 (profile default) or at least 1MiB, got ", spool_max_bytes));
   }
-  if (sigma_scan_cache_entries < 0 || sigma_scan_cache_entries > 65536) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "sigma.scan_cache_entries: must be between 0 and 65536, got ", sigma_scan_cache_entries));
-  }
-  if (sigma_candidate_memo_entries < 0 || sigma_candidate_memo_entries > 65536) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("sigma.candidate_memo_entries: must be between 0 and 65536, got ",
-                     sigma_candidate_memo_entries));
+  const std::pair<const char*, int64_t> sigma_entry_counts[] = {
+      {"sigma.scan_cache_entries", sigma_scan_cache_entries},
+      {"sigma.candidate_memo_entries", sigma_candidate_memo_entries},
+      {"sigma.event_memo_entries", sigma_event_memo_entries}};
+  for (const auto& [key, entries] : sigma_entry_counts) {
+    if (entries < 0 || entries > 65536) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(key, ": must be between 0 and 65536, got ", entries));
+    }
   }
   if (spool_drop_alert_interval < absl::Seconds(1)) {
     return absl::InvalidArgumentError("spool.drop_alert_interval: must be at least 1s");

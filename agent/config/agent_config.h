@@ -31,6 +31,9 @@ struct AgentConfig {
   // Combinations of cached values whose candidate rules each Sigma detector thread keeps
   // (docs/SIGMA.md, engine step 8); 0 turns the memo off. Off too when the scan cache is.
   int64_t sigma_candidate_memo_entries = 512;
+  // Whole events (their prefilter fields' values) whose answer each Sigma detector thread
+  // keeps (docs/SIGMA.md, engine step 10); 0 turns the memo off. Off too when the scan cache is.
+  int64_t sigma_event_memo_entries = 512;
   std::string log_level = "info";
   absl::Duration heartbeat_interval = absl::Seconds(30);
   absl::Duration reconnect_initial_backoff = absl::Seconds(1);

@@ -44,6 +44,7 @@ sources:
 sigma:
   scan_cache_entries: 1024
   candidate_memo_entries: 64
+  event_memo_entries: 128
 network:
   tls_encryption_handling: full
 )",
@@ -63,6 +64,7 @@ network:
   EXPECT_EQ(config.network_tls_encryption_handling, "full");
   EXPECT_EQ(config.sigma_scan_cache_entries, 1024);
   EXPECT_EQ(config.sigma_candidate_memo_entries, 64);
+  EXPECT_EQ(config.sigma_event_memo_entries, 128);
 }
 
 TEST(AgentConfigTest, UnknownKeyNamesFileLineAndKey) {
@@ -141,6 +143,11 @@ TEST(AgentConfigTest, ValidateRejectsNonsense) {
   EXPECT_THAT(config.Validate(),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "sigma.candidate_memo_entries: must be between 0 and 65536, got -1"));
+  config = AgentConfig();
+  config.sigma_event_memo_entries = 70000;
+  EXPECT_THAT(config.Validate(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "sigma.event_memo_entries: must be between 0 and 65536, got 70000"));
   config = AgentConfig();
   config.reconnect_ack_timeout = absl::Milliseconds(10);
   EXPECT_THAT(config.Validate(), StatusIs(absl::StatusCode::kInvalidArgument, "ack_timeout"));
