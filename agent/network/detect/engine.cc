@@ -1,6 +1,7 @@
 #include "agent/network/detect/engine.h"
 
 #include <algorithm>
+#include <array>
 
 #include "absl/base/attributes.h"
 #include "absl/strings/ascii.h"
@@ -16,35 +17,34 @@ namespace {
 
 constexpr size_t kMaxTxMarks = 64;  // per flow; old marks are dropped beyond this
 
-GroupClass ProtoGroup(uint8_t ip_proto) {
-  switch (ip_proto) {
-    case 6:
-      return kGroupTcp;
-    case 17:
-      return kGroupUdp;
-    case 1:
-      return kGroupIcmp4;
-    case 58:
-      return kGroupIcmp6;
-    default:
-      return kGroupOther;
-  }
-}
+// The protocol group and protocol bit of each IP protocol, and the app-layer group of each app
+// protocol, as tables: every inspection reads them (HeaderMatches the bit once per candidate),
+// and their switches compiled to compare chains of about ten instructions each.
+struct ProtoFacts {
+  GroupClass group = kGroupOther;
+  uint8_t bit = kProtoOther;
+};
+constexpr std::array<ProtoFacts, 256> kProtoFacts = [] {
+  std::array<ProtoFacts, 256> table{};
+  table[6] = {kGroupTcp, kProtoTcp};
+  table[17] = {kGroupUdp, kProtoUdp};
+  table[1] = {kGroupIcmp4, kProtoIcmp4};
+  table[58] = {kGroupIcmp6, kProtoIcmp6};
+  return table;
+}();
 
-uint8_t ProtoBit(uint8_t ip_proto) {
-  switch (ip_proto) {
-    case 6:
-      return kProtoTcp;
-    case 17:
-      return kProtoUdp;
-    case 1:
-      return kProtoIcmp4;
-    case 58:
-      return kProtoIcmp6;
-    default:
-      return kProtoOther;
-  }
-}
+GroupClass ProtoGroup(uint8_t ip_proto) { return kProtoFacts[ip_proto].group; }
+uint8_t ProtoBit(uint8_t ip_proto) { return kProtoFacts[ip_proto].bit; }
+
+// kGroupClassCount: no app-layer group (unknown or failed protocol).
+constexpr std::array<GroupClass, 5> kAppGroup = {kGroupClassCount, kGroupHttp, kGroupDns, kGroupTls,
+                                                 kGroupClassCount};
+static_assert(static_cast<size_t>(AppProto::kHttp) == 1 &&
+              static_cast<size_t>(AppProto::kDns) == 2 &&
+              static_cast<size_t>(AppProto::kTls) == 3 &&
+              static_cast<size_t>(AppProto::kFailed) == kAppGroup.size() - 1);
+
+GroupClass AppGroup(AppProto proto) { return kAppGroup[static_cast<size_t>(proto)]; }
 
 bool AddressesMatch(const Rule& rule, const Inspection& in) {
   const bool has_ports = in.ip_proto == 6 || in.ip_proto == 17;
@@ -453,10 +453,7 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
   const bool ip_only_due = !ip_only_done && in.kind == InspectionKind::kPacket && !in.tx_only;
   s.candidates.clear();
   const GroupClass proto_group = ProtoGroup(in.ip_proto);
-  GroupClass app_group = kGroupClassCount;
-  if (in.app_proto == AppProto::kHttp) app_group = kGroupHttp;
-  if (in.app_proto == AppProto::kDns) app_group = kGroupDns;
-  if (in.app_proto == AppProto::kTls) app_group = kGroupTls;
+  const GroupClass app_group = AppGroup(in.app_proto);
   const RuleGroup& proto_rules = compiled.groups[GroupIndex(proto_group, in.direction)];
   size_t proto_payload = kOwnPayload;
   // No patternless candidate in either group: a later content-less inspection of this
