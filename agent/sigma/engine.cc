@@ -498,9 +498,22 @@ bool SigmaEngine::MatchMemoised(const CompiledSigmaRules& rules, const LogSource
   }
   OutputKept(rules, kept, matched);
   // Evicted from the event memo while its scan cache entries stayed: kept there again.
-  event_memo_.Insert(
-      b, event_key_, [this](size_t f) { return lookups_[f].value; }, kept);
+  KeepWholeEvent(b, kept);
   return true;
+}
+
+void SigmaEngine::KeepWholeEvent(uint32_t b, const CandidateMemo::Kept& kept) {
+  const uint32_t first = bucket_field_[b];
+  event_memo_.Insert(
+      b, event_key_, [this](size_t f) { return lookups_[f].value; },
+      [this, first](size_t f, ScanCache::Place* place) {
+        const uint32_t field = first + static_cast<uint32_t>(f);
+        // A field that never evicted keeps its values unmarked.
+        if (!scan_cache_.Evicting(field)) return false;
+        *place = scan_cache_.PlaceOf(field, lookups_[f].entry);
+        return true;
+      },
+      kept);
 }
 
 void SigmaEngine::OutputKept(const CompiledSigmaRules& rules, const CandidateMemo::Kept& kept,
@@ -537,8 +550,12 @@ bool SigmaEngine::MatchWholeEvent(const CompiledSigmaRules& rules, const LogSour
   }
   event_key_.Finish();
   CandidateMemo::Kept kept;
+  // A hit marks the values' scan cache slots used, as their lookups would have.
+  const auto touch = [this, first = bucket.first_field](size_t f, ScanCache::Place place) {
+    scan_cache_.Touch(first + static_cast<uint32_t>(f), place);
+  };
   if (!event_memo_.Find(
-          b, event_key_, [this](size_t f) { return lookups_[f].value; }, &kept)) {
+          b, event_key_, [this](size_t f) { return lookups_[f].value; }, touch, &kept)) {
     return false;
   }
   if (kept.determined != (uint64_t{1} << kept.candidates.size()) - 1) {
@@ -632,8 +649,7 @@ void SigmaEngine::MatchBucket(const CompiledSigmaRules& rules, uint32_t b,
     }
   }
   candidate_memo_.Insert(b, key, key_hash, kept);
-  event_memo_.Insert(
-      b, event_key_, [this](size_t f) { return lookups_[f].value; }, kept);
+  KeepWholeEvent(b, kept);
 }
 
 void SigmaEngine::Match(const CompiledSigmaRules& rules, const Event& event,

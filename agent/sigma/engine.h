@@ -235,6 +235,9 @@ class SigmaEngine {
   // otherwise.
   bool MatchMemoised(const CompiledSigmaRules& rules, const LogSourceBucket& bucket, uint32_t b,
                      uint64_t key_hash, std::vector<uint32_t>* matched);
+  // Keeps the bucket's answer in the event memo for event_key_, with where lookups_ found its
+  // values in the scan cache.
+  void KeepWholeEvent(uint32_t b, const CandidateMemo::Kept& kept);
   // Appends a memo's candidates, the matches among those it determines, and those of the
   // others after evaluating them.
   void OutputKept(const CompiledSigmaRules& rules, const CandidateMemo::Kept& kept,

@@ -24,7 +24,7 @@ void EventMemo::EndWindow(uint32_t bucket) {
   window_lookups_[bucket] = window_hits_[bucket] = 0;
 }
 
-void EventMemo::Insert(uint32_t bucket, const Key& key, ValueOf value_of,
+void EventMemo::Insert(uint32_t bucket, const Key& key, ValueOf value_of, PlaceOf place_of,
                        const CandidateMemo::Kept& kept) {
   const std::span<const uint32_t> candidates = kept.candidates;
   if (!enabled() || key.hash == 0 || kept.reads_hits || candidates.size() > kMaxCandidates) {
@@ -50,6 +50,11 @@ void EventMemo::Insert(uint32_t bucket, const Key& key, ValueOf value_of,
   slot.determined = kept.determined & in_list;
   slot.matched = kept.matched & slot.determined;
   slot.lengths = key.lengths;
+  slot.touch_count = 0;
+  for (size_t f = 0; f < key.fields; ++f) {
+    if (key.lengths[f] == 0 || !place_of(f, &slot.places[slot.touch_count])) continue;
+    slot.touch_fields[slot.touch_count++] = static_cast<uint8_t>(f);
+  }
   char* bytes = &keys_[s * kKeyBytes];
   for (size_t f = 0; f < key.fields; ++f) {
     if (key.lengths[f] <= 1) continue;  // absent or empty (an empty view's data may be null)

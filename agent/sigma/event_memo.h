@@ -27,6 +27,15 @@
 // numbers; it bypasses a field only after kMissRun misses in a row, which here would keep a
 // memo hitting 45 % of the time: +347 on the repeat stream at 256 entries). Reset() (rule
 // set swap) forgets every entry: its rule indices belong to one compiled set.
+//
+// A hit looks no value up, so it would leave the values' scan cache slots unmarked and the
+// recurring command lines it answers would be evicted there by one-off ones (which then miss
+// the scan cache and this memo alike: Hyperscan scans per 70,000 repeat-stream events 20,038 ->
+// 21,121). Each entry therefore remembers per field the scan cache slot its value was found in
+// and the serial it held, and a hit marks those slots used (ScanCache::Touch) when they still
+// hold those values: only for the fields whose scan cache had evicted a value when the answer
+// was kept (the repeat stream's command lines; marking all 15 fields cost as much as the scans
+// it saved).
 
 #include <array>
 #include <bit>
@@ -44,7 +53,7 @@
 namespace otasuke::agent::sigma {
 
 // What SigmaEngine keeps unless told otherwise: as many recurring process starts as the
-// candidate memo (kDefaultCandidateMemoEntries), ≈ 1.3 KiB each (0.62 MiB per thread).
+// candidate memo (kDefaultCandidateMemoEntries), ≈ 1.4 KiB each (0.70 MiB per thread).
 inline constexpr uint32_t kDefaultEventMemoEntries = 512;
 
 class EventMemo {
@@ -113,10 +122,11 @@ class EventMemo {
   using ValueOf = absl::FunctionRef<std::string_view(size_t field)>;
   // What is kept for the bucket's key, or false. A key of more than kKeyBytes bytes is never
   // kept: counted as too large, and as a miss (a bucket whose events all carry such keys is
-  // bypassed).
-  // Inline, value_of inlined too: called per bucket per event, reading every value.
-  template <typename ValueOfField>
-  bool Find(uint32_t bucket, const Key& key, const ValueOfField& value_of,
+  // bypassed). On a hit, calls touch(field, ScanCache::Place) per field Insert was given a
+  // place for (for ScanCache::Touch).
+  // Inline, value_of and touch inlined too: called per bucket per event, reading every value.
+  template <typename ValueOfField, typename TouchField>
+  bool Find(uint32_t bucket, const Key& key, const ValueOfField& value_of, const TouchField& touch,
             CandidateMemo::Kept* kept) {
     ++lookups_;
     if (!tags_.empty() && key.bytes <= kKeyBytes) {
@@ -124,6 +134,9 @@ class EventMemo {
       for (size_t s = first; s < first + kWays; ++s) {
         if (tags_[s] != key.hash || !SameKey(s, bucket, key, value_of)) continue;
         const Slot& slot = slots_[s];
+        for (size_t i = 0; i < slot.touch_count; ++i) {
+          touch(slot.touch_fields[i], slot.places[i]);
+        }
         ++hits_;
         CountLookup(bucket, 1);
         *kept = {
@@ -138,8 +151,12 @@ class EventMemo {
     CountLookup(bucket, 0);
     return false;
   }
+  // place_of(f, &place): where field f's value lies in the scan cache (asked only when present);
+  // false when its slot need not be marked on a hit.
+  using PlaceOf = absl::FunctionRef<bool(size_t field, ScanCache::Place* place)>;
   // Keeps it for the key (not when it reads hits, or the key or the candidates are too long).
-  void Insert(uint32_t bucket, const Key& key, ValueOf value_of, const CandidateMemo::Kept& kept);
+  void Insert(uint32_t bucket, const Key& key, ValueOf value_of, PlaceOf place_of,
+              const CandidateMemo::Kept& kept);
 
   uint64_t lookups() const { return lookups_; }
   uint64_t hits() const { return hits_; }
@@ -158,6 +175,10 @@ class EventMemo {
     uint8_t candidate_count = 0;
     std::array<uint16_t, kMaxFields> lengths{};  // as Key::lengths; the bytes in keys_
     std::array<uint32_t, kMaxCandidates> candidates{};
+    // The fields whose scan cache slots a hit marks, with where each value lies there.
+    uint8_t touch_count = 0;
+    std::array<uint8_t, kMaxFields> touch_fields{};
+    std::array<ScanCache::Place, kMaxFields> places{};
   };
   size_t SetOf(uint64_t hash) const { return static_cast<size_t>(((hash >> 32) * sets_) >> 32); }
   template <typename ValueOfField>

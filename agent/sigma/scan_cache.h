@@ -111,6 +111,17 @@ class ScanCache {
     uint64_t* memo = nullptr;
     uint64_t serial = 0;
   };
+  // Where a stored entry lies, for Touch: its slot in the field's table (found from where its
+  // hits lie, so that lookups carry nothing more) and its serial's low 32 bits.
+  struct Place {
+    uint32_t slot = 0;
+    uint32_t serial = 0;
+  };
+  Place PlaceOf(uint32_t field, const Entry& entry) const {
+    return {
+        .slot = static_cast<uint32_t>((entry.hits.data() - tables_[field].data.get()) / kSlotWords),
+        .serial = static_cast<uint32_t>(entry.serial)};
+  }
   // The entry stored for the value, or false.
   // Inline: called for every present prefilter field of every event.
   bool Find(uint32_t field, std::string_view value, uint64_t hash, Entry* entry) {
@@ -135,11 +146,23 @@ class ScanCache {
     }
     return false;
   }
+  // Marks the field's slot as just used, as a Find of its value would, when it still holds the
+  // value of that serial (its low 32 bits: a wrong match after 2^32 inserts only spares one
+  // slot a turn of the clock). place: PlaceOf the value's entry when it was found. For the event
+  // memo (event_memo.h), which answers recurring events without looking their values up: unmarked,
+  // those values would be evicted by one-off ones. No hash, no byte comparison. Inline: per present
+  // field of every event memo hit.
+  void Touch(uint32_t field, Place place) {
+    Slot& s = tables_[field].slots[place.slot];
+    if (static_cast<uint32_t>(s.serial) == place.serial) s.referenced = true;
+  }
   // Stores a scanned value's hits (counted as uncacheable when they do not fit the slot).
   // Returns the new entry, its evaluation results all unknown (serial 0 when not stored).
   Entry Insert(uint32_t field, std::string_view value, uint64_t hash,
                std::span<const uint32_t> hits);
 
+  // Whether the field has replaced a stored value yet: until then no slot needs marking.
+  bool Evicting(uint32_t field) const { return tables_[field].stats.evictions != 0; }
   const ScanCacheStats& stats(uint32_t field) const { return tables_[field].stats; }
   size_t field_count() const { return tables_.size(); }
   size_t memory_bytes() const;

@@ -297,5 +297,54 @@ detection:
   EXPECT_EQ(engine.candidate_memo().hits(), 2u);
 }
 
+// A memo hit looks no value up, but marks the values' scan cache slots used as a lookup would
+// (for the fields that had evicted values when the answer was kept): with one set of
+// ScanCache::kWays slots per field, a recurring command line answered by the memo between
+// one-off ones (each stored in its field's set) is never the clock's victim, so an event that
+// shares it but misses the memo (another image) still finds it in the scan cache. Unmarked, it
+// would be evicted by the fifteenth one-off.
+TEST(SigmaEngineEventMemo, HitsKeepTheirValuesInTheScanCache) {
+  auto rules = MustCompile(kRules);
+  ASSERT_NE(rules, nullptr);
+  const char* const kExplorer = "C:\\Windows\\explorer.exe";
+  const char* const kCommand = "cmd.exe /c whoami";
+  SigmaEngine engine({.scan_cache_entries = ScanCache::kWays});
+  RuleByRuleEngine oracle;
+  auto match = [&](const Event& e) {
+    std::vector<uint32_t> got, want;
+    engine.Match(*rules, e, &got);
+    oracle.Match(*rules, e, &want);
+    EXPECT_EQ(got, want);
+  };
+  auto one_off = [&](int i) {
+    const std::string command = absl::StrCat(kCommand, " ", i);
+    match(Shell(command.c_str(), kExplorer, "500"));
+  };
+  constexpr int kOneOffs = 3 * ScanCache::kWays;
+  for (int i = 0; i < 2 * ScanCache::kWays; ++i) one_off(kOneOffs + i);  // the field evicts
+  const Event recurring = Shell(kCommand, kExplorer, "500");
+  match(recurring);  // scanned and stored
+  match(recurring);  // found in the scan cache: kept by the memo
+  for (int i = 0; i < kOneOffs; ++i) {
+    match(recurring);
+    one_off(i);
+  }
+  EXPECT_EQ(engine.event_memo().hits(), static_cast<uint64_t>(kOneOffs));
+  const uint32_t fields = static_cast<uint32_t>(rules->buckets()[0].prefilter.fields().size());
+  auto scan_cache_hits = [&] {
+    uint64_t hits = 0;
+    for (uint32_t f = 0; f < fields; ++f) hits += engine.scan_cache_stats(0, f).hits;
+    return hits;
+  };
+  const uint64_t before = scan_cache_hits();
+  match(ProcessEvent({{"Image", "C:\\Windows\\System32\\conhost.exe"},
+                      {"User", "CORP\\alice"},
+                      {"ProcessId", "500"},
+                      {"CommandLine", kCommand},
+                      {"ParentImage", kExplorer}}));
+  // The user, the parent and the command line; the image is new.
+  EXPECT_EQ(scan_cache_hits() - before, 3u);
+}
+
 }  // namespace
 }  // namespace otasuke::agent::sigma
