@@ -42,7 +42,7 @@ std::vector<config::Field> AgentConfig::Fields() {
        .value = &sigma_candidate_memo_entries},
       {.key = "sigma.event_memo_entries",
        .help = "Recurring events (their prefilter fields' values) whose Sigma answer each "
-               "detector thread keeps (about 1.3 KiB each; 0: none)",
+               "detector thread keeps (about 1.4 KiB each; 0: none)",
        .value = &sigma_event_memo_entries},
       {.key = "log_level", .help = "debug, info, warn or error", .value = &log_level},
       {.key = "heartbeat_interval",
