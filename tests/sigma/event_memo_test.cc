@@ -321,7 +321,8 @@ TEST(SigmaEngineEventMemo, HitsKeepTheirValuesInTheScanCache) {
     match(Shell(command.c_str(), kExplorer, "500"));
   };
   constexpr int kOneOffs = 3 * ScanCache::kWays;
-  for (int i = 0; i < 2 * ScanCache::kWays; ++i) one_off(kOneOffs + i);  // the field evicts
+  for (int i = 0; i < static_cast<int>(2 * ScanCache::kWays); ++i)
+    one_off(kOneOffs + i);  // the field evicts
   const Event recurring = Shell(kCommand, kExplorer, "500");
   match(recurring);  // scanned and stored
   match(recurring);  // found in the scan cache: kept by the memo
