@@ -13,70 +13,57 @@
 #include "absl/strings/str_cat.h"
 #include "agent/sigma/scan_cache.h"
 #include "gtest/gtest.h"
+#include "tests/sigma/memo_test_rules.h"
 #include "tests/sigma/sigma_test_util.h"
 
 namespace otasuke::agent::sigma {
 namespace {
 
+using testing::JoinRules;
+using testing::kCasedShellRule;
+using testing::kServiceAccountRule;
+using testing::kShellKeyOnlyRule;
 using testing::MustCompile;
 using testing::ProcessEvent;
+using testing::RuleIds;
 
 // Image, CommandLine, User and ParentImage carry literals (they are the key); ProcessId,
 // ParentUser and the extra field Comment carry none, so no cache entry names their values.
-constexpr char kRules[] = R"(
-title: Shell, key fields only
-id: r-key
-logsource: {product: windows, category: process_creation}
-detection:
-  img: {Image|endswith: '\cmd.exe'}
-  cmd: {CommandLine|contains: 'whoami'}
-  filter: {ParentImage|contains: '\services.exe'}
-  condition: img and cmd and not filter
----
-title: Shell with a high process id (ProcessId is outside the key)
+std::string Rules() {
+  return JoinRules({kShellKeyOnlyRule,
+                    R"(title: Shell with a high process id (ProcessId is outside the key)
 id: r-pid
 logsource: {product: windows, category: process_creation}
 detection:
   sel: {Image|endswith: '\cmd.exe', ProcessId|gt: 1000}
   condition: sel
----
-title: Shell with a keyword (keywords read every value)
+)",
+                    R"(title: Shell with a keyword (keywords read every value)
 id: r-keyword
 logsource: {product: windows, category: process_creation}
 detection:
   img: {Image|endswith: '\cmd.exe'}
   kw: ['secret-token']
   condition: img and kw
----
-title: Shell run as its parent's user (fieldref to a field outside the key)
+)",
+                    R"(title: Shell run as its parent's user (fieldref to a field outside the key)
 id: r-fieldref-out
 logsource: {product: windows, category: process_creation}
 detection:
   sel: {Image|endswith: '\cmd.exe', User|fieldref: ParentUser}
   condition: sel
----
-title: Service accounts
-id: r-user
-logsource: {product: windows, category: process_creation}
-detection:
-  sel: {User|contains: 'svc_'}
-  condition: sel
----
-title: Shell whose command line names its image (fieldref inside the key)
+)",
+                    kServiceAccountRule,
+                    R"(title: Shell whose command line names its image (fieldref inside the key)
 id: r-fieldref-in
 logsource: {product: windows, category: process_creation}
 detection:
   img: {Image|endswith: '\cmd.exe'}
   same: {CommandLine|fieldref: Image}
   condition: img and not same
----
-title: Cased shell with a process id (reads no hit record)
-id: r-cased
-logsource: {product: windows, category: process_creation}
-detection:
-  sel: {Image|endswith|cased: '\cmd.exe', ProcessId|lt: 3000}
-  condition: sel
-)";
+)",
+                    kCasedShellRule});
+}
 
 const DetectionRule& RuleById(const CompiledSigmaRules& rules, std::string_view id) {
   for (const DetectionRule& rule : rules.rules()) {
@@ -86,14 +73,8 @@ const DetectionRule& RuleById(const CompiledSigmaRules& rules, std::string_view 
   return rules.rules().front();
 }
 
-std::vector<std::string> Ids(const CompiledSigmaRules& rules, const std::vector<uint32_t>& m) {
-  std::vector<std::string> ids;
-  for (const uint32_t r : m) ids.push_back(rules.rules()[r].meta.id);
-  return ids;
-}
-
 TEST(MarkKeyDeterminedRules, OnlyRulesReadingNothingButTheBucketsPrefilterFields) {
-  auto rules = MustCompile(kRules);
+  auto rules = MustCompile(Rules());
   ASSERT_NE(rules, nullptr);
   EXPECT_TRUE(RuleById(*rules, "r-key").determined_by_key);
   EXPECT_TRUE(RuleById(*rules, "r-user").determined_by_key);
@@ -119,7 +100,7 @@ Event Shell(std::string pid, std::string parent_user, std::string comment) {
 }
 
 TEST(SigmaEngineCandidateMemo, RulesReadingOutsideTheKeyAreEvaluatedEveryTime) {
-  auto rules = MustCompile(kRules);
+  auto rules = MustCompile(Rules());
   ASSERT_NE(rules, nullptr);
   const std::vector<Event> events = {
       Shell("500", "CORP\\alice", "nothing"),
@@ -139,7 +120,7 @@ TEST(SigmaEngineCandidateMemo, RulesReadingOutsideTheKeyAreEvaluatedEveryTime) {
       engine.Match(*rules, events[i], &got);
       oracle.Match(*rules, events[i], &want);
       EXPECT_EQ(got, want) << "round " << round << " event " << i;
-      EXPECT_EQ(Ids(*rules, got), expected[i]) << "round " << round << " event " << i;
+      EXPECT_EQ(RuleIds(*rules, got), expected[i]) << "round " << round << " event " << i;
     }
   }
   // One key for all: the first event's values were scanned, the second inserts the key, the
@@ -155,7 +136,7 @@ TEST(SigmaEngineCandidateMemo, RulesReadingOutsideTheKeyAreEvaluatedEveryTime) {
 // against the oracle and an engine without the memo; then a second rule set, in which the same
 // rule indices mean other rules and the same values other answers.
 TEST(SigmaEngineCandidateMemo, AgreesWithTheOracleWithEvictionAndARuleSwap) {
-  auto first = MustCompile(kRules);
+  auto first = MustCompile(Rules());
   auto second = MustCompile(absl::StrCat(R"(
 title: Shifts every rule index and literal id
 id: r-first
@@ -164,7 +145,7 @@ detection:
   sel: {Image|endswith: '\cmd.exe', CommandLine|contains: 'ver'}
   condition: sel
 ---)",
-                                         kRules));
+                                         Rules()));
   ASSERT_NE(first, nullptr);
   ASSERT_NE(second, nullptr);
   const std::vector<std::string> images = {"C:\\Windows\\System32\\cmd.exe", "C:\\x\\cmd.exe",

@@ -14,58 +14,42 @@
 #include "absl/strings/str_cat.h"
 #include "agent/sigma/scan_cache.h"
 #include "gtest/gtest.h"
+#include "tests/sigma/memo_test_rules.h"
 #include "tests/sigma/sigma_test_util.h"
 
 namespace otasuke::agent::sigma {
 namespace {
 
+using testing::JoinRules;
+using testing::kCasedShellRule;
+using testing::kServiceAccountRule;
+using testing::kShellKeyOnlyRule;
 using testing::MustCompile;
 using testing::ProcessEvent;
+using testing::RuleIds;
 
 // Image, CommandLine, ParentImage and User carry literals (the memo's key); ProcessId carries
 // none. r-pid reads the hit records and a field outside the key (the answers of the events
 // whose candidate it is are not kept); r-cased reads no hit record but ProcessId (evaluated on
 // every memo hit); r-empty and r-absent tell an empty command line from an absent one.
-constexpr char kRules[] = R"(
-title: Shell, key fields only
-id: r-key
-logsource: {product: windows, category: process_creation}
-detection:
-  img: {Image|endswith: '\cmd.exe'}
-  cmd: {CommandLine|contains: 'whoami'}
-  filter: {ParentImage|contains: '\services.exe'}
-  condition: img and cmd and not filter
----
-title: PowerShell with a high process id (ProcessId is outside the key)
+std::string Rules() {
+  return JoinRules({kShellKeyOnlyRule,
+                    R"(title: PowerShell with a high process id (ProcessId is outside the key)
 id: r-pid
 logsource: {product: windows, category: process_creation}
 detection:
   sel: {Image|endswith: '\powershell.exe', ProcessId|gt: 1000}
   condition: sel
----
-title: Cased shell with a process id (reads no hit record)
-id: r-cased
-logsource: {product: windows, category: process_creation}
-detection:
-  sel: {Image|endswith|cased: '\cmd.exe', ProcessId|lt: 3000}
-  condition: sel
----
-title: Service accounts
-id: r-user
-logsource: {product: windows, category: process_creation}
-detection:
-  sel: {User|contains: 'svc_'}
-  condition: sel
----
-title: Shell with an empty command line
+)",
+                    kCasedShellRule, kServiceAccountRule, R"(title: Shell with an empty command line
 id: r-empty
 logsource: {product: windows, category: process_creation}
 detection:
   img: {Image|endswith: '\cmd.exe'}
   cmd: {CommandLine: ''}
   condition: img and cmd
----
-title: Shell without a command line or a parent
+)",
+                    R"(title: Shell without a command line or a parent
 id: r-absent
 logsource: {product: windows, category: process_creation}
 detection:
@@ -73,12 +57,7 @@ detection:
   none: {CommandLine|exists: false}
   parent: {ParentImage|exists: false}
   condition: img and (none or parent)
-)";
-
-std::vector<std::string> Ids(const CompiledSigmaRules& rules, const std::vector<uint32_t>& m) {
-  std::vector<std::string> ids;
-  for (const uint32_t r : m) ids.push_back(rules.rules()[r].meta.id);
-  return ids;
+)"});
 }
 
 // A shell with the given command line and parent; nullptr: the field is absent.
@@ -91,7 +70,7 @@ Event Shell(const char* command_line, const char* parent, const std::string& pid
 }
 
 TEST(SigmaEngineEventMemo, AbsentAndEmptyFieldsAreDifferentKeys) {
-  auto rules = MustCompile(kRules);
+  auto rules = MustCompile(Rules());
   ASSERT_NE(rules, nullptr);
   const char* const kExplorer = "C:\\Windows\\explorer.exe";
   // Only r-empty and r-absent tell the first four apart; the fifth has the first's key, and
@@ -112,7 +91,7 @@ TEST(SigmaEngineEventMemo, AbsentAndEmptyFieldsAreDifferentKeys) {
       engine.Match(*rules, events[i], &got);
       oracle.Match(*rules, events[i], &want);
       EXPECT_EQ(got, want) << "round " << round << " event " << i;
-      EXPECT_EQ(Ids(*rules, got), expected[i]) << "round " << round << " event " << i;
+      EXPECT_EQ(RuleIds(*rules, got), expected[i]) << "round " << round << " event " << i;
     }
   }
   // A key is kept once each of its values was found in the scan cache: on the first round
@@ -127,7 +106,7 @@ TEST(SigmaEngineEventMemo, AbsentAndEmptyFieldsAreDifferentKeys) {
 // candidate memo off, against the oracle; then a second rule set, in which the same rule
 // indices mean other rules and the same values other answers.
 TEST(SigmaEngineEventMemo, AgreesWithTheOracleOnRandomEvents) {
-  auto first = MustCompile(kRules);
+  auto first = MustCompile(Rules());
   auto second = MustCompile(absl::StrCat(R"(
 title: Shifts every rule index and literal id
 id: r-first
@@ -136,7 +115,7 @@ detection:
   sel: {Image|endswith: '\cmd.exe', CommandLine|contains: 'ver'}
   condition: sel
 ---)",
-                                         kRules));
+                                         Rules()));
   ASSERT_NE(first, nullptr);
   ASSERT_NE(second, nullptr);
   const char* const kAbsent = nullptr;
@@ -214,7 +193,7 @@ detection:
 // Events that never recur: after ScanCache::kMissRun lookups without a hit the bucket is matched
 // without the memo for ScanCache::kBypassValues events, its answers unchanged.
 TEST(SigmaEngineEventMemo, BypassedWhileEventsDoNotRecur) {
-  auto rules = MustCompile(kRules);
+  auto rules = MustCompile(Rules());
   ASSERT_NE(rules, nullptr);
   SigmaEngine engine;
   RuleByRuleEngine oracle;
@@ -235,7 +214,7 @@ TEST(SigmaEngineEventMemo, BypassedWhileEventsDoNotRecur) {
 // Per ScanCache::kMissRun lookups the bucket is bypassed when fewer than half hit: a recurring
 // event two events in three keeps the memo, one in three does not.
 TEST(SigmaEngineEventMemo, BypassedWhenFewerThanHalfTheLookupsHit) {
-  auto rules = MustCompile(kRules);
+  auto rules = MustCompile(Rules());
   ASSERT_NE(rules, nullptr);
   const Event recurring = Shell("cmd.exe /c whoami", "C:\\Windows\\explorer.exe", "500");
   const auto run = [&](SigmaEngine& engine, bool mostly_recurring) {
@@ -284,7 +263,7 @@ detection:
   RuleByRuleEngine oracle;
   std::vector<uint32_t> want;
   oracle.Match(*rules, e, &want);
-  EXPECT_EQ(Ids(*rules, want), std::vector<std::string>{"r-long"});
+  EXPECT_EQ(RuleIds(*rules, want), std::vector<std::string>{"r-long"});
   for (int i = 0; i < 4; ++i) {
     std::vector<uint32_t> got;
     engine.Match(*rules, e, &got);
@@ -304,7 +283,7 @@ detection:
 // shares it but misses the memo (another image) still finds it in the scan cache. Unmarked, it
 // would be evicted by the fifteenth one-off.
 TEST(SigmaEngineEventMemo, HitsKeepTheirValuesInTheScanCache) {
-  auto rules = MustCompile(kRules);
+  auto rules = MustCompile(Rules());
   ASSERT_NE(rules, nullptr);
   const char* const kExplorer = "C:\\Windows\\explorer.exe";
   const char* const kCommand = "cmd.exe /c whoami";

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers for Sigma tests: compile rules from YAML text, build events, run both engines.
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,6 +49,14 @@ void ForEachFieldItem(const CompiledSigmaRules& rules, F&& f) {
   }
 }
 
+// The ids of the matched rules, in match order.
+inline std::vector<std::string> RuleIds(const CompiledSigmaRules& rules,
+                                        const std::vector<uint32_t>& matches) {
+  std::vector<std::string> ids;
+  for (const uint32_t r : matches) ids.push_back(rules.rules()[r].meta.id);
+  return ids;
+}
+
 // Matching rule ids from the indexed engine; checks the oracle agrees.
 inline std::vector<std::string> MatchIds(const CompiledSigmaRules& rules, const Event& event) {
   SigmaEngine engine;
@@ -56,9 +65,7 @@ inline std::vector<std::string> MatchIds(const CompiledSigmaRules& rules, const 
   engine.Match(rules, event, &a);
   oracle.Match(rules, event, &b);
   EXPECT_EQ(a, b) << "indexed engine and oracle disagree";
-  std::vector<std::string> ids;
-  for (uint32_t r : a) ids.push_back(rules.rules()[r].meta.id);
-  return ids;
+  return RuleIds(rules, a);
 }
 
 }  // namespace otasuke::agent::sigma::testing

@@ -6,6 +6,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <system_error>
+#include <utility>
 
 namespace otasuke::network::testing {
 namespace {
@@ -234,12 +236,32 @@ void WritePcap(const std::string& path, const std::vector<Bytes>& frames, int li
   pcap_close(dead);
 }
 
+namespace {
+
+// The test program's own directory, removed when it exits so that runs leave nothing behind.
+// A forked child (a death test) exits too, so only the process that made it removes it.
+const std::filesystem::path* temp_dir = nullptr;
+pid_t temp_dir_owner = 0;
+
+void RemoveTempDir() {
+  if (getpid() != temp_dir_owner) return;
+  std::error_code ignored;
+  std::filesystem::remove_all(*temp_dir, ignored);
+}
+
+}  // namespace
+
 std::string TempPath(std::string_view name) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  std::filesystem::path dir = tmp != nullptr ? tmp : std::filesystem::temp_directory_path();
-  dir /= "otasuke-network-" + std::to_string(getpid());
-  std::filesystem::create_directories(dir);
-  return (dir / std::string(name)).string();
+  if (temp_dir == nullptr) {
+    const char* tmp = std::getenv("TEST_TMPDIR");
+    std::filesystem::path dir = tmp != nullptr ? tmp : std::filesystem::temp_directory_path();
+    dir /= "otasuke-network-" + std::to_string(getpid());
+    std::filesystem::create_directories(dir);
+    temp_dir = new std::filesystem::path(std::move(dir));
+    temp_dir_owner = getpid();
+    std::atexit(RemoveTempDir);
+  }
+  return (*temp_dir / std::string(name)).string();
 }
 
 std::string TlsRecord(uint8_t type, std::string_view body) {

@@ -88,7 +88,7 @@ class TcpSession {
 void WritePcap(const std::string& path, const std::vector<Bytes>& frames, int link_type = 1,
                int64_t start_sec = 1700000000);
 
-// A fresh path under the test's temporary directory.
+// A path under the test program's temporary directory (removed when the program exits).
 std::string TempPath(std::string_view name);
 
 }  // namespace otasuke::network::testing
