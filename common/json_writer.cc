@@ -1,11 +1,9 @@
-#include "agent/network/scan/json_writer.h"
+#include "common/json_writer.h"
 
 #include <array>
 #include <charconv>
 
-#include "nlohmann/json.hpp"
-
-namespace otasuke::network {
+namespace otasuke {
 namespace {
 
 // Bytes that go out as they are: printable ASCII but the quote and the backslash. A table, as
@@ -16,12 +14,71 @@ constexpr std::array<bool, 256> kPlain = [] {
   return plain;
 }();
 
-// A string holding a byte >= 0x80: the UTF-8 check and the replacement of invalid sequences
-// are nlohmann's own, so the text is nlohmann's by construction. Rare in EVE (wire hostnames,
-// URLs, rule messages in other scripts), so its cost does not matter.
-void AppendNonAsciiJsonString(std::string_view value, std::string* out) {
-  out->append(nlohmann::json(std::string(value))
-                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// The bytes of the UTF-8 sequence led by `lead` that form a well-formed prefix of `value`
+// from `i` (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF). Returns
+// the sequence's length when it is complete, else 0 with `*valid_prefix` set to the bytes
+// (at least the lead, when it can lead a sequence at all) that one U+FFFD replaces.
+size_t Utf8Sequence(std::string_view value, size_t i, size_t* valid_prefix) {
+  const auto lead = static_cast<unsigned char>(value[i]);
+  size_t length = 0;
+  unsigned char second_lo = 0x80, second_hi = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) second_lo = 0xA0;  // overlong below U+0800
+    if (lead == 0xED) second_hi = 0x9F;  // surrogates U+D800..U+DFFF
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) second_lo = 0x90;  // overlong below U+10000
+    if (lead == 0xF4) second_hi = 0x8F;  // above U+10FFFF
+  } else {
+    *valid_prefix = 1;  // a continuation byte, C0, C1 or F5..FF: never a lead
+    return 0;
+  }
+  size_t k = 1;
+  for (; k < length && i + k < value.size(); ++k) {
+    const auto c = static_cast<unsigned char>(value[i + k]);
+    const unsigned char lo = k == 1 ? second_lo : 0x80;
+    const unsigned char hi = k == 1 ? second_hi : 0xBF;
+    if (c < lo || c > hi) break;
+  }
+  if (k == length) return length;
+  *valid_prefix = k;
+  return 0;
+}
+
+void AppendEscapedAscii(unsigned char c, std::string* out) {
+  switch (c) {
+    case '"':
+      out->append("\\\"");
+      break;
+    case '\\':
+      out->append("\\\\");
+      break;
+    case '\b':
+      out->append("\\b");
+      break;
+    case '\f':
+      out->append("\\f");
+      break;
+    case '\n':
+      out->append("\\n");
+      break;
+    case '\r':
+      out->append("\\r");
+      break;
+    case '\t':
+      out->append("\\t");
+      break;
+    default: {
+      static constexpr char kHex[] = "0123456789abcdef";
+      const char escape[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+      out->append(escape, sizeof(escape));
+    }
+  }
 }
 
 template <typename Int>
@@ -34,47 +91,30 @@ void AppendNumber(Int value, std::string* out) {
 }  // namespace
 
 void AppendJsonString(std::string_view value, std::string* out) {
-  const size_t start = out->size();
   out->push_back('"');
-  size_t run = 0;  // start of the plain bytes not yet appended
-  for (size_t i = 0; i < value.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(value[i]);
-    if (kPlain[c]) continue;
+  size_t run = 0;  // start of the bytes not yet appended, all of which go out as they are
+  size_t i = 0;
+  while (i < value.size()) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (kPlain[c]) {
+      ++i;
+      continue;
+    }
     if (c >= 0x80) {
-      out->resize(start);
-      AppendNonAsciiJsonString(value, out);
-      return;
-    }
-    out->append(value.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default: {
-        static constexpr char kHex[] = "0123456789abcdef";
-        const char escape[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
-        out->append(escape, sizeof(escape));
+      size_t invalid = 0;
+      if (const size_t length = Utf8Sequence(value, i, &invalid); length != 0) {
+        i += length;  // well-formed: stays in the run
+        continue;
       }
+      out->append(value.data() + run, i - run);
+      out->append(kReplacement);
+      i += invalid;
+    } else {
+      out->append(value.data() + run, i - run);
+      AppendEscapedAscii(c, out);
+      ++i;
     }
+    run = i;
   }
   out->append(value.data() + run, value.size() - run);
   out->push_back('"');
@@ -94,4 +134,4 @@ JsonWriter& JsonWriter::Int(int64_t value) {
   return *this;
 }
 
-}  // namespace otasuke::network
+}  // namespace otasuke

@@ -1,19 +1,22 @@
 #pragma once
 // Compact JSON text appended straight to a caller's string, for output records built many
-// times per second (EVE alert lines): no tree of nodes, no map, no allocation beyond the
-// string's own growth. Strings come out byte for byte as nlohmann::json's
-// dump(-1, ' ', false, error_handler_t::replace) writes them, so switching a record from
-// nlohmann to this writer does not change its text.
+// times per second (EVE alert lines, event renderings): no tree of nodes, no map, no
+// allocation beyond the string's own growth. The one JSON string escaper of the project:
+// strings come out byte for byte as nlohmann::json's dump(-1, ' ', false,
+// error_handler_t::replace) writes them, so a record switched from nlohmann to this writer
+// keeps its text, and every record escapes alike.
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace otasuke::network {
+namespace otasuke {
 
 // Appends `value` as a JSON string literal (quotes included): `"` `\` and the control bytes
-// escaped as nlohmann escapes them, other bytes as they are; invalid UTF-8 is replaced with
-// U+FFFD exactly as nlohmann's `replace` error handler does.
+// escaped as nlohmann escapes them (`\b \f \n \r \t`, else `\u00xx`), valid UTF-8 as it
+// is, and each invalid sequence replaced with one U+FFFD as nlohmann's `replace` error handler
+// does (a lead byte and the continuation bytes that fit it, up to the byte that does not:
+// Unicode's "maximal subpart"), so the output is always valid UTF-8 and valid JSON.
 void AppendJsonString(std::string_view value, std::string* out);
 
 // Writes one JSON value (usually an object) into `*out`, appending to what is already there.
@@ -73,4 +76,4 @@ class JsonWriter {
   bool need_comma_ = false;  // a value or a closed container came last at this level
 };
 
-}  // namespace otasuke::network
+}  // namespace otasuke

@@ -3,30 +3,10 @@
 #include <cstdint>
 
 #include "absl/time/time.h"
+#include "common/json_writer.h"
 
 namespace otasuke::agent {
 namespace {
-
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is invalid.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  const auto b = static_cast<uint8_t>(s[i]);
-  size_t len = 0;
-  if (b < 0x80) return 1;
-  if ((b & 0xE0) == 0xC0 && b >= 0xC2) {
-    len = 2;
-  } else if ((b & 0xF0) == 0xE0) {
-    len = 3;
-  } else if ((b & 0xF8) == 0xF0 && b <= 0xF4) {
-    len = 4;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    if ((static_cast<uint8_t>(s[i + k]) & 0xC0) != 0x80) return 0;
-  }
-  return len;
-}
 
 constexpr std::string_view kCutMark = "\xE2\x80\xA6";  // "…"
 
@@ -45,53 +25,6 @@ void AppendBoundedJsonString(std::string_view value, size_t budget, std::string*
 }
 
 }  // namespace
-
-void AppendJsonString(std::string_view text, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (size_t i = 0; i < text.size();) {
-    const char c = text[i];
-    const auto u = static_cast<uint8_t>(c);
-    if (u < 0x80) {
-      switch (c) {
-        case '"':
-          out->append("\\\"");
-          break;
-        case '\\':
-          out->append("\\\\");
-          break;
-        case '\n':
-          out->append("\\n");
-          break;
-        case '\r':
-          out->append("\\r");
-          break;
-        case '\t':
-          out->append("\\t");
-          break;
-        default:
-          if (u < 0x20) {
-            out->append("\\u00");
-            out->push_back(kHex[u >> 4]);
-            out->push_back(kHex[u & 0xF]);
-          } else {
-            out->push_back(c);
-          }
-      }
-      ++i;
-      continue;
-    }
-    const size_t len = Utf8SequenceLength(text, i);
-    if (len == 0) {
-      out->append("\xEF\xBF\xBD");
-      ++i;
-    } else {
-      out->append(text.substr(i, len));
-      i += len;
-    }
-  }
-  out->push_back('"');
-}
 
 void AppendEventJsonMembers(const Event& event, size_t max_bytes, std::string* out) {
   const size_t start = out->size();

@@ -12,10 +12,6 @@
 
 namespace otasuke::agent {
 
-// Appends `text` as a JSON string literal (quotes included). Control characters are escaped
-// and invalid UTF-8 bytes become U+FFFD, so the output is always valid JSON.
-void AppendJsonString(std::string_view text, std::string* out);
-
 // Appends the event as one JSON object. When the rendering would exceed max_bytes, field
 // values are cut (marked with "…") and trailing fields are dropped, keeping it valid JSON.
 void AppendEventJson(const Event& event, size_t max_bytes, std::string* out);

@@ -13,6 +13,7 @@
 #include "agent/sigma/correlation.h"
 #include "agent/sigma/engine.h"
 #include "common/cli.h"
+#include "common/json_writer.h"
 #include "common/strings.h"
 
 namespace otasuke::agent::sigma {

@@ -89,7 +89,9 @@ TEST(EventReaders, OtasukeJsonRoundTripsThroughEventJson) {
   e.source() = {.product = "linux", .category = "process_creation", .service = ""};
   e.set_time(absl::FromUnixMicros(1700000000123456));
   e.Set(FieldId::kImage, "/usr/bin/curl");
-  e.Set(FieldId::kCommandLine, "curl \"http://x\"\t\x01 \xff");
+  // A surrogate (ED A0 80) is not UTF-8: each of its maximal subparts is replaced, so the
+  // line stays valid UTF-8 and reads back.
+  e.Set(FieldId::kCommandLine, "curl \"http://x\"\t\x01\b \xff \xED\xA0\x80");
   e.SetExtra("Custom", "v");
   std::string line;
   AppendEventJson(e, 4096, &line);
@@ -102,7 +104,8 @@ TEST(EventReaders, OtasukeJsonRoundTripsThroughEventJson) {
   EXPECT_EQ(events[0].source().category, "process_creation");
   EXPECT_EQ(events[0].time(), e.time());
   EXPECT_EQ(events[0].Get(FieldId::kImage), "/usr/bin/curl");
-  EXPECT_EQ(events[0].Get(FieldId::kCommandLine), "curl \"http://x\"\t\x01 \xEF\xBF\xBD");
+  EXPECT_EQ(events[0].Get(FieldId::kCommandLine),
+            "curl \"http://x\"\t\x01\b \xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
   EXPECT_EQ(*events[0].FindExtra("Custom"), "v");
 }
 

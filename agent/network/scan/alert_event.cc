@@ -7,7 +7,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
-#include "agent/network/scan/json_writer.h"
+#include "common/json_writer.h"
 
 namespace otasuke::network {
 

@@ -106,7 +106,7 @@ struct AlertEvent {
 
 // EVE JSON (one line, no trailing newline) for the alert, as Suricata writes event_type
 // "alert". Timestamps are UTC ("2024-01-02T03:04:05.123456+0000"). Written directly as text
-// (agent/network/scan/json_writer.h), in the bytes nlohmann's dump with the `replace` error
+// (common/json_writer.h), in the bytes nlohmann's dump with the `replace` error
 // handler gives: invalid UTF-8 from the wire is replaced with U+FFFD, never thrown on.
 std::string ToEveJson(const AlertEvent& event);
 // The same, appended to `*out`: a writer of many lines keeps one string and its capacity.

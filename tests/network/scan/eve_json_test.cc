@@ -1,7 +1,6 @@
-// The EVE alert line writer: JsonWriter's strings against nlohmann's dump (the writer it
-// replaced) on random bytes, the writer's commas and nesting, EveTimestamp against gmtime_r,
-// and ToEveJson's whole text for events with every optional object, as the nlohmann
-// ordered_json tree wrote it.
+// The EVE alert line writer: EveTimestamp against gmtime_r, and ToEveJson's whole text for
+// events with every optional object, as the nlohmann ordered_json tree wrote it. The JSON
+// writer and its strings are tested in tests/common/json_writer_test.cc.
 
 #include <climits>
 #include <cstdint>
@@ -10,117 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/escaping.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "agent/network/scan/alert_event.h"
-#include "agent/network/scan/json_writer.h"
 #include "gtest/gtest.h"
-#include "nlohmann/json.hpp"
 #include "tests/network/scan/eve_sample_events.h"
 
 namespace otasuke::network {
 namespace {
-
-std::string NlohmannDump(const std::string& value) {
-  return nlohmann::json(value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::string WriterString(const std::string& value) {
-  std::string out;
-  AppendJsonString(value, &out);
-  return out;
-}
-
-// Appends one piece of a random string: plain ASCII, an escaped byte, a control byte, a valid
-// 2-, 3- or 4-byte UTF-8 sequence, or a byte or sequence that is not valid UTF-8.
-void AppendRandomPiece(std::mt19937& rng, std::string* s) {
-  auto byte = [&](int lo, int hi) {
-    return static_cast<char>(std::uniform_int_distribution<int>(lo, hi)(rng));
-  };
-  switch (std::uniform_int_distribution<int>(0, 9)(rng)) {
-    case 0:
-    case 1:
-    case 2:
-      s->push_back(byte(0x20, 0x7f));
-      break;
-    case 3:
-      s->push_back("\"\\\b\f\n\r\t"[std::uniform_int_distribution<int>(0, 6)(rng)]);
-      break;
-    case 4:
-      s->push_back(byte(0x00, 0x1f));
-      break;
-    case 5:
-      s->push_back(byte(0xc2, 0xdf));
-      s->push_back(byte(0x80, 0xbf));
-      break;
-    case 6:
-      s->push_back(byte(0xe1, 0xec));
-      s->push_back(byte(0x80, 0xbf));
-      s->push_back(byte(0x80, 0xbf));
-      break;
-    case 7:
-      s->push_back(byte(0xf1, 0xf3));
-      s->push_back(byte(0x80, 0xbf));
-      s->push_back(byte(0x80, 0xbf));
-      s->push_back(byte(0x80, 0xbf));
-      break;
-    case 8:  // any byte of the upper half: stray continuations, overlongs, surrogates, 0xff
-      s->push_back(byte(0x80, 0xff));
-      break;
-    default:  // a truncated sequence
-      s->push_back(byte(0xe0, 0xf4));
-      s->push_back(byte(0x80, 0xbf));
-      break;
-  }
-}
-
-TEST(JsonWriterTest, StringsAreNlohmannDumpWithReplaceOnRandomBytes) {
-  std::mt19937 rng(20261123);
-  for (int round = 0; round < 20'000; ++round) {
-    std::string value;
-    const int pieces = std::uniform_int_distribution<int>(0, 24)(rng);
-    // A third of the strings stay ASCII, the path of almost every EVE string.
-    const bool ascii_only = round % 3 == 0;
-    for (int i = 0; i < pieces; ++i) {
-      AppendRandomPiece(rng, &value);
-      if (ascii_only && static_cast<unsigned char>(value.back()) >= 0x80) value.back() = 'x';
-    }
-    ASSERT_EQ(WriterString(value), NlohmannDump(value)) << absl::CEscape(value);
-  }
-}
-
-TEST(JsonWriterTest, StringsAreNlohmannDumpOnEveryByte) {
-  for (int c = 0; c < 256; ++c) {
-    const std::string value = absl::StrCat("a", std::string(1, static_cast<char>(c)), "b");
-    EXPECT_EQ(WriterString(value), NlohmannDump(value)) << c;
-  }
-  EXPECT_EQ(WriterString(""), "\"\"");
-  EXPECT_EQ(WriterString("\x01\x1f\x7f"), "\"\\u0001\\u001f\x7f\"");
-}
-
-TEST(JsonWriterTest, StringAppendsAfterWhatIsThere) {
-  std::string out = "line1\n";
-  AppendJsonString("caf\xc3\xa9\xff", &out);  // the nlohmann path must not drop the prefix
-  EXPECT_EQ(out, "line1\n\"caf\xc3\xa9\xef\xbf\xbd\"");
-}
-
-TEST(JsonWriterTest, CommasAndNesting) {
-  std::string out;
-  JsonWriter w(&out);
-  w.BeginObject();
-  w.Key("a").Uint(18'446'744'073'709'551'615ULL);
-  w.Key("b").Int(INT64_MIN);
-  w.Key("c").BeginArray().EndArray();
-  w.Key("d").BeginObject().EndObject();
-  w.Key("e").BeginArray().String("x").BeginObject().Key("k").Null().EndObject().Int(-1).EndArray();
-  w.Key("f\n").String("g");
-  w.EndObject();
-  EXPECT_EQ(out,
-            "{\"a\":18446744073709551615,\"b\":-9223372036854775808,\"c\":[],\"d\":{},"
-            "\"e\":[\"x\",{\"k\":null},-1],\"f\\n\":\"g\"}");
-  EXPECT_EQ(nlohmann::ordered_json::parse(out).dump(), out);
-}
 
 // EveTimestamp as it was written before the hand-formatted path.
 std::string GmtimeTimestamp(int64_t ts_usec) {
