@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
@@ -35,7 +36,11 @@ absl::Status ParseInt(std::string_view text, int64_t* out) {
   int64_t v = 0;
   if (!absl::SimpleAtoi(t, &v)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("expected an integer (optionally with KiB/MiB/GiB), got '", Sv(text), "'"));
+        absl::StrCat("expected an integer such as 512 or 8MiB, got '", Sv(text), "'"));
+  }
+  if (v > std::numeric_limits<int64_t>::max() / mult ||
+      v < std::numeric_limits<int64_t>::min() / mult) {
+    return absl::InvalidArgumentError(absl::StrCat("'", Sv(text), "' is too large"));
   }
   *out = v * mult;
   return absl::OkStatus();
@@ -49,55 +54,67 @@ const Field* FindField(std::span<const Field> fields, std::string_view key) {
 }
 
 std::string Where(std::string_view origin, const YAML::Mark& mark) {
-  return absl::StrCat(Sv(origin), ":", mark.line + 1, ":", mark.column + 1);
+  return absl::StrCat(Sv(origin), ":", mark.line + 1, ":", mark.column + 1, ": ");
 }
 
-absl::Status Walk(std::span<const Field> fields, const YAML::Node& node, const std::string& prefix,
-                  std::string_view origin) {
-  if (!node.IsMap()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Where(origin, node.Mark()), ": expected a mapping of settings",
-                     prefix.empty() ? "" : absl::StrCat(" under '", prefix, "'")));
+bool IsSection(std::span<const Field> fields, std::string_view key) {
+  return std::any_of(fields.begin(), fields.end(), [&](const Field& f) {
+    return f.key.size() > key.size() && f.key.starts_with(key) && f.key[key.size()] == '.';
+  });
+}
+
+absl::Status SetFromNode(const Field& field, const YAML::Node& value) {
+  if (auto* list = std::get_if<std::vector<std::string>*>(&field.value)) {
+    (*list)->clear();
+    if (value.IsSequence()) {
+      for (const auto& v : value) {
+        if (!v.IsScalar()) return absl::InvalidArgumentError("expected a list of values");
+        (*list)->push_back(v.Scalar());
+      }
+    } else if (value.IsScalar()) {
+      (*list)->push_back(value.Scalar());
+    } else if (!value.IsNull()) {
+      return absl::InvalidArgumentError("expected a list of values");
+    }
+    return absl::OkStatus();
   }
-  for (const auto& item : node) {
-    const std::string name = item.first.as<std::string>();
+  if (value.IsScalar()) return SetFromText(field, value.Scalar());
+  if (value.IsNull()) return SetFromText(field, "");
+  return absl::InvalidArgumentError("expected a single value, not a list or a mapping");
+}
+
+// Walks one mapping, collecting an error per bad entry so that a file with several mistakes
+// is fixed in one round (Falco's rule loader does the same).
+void Walk(std::span<const Field> fields, const YAML::Node& map, const std::string& prefix,
+          std::string_view origin, std::vector<std::string>* errors) {
+  for (const auto& item : map) {
+    const std::string where = Where(origin, item.first.Mark());
+    if (!item.first.IsScalar()) {
+      errors->push_back(absl::StrCat(where, "a setting's name must be a plain word"));
+      continue;
+    }
+    const std::string& name = item.first.Scalar();
     const std::string key = prefix.empty() ? name : absl::StrCat(prefix, ".", name);
     const YAML::Node& value = item.second;
     const Field* field = FindField(fields, key);
+    if (field == nullptr && IsSection(fields, key)) {
+      if (value.IsMap()) {
+        Walk(fields, value, key, origin, errors);
+      } else {
+        errors->push_back(absl::StrCat(where, "'", key, "' must be a mapping of settings"));
+      }
+      continue;
+    }
     if (field == nullptr) {
-      const bool is_section = std::any_of(fields.begin(), fields.end(), [&](const Field& f) {
-        return std::string_view(f.key).starts_with(key + ".");
-      });
-      if (is_section) {
-        RETURN_IF_ERROR(Walk(fields, value, key, origin));
-        continue;
-      }
-      return absl::InvalidArgumentError(
-          absl::StrCat(Where(origin, item.first.Mark()), ": unknown setting '", key, "'"));
+      std::string known;
+      for (const Field& f : fields) absl::StrAppend(&known, known.empty() ? "" : ", ", Sv(f.key));
+      errors->push_back(absl::StrCat(where, "unknown setting '", key, "' (known: ", known, ")"));
+      continue;
     }
-    absl::Status status;
-    if (auto* list = std::get_if<std::vector<std::string>*>(&field->value)) {
-      (*list)->clear();
-      if (value.IsSequence()) {
-        for (const auto& v : value) (*list)->push_back(v.as<std::string>());
-      } else if (value.IsScalar()) {
-        (*list)->push_back(value.as<std::string>());
-      } else if (!value.IsNull()) {
-        status = absl::InvalidArgumentError("expected a list");
-      }
-    } else if (value.IsScalar()) {
-      status = SetFromText(*field, value.Scalar());
-    } else if (value.IsNull()) {
-      status = SetFromText(*field, "");
-    } else {
-      status = absl::InvalidArgumentError("expected a single value");
-    }
-    if (!status.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(Where(origin, value.Mark()), ": '", key, "': ", status.message()));
+    if (absl::Status status = SetFromNode(*field, value); !status.ok()) {
+      errors->push_back(absl::StrCat(Where(origin, value.Mark()), key, ": ", status.message()));
     }
   }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -138,14 +155,20 @@ absl::Status SetFromText(const Field& field, std::string_view text) {
 
 absl::Status LoadYamlText(std::span<const Field> fields, std::string_view text,
                           std::string_view origin) {
+  std::vector<std::string> errors;
   try {
-    YAML::Node root = YAML::Load(std::string(text));
+    const YAML::Node root = YAML::Load(std::string(text));
     if (root.IsNull()) return absl::OkStatus();  // an empty file keeps the defaults
-    return Walk(fields, root, "", origin);
+    if (!root.IsMap()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Where(origin, root.Mark()), "the configuration must be a mapping of settings"));
+    }
+    Walk(fields, root, "", origin, &errors);
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Where(origin, e.mark), ": invalid YAML: ", e.msg));
+    errors.push_back(absl::StrCat(Where(origin, e.mark), "invalid YAML: ", e.msg));
   }
+  if (errors.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
 }
 
 absl::Status LoadYamlFile(std::span<const Field> fields, const std::string& path) {
@@ -211,7 +234,7 @@ absl::StatusOr<std::vector<std::string>> ApplyFlags(std::span<const Field> field
   return rest;
 }
 
-std::string Describe(std::span<const Field> fields) {
+std::string ValueText(const Field& field) {
   struct Visitor {
     std::string operator()(std::string* v) const { return *v; }
     std::string operator()(int64_t* v) const { return absl::StrCat(*v); }
@@ -221,6 +244,10 @@ std::string Describe(std::span<const Field> fields) {
       return absl::StrCat("[", absl::StrJoin(*v, ", "), "]");
     }
   };
+  return std::visit(Visitor{}, field.value);
+}
+
+std::string Describe(std::span<const Field> fields) {
   size_t width = 0;
   for (const Field& f : fields) width = std::max(width, FlagName(f.key).size() + 4);
   std::string out;
@@ -228,7 +255,7 @@ std::string Describe(std::span<const Field> fields) {
     std::string flag = absl::StrCat("  --", FlagName(f.key));
     flag.resize(width + 2, ' ');
     absl::StrAppend(&out, flag, Sv(f.help), "\n", std::string(width + 2, ' '),
-                    "config: ", Sv(f.key), " (default: ", std::visit(Visitor{}, f.value), ")\n");
+                    "config: ", Sv(f.key), " (default: ", ValueText(f), ")\n");
   }
   return out;
 }

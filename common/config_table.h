@@ -25,14 +25,16 @@ using Value =
 struct Field {
   std::string_view key;  // dotted path in the YAML file: "queue.max_alerts"
   std::string_view help;
-  Value value;  // where the parsed value goes (points into a config struct)
+  Value value;                  // where the parsed value goes (points into a config struct)
+  std::string_view value_name;  // what the flag takes, for help ("N", "DURATION"); may be empty
 };
 
 // Parses `text` into the field's value.
 absl::Status SetFromText(const Field& field, std::string_view text);
 
-// Loads a YAML file into the fields. Unknown keys and type errors fail with
-// "<path>:<line>:<column>: ...". Keys absent from the file keep their current values.
+// Loads a YAML file into the fields. Every error is reported, one per line, as
+// "<path>:<line>:<column>: <key>: <why>" (unknown settings name the known ones), not only
+// the first. Keys absent from the file keep their current values.
 absl::Status LoadYamlFile(std::span<const Field> fields, const std::string& path);
 absl::Status LoadYamlText(std::span<const Field> fields, std::string_view text,
                           std::string_view origin);
@@ -44,6 +46,9 @@ std::string FlagName(std::string_view key);
 // (positional arguments and flags that are not config fields, in order).
 absl::StatusOr<std::vector<std::string>> ApplyFlags(std::span<const Field> fields,
                                                     const std::vector<std::string>& args);
+
+// The field's current value as text ("30s", "[a, b]", "true").
+std::string ValueText(const Field& field);
 
 // Help text: one line per field with its flag, YAML key, help and current value.
 std::string Describe(std::span<const Field> fields);

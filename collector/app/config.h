@@ -1,8 +1,8 @@
 #pragma once
 // The collector's configuration: one descriptor table (kConfigKeys in config.cc) drives the YAML
 // file, the command-line flags and --help, so they cannot drift apart. Flags override the file.
-// Loading collects every error with file:line:column, Falco style, instead of stopping at the
-// first.
+// The file is read by the loader the agent uses too (common/config_table.h), which reports
+// every error with file:line:column, Falco style, instead of stopping at the first.
 
 #include <cstdint>
 #include <string>

@@ -1,7 +1,10 @@
 #include "agent/config/agent_config.h"
 
+#include <algorithm>
 #include <fstream>
+#include <string>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/status_matchers.h"
@@ -14,6 +17,7 @@ using ::otasuke::testing::IsOk;
 using ::otasuke::testing::SourceDir;
 using ::otasuke::testing::StatusIs;
 using ::otasuke::testing::TempDir;
+using ::testing::HasSubstr;
 
 TEST(AgentConfigTest, LoadsTheShippedExampleConfig) {
   AgentConfig config;
@@ -79,11 +83,39 @@ TEST(AgentConfigTest, BadValuesNameTheKey) {
   AgentConfig config;
   auto fields = config.Fields();
   EXPECT_THAT(config::LoadYamlText(fields, "heartbeat_interval: soon\n", "a.yaml"),
-              StatusIs(absl::StatusCode::kInvalidArgument, "a.yaml:1:21: 'heartbeat_interval'"));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "a.yaml:1:21: heartbeat_interval: expected a duration"));
   EXPECT_THAT(config::LoadYamlText(fields, "queue:\n  max_alerts: lots\n", "a.yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument, "expected an integer"));
   EXPECT_THAT(config::LoadYamlText(fields, "sources:\n  process: maybe\n", "a.yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument, "expected true or false"));
+}
+
+// The loader (common/config_table.h, shared with the collector) reports every mistake of a
+// file at once, each with its place.
+TEST(AgentConfigTest, EveryErrorIsReportedNotOnlyTheFirst) {
+  AgentConfig config;
+  auto fields = config.Fields();
+  const absl::Status status = config::LoadYamlText(
+      fields, "colour: red\nqueue:\n  max_alerts: x\nsources: [a]\nheartbeat_interval: [1]\n",
+      "a.yaml");
+  ASSERT_FALSE(status.ok());
+  const std::string message(status.message());
+  EXPECT_THAT(message, HasSubstr("a.yaml:1:1: unknown setting 'colour' (known: tenant, "));
+  EXPECT_THAT(message, HasSubstr("a.yaml:3:15: queue.max_alerts: expected an integer"));
+  EXPECT_THAT(message, HasSubstr("a.yaml:4:1: 'sources' must be a mapping of settings"));
+  EXPECT_THAT(message,
+              HasSubstr("a.yaml:5:21: heartbeat_interval: expected a single value, not a list"));
+  EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 3) << message;
+}
+
+TEST(AgentConfigTest, SizesThatOverflowAreRejected) {
+  AgentConfig config;
+  auto fields = config.Fields();
+  EXPECT_THAT(config::LoadYamlText(fields, "queue:\n  max_bytes: 9223372036854775807G\n", "a.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "is too large"));
+  EXPECT_TRUE(config::LoadYamlText(fields, "queue:\n  max_bytes: 8MiB\n", "a.yaml").ok());
+  EXPECT_EQ(config.queue_max_bytes, 8 << 20);
 }
 
 TEST(AgentConfigTest, MalformedYamlIsAClearError) {
@@ -92,7 +124,7 @@ TEST(AgentConfigTest, MalformedYamlIsAClearError) {
   EXPECT_THAT(config::LoadYamlText(fields, "tenant: [unclosed\n", "bad.yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument, "bad.yaml:"));
   EXPECT_THAT(config::LoadYamlText(fields, "- a list\n", "bad.yaml"),
-              StatusIs(absl::StatusCode::kInvalidArgument, "expected a mapping"));
+              StatusIs(absl::StatusCode::kInvalidArgument, "must be a mapping of settings"));
 }
 
 TEST(AgentConfigTest, MissingFileIsAClearError) {

@@ -99,20 +99,21 @@ struct BadConfig {
 TEST(ConfigTest, BadFilesNameFileLineAndWhy) {
   std::vector<BadConfig> cases = {
       {"unclosed flow sequence", "listen: 127.0.0.1:1\nfoo: [1, 2\n",
-       "collector.yaml:3:1: malformed YAML"},
+       "collector.yaml:3:1: invalid YAML"},
       {"bad indentation", "webhook:\n  url: http://x\n max_attempts: 3\n", "collector.yaml:3:"},
       {"unknown key", "listen: 127.0.0.1:1\nlisten_adress: x\n",
        "collector.yaml:2:1: unknown setting 'listen_adress'"},
       {"unknown nested key", "webhook:\n  urll: http://x\n",
        "collector.yaml:2:3: unknown setting 'webhook.urll'"},
       {"not an integer", "max_message_bytes: lots\n",
-       "collector.yaml:1:20: max_message_bytes: expected an integer, got 'lots'"},
+       "collector.yaml:1:20: max_message_bytes: expected an integer such as 512 or 8MiB, got "
+       "'lots'"},
       {"not a duration", "incident_window: 1 hour\n",
        "collector.yaml:1:18: incident_window: expected a duration"},
       {"section is not a map", "webhook: http://x\n",
        "collector.yaml:1:1: 'webhook' must be a mapping"},
       {"list instead of value", "listen: [a, b]\n",
-       "collector.yaml:1:9: 'listen' must be a single value"},
+       "collector.yaml:1:9: listen: expected a single value"},
       {"top level is a list", "- listen\n", "the configuration must be a mapping"},
   };
   for (const BadConfig& c : cases) {
@@ -153,8 +154,11 @@ TEST(ConfigTest, BadValuesAreRejected) {
                        "store.synchronous: 'off' is not full or normal"));
   EXPECT_THAT(Load({"--data-dir", "/x", "--log-level", "loud"}),
               StatusIs(absl::StatusCode::kInvalidArgument, "log_level: 'loud'"));
-  EXPECT_THAT(Load({"--data-dir", "/x", "--incident-window", "-5m"}),
+  EXPECT_THAT(Load({"--data-dir", "/x", "--incident-window", "0s"}),
               StatusIs(absl::StatusCode::kInvalidArgument, "incident_window: must be positive"));
+  EXPECT_THAT(
+      Load({"--data-dir", "/x", "--incident-window", "-5m"}),
+      StatusIs(absl::StatusCode::kInvalidArgument, "flag --incident-window: expected a duration"));
   EXPECT_THAT(Load({"--data-dir", "/x", "--incidents-group-by", "rule,proces_tree"}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "incidents.group_by: unknown entity 'proces_tree' (known: community_id, "
