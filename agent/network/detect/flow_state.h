@@ -13,39 +13,23 @@
 
 namespace otasuke::network::detect {
 
-// Two addresses as two word compares (std::array's == calls memcmp).
-inline bool SameAddress(const IpAddress& a, const IpAddress& b) {
-  uint64_t a_words[2], b_words[2];
-  std::memcpy(a_words, a.bytes.data(), sizeof(a_words));
-  std::memcpy(b_words, b.bytes.data(), sizeof(b_words));
-  return a.family == b.family && ((a_words[0] ^ b_words[0]) | (a_words[1] ^ b_words[1])) == 0;
-}
-
 // A pass or drop that applies to the whole flow; the first one set wins.
 enum class FlowAction : uint8_t { kNone, kPass, kDrop };
+
+struct RuleGroup;
 
 // What one rule group offers one direction of a flow: its patternless candidates (address
 // index, port index, rules always checked) and the databases whose rules' headers can match.
 // Both depend only on the group and on the addresses and ports, which a flow direction keeps,
 // so they are looked up once instead of on every packet.
 struct FlowGroupCache {
-  const void* group = nullptr;  // the RuleGroup they came from; null: not looked up yet
-  IpAddress src;
-  IpAddress dst;
-  uint16_t src_port = 0;
-  uint16_t dst_port = 0;
+  const RuleGroup* group = nullptr;   // the group they came from; null: not looked up yet
   std::vector<uint32_t> patternless;  // sorted, unique
   // Bit i of `reach_known`: whether RuleGroup::DatabaseAt(i) can yield a match is decided,
   // in bit i of `reaches`. Decided when the database is first to be scanned for the flow.
   uint32_t reach_known = 0;
   uint32_t reaches = 0;
-  // The addresses' class (CompiledRules::AddressClass), which picks a database's subset.
-  int8_t address_class = -1;
 
-  bool Holds(const void* for_group, const Inspection& in) const {
-    return group == for_group && src_port == in.src_port && dst_port == in.dst_port &&
-           SameAddress(src, in.src) && SameAddress(dst, in.dst);
-  }
   // Whether database `slot` can yield a match; `decide()` answers the first time.
   template <typename F>
   bool Reaches(size_t slot, F&& decide) {
@@ -55,6 +39,54 @@ struct FlowGroupCache {
       if (decide()) reaches |= bit;
     }
     return (reaches & bit) != 0;
+  }
+};
+
+// Two addresses as two word compares (std::array's == calls memcmp).
+inline bool SameAddress(const IpAddress& a, const IpAddress& b) {
+  uint64_t a_words[2], b_words[2];
+  std::memcpy(a_words, a.bytes.data(), sizeof(a_words));
+  std::memcpy(b_words, b.bytes.data(), sizeof(b_words));
+  return a.family == b.family && ((a_words[0] ^ b_words[0]) | (a_words[1] ^ b_words[1])) == 0;
+}
+
+// How the inspections of one flow direction are made, derived on the direction's first
+// inspection and kept while its addresses, ports and app protocol stay (a caller may reuse a
+// flow's state with other ones: the plan is then derived again): the groups (their
+// FlowGroupCache in FlowDetectState::groups), which database slot scans the payload in each,
+// the address class, and whether an inspection can find a candidate without a scan. Every
+// inspection derived these again, and an inspection with nothing to scan and no patternless
+// rule meeting the direction now returns before collecting candidates (docs/NETWORK.md, D16).
+struct DirectionPlan {
+  // What the plan was derived from.
+  IpAddress src;
+  IpAddress dst;
+  uint16_t src_port = 0;
+  uint16_t dst_port = 0;
+  // The app protocol (AppProto as a byte), kNoPlan: none derived yet.
+  static constexpr uint8_t kNoPlan = 0xff;
+  uint8_t app_proto = kNoPlan;
+
+  bool has_app_group = false;  // groups[direction][1] is the app-layer group's cache
+  // Neither group has a patternless rule meeting the direction's addresses and ports.
+  bool quiet = false;
+  bool has_ip_only = false;  // either group has IP-only rules
+  // The address class (CompiledRules::AddressClass), which picks a database's subset.
+  int8_t address_class = -1;
+  // The database slot scanned over the payload in the protocol / app-layer group (see
+  // DetectEngine's CollectCandidates).
+  uint8_t proto_payload_slot = 0;
+  uint8_t app_payload_slot = 0;
+  // Bits (1 << BufferId) of the buffers some database of the groups scans: an inspection whose
+  // present buffers among them are all empty scans nothing.
+  uint32_t scanned_buffers = 0;
+
+  bool SameEndpoints(const Inspection& in) const {
+    return src_port == in.src_port && dst_port == in.dst_port && SameAddress(src, in.src) &&
+           SameAddress(dst, in.dst);
+  }
+  bool Holds(const Inspection& in) const {
+    return app_proto == static_cast<uint8_t>(in.app_proto) && SameEndpoints(in);
   }
 };
 
@@ -86,6 +118,7 @@ struct FlowDetectState {
   uint8_t ip_only_done = 0;
   // Per direction (to server, to client): the protocol group's and the app-layer group's.
   std::array<std::array<FlowGroupCache, 2>, 2> groups;
+  std::array<DirectionPlan, 2> plans;  // per direction
   // Per direction: set when an inspection of this direction with no content (no payload,
   // stream data or transaction) can find no candidate while the app protocol is
   // `contentless_app` (IP-only rules done, no patternless rule meets the direction's
@@ -106,6 +139,7 @@ struct FlowDetectState {
     for (auto& direction : groups) {
       for (FlowGroupCache& cache : direction) cache.group = nullptr;
     }
+    for (DirectionPlan& plan : plans) plan.app_proto = DirectionPlan::kNoPlan;
   }
   bool IsSet(uint32_t bit) const {
     const size_t word = bit / 64;

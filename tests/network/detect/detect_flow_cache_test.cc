@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "agent/network/detect/compiled_rules.h"
 #include "agent/network/detect/prefilter.h"
 #include "gtest/gtest.h"
 #include "tests/network/detect/detect_test_util.h"
@@ -223,6 +224,148 @@ TEST(BufferScanMemoTest, BuffersSetOncePerTransactionAlertAsIfScannedEachTime) {
         ASSERT_EQ(alerted, expected) << PrefilterName(*compiled) << " tx " << tx << " " << uri;
       }
     }
+  }
+}
+
+// A random rule set over a few words: payload, app-layer buffer and packet-only rules, rules
+// without a pattern (by address, by port, always checked) and IP-only rules (sids from
+// `ip_only_first_sid`, which alert on a flow direction's first packet only), most of them
+// `$HOME_NET any -> $EXTERNAL_NET` (so the payload databases get address class subsets).
+std::string RandomRuleSet(std::mt19937& rng, uint32_t first_sid, uint32_t ip_only_first_sid) {
+  const char* kWords[] = {"alpha", "beta", "gamma", "delta", "eps", "zeta"};
+  const char* kAddresses[] = {"any", "$HOME_NET", "$EXTERNAL_NET", "10.0.0.1",
+                              "[8.8.8.8,192.168.1.1]"};
+  const char* kPorts[] = {"any", "80", "[80,8080]", "1024:", "53", "!80", "443"};
+  const char* kProtos[] = {"tcp", "udp", "http", "dns", "tls"};
+  const char* kAppBuffers[] = {"", "", "http.uri; ", "dns.query; ", "tls.sni; "};
+  auto pick = [&](const auto& list) { return list[rng() % std::size(list)]; };
+  std::string rules;
+  uint32_t sid = first_sid;
+  for (int i = 0; i < 200; ++i) {
+    const size_t proto = rng() % std::size(kProtos);
+    std::string header;
+    if (rng() % 5 != 0) {
+      header = absl::StrCat("tcp $HOME_NET any -> $EXTERNAL_NET ", pick(kPorts));
+    } else {
+      header = absl::StrCat(kProtos[proto], " ", pick(kAddresses), " ", pick(kPorts),
+                            rng() % 5 == 0 ? " <> " : " -> ", pick(kAddresses), " ", pick(kPorts));
+    }
+    std::string options;
+    switch (rng() % 6) {
+      case 0:  // patternless
+        options = rng() % 2 == 0 ? absl::StrCat("dsize:<", rng() % 12, "; ") : "dsize:0; ";
+        break;
+      case 1:  // packet-only
+        options = absl::StrCat("content:\"", pick(kWords), "\"; dsize:>", rng() % 20, "; ");
+        break;
+      default:
+        options = absl::StrCat(header.rfind("tcp", 0) == 0 ? "" : kAppBuffers[proto], "content:\"",
+                               pick(kWords), "\"; ", rng() % 3 == 0 ? "nocase; " : "");
+        break;
+    }
+    if (rng() % 4 == 0) options += rng() % 2 == 0 ? "flow:established; " : "flow:to_client; ";
+    absl::StrAppend(&rules, "alert ", header, " (", options, "sid:", sid++, ";)\n");
+  }
+  for (uint32_t ip_only = ip_only_first_sid; ip_only < ip_only_first_sid + 6; ++ip_only) {
+    absl::StrAppend(&rules, "alert ", rng() % 2 == 0 ? "ip" : "tcp", " ", pick(kAddresses),
+                    " any -> ", pick(kAddresses), " any (sid:", ip_only, ";)\n");
+  }
+  return rules;
+}
+
+// What a flow direction derives once (its plan: groups, payload database slots, address class,
+// whether it can have a candidate without a scan) follows the flow's app protocol and the rule
+// set: random TCP and UDP flows whose app protocol changes mid-flow, whose engine switches to
+// another rule set mid-flow, with empty and non-empty payloads, stream chunks and stream
+// flushes, alert exactly as with an engine given no flow state (which derives everything on
+// every inspection), IP-only rules aside (with a flow they alert on a direction's first packet
+// under a rule set only), with both matchers.
+TEST(DirectionPlanTest, FlowsChangingAppProtocolAndRuleSetAlertAsWithoutFlowState) {
+  std::mt19937 rng(23);
+  const std::string rule_sets[2] = {RandomRuleSet(rng, 1, 900), RandomRuleSet(rng, 1001, 1900)};
+  auto ip_only = [](uint32_t sid) { return (sid >= 900 && sid < 1000) || sid >= 1900; };
+  const char* kHosts[] = {"10.0.0.1", "192.168.1.1", "8.8.8.8", "1.2.3.4"};
+  const uint16_t kServerPorts[] = {80, 8080, 53, 443, 2000};
+  const char* kWords[] = {"alpha", "beta", "gamma", "delta", "eps", "zeta", "x"};
+  const AppProto kApps[] = {AppProto::kUnknown, AppProto::kHttp, AppProto::kDns, AppProto::kTls,
+                            AppProto::kFailed};
+  auto words = [&] {
+    std::string text;
+    for (int n = rng() % 4; n > 0; --n) absl::StrAppend(&text, kWords[rng() % std::size(kWords)]);
+    return text;
+  };
+  for (const PrefilterKind kind : {PrefilterKind::kHyperscan, PrefilterKind::kAhoCorasick}) {
+    if (kind == PrefilterKind::kHyperscan && !HyperscanAvailable()) continue;
+    std::shared_ptr<const CompiledRules> compiled[2] = {LoadText(rule_sets[0], kind),
+                                                        LoadText(rule_sets[1], kind)};
+    ASSERT_NE(compiled[0], nullptr);
+    ASSERT_NE(compiled[1], nullptr);
+    const std::string_view name = PrefilterName(*compiled[0]);
+    // The plan's address class picks a subset of the TCP payload databases.
+    for (const auto& rules : compiled) {
+      const PrefilterDatabase& payload =
+          *rules->groups[GroupIndex(kGroupTcp, Direction::kToServer)].databases[0];
+      EXPECT_TRUE(payload.has_address_class_subsets) << name;
+    }
+    size_t total_alerts = 0;
+    for (int flow_number = 0; flow_number < 60; ++flow_number) {
+      int rule_set = 0;
+      DetectEngine planned(compiled[0]);
+      DetectEngine stateless(compiled[0]);
+      FlowDetectStatePtr flow = NewFlowDetectState();
+      const std::string client = kHosts[rng() % std::size(kHosts)];
+      std::string server = kHosts[rng() % std::size(kHosts)];
+      const uint16_t client_port = static_cast<uint16_t>(1024 + rng() % 4);
+      const uint16_t server_port = kServerPorts[rng() % std::size(kServerPorts)];
+      const uint8_t ip_proto = rng() % 3 == 0 ? 17 : 6;
+      AppProto app = AppProto::kUnknown;
+      bool established = false;
+      bool ip_only_done[2] = {false, false};
+      for (uint64_t step = 1; step <= 30; ++step) {
+        if (rng() % 8 == 0) app = kApps[rng() % std::size(kApps)];
+        if (rng() % 6 == 0) established = true;
+        if (rng() % 15 == 0) {  // a rule set swap mid-flow
+          rule_set = 1 - rule_set;
+          planned.SetRules(compiled[rule_set]);
+          stateless.SetRules(compiled[rule_set]);
+          ip_only_done[0] = ip_only_done[1] = false;
+        }
+        const Direction direction = rng() % 2 == 0 ? Direction::kToServer : Direction::kToClient;
+        const bool to_server = direction == Direction::kToServer;
+        PacketBuilder p;
+        ParseIpAddress(to_server ? client : server, &p.in.src);
+        ParseIpAddress(to_server ? server : client, &p.in.dst);
+        p.in.src_port = to_server ? client_port : server_port;
+        p.in.dst_port = to_server ? server_port : client_port;
+        p.in.ip_proto = ip_proto;
+        p.in.direction = direction;
+        p.in.flow_established = established;
+        p.in.app_proto = app;
+        p.in.tx_id = step;  // app-layer rules alert once per transaction of a flow
+        const bool flush = rng() % 10 == 0;
+        if (flush) {
+          p.in.kind = InspectionKind::kStreamFlush;
+        } else {
+          p.Payload(rng() % 3 == 0 ? "" : words());
+          p.in.payload_in_stream =
+              ip_proto == 6 && !p.in.Buffer(BufferId::kPktData).empty() && rng() % 2 == 0;
+        }
+        if (ip_proto == 6 && rng() % 2 == 0) p.Buffer(BufferId::kStream, words());
+        if (app == AppProto::kHttp) p.Buffer(BufferId::kHttpUri, words());
+        if (app == AppProto::kDns) p.Buffer(BufferId::kDnsQuery, words());
+        if (app == AppProto::kTls) p.Buffer(BufferId::kTlsSni, words());
+        std::vector<uint32_t> expected;
+        for (uint32_t sid : InspectSids(stateless, p.in)) {
+          if (!ip_only(sid) || !ip_only_done[to_server ? 0 : 1]) expected.push_back(sid);
+        }
+        if (!flush) ip_only_done[to_server ? 0 : 1] = true;
+        p.in.flow_state = flow.get();
+        ASSERT_EQ(InspectSids(planned, p.in), expected)
+            << name << " flow " << flow_number << " step " << step;
+        total_alerts += expected.size();
+      }
+    }
+    EXPECT_GT(total_alerts, 300u) << name;  // the comparison is not vacuous
   }
 }
 
