@@ -88,13 +88,16 @@ inline constexpr uint8_t kTcpFin = 0x01, kTcpSyn = 0x02, kTcpRst = 0x04, kTcpPsh
 
 // Per-flow detection state (flowbits, per-transaction alert marks, pass verdict). Defined by
 // the engine, owned by the flow: create with NewFlowDetectState() when the flow is created and
-// let it die with the flow. Not thread-safe: a flow is handled by one thread at a time.
+// let it die with the flow, or return it to a new flow's with ResetFlowDetectState() when the
+// flow's storage is kept for a later flow. Not thread-safe: a flow is handled by one thread at
+// a time.
 struct FlowDetectState;
 struct FlowDetectStateDeleter {
   void operator()(FlowDetectState* state) const;
 };
 using FlowDetectStatePtr = std::unique_ptr<FlowDetectState, FlowDetectStateDeleter>;
 FlowDetectStatePtr NewFlowDetectState();
+void ResetFlowDetectState(FlowDetectState& state);
 
 // What an inspection knows besides its buffers' views; every field has its default, so that
 // ResetFacts() below resets each one, a field added later included.

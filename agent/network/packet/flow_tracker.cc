@@ -41,7 +41,8 @@ Flow* FlowTracker::NewFlow(const Packet& packet, const FlowKey& key, bool swappe
   flow->server = from_server ? packet.src : packet.dst;
   flow->client_port = from_server ? packet.dport : packet.sport;
   flow->server_port = from_server ? packet.sport : packet.dport;
-  flow->detect_state = detect::NewFlowDetectState();
+  // A recycled shell comes with its detection state, already reset (FlowTable::End).
+  if (flow->detect_state == nullptr) flow->detect_state = detect::NewFlowDetectState();
   if (packet.is_icmp()) {
     flow->client_port = flow->server_port = 0;
     flow->icmp_type = packet.icmp_type;

@@ -344,6 +344,26 @@ TEST(ScannerTest, FlowTableCapEvictsAndCounts) {
   EXPECT_LE(scanner.flow_table_stats().active, 10u);
 }
 
+TEST(ScannerTest, RecycledFlowStartsWithoutTheEndedFlowsDetectionState) {
+  // With room for one flow, each new flow ends the previous one and takes over its storage,
+  // detection state included (FlowTable keeps ended flows' shells): a flowbit the ended flow
+  // set must not be seen by the next one. Fails when the recycled state is not reset.
+  const Endpoints a{"10.0.0.1", "10.0.0.2", 1000, 9};
+  const Endpoints b{"10.0.0.1", "10.0.0.2", 1001, 9};
+  const std::vector<Bytes> frames = {testing::EthUdp(a, "set"), testing::EthUdp(a, "check"),
+                                     testing::EthUdp(b, "check")};
+  ScannerConfig config;
+  config.flows.table.max_flows = 1;
+  const std::string rules =
+      "alert udp any any -> any any (msg:\"set\"; content:\"set\"; flowbits:set,seen; "
+      "flowbits:noalert; sid:1;)\n"
+      "alert udp any any -> any any (msg:\"check\"; content:\"check\"; flowbits:isset,seen; "
+      "sid:2;)\n";
+  const Collector c = Scan(frames, rules, config);
+  EXPECT_EQ(c.SidsAt(2), std::vector<uint32_t>{2});
+  EXPECT_TRUE(c.SidsAt(3).empty());
+}
+
 TEST(AlertConvertTest, NetworkEvidence) {
   AlertEvent e;
   e.ts_usec = 1'700'000'000'123'456;
