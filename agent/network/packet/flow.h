@@ -130,10 +130,11 @@ struct alignas(64) Flow {
   bool tls_encrypted = false;
   bool bypassed = false;  // bypass: not inspected at all
   bool dropped = false;   // a drop / reject rule matched: the flow is not inspected further
-  // Something that may change memory() happened since the last FlowTable::Account (payload,
-  // stream data delivered or skipped, a close, raw data released): Account runs only then,
-  // as summing the buffers and parser state of a flow on every packet cost as much as the
-  // flow lookup.
+  // memory() may have changed since the last FlowTable::Account: a stream's buffers changed
+  // (StreamSink::OnStreamMemoryChanged, raw data released), an app-layer parser or probe buffer
+  // was fed, a gap or close reached the parsers, transactions were released. Account runs only
+  // then, as summing the buffers and parser state of a flow cost as much as the flow lookup;
+  // most segments change none of them (FlowTracker::Done checks so in debug builds).
   bool memory_dirty = false;
   bool end_handled = false;  // FlowTable bookkeeping
   size_t memory_accounted = 0;

@@ -73,10 +73,9 @@ void FlowTracker::Process(const Packet& packet, PacketFlowView* view) {
   current_ = flow;
   if (packet.is_tcp()) {
     HandleTcp(packet, *flow, direction, view);
-    // Queued or delivered payload, or a close that completes HTTP messages.
-    if (view->payload_in_stream || (packet.tcp_flags & (kTcpFin | kTcpRst)) != 0) {
-      flow->memory_dirty = true;
-    }
+    // A close completes HTTP messages. Payload marks the flow only where it changed a stream's
+    // buffers or reached a parser (most segments of flows without a parser change nothing).
+    if ((packet.tcp_flags & (kTcpFin | kTcpRst)) != 0) flow->memory_dirty = true;
   } else if (packet.is_udp()) {
     HandleUdp(packet, *flow, direction, view);  // datagrams are parsed whole: no buffers grow
   }
@@ -196,6 +195,7 @@ void FlowTracker::HandleUdp(const Packet& packet, Flow& flow, int direction, Pac
       flow.app_proto = proto;
       ++stats_.app_dns;
       StartParser(flow);
+      flow.memory_dirty = true;  // the parser's own size (its datagrams leave no buffers)
     } else {
       flow.probe_done[direction] = true;
       if (flow.probe_done[1 - direction]) {
@@ -226,6 +226,7 @@ void FlowTracker::StartParser(Flow& flow) {
 void FlowTracker::FeedApp(Flow& flow, int direction, const uint8_t* data, uint32_t len) {
   if (flow.app_proto == detect::AppProto::kUnknown) {
     if (flow.probe_done[direction]) return;
+    flow.memory_dirty = true;  // the probe buffer grows, a parser may start
     std::string& buf = flow.probe_buf[direction];
     buf.append(reinterpret_cast<const char*>(data), len);
     detect::AppProto proto = detect::AppProto::kUnknown;
@@ -263,18 +264,24 @@ void FlowTracker::FeedApp(Flow& flow, int direction, const uint8_t* data, uint32
     return;
   }
   if (flow.http) {
+    flow.memory_dirty = true;
     flow.http->Feed(direction, data, len);
   } else if (flow.tls) {
+    flow.memory_dirty = true;
     if (flow.tls->Feed(direction, data, len)) flow.tls_hello_new = true;
   } else if (flow.dns) {
+    flow.memory_dirty = true;
     flow.dns->FeedStream(direction, data, len);
   }
 }
 
 void FlowTracker::OnStreamData(int direction, const uint8_t* data, uint32_t len) {
   if (current_ == nullptr) return;
-  current_->memory_dirty = true;
   FeedApp(*current_, direction, data, len);
+}
+
+void FlowTracker::OnStreamMemoryChanged(int direction) {
+  if (current_ != nullptr) current_->memory_dirty = true;
 }
 
 void FlowTracker::OnStreamGap(int direction, uint32_t len) {
@@ -305,7 +312,9 @@ void FlowTracker::CollectApp(Flow& flow, PacketFlowView* view) {
 void FlowTracker::ReleaseApp(Flow& flow, PacketFlowView* view) {
   if (flow.http) {
     flow.http->ClearTouched();
+    const size_t transactions = flow.http->transactions().size();
     flow.http->ReleaseCompleted();
+    if (flow.http->transactions().size() != transactions) flow.memory_dirty = true;
   }
   if (flow.dns) flow.dns->ClearMessages();
   view->http_txs.clear();

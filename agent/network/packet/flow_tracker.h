@@ -12,6 +12,7 @@
 #include "absl/base/attributes.h"
 #include "absl/status/statusor.h"
 #include "agent/network/packet/flow_table.h"
+#include "common/check.h"
 
 namespace otasuke::network {
 
@@ -93,6 +94,7 @@ class FlowTracker : public StreamSink {
       flow->memory_dirty = false;
       table_.Account(flow);
     }
+    OTASUKE_DCHECK(flow->memory() == flow->memory_accounted);
   }
 
   // Stream data of `direction` ready for raw inspection (acknowledged by the peer, or
@@ -118,6 +120,7 @@ class FlowTracker : public StreamSink {
   // StreamSink: in-order data of the flow being processed.
   void OnStreamData(int direction, const uint8_t* data, uint32_t len) override;
   void OnStreamGap(int direction, uint32_t len) override;
+  void OnStreamMemoryChanged(int direction) override;
 
  private:
   // The packet's flow (created on its first packet) and direction. Inlined into Process: with

@@ -25,7 +25,9 @@ void TcpStream::Deliver(const uint8_t* data, uint32_t len, StreamSink& sink, int
     next_ += len - keep;
     return;
   }
+  const size_t capacity = raw_.capacity();
   raw_.insert(raw_.end(), data, data + len);
+  if (raw_.capacity() != capacity) sink.OnStreamMemoryChanged(direction);
   next_ += len;
   stats.bytes += len;
   sink.OnStreamData(direction, data, len);
@@ -39,6 +41,7 @@ void TcpStream::Drain(StreamSink& sink, int direction, StreamStats& stats) {
     std::vector<uint8_t> data = std::move(it->second);
     ooo_bytes_ -= data.size();
     ooo_.erase(it);
+    sink.OnStreamMemoryChanged(direction);
     const uint64_t end = begin + data.size();
     if (end <= next_) continue;  // entirely covered meanwhile
     const uint32_t skip = static_cast<uint32_t>(next_ - begin);
@@ -110,6 +113,7 @@ void TcpStream::AddSegment(uint32_t seq, const uint8_t* data, uint32_t len, Stre
     ooo_.emplace(begin, std::vector<uint8_t>(data, data + len));
   }
   ooo_bytes_ += len;
+  sink.OnStreamMemoryChanged(direction);
 }
 
 void TcpStream::SkipAckedHole(StreamSink& sink, int direction, StreamStats& stats) {

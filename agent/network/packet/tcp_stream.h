@@ -40,6 +40,10 @@ class StreamSink {
   virtual ~StreamSink() = default;
   virtual void OnStreamData(int direction, const uint8_t* data, uint32_t len) = 0;
   virtual void OnStreamGap(int direction, uint32_t len) = 0;
+  // The stream's memory() changed while adding a segment or taking an acknowledgement (the raw
+  // buffer reallocated, the out-of-order queue changed): rare, as most segments fit the raw
+  // buffer's capacity.
+  virtual void OnStreamMemoryChanged(int direction) {}
 };
 
 class TcpStream {

@@ -1,14 +1,18 @@
 // Application-layer parsers fed in every split: HTTP (pipelining, chunked, content-length,
 // close-delimited, 100-continue, limits), DNS over UDP and TCP, TLS ClientHello (SNI, JA3)
-// and protocol detection by content.
+// and protocol detection by content; and the flow memory the tracker accounts for them.
 
 #include <string>
+#include <vector>
 
 #include "agent/network/packet/app_detect.h"
+#include "agent/network/packet/decoder.h"
 #include "agent/network/packet/dns.h"
+#include "agent/network/packet/flow_tracker.h"
 #include "agent/network/packet/http.h"
 #include "agent/network/packet/tls.h"
 #include "gtest/gtest.h"
+#include "tests/network/packet/packet_builder.h"
 
 namespace otasuke::network {
 namespace {
@@ -267,6 +271,85 @@ TEST(AppDetectTest, ByContentNotPort) {
   EXPECT_EQ(
       DetectTcpProtocol(0, reinterpret_cast<const uint8_t*>("SSH-2.0-x\r\n"), 11, 1, 22, &proto),
       ProbeResult::kNoMatch);
+}
+
+// FlowTable::Account re-sums a flow's memory only after something marked it changed
+// (Flow::memory_dirty: a stream's buffers, a parser or probe buffer fed, transactions released).
+// Over flows of every kind the memory accounted after each packet is the flow's memory: HTTP
+// with a body growing the raw buffer past its capacity, TLS hellos, DNS over UDP and TCP, a
+// protocol detection that fails, segments queued out of order, a hole skipped on the peer's ACK
+// and acknowledged raw data consumed. Fails when a change is not marked (the DNS parser of a UDP
+// flow, a raw buffer that grew).
+TEST(FlowTrackerTest, AccountedMemoryFollowsEveryChange) {
+  using testing::Bytes;
+  using testing::Endpoints;
+  using testing::TcpSession;
+  std::vector<Bytes> frames;
+  auto add = [&](std::vector<Bytes> more) {
+    frames.insert(frames.end(), more.begin(), more.end());
+  };
+  TcpSession http(Endpoints{"10.0.0.1", "10.0.0.2", 40000, 80});
+  add(http.Handshake());
+  const std::string body(6000, 'b');
+  frames.push_back(http.ClientData("POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 6000\r\n\r\n"));
+  for (size_t at = 0; at < body.size(); at += 1000) {
+    frames.push_back(http.ClientData(std::string_view(body).substr(at, 1000)));
+    frames.push_back(http.ServerAck());
+  }
+  frames.push_back(http.ServerData("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+  frames.push_back(http.ClientAck());
+  TcpSession tls(Endpoints{"10.0.0.1", "10.0.0.3", 40001, 443});
+  add(tls.Handshake());
+  frames.push_back(tls.ClientData(testing::TlsClientHelloRecord("example.com")));
+  frames.push_back(tls.ServerData(testing::TlsServerHelloRecord()));
+  frames.push_back(testing::EthUdp(Endpoints{"10.0.0.1", "10.0.0.4", 5353, 53},
+                                   DnsQuery(1, "www.example.com", 1)));
+  TcpSession dns(Endpoints{"10.0.0.1", "10.0.0.4", 40002, 53});
+  add(dns.Handshake());
+  const std::string query = DnsQuery(2, "tcp.example.com", 1);
+  frames.push_back(dns.ClientData(std::string{0, static_cast<char>(query.size())} + query));
+  TcpSession other(Endpoints{"10.0.0.1", "10.0.0.5", 40003, 7000});
+  add(other.Handshake());
+  const std::string binary(1500, '\x01');
+  for (int i = 0; i < 4; ++i) {
+    frames.push_back(other.ClientData(binary));
+    frames.push_back(other.ServerData(binary));
+  }
+  // The client has sent 6,000 bytes: two segments after a hole, then an ACK past the first.
+  frames.push_back(other.ClientAt(6200, "queued behind a hole"));
+  frames.push_back(other.ClientAt(6100, "queued too"));
+  other.AdvanceClient(300);
+  frames.push_back(other.ServerAck());  // acknowledges past the hole: skipped
+  frames.push_back(other.ClientFin());
+
+  Decoder decoder(DecoderConfig{});
+  FlowTracker tracker(FlowTrackerConfig{}, nullptr);
+  PacketFlowView view;
+  Packet packet;
+  int64_t now_usec = 1'700'000'000'000'000;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const Bytes& frame = frames[i];
+    now_usec += 1000;
+    const auto size = static_cast<uint32_t>(frame.size());
+    ASSERT_EQ(decoder.Decode(1, frame.data(), size, size, now_usec, &packet),
+              Decoder::Verdict::kReady)
+        << i;
+    tracker.Process(packet, &view);
+    Flow& flow = *view.flow;
+    // Every other packet, detection reads the acknowledged raw data, as the scanner does.
+    if (i % 2 == 0) {
+      const size_t pending = FlowTracker::RawPending(flow, view.direction, false).size();
+      FlowTracker::ConsumeRaw(flow, view.direction, pending);
+    }
+    tracker.Done(&view);
+    EXPECT_EQ(flow.memory_accounted, flow.memory()) << "packet " << i;
+  }
+  EXPECT_EQ(tracker.stats().app_http, 1u);
+  EXPECT_EQ(tracker.stats().app_tls, 1u);
+  EXPECT_EQ(tracker.stats().app_dns, 2u);
+  EXPECT_EQ(tracker.stats().app_failed, 1u);
+  EXPECT_GE(tracker.stats().stream.out_of_order, 2u);
+  EXPECT_GE(tracker.stats().stream.gaps, 1u);
 }
 
 }  // namespace
