@@ -623,9 +623,8 @@ void SigmaEngine::MatchBucket(const CompiledSigmaRules& rules, uint32_t b,
     }
   }
   for (uint32_t local : touched_) {
-    if (pf.OtherClausesHit(local, [&](uint32_t pattern) {
-          return view_.Hit(bucket.first_literal + pattern, kHitAnywhere);
-        })) {
+    if (pf.OtherClausesHit(
+            local, [&](uint32_t pattern) { return view_.Seen(bucket.first_literal + pattern); })) {
       candidates_.push_back(bucket.rules[local]);
     }
   }

@@ -46,6 +46,10 @@ class EventView {
     const uint32_t h = hits_[literal];
     return (h >> kHitBits) == hit_generation_ && (h & where) != 0;
   }
+  // Hit(literal, kHitAnywhere) in one comparison: every record of this event carries
+  // kHitAnywhere above this event's generation, and older records lie below it. For the
+  // prefilter's other-clause checks (a failing clause tests each of its literals).
+  bool Seen(uint32_t literal) const { return hits_[literal] > (hit_generation_ << kHitBits); }
   // Every LiteralHit bit recorded for the literal in this event (0: not seen).
   uint32_t HitBits(uint32_t literal) const {
     const uint32_t h = hits_[literal];

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "agent/sigma/engine.h"
 #include "agent/sigma/sigma_detector.h"
 #include "tests/sigma/sigma_test_util.h"
 
@@ -187,6 +188,29 @@ detection:
   EXPECT_THAT(MatchIds(*rules, ProcessEvent({{"Image", "C:\\tool.exe"},
                                              {"ParentCommandLine", "dumpcreds"}})),
               ElementsAre("r-filtered"));
+}
+
+// The prefilter's other-clause checks read EventView::Seen: a literal recorded in this event,
+// whatever where bits it carries (anchored hits too), and nothing recorded for an earlier one.
+TEST(EventView, SeenIsAnyRecordOfThisEvent) {
+  const Event event = ProcessEvent({{"Image", "C:\\x.exe"}});
+  EventView view;
+  view.Reset(event);
+  view.StartHits(8);
+  view.RecordHit(1, kHitAnywhere);
+  view.RecordHit(2, kHitAnywhere | kHitAtStart);
+  view.RecordHit(3, kHitAnywhere | kHitAtStart | kHitAtEnd | kHitWhole);
+  view.RecordHit(3, kHitAnywhere);
+  for (uint32_t literal = 0; literal < 8; ++literal) {
+    EXPECT_EQ(view.Seen(literal), view.Hit(literal, kHitAnywhere)) << literal;
+    EXPECT_EQ(view.Seen(literal), literal >= 1 && literal <= 3) << literal;
+  }
+  view.Reset(event);  // the next event
+  view.StartHits(8);
+  view.RecordHit(4, kHitAnywhere | kHitAtEnd);
+  for (uint32_t literal = 0; literal < 8; ++literal) {
+    EXPECT_EQ(view.Seen(literal), literal == 4) << literal;
+  }
 }
 
 // A regex is tested only when the literals it requires occur: from the scan's hits when the
