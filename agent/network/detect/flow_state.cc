@@ -1,6 +1,6 @@
 #include "agent/network/detect/flow_state.h"
 
-#include <new>
+#include <memory>
 
 namespace otasuke::network::detect {
 
@@ -11,8 +11,8 @@ FlowDetectStatePtr NewFlowDetectState() { return FlowDetectStatePtr(new FlowDete
 void ResetFlowDetectState(FlowDetectState& state) {
   // Destroyed and built again in place: a new flow's state whatever fields it has, at half
   // the cost of assigning a temporary (which builds, moves member by member and destroys).
-  state.~FlowDetectState();
-  new (&state) FlowDetectState();
+  std::destroy_at(&state);
+  std::construct_at(&state);
 }
 
 }  // namespace otasuke::network::detect

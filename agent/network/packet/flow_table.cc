@@ -1,6 +1,6 @@
 #include "agent/network/packet/flow_table.h"
 
-#include <new>
+#include <memory>
 
 #include "common/check.h"
 #include "common/splitmix.h"
@@ -126,8 +126,8 @@ void FlowTable::End(Flow* flow, FlowEndReason reason) {
     detect::FlowDetectStatePtr detect_state = std::move(owned->detect_state);
     // Destroyed and built again in place: assigning a temporary built one, moved it member by
     // member and destroyed it.
-    owned->~Flow();
-    new (owned.get()) Flow();
+    std::destroy_at(owned.get());
+    std::construct_at(owned.get());
     if (detect_state != nullptr) {
       detect::ResetFlowDetectState(*detect_state);
       owned->detect_state = std::move(detect_state);
