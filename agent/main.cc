@@ -36,31 +36,16 @@ The daemon watches this machine, runs the rule set and streams alerts to the col
 Settings come from the YAML config file (see installers/agent.yaml), and any setting can be
 given as a flag, which wins over the file:
 
-  --config FILE   YAML config file (default: none; built-in defaults below)
+  --config FILE
+      YAML config file (default: none; the built-in defaults below)
 )";
 
 int RunDaemon(const std::vector<std::string>& args) {
   AgentConfig config;
   std::vector<otasuke::config::Field> fields = config.Fields();
   std::string config_path;
-  std::vector<std::string> rest;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string_view a = args[i];
-    if (a == "--config" && i + 1 < args.size()) {
-      config_path = args[++i];
-    } else if (a.starts_with("--config=")) {
-      config_path = std::string(a.substr(9));
-    } else {
-      rest.push_back(args[i]);
-    }
-  }
-  if (!config_path.empty()) {
-    if (absl::Status s = otasuke::config::LoadYamlFile(fields, config_path); !s.ok()) {
-      std::fprintf(stderr, "otasuke-agent: %s\n", std::string(s.message()).c_str());
-      return 2;
-    }
-  }
-  absl::StatusOr<std::vector<std::string>> leftover = otasuke::config::ApplyFlags(fields, rest);
+  absl::StatusOr<std::vector<std::string>> leftover =
+      otasuke::config::LoadFileThenFlags(fields, args, &config_path);
   if (!leftover.ok()) {
     std::fprintf(stderr, "otasuke-agent: %s\n", std::string(leftover.status().message()).c_str());
     return 2;
@@ -116,7 +101,7 @@ int main(int argc, char** argv) {
     const std::string& cmd = args[0];
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
       AgentConfig defaults;
-      std::printf("%s%s%s\n%s", std::string(kUsage).c_str(),
+      std::printf("%s%s%s%s", std::string(kUsage).c_str(),
                   std::string(otasuke::agent::SubcommandsUsage()).c_str(),
                   std::string(kUsageDaemon).c_str(),
                   otasuke::config::Describe(defaults.Fields()).c_str());

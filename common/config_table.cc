@@ -234,6 +234,28 @@ absl::StatusOr<std::vector<std::string>> ApplyFlags(std::span<const Field> field
   return rest;
 }
 
+absl::StatusOr<std::vector<std::string>> LoadFileThenFlags(std::span<const Field> fields,
+                                                           const std::vector<std::string>& args,
+                                                           std::string* config_path) {
+  config_path->clear();
+  std::vector<std::string> flags;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg == "--config") {
+      if (i + 1 == args.size()) {
+        return absl::InvalidArgumentError("flag --config needs a value (FILE)");
+      }
+      *config_path = args[++i];
+    } else if (arg.starts_with("--config=")) {
+      *config_path = std::string(arg.substr(std::string_view("--config=").size()));
+    } else {
+      flags.push_back(args[i]);
+    }
+  }
+  if (!config_path->empty()) RETURN_IF_ERROR(LoadYamlFile(fields, *config_path));
+  return ApplyFlags(fields, flags);
+}
+
 std::string ValueText(const Field& field) {
   struct Visitor {
     std::string operator()(std::string* v) const { return *v; }
@@ -248,14 +270,23 @@ std::string ValueText(const Field& field) {
 }
 
 std::string Describe(std::span<const Field> fields) {
-  size_t width = 0;
-  for (const Field& f : fields) width = std::max(width, FlagName(f.key).size() + 4);
+  // What a flag takes when its field does not say: from the kind of value.
+  struct ValueNameOfKind {
+    std::string_view operator()(std::string*) const { return "VALUE"; }
+    std::string_view operator()(int64_t*) const { return "N"; }
+    std::string_view operator()(bool*) const { return "[=true|false]"; }
+    std::string_view operator()(absl::Duration*) const { return "DURATION"; }
+    std::string_view operator()(std::vector<std::string>*) const { return "VALUE (repeatable)"; }
+  };
   std::string out;
   for (const Field& f : fields) {
-    std::string flag = absl::StrCat("  --", FlagName(f.key));
-    flag.resize(width + 2, ' ');
-    absl::StrAppend(&out, flag, Sv(f.help), "\n", std::string(width + 2, ' '),
-                    "config: ", Sv(f.key), " (default: ", ValueText(f), ")\n");
+    std::string_view value_name =
+        f.value_name.empty() ? std::visit(ValueNameOfKind{}, f.value) : f.value_name;
+    const bool attached = value_name.starts_with("[");  // "--flag[=true|false]"
+    const std::string value = ValueText(f);
+    absl::StrAppend(&out, "  --", FlagName(f.key), attached ? "" : " ", Sv(value_name), "\n      ",
+                    Sv(f.help), "\n      config: ", Sv(f.key),
+                    " (default: ", value.empty() ? "none" : value, ")\n");
   }
   return out;
 }

@@ -47,10 +47,19 @@ std::string FlagName(std::string_view key);
 absl::StatusOr<std::vector<std::string>> ApplyFlags(std::span<const Field> fields,
                                                     const std::vector<std::string>& args);
 
+// How both daemons read their settings: "--config FILE" (or "--config=FILE") names a YAML file,
+// loaded first; then every flag that names a field overrides the file. Returns the other
+// arguments in order (positional ones, flags that are no setting) for the caller to judge, and
+// the file named in `*config_path` ("" when none).
+absl::StatusOr<std::vector<std::string>> LoadFileThenFlags(std::span<const Field> fields,
+                                                           const std::vector<std::string>& args,
+                                                           std::string* config_path);
+
 // The field's current value as text ("30s", "[a, b]", "true").
 std::string ValueText(const Field& field);
 
-// Help text: one line per field with its flag, YAML key, help and current value.
+// Help text, per field: its flag and what the flag takes, then its help, then its YAML key and
+// current value (the defaults, when called on a default-constructed config).
 std::string Describe(std::span<const Field> fields);
 
 }  // namespace otasuke::config

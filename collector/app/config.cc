@@ -1,5 +1,6 @@
 #include "collector/app/config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <variant>
 
@@ -8,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collector/server/credentials.h"
-#include "common/cli.h"
 #include "common/config_table.h"
 #include "common/log.h"
 #include "common/status_macros.h"
@@ -369,32 +369,17 @@ absl::Status ValidateConfig(const CollectorConfig& c) {
 }
 
 absl::StatusOr<CollectorConfig> LoadCollectorConfig(int argc, const char* const* argv, bool* help) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  *help = std::find(args.begin(), args.end(), "--help") != args.end();
   CollectorConfig config;
-  const std::vector<config::Field> fields = Fields(config);
-  std::vector<std::string> flag_names(fields.size());
-  std::vector<std::string> values(fields.size());
+  if (*help) return config;  // even with a broken file: the help is how to fix it
   std::string config_path;
-  *help = false;
-  std::vector<cli::FlagSpec> specs;
-  specs.push_back(
-      {"config", "FILE", "YAML configuration file (see docs/COLLECTOR.md)", &config_path});
-  for (size_t i = 0; i < fields.size(); ++i) {
-    flag_names[i] = config::FlagName(fields[i].key);
-    specs.push_back({flag_names[i], fields[i].value_name, fields[i].help, &values[i]});
-  }
-  specs.push_back({"help", "", "show flags and configuration keys", help});
-  ASSIGN_OR_RETURN(std::vector<std::string> positional, cli::ParseFlags(specs, argc, argv, 1));
-  if (*help) return config;
-  if (!positional.empty()) {
+  ASSIGN_OR_RETURN(std::vector<std::string> rest,
+                   config::LoadFileThenFlags(Fields(config), args, &config_path));
+  if (!rest.empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("unexpected argument '", positional[0], "' (flags only; see --help)"));
-  }
-  if (!config_path.empty()) RETURN_IF_ERROR(ApplyConfigFile(config_path, config));
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (values[i].empty()) continue;  // not given: keep the file's value or the default
-    if (absl::Status s = config::SetFromText(fields[i], values[i]); !s.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("flag --", flag_names[i], ": ", s.message()));
-    }
+        absl::StrCat(rest[0].starts_with("--") ? "unknown flag '" : "unexpected argument '",
+                     rest[0], "' (flags only; see --help)"));
   }
   if (config.data_dir.empty()) config.data_dir = DefaultDataDir();
   RETURN_IF_ERROR(ValidateConfig(config));
@@ -402,22 +387,15 @@ absl::StatusOr<CollectorConfig> LoadCollectorConfig(int argc, const char* const*
 }
 
 std::string CollectorHelp() {
-  std::string out =
-      "usage: otasuke-collector [--config FILE] [flags]\n\n"
-      "Receives alerts from Otasuke agents over gRPC, stores them in SQLite, groups them into\n"
-      "incidents and notifies the helper team. Flags override the configuration file.\n\n"
-      "Flags (configuration key in brackets):\n"
-      "  --config FILE\n      YAML configuration file\n";
   CollectorConfig defaults;
   defaults.data_dir = DefaultDataDir();
-  for (const config::Field& field : Fields(defaults)) {
-    const std::string value = config::ValueText(field);
-    absl::StrAppend(&out, "  --", config::FlagName(field.key), " ", Sv(field.value_name), "   [",
-                    Sv(field.key), "]\n      ", Sv(field.help),
-                    " (default: ", value.empty() ? "none" : value, ")\n");
-  }
-  absl::StrAppend(
-      &out,
+  return absl::StrCat(
+      "usage: otasuke-collector [--config FILE] [flags]\n\n"
+      "Receives alerts from Otasuke agents over gRPC, stores them in SQLite, groups them into\n"
+      "incidents and notifies the helper team. Every setting of the YAML configuration file can\n"
+      "be given as a flag, which wins over the file:\n\n"
+      "  --config FILE\n      YAML configuration file (see docs/COLLECTOR.md)\n",
+      config::Describe(Fields(defaults)),
       "  --help\n      show this help\n  --version\n      print the version and exit\n\n"
       "Example configuration file:\n"
       "  listen: 127.0.0.1:7443\n"
@@ -427,7 +405,6 @@ std::string CollectorHelp() {
       "    url: https://helpdesk.example/hooks/otasuke\n"
       "    secret_file: /etc/otasuke/webhook.secret\n"
       "    max_attempts: 5\n");
-  return out;
 }
 
 }  // namespace otasuke::collector

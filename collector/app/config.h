@@ -78,8 +78,9 @@ absl::Status ApplyConfigYaml(const std::string& text, const std::string& name,
                              CollectorConfig& config);
 absl::Status ApplyConfigFile(const std::string& path, CollectorConfig& config);
 
-// Reads argv: --config FILE first, then every other flag on top. Sets *help when --help was
-// given (the caller prints CollectorHelp()).
+// Reads argv as the agent reads its own (config::LoadFileThenFlags): --config FILE first, then
+// every setting given as a flag on top. Sets *help when --help was given (the caller prints
+// CollectorHelp()); the file is then not read.
 absl::StatusOr<CollectorConfig> LoadCollectorConfig(int argc, const char* const* argv, bool* help);
 // The manual clock's first time: clock_start, or `otherwise` when it is empty.
 absl::StatusOr<absl::Time> ManualClockStart(const CollectorConfig& config, absl::Time otherwise);

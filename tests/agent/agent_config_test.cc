@@ -203,7 +203,26 @@ TEST(AgentConfigTest, HelpListsEveryFieldWithDefault) {
   std::string help = config::Describe(config.Fields());
   EXPECT_NE(help.find("--queue-max-alerts"), std::string::npos);
   EXPECT_NE(help.find("config: queue.max_alerts (default: 10000)"), std::string::npos);
-  EXPECT_NE(help.find("--heartbeat-interval"), std::string::npos);
+  EXPECT_NE(help.find("--heartbeat-interval DURATION\n"), std::string::npos);
+  EXPECT_NE(help.find("--rules-strict[=true|false]\n"), std::string::npos);
+}
+
+TEST(AgentConfigTest, FileThenFlagsTheFlagWins) {
+  otasuke::testing::TempDir dir;
+  const std::string path = dir.file("agent.yaml");
+  std::ofstream(path) << "tenant: from-file\nqueue:\n  max_alerts: 5\n";
+  AgentConfig config;
+  auto fields = config.Fields();
+  std::string named;
+  auto rest =
+      config::LoadFileThenFlags(fields, {"--tenant", "from-flag", "--config", path, "x"}, &named);
+  ASSERT_THAT(rest, IsOk());
+  EXPECT_EQ(*rest, std::vector<std::string>{"x"});
+  EXPECT_EQ(named, path);
+  EXPECT_EQ(config.tenant, "from-flag") << "a flag wins over the file, wherever it stands";
+  EXPECT_EQ(config.queue_max_alerts, 5);
+  EXPECT_THAT(config::LoadFileThenFlags(fields, {"--config=/nonexistent/agent.yaml"}, &named),
+              StatusIs(absl::StatusCode::kNotFound, "/nonexistent/agent.yaml"));
 }
 
 }  // namespace

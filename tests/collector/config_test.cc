@@ -42,9 +42,10 @@ TEST(ConfigTest, DefaultsAreDocumented) {
   EXPECT_EQ(config->limits_hello_timeout, absl::Seconds(10));
   EXPECT_EQ(config->limits_max_unauthenticated_per_address, 32);
   std::string help = CollectorHelp();
-  EXPECT_THAT(help, HasSubstr("--webhook-url URL   [webhook.url]"));
-  EXPECT_THAT(help, HasSubstr("--incident-window DURATION   [incident_window]"));
-  EXPECT_THAT(help, HasSubstr("(default: 1h)"));
+  // The agent's layout (config::Describe): flag and what it takes, help, key and default.
+  EXPECT_THAT(help, HasSubstr("  --webhook-url URL\n      "));
+  EXPECT_THAT(help, HasSubstr("  --incident-window DURATION\n"));
+  EXPECT_THAT(help, HasSubstr("config: incident_window (default: 1h)"));
 }
 
 TEST(ConfigTest, DataDirDefaultsToTheServiceStateDirectory) {
@@ -84,10 +85,23 @@ TEST(ConfigTest, FileThenFlags) {
               StatusIs(absl::StatusCode::kInvalidArgument, "store.read_ahead: must be 1 .. 64"));
 }
 
-TEST(ConfigTest, HelpIsRecognised) {
+TEST(ConfigTest, HelpIsRecognisedEvenWithABrokenFile) {
   bool help = false;
   ASSERT_THAT(Load({"--help"}, &help), IsOk());
   EXPECT_TRUE(help);
+  help = false;
+  ASSERT_THAT(Load({"--config", "/nonexistent/collector.yaml", "--help"}, &help), IsOk());
+  EXPECT_TRUE(help);
+}
+
+TEST(ConfigTest, ConfigFlagForms) {
+  otasuke::testing::TempDir dir;
+  std::string path = Write(dir, "incident_window: 30m\n");
+  auto config = Load({"--data-dir", "/x", "--config=" + path});
+  ASSERT_THAT(config, IsOk());
+  EXPECT_EQ(config->incident_window, absl::Minutes(30));
+  EXPECT_THAT(Load({"--config"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "flag --config needs a value (FILE)"));
 }
 
 struct BadConfig {
@@ -167,7 +181,7 @@ TEST(ConfigTest, BadValuesAreRejected) {
                                                             "flag --incident-window: expected a "
                                                             "duration"));
   EXPECT_THAT(Load({"--no-such-flag"}),
-              StatusIs(absl::StatusCode::kInvalidArgument, "no-such-flag"));
+              StatusIs(absl::StatusCode::kInvalidArgument, "unknown flag '--no-such-flag'"));
   EXPECT_THAT(Load({"--config", "/nonexistent/collector.yaml"}),
               StatusIs(absl::StatusCode::kNotFound, "/nonexistent/collector.yaml"));
   EXPECT_THAT(Load({"stray"}), StatusIs(absl::StatusCode::kInvalidArgument, "unexpected argument"));
