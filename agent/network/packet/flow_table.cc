@@ -111,7 +111,13 @@ void FlowTable::PushFront(Flow* flow) {
 void FlowTable::End(Flow* flow, FlowEndReason reason) {
   if (end_handler_ != nullptr && !flow->end_handled) {
     flow->end_handled = true;
+    // The handler's last inspections re-account the flow's memory (Account), which must not
+    // evict: the victim could be the flow ExpireIdle visits next, or this flow itself when a
+    // victim's own end re-accounts it (both were freed or recycled under the caller). The
+    // flow's memory, about to be released, is what passed the cap.
+    ending_ = true;
     end_handler_->OnFlowEnd(*flow, reason);
+    ending_ = false;
   }
   Unlink(flow);
   if (last_found_ == flow) last_found_ = nullptr;
@@ -179,7 +185,7 @@ void FlowTable::Account(Flow* flow) {
   stats_.memory -= std::min<uint64_t>(stats_.memory, flow->memory_accounted);
   flow->memory_accounted = now;
   bool hit = false;
-  while (stats_.memory > config_.memcap && index_.size() > 1) {
+  while (!ending_ && stats_.memory > config_.memcap && index_.size() > 1) {
     hit = true;
     if (!EvictOldest(flow)) break;
   }

@@ -69,7 +69,8 @@ class FlowTable {
     if (now_usec > flow->last_usec) flow->last_usec = now_usec;
     if (lru_head_ != flow) MoveToFront(flow);
   }
-  // Re-reads the flow's memory use after it changed; may evict other flows.
+  // Re-reads the flow's memory use after it changed; may evict other flows, except while a
+  // flow's end is being handled (its end releases more than it grew).
   void Account(Flow* flow);
   // Ends flows idle past their timeout. Checks once per second of packet time, which is plenty
   // for second-granular timeouts.
@@ -129,6 +130,7 @@ class FlowTable {
   FlowTableStats stats_;
   uint64_t next_serial_ = 0;
   int64_t last_expire_usec_ = 0;
+  bool ending_ = false;  // the end handler runs: Account evicts nothing
 };
 
 }  // namespace otasuke::network

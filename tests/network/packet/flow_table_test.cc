@@ -130,5 +130,69 @@ TEST(FlowTableTest, MemoryCapEvictsOthersAndCountsHits) {
   for (uint64_t n = 15; n < 25; ++n) EXPECT_NE(table.Find(KeyOf(n)), nullptr) << n;
 }
 
+// Ending a flow re-accounts its memory (FlowTracker::FinishFlow feeds the last data to the
+// parsers, then Done accounts it), and that can pass the memory cap. The expiry walk ends flows
+// from the LRU tail while holding the next one to visit: were that re-accounting to evict it (or
+// the flow being ended) the walk would go on over a freed or recycled shell. Thousands of idle
+// flows (more than the 1,024 recycled shells, so some are freed) expire while each end grows
+// its flow past the cap; run under ASan by `make asan`.
+class MemoryGrowingEnd : public FlowEndHandler {
+ public:
+  explicit MemoryGrowingEnd(size_t growth) : growth_(growth) {}
+  void OnFlowEnd(Flow& flow, FlowEndReason reason) override {
+    ++ended[flow.flow_id];
+    if (reason == FlowEndReason::kEvicted) ++evicted_while_ending;
+    flow.probe_buf[0].reserve(growth_);
+    table->Account(&flow);
+  }
+  FlowTable* table = nullptr;
+  std::map<uint64_t, int> ended;
+  int evicted_while_ending = 0;
+
+ private:
+  size_t growth_;
+};
+
+TEST(FlowTableTest, FlowEndsGrowingPastTheMemoryCapEvictNothingDuringTheExpiryWalk) {
+  const size_t per_flow = Flow{}.memory();
+  constexpr uint64_t kFlows = 3000;
+  MemoryGrowingEnd handler(4 * per_flow);
+  FlowTableConfig config;
+  config.memcap = (kFlows + 1) * per_flow;  // every flow fits, one end's growth does not
+  FlowTable table(config, &handler);
+  handler.table = &table;
+  std::vector<uint64_t> ids(kFlows);
+  for (uint64_t n = 0; n < kFlows; ++n) {
+    Flow* flow = table.Create(KeyOf(n), 0);
+    flow->proto = n % 2 == 0 ? kProtoUdp : kProtoTcp;
+    ids[n] = flow->flow_id;
+  }
+  ASSERT_EQ(table.size(), kFlows);
+  ASSERT_EQ(table.stats().evicted, 0u);
+  // UDP flows without a reply time out after 30 s, TCP flows without a handshake after 60 s: at
+  // second 45 the even (UDP) flows end, interleaved in the LRU order with odd (TCP) ones that
+  // stay, so the walk goes on past each end.
+  table.Expire(45 * kSecond);
+  EXPECT_EQ(handler.evicted_while_ending, 0);
+  EXPECT_EQ(table.stats().evicted, 0u);
+  EXPECT_EQ(table.stats().timed_out, kFlows / 2);
+  EXPECT_EQ(table.size(), kFlows / 2);
+  EXPECT_LE(table.stats().memory, config.memcap);
+  for (uint64_t n = 0; n < kFlows; ++n) {
+    if (n % 2 == 0) {
+      EXPECT_EQ(handler.ended[ids[n]], 1) << n;
+      EXPECT_EQ(table.Find(KeyOf(n)), nullptr) << n;
+    } else {
+      EXPECT_EQ(handler.ended.count(ids[n]), 0u) << n;
+      EXPECT_NE(table.Find(KeyOf(n)), nullptr) << n;
+    }
+  }
+  // The same at the end of input: every flow ends once, none evicted by another's end.
+  table.Drain();
+  EXPECT_EQ(handler.evicted_while_ending, 0);
+  EXPECT_EQ(table.size(), 0u);
+  for (uint64_t n = 0; n < kFlows; ++n) EXPECT_EQ(handler.ended[ids[n]], 1) << n;
+}
+
 }  // namespace
 }  // namespace otasuke::network
