@@ -383,9 +383,14 @@ void SigmaEngine::RouteBuckets(const CompiledSigmaRules& rules, const LogSource&
   }
   if (cached_serial_ != rules.serial()) {
     bucket_field_.clear();
+    table_field_ids_.assign(rules.prefilter_field_count(), kFoundByName);
     std::vector<uint32_t> memo_words;
     for (const LogSourceBucket& bucket : rules.buckets()) {
       bucket_field_.push_back(bucket.first_field);
+      for (size_t f = 0; f < bucket.prefilter.fields().size(); ++f) {
+        const std::optional<FieldId>& id = bucket.prefilter.fields()[f].field.id;
+        if (id.has_value()) table_field_ids_[bucket.first_field + f] = static_cast<int16_t>(*id);
+      }
       for (const Prefilter::FieldScan& f : bucket.prefilter.fields()) f.scanner.Prepare(scratch_);
       for (const uint32_t n : bucket.memo_indexes) memo_words.push_back(ValueMemoWords(n));
     }
@@ -429,11 +434,11 @@ inline bool SigmaEngine::NoteHit(const LogSourceBucket& bucket, uint32_t pattern
 
 // Inline: called for every present prefilter field of every event (out of line its call cost
 // ≈ 16 instructions in register saves alone).
-inline void SigmaEngine::LookUp(uint32_t cache_field, bool hash_known, FieldLookup& field) {
+inline void SigmaEngine::LookUp(uint32_t cache_field, FieldLookup& field) {
   field.entry = {};
   field.cached = scan_cache_.enabled() && scan_cache_.Cacheable(cache_field, field.value);
   if (!field.cached) return;
-  if (!hash_known) field.hash = ScanCache::Hash(field.value);
+  field.hash = ScanCache::Hash(field.value);
   scan_cache_.Find(cache_field, field.value, field.hash, &field.entry);
 }
 
@@ -538,24 +543,33 @@ bool SigmaEngine::MatchWholeEvent(const CompiledSigmaRules& rules, const LogSour
                                   uint32_t b, std::vector<uint32_t>* matched) {
   const Prefilter& pf = bucket.prefilter;
   const size_t fields = pf.fields().size();
-  event_key_.Start(b);
-  for (uint32_t f = 0; f < fields; ++f) {
+  const Event& event = view_.event();
+  const int16_t* const table_ids = &table_field_ids_[bucket.first_field];
+  EventMemo::Key key;
+  key.Build(b, fields, [&](size_t f, bool* present) {
     FieldLookup& lookup = lookups_[f];
-    uint32_t slot = 0;
     // Absent fields take no hit. The scanners fold case themselves: the value is lowercased
     // only if a test needs it.
-    lookup.present = view_.Find(pf.fields()[f].field, &lookup.value, &slot);
-    if (lookup.present) lookup.hash = ScanCache::Hash(lookup.value);
-    event_key_.Add(lookup.present, lookup.value, lookup.hash);
-  }
-  event_key_.Finish();
+    if (table_ids[f] != kFoundByName) [[likely]] {
+      const auto id = static_cast<FieldId>(table_ids[f]);
+      lookup.present = event.Has(id);
+      lookup.value = event.Get(id);  // empty when absent
+    } else {
+      uint32_t slot = 0;
+      lookup.value = {};
+      lookup.present = view_.Find(pf.fields()[f].field, &lookup.value, &slot);
+    }
+    *present = lookup.present;
+    return lookup.value;
+  });
   CandidateMemo::Kept kept;
   // A hit marks the values' scan cache slots used, as their lookups would have.
   const auto touch = [this, first = bucket.first_field](size_t f, ScanCache::Place place) {
     scan_cache_.Touch(first + static_cast<uint32_t>(f), place);
   };
   if (!event_memo_.Find(
-          b, event_key_, [this](size_t f) { return lookups_[f].value; }, touch, &kept)) {
+          b, key, [this](size_t f) { return lookups_[f].value; }, touch, &kept)) {
+    event_key_ = key;  // kept with the answer once the bucket is matched
     return false;
   }
   if (kept.determined != (uint64_t{1} << kept.candidates.size()) - 1) {
@@ -590,7 +604,7 @@ void SigmaEngine::MatchBucket(const CompiledSigmaRules& rules, uint32_t b,
       lookup.present = view_.Find(pf.fields()[f].field, &lookup.value, &slot);
     }
     if (lookup.present) {
-      LookUp(bucket.first_field + f, /*hash_known=*/use_event_memo, lookup);
+      LookUp(bucket.first_field + f, lookup);
       all_found = all_found && lookup.entry.serial != 0;
     } else {
       lookup.entry = {};

@@ -220,14 +220,13 @@ class SigmaEngine {
     uint64_t hash = 0;
     ScanCache::Entry entry;  // serial 0: not found
   };
-  // Looks the field's value up in the scan cache (cache_field: the field's index there),
-  // hashing it first unless hash_known.
-  void LookUp(uint32_t cache_field, bool hash_known, FieldLookup& field);
+  // Looks the field's value up in the scan cache (cache_field: the field's index there).
+  void LookUp(uint32_t cache_field, FieldLookup& field);
   // Finds the bucket's literals in its field-th prefilter field's value by scanning, and
   // stores what was found in the scan cache when the value is cacheable.
   void ScanField(const LogSourceBucket& bucket, uint32_t field, uint32_t cache_field,
                  const FieldLookup& lookup, uint32_t gen);
-  // Reads the bucket's prefilter fields into lookups_ (hashed) and event_key_; when the event
+  // Reads the bucket's prefilter fields into lookups_ and event_key_; when the event
   // memo knows the answer for their values, appends it as OutputKept does. False otherwise.
   bool MatchWholeEvent(const CompiledSigmaRules& rules, const LogSourceBucket& bucket, uint32_t b,
                        std::vector<uint32_t>* matched);
@@ -261,7 +260,12 @@ class SigmaEngine {
   std::vector<uint32_t> touched_;  // bucket-local rules whose first clause was hit
   ScanCache scan_cache_;
   std::vector<uint32_t> bucket_field_;  // per bucket: its first_field, for scan_cache_stats
-  std::vector<uint32_t> field_hits_;    // one field's distinct hits, for the scan cache
+  // Per set-wide prefilter field: its FieldId in the event's table, kFoundByName when it is
+  // an extra field. MatchWholeEvent reads every field of a bucket: in a byte array, a table
+  // field's value is a bit test and two loads.
+  static constexpr int16_t kFoundByName = -1;
+  std::vector<int16_t> table_field_ids_;
+  std::vector<uint32_t> field_hits_;  // one field's distinct hits, for the scan cache
   // Per set-wide prefilter field: this event's value's evaluation results in the scan cache
   // (value_memo.h), null when the field is absent or its value not cached.
   std::vector<uint64_t*> field_memos_;

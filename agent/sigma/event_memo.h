@@ -4,8 +4,8 @@
 // cache serials of those values, so an event it answers still pays one scan cache lookup per
 // field (hash, probe, byte comparison: ≈ 110 instructions each, 15 fields in the Windows
 // process-creation bucket) and the memo's own hash and probe. This memo sits in front of those
-// lookups: one pass over the event's values (a hash per value, as the scan cache's, folded
-// into one), one probe, and one byte-for-byte comparison against the stored key.
+// lookups: one pass over the event's values (a digest of each value's ends, folded into one
+// hash), one probe, and one byte-for-byte comparison against the stored key.
 //
 // What it keeps is exactly what the candidate memo keeps (CandidateMemo::Kept): the bucket's
 // candidates, which of them the key determines (MarkKeyDeterminedRules: rules that read
@@ -20,7 +20,7 @@
 // Bounded and allocation-free after the first insert: `entries` slots in sets of kWays chosen
 // by the key's hash, round-robin replacement per set, each slot with room for kKeyBytes of
 // values; larger keys, longer candidate lists and buckets of more than kMaxFields prefilter
-// fields are not kept. A miss costs the key (≈ 600 instructions), a hit saves ≈ 1,100, so a
+// fields are not kept. A miss costs the key (≈ 580 instructions), a hit saves ≈ 1,300, so a
 // bucket whose events mostly miss (new command lines, or more recurring combinations than the
 // memo holds) is bypassed: when fewer than half of its last ScanCache::kMissRun lookups hit,
 // its next ScanCache::kBypassValues events are matched without the memo (the scan cache's
@@ -65,38 +65,52 @@ class EventMemo {
   // a few hundred bytes each.
   static constexpr size_t kKeyBytes = 1024;
 
-  // An event's key for a bucket, built by SigmaEngine field by field as it reads the values
-  // (Start, Add per prefilter field, Finish): their lengths and one hash folded from the
-  // fields' ScanCache::Hash (which SigmaEngine reuses for the scan cache lookups on a miss).
+  // What a value adds to its key's hash: its length and first and last 8 bytes (all of a
+  // shorter value), two loads. The hash only picks the set and filters slots before the full
+  // comparison, so values that share those bytes cost a comparison, never a wrong answer.
+  // Not the scan cache's hash (ScanCache::Hash, 16 bytes at each end and two products): a hit
+  // never looks a value up, and a miss hashes its values for the scan cache then; the key
+  // cost ≈ 45 instructions per value with it, most events hit.
+  static uint64_t Digest(std::string_view value) {
+    const char* p = value.data();
+    const size_t n = value.size();
+    if (n >= 8) return value_bytes::Load8(p) ^ std::rotl(value_bytes::Load8(p + n - 8), 29) ^ n;
+    return value_bytes::LoadUpTo7(p, n) ^ n;
+  }
+
+  // An event's key for a bucket: its prefilter fields' lengths and one hash folded from each
+  // value's Digest.
   struct Key {
     // Per field: the value's length + 1, 0 when absent (and beyond the bucket's fields).
     // Compared a word at a time before any byte.
     std::array<uint16_t, kMaxFields> lengths{};
-    uint64_t hash = 0;
-    size_t bytes = 0;  // of all the values
+    uint64_t hash = 0;  // never 0 once built (the tag of an empty slot)
+    size_t bytes = 0;   // of all the values
     uint32_t fields = 0;
 
-    void Start(uint32_t bucket) {
+    // Builds it from read(f, &present): field f's value, empty when absent. The hash and sizes
+    // are locals until the end: members were stored back to memory per value. No branch per
+    // value but the digest's on the length: absent and empty differ by `present` alone.
+    // Inline, read inlined too: called per bucket per event, reading every value.
+    template <typename ReadField>
+    void Build(uint32_t bucket, size_t field_count, const ReadField& read) {
+      constexpr uint64_t kAbsent = 0x5bd1e9955bd1e995ull;  // Digest("") is 0
       lengths = {};
-      hash = (bucket + 1) * kMul;
-      bytes = 0;
-      fields = 0;
-    }
-    // value_hash: ScanCache::Hash of the value (ignored when absent).
-    void Add(bool present, std::string_view value, uint64_t value_hash) {
-      constexpr uint64_t kAbsent = 0x5bd1e9955bd1e995ull;  // ScanCache::Hash of "" is 0
-      if (present) {
-        lengths[fields] = static_cast<uint16_t>(value.size() + 1);
-        bytes += value.size();
+      uint64_t h = (bucket + 1) * kMul;
+      size_t total = 0;
+      for (size_t f = 0; f < field_count; ++f) {
+        bool present = false;
+        const std::string_view value = read(f, &present);
+        lengths[f] = static_cast<uint16_t>(value.size() + (present ? 1 : 0));
+        total += value.size();
+        h = (std::rotl(h, 23) ^ (present ? Digest(value) : kAbsent)) * kMul;
       }
-      hash = (std::rotl(hash, 23) ^ (present ? value_hash : kAbsent)) * kMul;
-      ++fields;
-    }
-    void Finish() {
-      hash ^= hash >> 33;  // murmur3's final mix: every input bit reaches the high bits SetOf uses
-      hash *= 0xff51afd7ed558ccdull;
-      hash ^= hash >> 33;
-      hash |= 1;  // never 0, the tag of an empty slot
+      h ^= h >> 33;  // murmur3's final mix: every input bit reaches the high bits SetOf uses
+      h *= 0xff51afd7ed558ccdull;
+      h ^= h >> 33;
+      hash = h | 1;
+      bytes = total;
+      fields = static_cast<uint32_t>(field_count);
     }
   };
 

@@ -9,9 +9,12 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "agent/sigma/prefilter.h"
+#include "agent/sigma/rule.h"
 #include "agent/sigma/scan_cache.h"
 #include "gtest/gtest.h"
 #include "tests/sigma/memo_test_rules.h"
@@ -324,6 +327,93 @@ TEST(SigmaEngineEventMemo, HitsKeepTheirValuesInTheScanCache) {
                       {"ParentImage", kExplorer}}));
   // The user, the parent and the command line; the image is new.
   EXPECT_EQ(scan_cache_hits() - before, 3u);
+}
+
+// A key's hash reads each value's length and first and last 8 bytes (EventMemo::Digest): command
+// lines that differ only in between (past byte 16 of a short one, in the middle of one compared
+// by memcmp) have the same hash, land in one set and are told apart by their bytes alone. Both
+// answers are kept side by side and each event gets its own.
+TEST(SigmaEngineEventMemo, ValuesSharingTheirEndsAreDifferentKeys) {
+  auto rules = MustCompile(Rules());
+  ASSERT_NE(rules, nullptr);
+  const char* const kExplorer = "C:\\Windows\\explorer.exe";
+  const std::string pad(90, 'x');
+  for (const auto& [whoami, hostname] : std::vector<std::pair<std::string, std::string>>{
+           {"cmd.exe /c whoami && echo done", "cmd.exe /c whoamx && echo done"},
+           {"cmd.exe /c " + pad + " whoami " + pad + " /all",
+            "cmd.exe /c " + pad + " whoamx " + pad + " /all"}}) {
+    SCOPED_TRACE(whoami.size());
+    const Event a = Shell(whoami.c_str(), kExplorer, "500");
+    const Event b = Shell(hostname.c_str(), kExplorer, "500");
+    // The collision itself, with the engine's reading of the bucket's fields.
+    const Prefilter& pf = rules->buckets()[0].prefilter;
+    const auto key_of = [&](const Event& e) {
+      EventMemo::Key key;
+      key.Build(0, pf.fields().size(), [&](size_t f, bool* present) {
+        *present = e.Has(*pf.fields()[f].field.id);
+        return e.Get(*pf.fields()[f].field.id);
+      });
+      return key;
+    };
+    ASSERT_EQ(key_of(a).hash, key_of(b).hash);
+    ASSERT_EQ(key_of(a).lengths, key_of(b).lengths);
+    SigmaEngine engine;
+    RuleByRuleEngine oracle;
+    constexpr int kRounds = 5;
+    for (int round = 0; round < kRounds; ++round) {
+      for (const Event* e : {&a, &b}) {
+        std::vector<uint32_t> got, want;
+        engine.Match(*rules, *e, &got);
+        oracle.Match(*rules, *e, &want);
+        EXPECT_EQ(got, want) << "round " << round;
+        const std::vector<std::string> expected = e == &a
+                                                      ? std::vector<std::string>{"r-key", "r-cased"}
+                                                      : std::vector<std::string>{"r-cased"};
+        EXPECT_EQ(RuleIds(*rules, got), expected) << "round " << round;
+      }
+    }
+    // Kept on the second round (each value then found in the scan cache), found on the others.
+    EXPECT_EQ(engine.event_memo().lookups(), 2u * kRounds);
+    EXPECT_EQ(engine.event_memo().hits(), 2u * (kRounds - 2));
+  }
+}
+
+// A field outside the event's table (an extra, found by name) is part of the key as a table
+// field is: events that differ only there get their own answers.
+TEST(SigmaEngineEventMemo, ExtraFieldsArePartOfTheKey) {
+  auto rules = MustCompile(R"(
+title: Shell with a tag outside the field table
+id: r-tag
+logsource: {product: windows, category: process_creation}
+detection:
+  img: {Image|endswith: '\cmd.exe'}
+  tag: {RunTag|contains: 'evil'}
+  condition: img and tag
+)");
+  ASSERT_NE(rules, nullptr);
+  ASSERT_FALSE(FieldRef::Resolve("RunTag").id.has_value());
+  const auto shell = [](const char* tag) {
+    std::vector<std::pair<std::string, std::string>> fields = {
+        {"Image", "C:\\Windows\\System32\\cmd.exe"}, {"CommandLine", "cmd.exe /c ver"}};
+    if (tag != nullptr) fields.emplace_back("RunTag", tag);
+    return ProcessEvent(fields);
+  };
+  const std::vector<Event> events = {shell("evil-1"), shell("good-1"), shell(""), shell(nullptr)};
+  SigmaEngine engine;
+  RuleByRuleEngine oracle;
+  constexpr int kRounds = 4;
+  for (int round = 0; round < kRounds; ++round) {
+    for (size_t i = 0; i < events.size(); ++i) {
+      std::vector<uint32_t> got, want;
+      engine.Match(*rules, events[i], &got);
+      oracle.Match(*rules, events[i], &want);
+      EXPECT_EQ(got, want) << "round " << round << " event " << i;
+      EXPECT_EQ(got.size(), i == 0 ? 1u : 0u) << "round " << round << " event " << i;
+    }
+  }
+  // The first round scans and stores every value and keeps the last event's answer (its values
+  // were met before), the second keeps the others'.
+  EXPECT_EQ(engine.event_memo().hits(), events.size() * (kRounds - 2) + 1);
 }
 
 }  // namespace
