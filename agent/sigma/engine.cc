@@ -1,6 +1,7 @@
 #include "agent/sigma/engine.h"
 
 #include <algorithm>
+#include <bit>
 #include <memory>
 
 #include "agent/sigma/hit_selection.h"
@@ -524,7 +525,18 @@ void SigmaEngine::KeepWholeEvent(uint32_t b, const CandidateMemo::Kept& kept) {
 void SigmaEngine::OutputKept(const CompiledSigmaRules& rules, const CandidateMemo::Kept& kept,
                              std::vector<uint32_t>* matched) {
   candidates_.insert(candidates_.end(), kept.candidates.begin(), kept.candidates.end());
-  for (size_t i = 0; i < kept.candidates.size(); ++i) {
+  const size_t count = kept.candidates.size();
+  if (kept.determined == (count == 64 ? ~uint64_t{0} : (uint64_t{1} << count) - 1)) {
+    // Nothing to evaluate (every memo hit of the bench): the matches alone, in candidate order,
+    // with no test per candidate.
+    stats_.memo_results += count;
+    stats_.matches += static_cast<uint64_t>(std::popcount(kept.matched));
+    for (uint64_t m = kept.matched; m != 0; m &= m - 1) {
+      matched->push_back(kept.candidates[std::countr_zero(m)]);
+    }
+    return;
+  }
+  for (size_t i = 0; i < count; ++i) {
     const uint32_t r = kept.candidates[i];
     const uint64_t bit = uint64_t{1} << i;
     if ((kept.determined & bit) == 0) {

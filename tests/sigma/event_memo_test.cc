@@ -416,5 +416,39 @@ detection:
   EXPECT_EQ(engine.event_memo().hits(), events.size() * (kRounds - 2) + 1);
 }
 
+// A hit whose candidates are all determined by the key (nothing to evaluate) outputs its
+// matches from the kept bits alone: in rule order, counted as an evaluation would count them.
+TEST(SigmaEngineEventMemo, AnswersWithNothingToEvaluateAreOutputWhole) {
+  auto rules = MustCompile(JoinRules({kServiceAccountRule, kShellKeyOnlyRule, R"(
+title: Shell run by a service account from explorer
+id: r-parent
+logsource: {product: windows, category: process_creation}
+detection:
+  sel: {ParentImage|endswith: '\explorer.exe', User|contains: 'svc_'}
+  condition: sel
+)"}));
+  ASSERT_NE(rules, nullptr);
+  Event e = ProcessEvent({{"Image", "C:\\Windows\\System32\\cmd.exe"},
+                          {"CommandLine", "cmd.exe /c whoami"},
+                          {"ParentImage", "C:\\Windows\\explorer.exe"},
+                          {"User", "CORP\\svc_sql"}});
+  SigmaEngine engine;
+  RuleByRuleEngine oracle;
+  constexpr int kRounds = 4;
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<uint32_t> got, want;
+    engine.Match(*rules, e, &got);
+    oracle.Match(*rules, e, &want);
+    EXPECT_EQ(got, want) << "round " << round;
+    EXPECT_EQ(RuleIds(*rules, got), (std::vector<std::string>{"r-user", "r-key", "r-parent"}))
+        << "round " << round;
+    EXPECT_EQ(engine.last_candidates().size(), 3u) << "round " << round;
+  }
+  EXPECT_EQ(engine.event_memo().hits(), kRounds - 2u);
+  EXPECT_EQ(engine.stats().matches, 3u * kRounds);
+  // The first two rounds evaluate (the second keeps the answer), the others output it.
+  EXPECT_EQ(engine.stats().memo_results, 3u * (kRounds - 2));
+}
+
 }  // namespace
 }  // namespace otasuke::agent::sigma
