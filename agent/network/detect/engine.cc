@@ -196,14 +196,7 @@ struct DetectEngine::Impl {
       for (size_t slot = 0; slot < RuleGroup::kDatabaseSlots; ++slot) {
         const PrefilterDatabase* database = group.DatabaseAt(slot);
         if (database == nullptr) continue;
-        const PrefilterDatabase* subset = database->unestablished.get();
-        for (const PrefilterDatabase* flow_state : {database, subset}) {
-          if (flow_state == nullptr) continue;
-          PrepareScratchFor(*flow_state);
-          for (const auto& subset : flow_state->by_address_class) {
-            if (subset != nullptr) PrepareScratchFor(*subset);
-          }
-        }
+        database->ForEachDatabase([this](const PrefilterDatabase& d) { PrepareScratchFor(d); });
       }
     }
     candidates.clear();
@@ -314,6 +307,7 @@ struct DetectEngine::Impl {
       if (payload.app != kOwnPayload) plan.scanned_buffers |= kPayloadBits;
     }
     plan.address_class = static_cast<int8_t>(compiled.AddressClass(in.src, in.dst));
+    plan.hot_server_port = compiled.HotServerPort(in);
   }
 
   // The buffers among `scanned` (1 << BufferId) that the inspection has and that are not empty:
@@ -328,7 +322,8 @@ struct DetectEngine::Impl {
   }
 
   // `cache`: the flow direction's cache of `group` (null without a flow), with the direction's
-  // address class `address_class`.
+  // address class `address_class` and hot server port `hot_server_port` (kNoHotServerPort
+  // without a flow).
   // `ip_only_due`: this inspection is one IP-only rules apply to (Inspect skips them on every
   // other one, so they are not collected there).
   // `payload_slot`: the database slot to scan over the payload (packet and stream data):
@@ -336,8 +331,8 @@ struct DetectEngine::Impl {
   // RuleGroup::payload_with_transport).
   // `to_scan`: BuffersToScan(), the buffers a database may be scanned over.
   void CollectCandidates(const RuleGroup& group, FlowGroupCache* cache, int address_class,
-                         size_t payload_slot, const Inspection& in, bool ip_only_due,
-                         uint32_t to_scan) {
+                         uint8_t hot_server_port, size_t payload_slot, const Inspection& in,
+                         bool ip_only_due, uint32_t to_scan) {
     if (cache != nullptr) {
       for (uint32_t rule : cache->patternless) AddCandidate(rule);
     } else {
@@ -358,6 +353,8 @@ struct DetectEngine::Impl {
                                                             : rules->AddressClass(in.src, in.dst));
         if (scanned == nullptr) return;
       }
+      // Only the patterns of rules whose server ports can be the inspection's.
+      scanned = scanned->ForServerPort(hot_server_port);
       // A transaction-only inspection evaluates app-layer rules only.
       if (in.tx_only && !scanned->has_app_buffer_rules) return;
       if (cache != nullptr &&
@@ -523,10 +520,10 @@ struct DetectEngine::Impl {
     const PayloadSlots payload = PayloadSlotsOf(compiled, proto_group, app_group, in.direction);
     if (app_group != kGroupClassCount) {
       CollectCandidates(compiled.groups[GroupIndex(app_group, in.direction)], nullptr,
-                        kNoAddressClass, payload.app, in, ip_only_due, to_scan);
+                        kNoAddressClass, kNoHotServerPort, payload.app, in, ip_only_due, to_scan);
     }
     CollectCandidates(compiled.groups[GroupIndex(proto_group, in.direction)], nullptr,
-                      kNoAddressClass, payload.proto, in, ip_only_due, to_scan);
+                      kNoAddressClass, kNoHotServerPort, payload.proto, in, ip_only_due, to_scan);
     return VerifyCandidates(in, false, callback);
   }
 
@@ -632,11 +629,11 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
   s.candidates.clear();
   std::array<FlowGroupCache, 2>& caches = flow->groups[side];
   if (plan.has_app_group) {
-    s.CollectCandidates(*caches[1].group, &caches[1], plan.address_class, plan.app_payload_slot, in,
-                        ip_only_due, to_scan);
+    s.CollectCandidates(*caches[1].group, &caches[1], plan.address_class, plan.hot_server_port,
+                        plan.app_payload_slot, in, ip_only_due, to_scan);
   }
-  s.CollectCandidates(*caches[0].group, &caches[0], plan.address_class, plan.proto_payload_slot, in,
-                      ip_only_due, to_scan);
+  s.CollectCandidates(*caches[0].group, &caches[0], plan.address_class, plan.hot_server_port,
+                      plan.proto_payload_slot, in, ip_only_due, to_scan);
   return s.VerifyCandidates(in, ip_only_done, callback);
 }
 

@@ -73,6 +73,9 @@ struct DirectionPlan {
   bool has_ip_only = false;  // either group has IP-only rules
   // The address class (CompiledRules::AddressClass), which picks a database's subset.
   int8_t address_class = -1;
+  // The server port's index among the hot ones (CompiledRules::HotServerPort), which picks a
+  // database's subset after the class.
+  uint8_t hot_server_port = 0xff;
   // The database slot scanned over the payload in the protocol / app-layer group (see
   // DetectEngine's CollectCandidates).
   uint8_t proto_payload_slot = 0;

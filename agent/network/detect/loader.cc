@@ -5,15 +5,14 @@
 #include <filesystem>
 #include <limits>
 #include <optional>
-#include <tuple>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/network/detect/address_classes.h"
 #include "agent/network/detect/compiled_rules.h"
 #include "agent/network/detect/config_files.h"
+#include "agent/network/detect/prefilter_databases.h"
 #include "agent/network/detect/rule_parser.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -89,16 +88,6 @@ std::vector<GroupClass> GroupsOf(const Rule& rule) {
   if (rule.proto_mask & kProtoOther) groups.push_back(kGroupOther);
   return groups;
 }
-
-struct PatternKey {
-  std::string bytes;
-  bool nocase;
-  bool operator==(const PatternKey&) const = default;
-  template <typename H>
-  friend H AbslHashValue(H h, const PatternKey& k) {
-    return H::combine(std::move(h), k.bytes, k.nocase);
-  }
-};
 
 // A content-less rule goes into the address index when one side covers at most this many
 // IPv4 addresses (ET's reputation lists); the IPv6 part of that side is indexed as it is.
@@ -231,237 +220,6 @@ bool InspectsToServerOnlyBuffer(const Rule& rule) {
                      [](const BufferChain& chain) { return BufferIsToServerOnly(chain.buffer); });
 }
 
-using PatternRules = absl::flat_hash_map<PatternKey, std::vector<uint32_t>>;
-
-// A packet meets both headers or neither.
-bool SameHeader(const Rule& a, const Rule& b) {
-  return a.bidirectional == b.bidirectional && a.src_ports == b.src_ports &&
-         a.dst_ports == b.dst_ports && a.src == b.src && a.dst == b.dst;
-}
-
-bool HeaderMatchesEverything(const Rule& rule) {
-  return rule.src.any && rule.dst.any && rule.src_ports.any && rule.dst_ports.any;
-}
-
-// A database whose rules have more distinct headers than this counts as reaching every flow:
-// checking them all for each new flow direction would cost more than it saves.
-constexpr size_t kMaxReachHeaders = 32;
-
-DatabaseReach BuildReach(const std::vector<uint32_t>& rules, const CompiledRules& compiled) {
-  DatabaseReach reach;
-  std::vector<std::pair<uint32_t, size_t>> headers;  // a rule with the header, rules with it
-  for (uint32_t index : rules) {
-    const Rule& rule = compiled.rules[index];
-    if (HeaderMatchesEverything(rule)) {
-      reach.always = true;
-      return reach;
-    }
-    auto same = std::find_if(headers.begin(), headers.end(), [&](const auto& header) {
-      return SameHeader(compiled.rules[header.first], rule);
-    });
-    if (same != headers.end()) {
-      ++same->second;
-      continue;
-    }
-    if (headers.size() == kMaxReachHeaders) {
-      reach.always = true;
-      return reach;
-    }
-    headers.emplace_back(index, 1);
-  }
-  // Most common first: a flow a database reaches usually meets one of its first headers.
-  std::stable_sort(headers.begin(), headers.end(),
-                   [](const auto& a, const auto& b) { return a.second > b.second; });
-  for (const auto& header : headers) reach.header_rules.push_back(header.first);
-  return reach;
-}
-
-// The start offsets in its buffer at which a rule's prefilter pattern can lie when the rule
-// matches, as MatchContent searches a non-relative content: from `offset` to the end of the
-// window that `depth` / `startswith` close; nullopt when the window is open (no depth, a
-// relative or endswith content).
-std::optional<std::pair<uint32_t, uint32_t>> FastPatternStarts(const Rule& rule) {
-  const auto& content =
-      std::get<ContentMatcher>(rule.chains[rule.fast_chain].matchers[rule.fast_matcher]);
-  if (content.relative() || content.endswith) return std::nullopt;
-  if (!content.depth && !content.startswith) return std::nullopt;
-  const int64_t length = static_cast<int64_t>(content.pattern.size());
-  const int64_t first = content.offset.value_or(0);
-  int64_t end = std::numeric_limits<int64_t>::max();
-  if (content.depth) end = std::min(end, first + *content.depth);
-  if (content.startswith) end = std::min(end, length);
-  const int64_t last = end - length;
-  // A window the content cannot fit (it never matches) is left to the matcher.
-  if (first < 0 || last < first) return std::nullopt;
-  const int64_t chop = std::max(content.fast_pattern_offset, 0);
-  return std::pair<uint32_t, uint32_t>(
-      static_cast<uint32_t>(std::min<int64_t>(first + chop, UINT32_MAX)),
-      static_cast<uint32_t>(std::min<int64_t>(last + chop, UINT32_MAX)));
-}
-
-// The start offsets of a pattern shared by `rules` (the union of theirs), when every rule
-// bounds them.
-std::optional<std::pair<uint32_t, uint32_t>> PatternStarts(const std::vector<uint32_t>& rules,
-                                                           const CompiledRules& compiled) {
-  std::optional<std::pair<uint32_t, uint32_t>> starts;
-  for (uint32_t index : rules) {
-    const auto rule_starts = FastPatternStarts(compiled.rules[index]);
-    if (!rule_starts) return std::nullopt;
-    if (!starts) {
-      starts = rule_starts;
-    } else {
-      starts->first = std::min(starts->first, rule_starts->first);
-      starts->second = std::max(starts->second, rule_starts->second);
-    }
-  }
-  return starts;
-}
-
-// A database's subset of rules for flows not established is built only when it leaves out at
-// least this share of the rules (a subset nearly as large would scan nearly as slowly, and
-// cost compile time and memory).
-constexpr size_t kUnestablishedSubsetMaxPercent = 50;
-// The same for a database's subset per address class.
-constexpr size_t kAddressClassSubsetMaxPercent = 25;
-
-// Whether a database gets a database of its own for flows not established (see
-// PrefilterDatabase::unestablished). Each costs a matcher compile (Hyperscan: ET's two of ≈ 50
-// patterns take 0.8 G instructions each), so only the payload databases of transport groups get
-// one: they carry the payloads of flows whose handshake was not seen. An app-layer group's TCP
-// flow has been reassembled, and a packet-only database is scanned only over reassembled
-// payloads; reassembly starts with the handshake (but for TCP Fast Open data), so theirs are
-// nearly always established. Any database whose rules all need an established flow is skipped
-// for the others.
-enum class UnestablishedSubset : bool { kSkipOnly, kBuild };
-
-// Whether a database gets a database of its own per address class that leaves out at least
-// three quarters of its rules (see PrefilterDatabase::by_address_class). Each is a matcher compile,
-// so only the payload databases that carry most bytes get them (transport groups' and the app-layer
-// groups' merged ones); any database skips the classes none of its rules can meet.
-enum class AddressClassSubsets : bool { kSkipOnly, kBuild };
-// A database of fewer rules is scanned as it is in every class: its scans cost little more than
-// the call, and a compile costs load time.
-constexpr size_t kMinRulesForAddressClassSubsets = 64;
-
-absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabaseOnly(const PatternRules& map,
-                                                                     const CompiledRules& compiled);
-
-// Sets `database`'s per address class databases (built for `kBuild` only) and the classes
-// none of its rules can meet. `map` holds the database's patterns.
-absl::Status AddAddressClassSubsets(const PatternRules& map, const CompiledRules& compiled,
-                                    const RuleAddressClasses& rule_classes,
-                                    AddressClassSubsets kind, PrefilterDatabase& database) {
-  if (!compiled.address_region) return absl::OkStatus();
-  for (int address_class = 0; address_class < kAddressClasses; ++address_class) {
-    PatternRules subset;
-    size_t subset_rules = 0;
-    for (const auto& [key, rules] : map) {
-      for (uint32_t rule : rules) {
-        if (((rule_classes[rule] >> address_class) & 1u) == 0) continue;
-        subset[key].push_back(rule);
-        ++subset_rules;
-      }
-    }
-    if (subset_rules == 0) {
-      database.address_class_none |= static_cast<uint8_t>(1u << address_class);
-      database.has_address_class_subsets = true;
-    } else if (kind == AddressClassSubsets::kBuild &&
-               database.rules.size() >= kMinRulesForAddressClassSubsets &&
-               subset_rules * 100 <= database.rules.size() * kAddressClassSubsetMaxPercent) {
-      ASSIGN_OR_RETURN(database.by_address_class[address_class],
-                       BuildDatabaseOnly(subset, compiled));
-      database.has_address_class_subsets = true;
-    }
-  }
-  return absl::OkStatus();
-}
-
-// One database of `map`'s patterns, each making its rules candidates, and what flows not
-// established and each address class scan instead.
-absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabase(
-    const PatternRules& map, const CompiledRules& compiled, const RuleAddressClasses& rule_classes,
-    UnestablishedSubset subset_kind = UnestablishedSubset::kSkipOnly,
-    AddressClassSubsets class_kind = AddressClassSubsets::kSkipOnly) {
-  ASSIGN_OR_RETURN(std::unique_ptr<PrefilterDatabase> database, BuildDatabaseOnly(map, compiled));
-  RETURN_IF_ERROR(AddAddressClassSubsets(map, compiled, rule_classes, class_kind, *database));
-  PatternRules subset;
-  size_t subset_rules = 0;
-  for (const auto& [key, rules] : map) {
-    for (uint32_t rule : rules) {
-      if (compiled.rules[rule].flow_established) continue;
-      subset[key].push_back(rule);
-      ++subset_rules;
-    }
-  }
-  if (subset_rules == 0) {
-    database->unestablished_none = true;
-  } else if (subset_kind == UnestablishedSubset::kBuild &&
-             subset_rules * 100 <= database->rules.size() * kUnestablishedSubsetMaxPercent) {
-    ASSIGN_OR_RETURN(database->unestablished, BuildDatabaseOnly(subset, compiled));
-    RETURN_IF_ERROR(AddAddressClassSubsets(subset, compiled, rule_classes, class_kind,
-                                           *database->unestablished));
-  }
-  return database;
-}
-
-absl::StatusOr<std::unique_ptr<PrefilterDatabase>> BuildDatabaseOnly(
-    const PatternRules& map, const CompiledRules& compiled) {
-  // Deterministic pattern order (the hash map's is not), the patterns for the matcher first
-  // and those looked up at their few start offsets (AnchoredPatterns) after them.
-  struct Entry {
-    const PatternKey* key;
-    const std::vector<uint32_t>* rules;
-    std::optional<std::pair<uint32_t, uint32_t>> anchored;
-  };
-  std::vector<Entry> sorted;
-  for (const auto& [key, rules] : map) {
-    auto starts = PatternStarts(rules, compiled);
-    if (starts && !AnchoredPatterns::Fits(key.bytes.size(), starts->first, starts->second)) {
-      starts.reset();
-    }
-    sorted.push_back(Entry{&key, &rules, starts});
-  }
-  std::sort(sorted.begin(), sorted.end(), [](const Entry& a, const Entry& c) {
-    return std::forward_as_tuple(a.anchored.has_value(), a.key->bytes, a.key->nocase) <
-           std::forward_as_tuple(c.anchored.has_value(), c.key->bytes, c.key->nocase);
-  });
-  auto database = std::make_unique<PrefilterDatabase>();
-  database->shortest_pattern = std::numeric_limits<size_t>::max();
-  std::vector<PrefilterPattern> list;  // the matcher's
-  for (uint32_t i = 0; i < sorted.size(); ++i) {
-    const PatternKey& key = *sorted[i].key;
-    const std::vector<uint32_t>& rules = *sorted[i].rules;
-    if (sorted[i].anchored) {
-      database->anchored.Add(i, key.bytes, sorted[i].anchored->first, sorted[i].anchored->second);
-    } else {
-      list.push_back(PrefilterPattern{key.bytes, key.nocase});
-      database->longest_matcher_pattern =
-          std::max(database->longest_matcher_pattern, key.bytes.size());
-    }
-    database->shortest_pattern = std::min(database->shortest_pattern, key.bytes.size());
-    if (key.bytes.size() == 1) {
-      // Caseless, as the Hyperscan databases are: candidates are verified exactly.
-      const auto byte = static_cast<uint8_t>(absl::ascii_tolower(key.bytes[0]));
-      database->one_byte_patterns.emplace_back(byte, i);
-    }
-    database->rule_begin.push_back(static_cast<uint32_t>(database->rules.size()));
-    database->rules.insert(database->rules.end(), rules.begin(), rules.end());
-    for (uint32_t rule : rules) {
-      database->has_app_buffer_rules |= compiled.rules[rule].uses_app_buffers;
-    }
-  }
-  database->rule_begin.push_back(static_cast<uint32_t>(database->rules.size()));
-  database->reach = BuildReach(database->rules, compiled);
-  database->anchored.Finish();
-  if (list.empty()) return database;  // every pattern is anchored
-  if (compiled.prefilter == PrefilterKind::kHyperscan) {
-    ASSIGN_OR_RETURN(database->matcher, BuildHyperscan(list));
-  } else {
-    ASSIGN_OR_RETURN(database->matcher, BuildAhoCorasick(list));
-  }
-  return database;
-}
-
 // The payload sizes a rule's dsize accepts, as [first, second]. A superset is enough: the
 // test itself is checked on every candidate.
 std::pair<uint32_t, uint32_t> DsizeRange(const Rule& rule) {
@@ -525,7 +283,7 @@ struct PacketOnlyPatterns {
 
 absl::Status BuildGroups(CompiledRules& compiled) {
   compiled.address_region = MostCommonAddressSet(compiled);
-  const RuleAddressClasses rule_classes = AddressClassesOfRules(compiled);
+  PrefilterDatabaseBuilder builder(compiled);
   // Per group: IP-only rules, other patternless rules.
   std::array<std::array<PatternlessEntries, 2>, kGroupClassCount * 2> patternless;
   // Per group and buffer: pattern -> rules.
@@ -569,22 +327,33 @@ absl::Status BuildGroups(CompiledRules& compiled) {
       }
     }
   }
+  // App-layer groups: their payload patterns together with their transport group's.
+  std::array<PatternRules, kGroupClassCount * 2> merged;
+  // The payload databases that get subsets (see DatabaseSubsets), which choose the hot ports.
+  std::vector<std::pair<const PatternRules*, Direction>> payload_databases;
   for (size_t g = 0; g < compiled.groups.size(); ++g) {
-    // App-layer groups: their payload patterns together with their transport group's.
-    const GroupClass transport = TransportOf(static_cast<GroupClass>(g / 2));
-    if (transport == kGroupClassCount) continue;
     const PatternRules& own = patterns[g][static_cast<size_t>(BufferId::kPktData)];
+    const GroupClass transport = TransportOf(static_cast<GroupClass>(g / 2));
+    if (transport == kGroupClassCount) {
+      if (!own.empty()) payload_databases.emplace_back(&own, GroupDirection(g));
+      continue;
+    }
     const PatternRules& of_transport = patterns[static_cast<size_t>(transport) * 2 + g % 2]
                                                [static_cast<size_t>(BufferId::kPktData)];
     if (own.empty() || of_transport.empty()) continue;
-    PatternRules merged = of_transport;
+    merged[g] = of_transport;
     for (const auto& [key, rules] : own) {
-      std::vector<uint32_t>& target = merged[key];
+      std::vector<uint32_t>& target = merged[g][key];
       target.insert(target.end(), rules.begin(), rules.end());
     }
+    payload_databases.emplace_back(&merged[g], GroupDirection(g));
+  }
+  builder.ChooseHotServerPorts(payload_databases);
+  for (size_t g = 0; g < compiled.groups.size(); ++g) {
+    if (merged[g].empty()) continue;
     ASSIGN_OR_RETURN(compiled.groups[g].payload_with_transport,
-                     BuildDatabase(merged, compiled, rule_classes, UnestablishedSubset::kSkipOnly,
-                                   AddressClassSubsets::kBuild));
+                     builder.Build(merged[g], GroupDirection(g),
+                                   {.address_classes = true, .server_ports = true}));
   }
   for (size_t g = 0; g < compiled.groups.size(); ++g) {
     RuleGroup& group = compiled.groups[g];
@@ -595,21 +364,26 @@ absl::Status BuildGroups(CompiledRules& compiled) {
       const bool transport_payload =
           b == static_cast<size_t>(BufferId::kPktData) &&
           TransportOf(static_cast<GroupClass>(g / 2)) == kGroupClassCount;
-      ASSIGN_OR_RETURN(
-          group.databases[b],
-          BuildDatabase(
-              patterns[g][b], compiled, rule_classes,
-              transport_payload ? UnestablishedSubset::kBuild : UnestablishedSubset::kSkipOnly,
-              transport_payload ? AddressClassSubsets::kBuild : AddressClassSubsets::kSkipOnly));
+      ASSIGN_OR_RETURN(group.databases[b], builder.Build(patterns[g][b], GroupDirection(g),
+                                                         {.unestablished = transport_payload,
+                                                          .address_classes = transport_payload,
+                                                          .server_ports = transport_payload}));
       group.database_buffers.push_back(static_cast<BufferId>(b));
     }
     for (const PacketOnlyPatterns& rules : packet_only[g]) {
       if (rules.patterns.empty()) continue;
       PacketOnlyDatabase database;
-      ASSIGN_OR_RETURN(database.database, BuildDatabase(rules.patterns, compiled, rule_classes));
+      ASSIGN_OR_RETURN(database.database, builder.Build(rules.patterns, GroupDirection(g), {}));
       database.min_payload = rules.min_payload;
       database.max_payload = rules.max_payload;
       group.packet_only.push_back(std::move(database));
+    }
+  }
+  compiled.hot_server_ports = builder.hot_server_ports();
+  compiled.has_server_port_subsets = builder.built_server_port_subsets();
+  for (const auto& [first, last] : builder.named_client_ports().ranges) {
+    for (uint32_t port = first; port <= last; ++port) {
+      compiled.named_client_ports[port / 64] |= uint64_t{1} << (port % 64);
     }
   }
   return absl::OkStatus();

@@ -2,6 +2,8 @@
 // headers the flow cannot meet are not scanned, a growing request body is scanned only where it
 // grew, a buffer set once per transaction is not scanned again, and the alerts stay exactly those
 // of an engine that scans everything.
+#include <algorithm>
+#include <iterator>
 #include <random>
 #include <set>
 #include <string>
@@ -113,6 +115,94 @@ TEST(DatabaseReachTest, AlertsEqualThoseOfAFullScan) {
       const std::vector<uint32_t> expected = InspectSids(fresh, p.in);
       p.in.flow_state = flow.get();
       EXPECT_EQ(InspectSids(cached, p.in), expected) << packet.src << " -> " << packet.dst;
+    }
+  }
+}
+
+// Random payload rules over the server-side port sets a rule set names: hot ports (named by
+// many rules), a list, wide sets, `any`, a port few rules name, rules that name the client's port
+// too, bidirectional and flow-direction rules. The payload databases get a subset per hot server
+// port and one for the other ports (PrefilterDatabase::by_server_port), which a flow direction
+// chooses once; random flows to ports inside and outside the hot set, with their packets in both
+// directions, established or not, alert exactly as an engine with no flow state (which scans
+// whole databases), with both matchers, also when the rule set is swapped mid-flow.
+std::string RandomPortRules(std::mt19937& rng, uint32_t first_sid, uint32_t count) {
+  const char* kServerSides[] = {"any",       "any",  "any", "445", "445",        "80",
+                                "[139,445]", "1521", "22",  "!80", "1024:65535", "[80,443,8080]"};
+  const char* kClientSides[] = {"any", "any", "any", "any", "any", "445", "1024:"};
+  const char* kFlows[] = {"", "", "flow:to_server; ", "flow:to_client; ",
+                          "flow:established,to_server; "};
+  std::string rules;
+  for (uint32_t sid = first_sid; sid < first_sid + count; ++sid) {
+    const char* server = kServerSides[rng() % std::size(kServerSides)];
+    const char* client = kClientSides[rng() % std::size(kClientSides)];
+    const bool to_client_rule = rng() % 3 == 0;  // written server -> client
+    const bool bidirectional = rng() % 8 == 0;
+    const char* src_net = rng() % 4 == 0 ? "$HOME_NET" : "any";
+    absl::StrAppend(&rules, "alert tcp ", src_net, " ", to_client_rule ? server : client,
+                    bidirectional ? " <> " : " -> ", "any ", to_client_rule ? client : server, " (",
+                    kFlows[rng() % std::size(kFlows)], "content:\"p", sid, "q\"; sid:", sid,
+                    ";)\n");
+  }
+  return rules;
+}
+
+TEST(DatabaseReachTest, ServerPortSubsetsAlertAsAFullScan) {
+  std::mt19937 rng(23);
+  const std::string rule_sets[2] = {RandomPortRules(rng, 1, 160), RandomPortRules(rng, 1, 160)};
+  const uint16_t kServerPorts[] = {445, 80, 139, 1521, 22, 443, 8080, 5000, 1024, 65535};
+  const uint16_t kClientPorts[] = {50000, 1234, 445, 1024, 80};
+  const char* kHosts[] = {"10.0.0.1", "192.168.1.1", "8.8.8.8", "1.2.3.4"};
+  for (PrefilterKind kind : {PrefilterKind::kAhoCorasick, PrefilterKind::kDefault}) {
+    std::shared_ptr<const CompiledRules> compiled[2] = {LoadText(rule_sets[0], kind),
+                                                        LoadText(rule_sets[1], kind)};
+    ASSERT_NE(compiled[0], nullptr);
+    ASSERT_NE(compiled[1], nullptr);
+    const std::string_view name = PrefilterName(*compiled[0]);
+    // 445 is hot, and the TCP payload databases have subsets for the hot ports and the others.
+    EXPECT_NE(
+        std::find(compiled[0]->hot_server_ports.begin(), compiled[0]->hot_server_ports.end(), 445),
+        compiled[0]->hot_server_ports.end())
+        << name;
+    for (Direction direction : {Direction::kToServer, Direction::kToClient}) {
+      const PrefilterDatabase& payload =
+          *compiled[0]->groups[GroupIndex(kGroupTcp, direction)].databases[0];
+      EXPECT_EQ(payload.by_server_port.size(),
+                compiled[0]->hot_server_ports.size() + kColdPortClasses)
+          << name;
+    }
+    DetectEngine cached(compiled[0]);
+    DetectEngine fresh(compiled[0]);
+    int rule_set = 0;
+    for (int flow_number = 0; flow_number < 60; ++flow_number) {
+      const uint16_t server_port = kServerPorts[rng() % std::size(kServerPorts)];
+      const uint16_t client_port = kClientPorts[rng() % std::size(kClientPorts)];
+      const char* client = kHosts[rng() % std::size(kHosts)];
+      const char* server = kHosts[rng() % std::size(kHosts)];
+      const bool established = rng() % 4 != 0;
+      FlowDetectStatePtr flow = NewFlowDetectState();
+      for (int packet = 0; packet < 6; ++packet) {
+        if (flow_number % 5 == 0 && packet == 3) {  // a reload mid-flow
+          rule_set ^= 1;
+          cached.SetRules(compiled[rule_set]);
+          fresh.SetRules(compiled[rule_set]);
+        }
+        std::string content;
+        for (uint32_t sid = 1; sid <= 160; ++sid) {
+          if (rng() % 6 == 0) absl::StrAppend(&content, "p", sid, "q ");
+        }
+        const bool to_server = packet % 2 == 0;
+        PacketBuilder p =
+            Build({to_server ? client : server, to_server ? server : client,
+                   to_server ? client_port : server_port, to_server ? server_port : client_port,
+                   to_server ? Direction::kToServer : Direction::kToClient, content});
+        p.in.flow_established = established;
+        const std::vector<uint32_t> expected = InspectSids(fresh, p.in);
+        p.in.flow_state = flow.get();
+        ASSERT_EQ(InspectSids(cached, p.in), expected)
+            << name << " flow " << flow_number << " packet " << packet << " server port "
+            << server_port << " client port " << client_port;
+      }
     }
   }
 }
