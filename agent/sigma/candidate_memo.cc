@@ -38,7 +38,7 @@ bool ReadsOnlyPrefilterFields(const DetectionRule& rule, const Prefilter& prefil
 }
 
 // Whether SigmaEngine's evaluator may read the hit records for the rule: a selection answered
-// by hit bits, an item test answered by a hit, a regex gated by a scanned literal.
+// by hit bits, an item test answered by a hit, a regex or glob gated by a scanned literal.
 bool ReadsHits(const DetectionRule& rule) {
   for (const Selection& selection : rule.selections) {
     if (selection.by_hits != nullptr) return true;
@@ -47,7 +47,7 @@ bool ReadsHits(const DetectionRule& rule) {
         if (item.index != nullptr && !item.index->by_hits.empty()) return true;
         for (const auto& alternatives : item.values) {
           for (const ValueTest& t : alternatives) {
-            for (const RegexGate& gate : t.regex_gates) {
+            for (const LiteralGate& gate : t.gates) {
               if (gate.literal_id.has_value()) return true;
             }
           }

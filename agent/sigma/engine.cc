@@ -57,12 +57,12 @@ bool NumericHolds(NumericOp op, double field, double rule) {
   return false;
 }
 
-// A regex matches only values containing each of its required literals (value_matcher.h,
-// caseless): when one is absent PCRE2 need not run.
+// A regex or glob matches only values containing each of its required literals
+// (value_matcher.h, caseless): when one is absent PCRE2 or the glob's search need not run.
 bool RequiredLiteralsPresent(const ValueTest& t, EventView& view, std::string_view value,
                              uint32_t slot) {
   const bool recorded = view.hits_recorded();
-  for (const RegexGate& gate : t.regex_gates) {
+  for (const LiteralGate& gate : t.gates) {
     const bool present =
         gate.literal_id.has_value() && recorded
             ? view.Hit(*gate.literal_id, kHitAnywhere)
@@ -87,6 +87,7 @@ bool TestValue(const ValueTest& t, EventView& view, bool present, std::string_vi
   if (!present) return false;
   switch (t.kind) {
     case ValueTest::Kind::kString:
+      if (shortcuts && !RequiredLiteralsPresent(t, view, value, slot)) return false;
       return t.text.Matches(value, t.text.cased() ? value : view.Lowered(slot, value));
     case ValueTest::Kind::kRegex:
       if (shortcuts && !RequiredLiteralsPresent(t, view, value, slot)) return false;
@@ -231,23 +232,29 @@ std::shared_ptr<const FieldItemIndex> BuildItemIndex(const FieldItem& item,
   return index;
 }
 
-// A regex's gates: the literals answered by hits first (one load each), then the others,
-// longest first (a search of the value each), at most kMaxSearchedGates of those.
-std::vector<RegexGate> RegexGates(const FieldRef& field, const RegexMatcher& regex,
-                                  LiteralIdLookup literal_id) {
-  constexpr size_t kMaxSearchedGates = 2;
-  std::vector<RegexGate> by_hits, searched;
-  for (const std::string& literal : regex.required_literals()) {
+// A test's gates from the literals it requires: those answered by hits first (one load
+// each), then the others, longest first (a search of the value each), at most max_searched of
+// those.
+std::vector<LiteralGate> Gates(const FieldRef& field, const std::vector<std::string>& required,
+                               size_t max_searched, LiteralIdLookup literal_id) {
+  std::vector<LiteralGate> by_hits, searched;
+  for (const std::string& literal : required) {
     std::optional<uint32_t> id = literal_id(field, literal, kHitAnywhere);
     (id.has_value() ? by_hits : searched).push_back({.literal = literal, .literal_id = id});
   }
-  std::stable_sort(searched.begin(), searched.end(), [](const RegexGate& a, const RegexGate& b) {
-    return a.literal.size() > b.literal.size();
-  });
-  if (searched.size() > kMaxSearchedGates) searched.resize(kMaxSearchedGates);
+  std::stable_sort(searched.begin(), searched.end(),
+                   [](const LiteralGate& a, const LiteralGate& b) {
+                     return a.literal.size() > b.literal.size();
+                   });
+  if (searched.size() > max_searched) searched.resize(max_searched);
   by_hits.insert(by_hits.end(), searched.begin(), searched.end());
   return by_hits;
 }
+
+// A regex runs only when the literals it requires occur: up to two searched.
+constexpr size_t kMaxSearchedRegexGates = 2;
+// A glob's search finds its runs itself: only those the hits answer gate it.
+constexpr size_t kMaxSearchedGlobGates = 0;
 
 }  // namespace
 
@@ -258,8 +265,13 @@ void IndexFieldItems(DetectionRule& rule, LiteralIdLookup literal_id) {
         if (item.field.name.empty() || item.values.empty()) continue;
         for (auto& alternatives : item.values) {
           for (ValueTest& t : alternatives) {
-            if (t.kind == ValueTest::Kind::kRegex)
-              t.regex_gates = RegexGates(item.field, t.regex, literal_id);
+            if (t.kind == ValueTest::Kind::kRegex) {
+              t.gates = Gates(item.field, t.regex.required_literals(), kMaxSearchedRegexGates,
+                              literal_id);
+            } else if (t.kind == ValueTest::Kind::kString &&
+                       t.text.kind() == StringMatcher::Kind::kGlob) {
+              t.gates = Gates(item.field, t.text.glob_runs(), kMaxSearchedGlobGates, literal_id);
+            }
           }
         }
         item.index = BuildItemIndex(item, literal_id);

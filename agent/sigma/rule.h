@@ -30,11 +30,11 @@ struct FieldRef {
   bool operator==(const FieldRef& o) const { return name == o.name; }
 };
 
-// A literal a regular expression requires: when absent from the value (ASCII case folded),
-// the expression cannot match and is not run. `literal_id` names the prefilter literal whose
+// A literal a regular expression or a glob requires: when absent from the value (ASCII case
+// folded), the test cannot match and is not run. `literal_id` names the prefilter literal whose
 // hits answer it when the bucket scans for it in the item's field; else the lowered value is
 // searched.
-struct RegexGate {
+struct LiteralGate {
   std::string literal;
   std::optional<uint32_t> literal_id;
 };
@@ -49,9 +49,11 @@ struct ValueTest {
   double number = 0;   // kNumeric
   bool exists = true;  // kExists
   FieldRef other;      // kFieldRef
-  // kRegex, for SigmaEngine's evaluator (set by IndexFieldItems): the literals the regex
-  // requires (RegexMatcher::required_literals), those the scan's hits answer first.
-  std::vector<RegexGate> regex_gates;
+  // For SigmaEngine's evaluator (set by IndexFieldItems): kRegex, the literals the regex
+  // requires (RegexMatcher::required_literals), those the scan's hits answer first; a kString
+  // glob, those of its literal runs (StringMatcher::glob_runs) that the scan's hits answer (the
+  // glob's own search finds the others).
+  std::vector<LiteralGate> gates;
 };
 
 // Where the prefilter saw a literal in a field's lowercased value (SigmaEngine records them

@@ -120,7 +120,21 @@ StringMatcher StringMatcher::Compile(const SigmaString& pattern, bool cased) {
   return m;
 }
 
-namespace {}  // namespace
+std::vector<std::string> StringMatcher::glob_runs() const {
+  std::vector<std::string> runs;
+  for (const GlobToken& t : glob_) {
+    std::string run;
+    for (size_t i = 0; i <= t.text.size(); ++i) {
+      if (i < t.text.size() && !t.any[i]) {
+        run.push_back(t.text[i]);
+        continue;
+      }
+      if (!run.empty()) runs.push_back(Lowered(run));
+      run.clear();
+    }
+  }
+  return runs;
+}
 
 bool StringMatcher::TokenAt(std::string_view s, size_t pos, const GlobToken& t) {
   const std::string& text = t.text;

@@ -32,6 +32,9 @@ class StringMatcher {
   const std::string& literal() const { return literal_; }
   // Text every match contains (lowercased), empty when none: the prefilter literal.
   std::string_view required_literal() const { return required_; }
+  // kGlob: its literal runs (between `*` and `?`), lowercased: each occurs, ASCII case folded,
+  // in every value the glob matches. Empty for the other kinds.
+  std::vector<std::string> glob_runs() const;
   std::string DebugString() const;
 
  private:

@@ -243,8 +243,8 @@ detection:
     for (const auto& alternatives : item.values) {
       for (const ValueTest& t : alternatives) {
         if (t.kind != ValueTest::Kind::kRegex) continue;
-        gated += t.regex_gates.empty() ? 0 : 1;
-        for (const RegexGate& gate : t.regex_gates) {
+        gated += t.gates.empty() ? 0 : 1;
+        for (const LiteralGate& gate : t.gates) {
           gated_by_hits += gate.literal_id.has_value() ? 1 : 0;
         }
       }
@@ -274,6 +274,71 @@ detection:
                                              {"CommandLine", command_line},
                                              {"ParentCommandLine", "x /quiet"}})),
               expected)
+        << command_line;
+  }
+}
+
+// A glob is searched only when those of its literal runs the bucket scans for in its field
+// occurred (the scan's hits answer them; the glob's own search finds the others). Runs present,
+// absent, in another order, in another case, split by `?`, in a cased glob: the indexed engine
+// must agree with the oracle.
+TEST(SigmaEngine, GlobsGatedByTheirScannedRunsAgreeWithTheOracle) {
+  auto rules = MustCompile(R"(
+title: recon piped to find
+id: r-pipe
+logsource: {product: windows, category: process_creation}
+detection:
+  selection:
+    CommandLine|contains:
+      - 'ipconfig*|*find'
+      - 'tasklist*|*find'
+  condition: selection
+---
+title: cased glob with a single-byte wildcard
+id: r-cased
+logsource: {product: windows, category: process_creation}
+detection:
+  selection:
+    CommandLine|cased: 'Run?dll*Entry*'
+  filter:
+    CommandLine|contains: 'safe'
+  condition: selection and not filter
+)");
+  ASSERT_NE(rules, nullptr);
+  size_t globs = 0, gates_by_hits = 0, gates_searched = 0;
+  ForEachFieldItem(*rules, [&](const FieldItem& item) {
+    for (const auto& alternatives : item.values) {
+      for (const ValueTest& t : alternatives) {
+        if (t.kind != ValueTest::Kind::kString || t.text.kind() != StringMatcher::Kind::kGlob) {
+          continue;
+        }
+        ++globs;
+        for (const LiteralGate& gate : t.gates) {
+          (gate.literal_id.has_value() ? gates_by_hits : gates_searched) += 1;
+        }
+      }
+    }
+  });
+  EXPECT_EQ(globs, 3u);
+  // The clauses take each value's longest run: "ipconfig" and "tasklist" (the scan looks for
+  // neither "find" nor "|") and the cased glob's "entry" ("run" and "dll" are shorter).
+  EXPECT_EQ(gates_by_hits, 3u);
+  EXPECT_EQ(gates_searched, 0u);  // never searched: the glob's search does that
+  const std::pair<std::string, std::vector<std::string>> cases[] = {
+      {"cmd /c ipconfig /all | find \"IPv4\"", {"r-pipe"}},
+      {"cmd /c IPCONFIG /all |FIND x", {"r-pipe"}},
+      {"cmd /c find x | ipconfig", {}},  // the runs occur, out of order
+      {"cmd /c ipconfig /all", {}},
+      {"tasklist /v | findstr x", {"r-pipe"}},
+      {"tasklist /v > find.txt", {}},
+      {"RunXdll32 x,Entry", {"r-cased"}},
+      {"Run_dll32 x,Entry safe", {}},
+      {"rundll32 x,entry", {}},  // the runs occur caselessly, the cased glob fails
+      {"RunXdll32 x,Entr", {}},
+      {"Rundll32 Entry", {}},  // `?` needs a byte
+  };
+  for (const auto& [command_line, expected] : cases) {
+    EXPECT_EQ(MatchIds(*rules, ProcessEvent({{"CommandLine", command_line}})), expected)
         << command_line;
   }
 }
