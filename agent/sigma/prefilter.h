@@ -108,12 +108,13 @@ class Prefilter {
   // pattern was found (at its anchor) in this event.
   template <typename HitFn>
   bool OtherClausesHit(uint32_t rule, HitFn&& hit) const {
-    for (uint32_t c = clauses_begin_[rule]; c < clauses_begin_[rule + 1]; ++c) {
-      bool any = false;
-      for (uint32_t k = clause_begin_[c]; k < clause_begin_[c + 1] && !any; ++k) {
-        any = hit(clause_patterns_[k]);
-      }
-      if (!any) return false;
+    // One test per probe: a failing clause (most of them) is probed literal by literal.
+    const uint32_t* const patterns = clause_patterns_.data();
+    for (uint32_t c = clauses_begin_[rule], end = clauses_begin_[rule + 1]; c < end; ++c) {
+      const uint32_t* p = patterns + clause_begin_[c];
+      const uint32_t* const last = patterns + clause_begin_[c + 1];
+      while (p != last && !hit(*p)) ++p;
+      if (p == last) return false;
     }
     return true;
   }
