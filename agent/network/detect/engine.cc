@@ -272,8 +272,9 @@ struct DetectEngine::Impl {
     const CompiledRules& compiled = *rules;
     DirectionPlan& plan = flow.plans[side];
     std::array<FlowGroupCache, 2>& caches = flow.groups[side];
-    if (plan.app_proto == DirectionPlan::kNoPlan || !plan.SameEndpoints(in)) {
-      // Other addresses or ports: every group's view of them is looked up again.
+    if (plan.app_proto == DirectionPlan::kNoPlan) {
+      // The direction's first plan (of this state, or of this rule set): its groups' views of
+      // the addresses and ports are looked up.
       caches[0].group = nullptr;
       caches[1].group = nullptr;
       plan.src = in.src;
@@ -608,6 +609,9 @@ InspectResult DetectEngine::Inspect(const Inspection& in, AlertCallback& callbac
   const size_t side = in.direction == Direction::kToServer ? 0 : 1;
   DirectionPlan& plan = flow->plans[side];
   if (!plan.Holds(in)) s.MakePlan(in, *flow, side);
+  // A state is for one flow's addresses and ports (inspection.h): its plan and group caches
+  // hold for them only.
+  OTASUKE_DCHECK(plan.SameEndpoints(in));
   const uint8_t direction_bit = static_cast<uint8_t>(1u << side);
   const bool ip_only_done = (flow->ip_only_done & direction_bit) != 0;
   // IP-only rules have no content: the loop below would skip them on flushes and on

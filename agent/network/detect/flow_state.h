@@ -51,14 +51,15 @@ inline bool SameAddress(const IpAddress& a, const IpAddress& b) {
 }
 
 // How the inspections of one flow direction are made, derived on the direction's first
-// inspection and kept while its addresses, ports and app protocol stay (a caller may reuse a
-// flow's state with other ones: the plan is then derived again): the groups (their
+// inspection and kept while its app protocol stays (a state is for one flow's addresses and
+// ports, inspection.h; debug builds check that the inspection's are the plan's): the groups (their
 // FlowGroupCache in FlowDetectState::groups), which database slot scans the payload in each,
 // the address class, and whether an inspection can find a candidate without a scan. Every
 // inspection derived these again, and an inspection with nothing to scan and no patternless
 // rule meeting the direction now returns before collecting candidates (docs/NETWORK.md, D16).
 struct DirectionPlan {
-  // What the plan was derived from.
+  // The direction's addresses and ports, for the debug check only: comparing them on every
+  // inspection cost ≈ 25 instructions (docs/NETWORK.md, ninth round).
   IpAddress src;
   IpAddress dst;
   uint16_t src_port = 0;
@@ -88,9 +89,7 @@ struct DirectionPlan {
     return src_port == in.src_port && dst_port == in.dst_port && SameAddress(src, in.src) &&
            SameAddress(dst, in.dst);
   }
-  bool Holds(const Inspection& in) const {
-    return app_proto == static_cast<uint8_t>(in.app_proto) && SameEndpoints(in);
-  }
+  bool Holds(const Inspection& in) const { return app_proto == static_cast<uint8_t>(in.app_proto); }
 };
 
 // The patterns a database found in an app-layer buffer of one transaction, so the next

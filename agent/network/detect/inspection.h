@@ -89,8 +89,10 @@ inline constexpr uint8_t kTcpFin = 0x01, kTcpSyn = 0x02, kTcpRst = 0x04, kTcpPsh
 // Per-flow detection state (flowbits, per-transaction alert marks, pass verdict). Defined by
 // the engine, owned by the flow: create with NewFlowDetectState() when the flow is created and
 // let it die with the flow, or return it to a new flow's with ResetFlowDetectState() when the
-// flow's storage is kept for a later flow. Not thread-safe: a flow is handled by one thread at
-// a time.
+// flow's storage is kept for a later flow. A state is for one flow: every inspection given it
+// has that flow's addresses and ports for its direction, as the engine keeps what it derived
+// from them per direction (debug builds check so). Not thread-safe: a flow is handled by one
+// thread at a time.
 struct FlowDetectState;
 struct FlowDetectStateDeleter {
   void operator()(FlowDetectState* state) const;

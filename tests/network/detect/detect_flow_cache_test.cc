@@ -7,6 +7,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -88,8 +89,9 @@ TEST(DatabaseReachTest, FlowsSomeRuleHeaderMeetsAreScanned) {
   }
 }
 
-// The same packets through an engine with flow state and through one without (which scans
-// every database): the same alerts, with either prefilter.
+// The same packets through an engine with flow state (one per flow: a state is for one flow's
+// addresses and ports) and through one without (which scans every database): the same alerts,
+// with either prefilter.
 TEST(DatabaseReachTest, AlertsEqualThoseOfAFullScan) {
   for (PrefilterKind kind : {PrefilterKind::kAhoCorasick, PrefilterKind::kDefault}) {
     auto rules = LoadText(std::string(kNarrowRules) +
@@ -99,21 +101,21 @@ TEST(DatabaseReachTest, AlertsEqualThoseOfAFullScan) {
     ASSERT_NE(rules, nullptr);
     DetectEngine cached(rules);
     DetectEngine fresh(rules);
-    FlowDetectStatePtr flow = NewFlowDetectState();
-    const FlowPacket packets[] = {
-        {"10.0.0.1", "9.9.9.9", 5000, 143, Direction::kToServer, "login beacon any"},
-        {"9.9.9.9", "10.0.0.1", 143, 5000, Direction::kToClient, "login beacon any"},
-        {"10.0.0.1", "9.9.9.9", 5000, 143, Direction::kToServer, "both login"},
-        {"8.8.8.8", "9.9.9.9", 443, 80, Direction::kToServer, "\x16\x03 any"},
+    FlowDetectStatePtr flows[] = {NewFlowDetectState(), NewFlowDetectState()};
+    const std::pair<size_t, FlowPacket> packets[] = {
+        {0, {"10.0.0.1", "9.9.9.9", 5000, 143, Direction::kToServer, "login beacon any"}},
+        {0, {"9.9.9.9", "10.0.0.1", 143, 5000, Direction::kToClient, "login beacon any"}},
+        {0, {"10.0.0.1", "9.9.9.9", 5000, 143, Direction::kToServer, "both login"}},
+        {1, {"8.8.8.8", "9.9.9.9", 443, 80, Direction::kToServer, "\x16\x03 any"}},
     };
     uint64_t tx_id = 0;
-    for (const FlowPacket& packet : packets) {
+    for (const auto& [flow, packet] : packets) {
       PacketBuilder p = Build(packet);
       p.Buffer(BufferId::kHttpUri, "/a");
       p.in.app_proto = AppProto::kHttp;
       p.in.tx_id = ++tx_id;  // app-layer rules alert once per transaction of a flow
       const std::vector<uint32_t> expected = InspectSids(fresh, p.in);
-      p.in.flow_state = flow.get();
+      p.in.flow_state = flows[flow].get();
       EXPECT_EQ(InspectSids(cached, p.in), expected) << packet.src << " -> " << packet.dst;
     }
   }

@@ -459,8 +459,8 @@ namespace {
 
 // Patternless candidates are looked up once per flow direction and rule group and kept in the
 // flow's state: every packet must still meet exactly the rules a fresh lookup gives, also when
-// the app protocol becomes known, in both directions, and when a caller reuses the state with
-// other addresses or ports.
+// the app protocol becomes known, in both directions, and for each of several flows (a state is
+// for one flow's addresses and ports: inspection.h).
 TEST(PatternlessCacheTest, FlowStateGivesWhatAFreshLookupGives) {
   auto rules = LoadText(
       "alert tcp [1.2.3.4,5.6.7.0/24] any -> any any (flags:S; sid:1;)\n"
@@ -470,22 +470,23 @@ TEST(PatternlessCacheTest, FlowStateGivesWhatAFreshLookupGives) {
       "alert http any any -> any 8080 (flags:S; sid:5;)\n");
   DetectEngine cached(rules);
   DetectEngine fresh(rules);
-  FlowDetectStatePtr flow = NewFlowDetectState();
   struct Packet {
+    size_t flow;  // index into `flows`
     const char* src;
     const char* dst;
     uint16_t sport, dport;
     Direction direction;
     AppProto app;
   };
+  FlowDetectStatePtr flows[] = {NewFlowDetectState(), NewFlowDetectState(), NewFlowDetectState()};
   const Packet packets[] = {
-      {"1.2.3.4", "9.9.9.9", 40000, 445, Direction::kToServer, AppProto::kUnknown},
-      {"1.2.3.4", "9.9.9.9", 40000, 445, Direction::kToServer, AppProto::kHttp},
-      {"9.9.9.9", "1.2.3.4", 445, 40000, Direction::kToClient, AppProto::kHttp},
-      {"1.2.3.4", "9.9.9.9", 40000, 445, Direction::kToServer, AppProto::kHttp},
-      {"5.6.7.8", "9.9.9.9", 40000, 8080, Direction::kToServer, AppProto::kHttp},
-      {"10.0.0.1", "8.8.8.8", 40000, 139, Direction::kToServer, AppProto::kUnknown},
-      {"8.8.8.8", "10.0.0.1", 139, 40000, Direction::kToClient, AppProto::kUnknown},
+      {0, "1.2.3.4", "9.9.9.9", 40000, 445, Direction::kToServer, AppProto::kUnknown},
+      {0, "1.2.3.4", "9.9.9.9", 40000, 445, Direction::kToServer, AppProto::kHttp},
+      {0, "9.9.9.9", "1.2.3.4", 445, 40000, Direction::kToClient, AppProto::kHttp},
+      {0, "1.2.3.4", "9.9.9.9", 40000, 445, Direction::kToServer, AppProto::kHttp},
+      {1, "5.6.7.8", "9.9.9.9", 40000, 8080, Direction::kToServer, AppProto::kHttp},
+      {2, "10.0.0.1", "8.8.8.8", 40000, 139, Direction::kToServer, AppProto::kUnknown},
+      {2, "8.8.8.8", "10.0.0.1", 139, 40000, Direction::kToClient, AppProto::kUnknown},
   };
   for (const Packet& packet : packets) {
     PacketBuilder p;
@@ -498,7 +499,7 @@ TEST(PatternlessCacheTest, FlowStateGivesWhatAFreshLookupGives) {
     p.in.app_proto = packet.app;
     const std::vector<uint32_t> expected = InspectSids(fresh, p.in);
     EXPECT_FALSE(expected.empty());
-    p.in.flow_state = flow.get();
+    p.in.flow_state = flows[packet.flow].get();
     EXPECT_EQ(InspectSids(cached, p.in), expected) << packet.src << " -> " << packet.dst;
   }
 }
