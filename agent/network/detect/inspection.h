@@ -102,7 +102,9 @@ FlowDetectStatePtr NewFlowDetectState();
 void ResetFlowDetectState(FlowDetectState& state);
 
 // What an inspection knows besides its buffers' views; every field has its default, so that
-// ResetFacts() below resets each one, a field added later included.
+// assigning an InspectionFacts{...} that names some fields (NetworkScanner reuses one
+// Inspection, its buffer views kept unread while absent) resets every other one, a field added
+// later included.
 struct InspectionFacts {
   InspectionKind kind = InspectionKind::kPacket;
   int64_t timestamp_us = 0;  // packet time (capture time offline); thresholds count in it
@@ -146,10 +148,6 @@ struct InspectionFacts {
 
 struct Inspection : InspectionFacts {
   std::array<std::span<const uint8_t>, kBufferCount> buffers{};
-
-  // Every fact back to its default, buffers absent; their views are kept, unread (clearing 21
-  // of them per packet is what NetworkScanner saves by reusing one Inspection).
-  void ResetFacts() { static_cast<InspectionFacts&>(*this) = InspectionFacts{}; }
 
   void SetBuffer(BufferId id, std::span<const uint8_t> data) {
     buffers[static_cast<size_t>(id)] = data;

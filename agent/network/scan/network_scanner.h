@@ -104,7 +104,6 @@ class NetworkScanner : private FlowEndHandler, private detect::AlertCallback {
   // The reused packet inspection, filled for packet_: header facts, no flow, no buffers but
   // pkt_data.
   detect::Inspection& StartPacketInspection();
-  void FillHeader(const Packet& packet, detect::Inspection* in);
   void FillFlow(Flow& flow, int direction, detect::Inspection* in);
   void FillHttp(const HttpTransaction& tx, int direction, detect::Inspection* in);
   // Inspects the app-layer transactions of `view` (the first one may share `base`).
