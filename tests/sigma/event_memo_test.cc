@@ -16,6 +16,7 @@
 #include "agent/sigma/prefilter.h"
 #include "agent/sigma/rule.h"
 #include "agent/sigma/scan_cache.h"
+#include "agent/sigma/value_bytes.h"
 #include "gtest/gtest.h"
 #include "tests/sigma/memo_test_rules.h"
 #include "tests/sigma/sigma_test_util.h"
@@ -448,6 +449,23 @@ detection:
   EXPECT_EQ(engine.stats().matches, 3u * kRounds);
   // The first two rounds evaluate (the second keeps the answer), the others output it.
   EXPECT_EQ(engine.stats().memo_results, 3u * (kRounds - 2));
+}
+
+// The byte comparison both per-thread caches trust (value_bytes.h SameBytes: overlapping word
+// or 16-byte loads up to 64 bytes, memcmp beyond): any one byte changed, at any position of a
+// value of any length around the load widths, makes two values differ.
+TEST(SigmaEngineEventMemo, SameBytesSeesEveryByte) {
+  for (size_t n = 0; n <= 80; ++n) {
+    std::string x(n, 'a');
+    for (size_t i = 0; i < n; ++i) x[i] = static_cast<char>('a' + i % 26);
+    std::string y = x;
+    ASSERT_TRUE(value_bytes::SameBytes(x.data(), y.data(), n)) << n;
+    for (size_t i = 0; i < n; ++i) {
+      y[i] ^= 0x20;
+      EXPECT_FALSE(value_bytes::SameBytes(x.data(), y.data(), n)) << n << " at " << i;
+      y[i] = x[i];
+    }
+  }
 }
 
 }  // namespace
