@@ -568,7 +568,7 @@ bool SigmaEngine::MatchWholeEvent(const CompiledSigmaRules& rules, const LogSour
   const Prefilter& pf = bucket.prefilter;
   const size_t fields = pf.fields().size();
   const Event& event = view_.event();
-  const int16_t* const table_ids = &table_field_ids_[bucket.first_field];
+  const int16_t* const table_ids = table_field_ids_.data() + bucket.first_field;
   EventMemo::Key key;
   key.Build(b, fields, [&](size_t f, bool* present) {
     FieldLookup& lookup = lookups_[f];
