@@ -122,10 +122,7 @@ void CandidateMemo::Insert(uint32_t bucket, std::span<const uint64_t> key, uint6
   slot.fields = static_cast<uint8_t>(key.size());
   slot.candidate_count = static_cast<uint8_t>(candidates.size());
   slot.valid = true;
-  // Bits beyond the list would name no candidate.
-  const uint64_t in_list =
-      candidates.size() == 64 ? ~uint64_t{0} : (uint64_t{1} << candidates.size()) - 1;
-  slot.determined = kept.determined & in_list;
+  slot.determined = kept.determined & CandidateMemo::Kept::ListBits(candidates.size());
   slot.matched = kept.matched & slot.determined;
   slot.reads_hits = kept.reads_hits;
   std::copy(key.begin(), key.end(), slot.key.begin());

@@ -60,6 +60,13 @@ class CandidateMemo {
     uint64_t determined = 0;
     uint64_t matched = 0;
     bool reads_hits = true;
+
+    // The bits of a list of `count` candidates (bits beyond name none).
+    static uint64_t ListBits(size_t count) {
+      return count == 64 ? ~uint64_t{0} : (uint64_t{1} << count) - 1;
+    }
+    // Every candidate determined: nothing left to evaluate.
+    bool AllDetermined() const { return determined == ListBits(candidates.size()); }
   };
 
   // key: per prefilter field of the bucket, its value's scan cache serial, 0 when absent.

@@ -538,7 +538,7 @@ void SigmaEngine::OutputKept(const CompiledSigmaRules& rules, const CandidateMem
                              std::vector<uint32_t>* matched) {
   candidates_.insert(candidates_.end(), kept.candidates.begin(), kept.candidates.end());
   const size_t count = kept.candidates.size();
-  if (kept.determined == (count == 64 ? ~uint64_t{0} : (uint64_t{1} << count) - 1)) {
+  if (kept.AllDetermined()) {
     // Nothing to evaluate (every memo hit of the bench): the matches alone, in candidate order,
     // with no test per candidate.
     stats_.memo_results += count;
@@ -596,7 +596,7 @@ bool SigmaEngine::MatchWholeEvent(const CompiledSigmaRules& rules, const LogSour
     event_key_ = key;  // kept with the answer once the bucket is matched
     return false;
   }
-  if (kept.determined != (uint64_t{1} << kept.candidates.size()) - 1) {
+  if (!kept.AllDetermined()) {
     // No value looked up: the candidates evaluated read no results kept per value.
     for (uint32_t f = 0; f < fields; ++f) field_memos_[bucket.first_field + f] = nullptr;
   }

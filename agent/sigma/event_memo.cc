@@ -44,10 +44,7 @@ void EventMemo::Insert(uint32_t bucket, const Key& key, ValueOf value_of, PlaceO
   tags_[s] = key.hash;
   slot.bucket = bucket;
   slot.candidate_count = static_cast<uint8_t>(candidates.size());
-  // Bits beyond the list would name no candidate.
-  const uint64_t in_list =
-      candidates.size() == 64 ? ~uint64_t{0} : (uint64_t{1} << candidates.size()) - 1;
-  slot.determined = kept.determined & in_list;
+  slot.determined = kept.determined & CandidateMemo::Kept::ListBits(candidates.size());
   slot.matched = kept.matched & slot.determined;
   slot.lengths = key.lengths;
   slot.touch_count = 0;

@@ -81,8 +81,7 @@ detect::Inspection& NetworkScanner::StartPacketInspection() {
       .icmp_code = p.icmp_code,
       .payload_size = p.payload_len,
   };
-  in.SetBuffer(detect::BufferId::kPktData,
-               std::span<const uint8_t>(p.payload == nullptr ? nullptr : p.payload, p.payload_len));
+  in.SetBuffer(detect::BufferId::kPktData, std::span<const uint8_t>(p.payload, p.payload_len));
   return in;
 }
 
